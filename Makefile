@@ -1,0 +1,80 @@
+# The commons marketplace. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+PY := .venv/bin/python
+DEMO_ENV := DJANGO_DEBUG=1
+TEST_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=test-only-not-secret DJANGO_ALLOWED_HOSTS=testserver,127.0.0.1,localhost
+FILE ?= marketplace/demo/towns.json
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m pip install --user --quiet uv || python3 -m pip install --quiet --break-system-packages uv
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+.PHONY: install
+install: .venv/.synced ## Install the Python dependencies (uv, from uv.lock)
+
+.PHONY: demo
+demo: install ## Run the demo on embedded defaults (SQLite, eager Celery, dummy payments) on 127.0.0.1:8000
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v 0
+	$(DEMO_ENV) $(PY) manage.py load_towns $(FILE)
+	$(DEMO_ENV) $(PY) manage.py setup_demo
+	@echo
+	@echo "  Storefront:         http://127.0.0.1:8000/"
+	@echo "  GraphQL (GraphiQL): http://127.0.0.1:8000/graphql/"
+	@echo "  Health:             http://127.0.0.1:8000/health/"
+	@echo "  Admin:              http://127.0.0.1:8000/admin/ (association@<town>.demo accounts are town staff)"
+	@echo
+	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+.PHONY: load-towns
+load-towns: install ## Load a towns.json file: make load-towns FILE=path/to/towns.json
+	$(PY) manage.py load_towns $(FILE)
+
+.PHONY: services-up
+services-up: ## Install if needed and start PostgreSQL, Redis, the search engine and stripe-mock
+	bash deploy/services-up.sh
+
+.PHONY: services-down
+services-down: ## Stop the services
+	bash deploy/services-down.sh
+
+.PHONY: lint
+lint: install ## ruff (lint + format check) and mypy
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(TEST_ENV) $(PY) -m mypy marketplace vendors payments search
+
+.PHONY: schema
+schema: install ## Export the GraphQL schema to schema.graphql
+	$(TEST_ENV) $(PY) manage.py graphql_schema --schema marketplace.graphql.schema.schema --out schema.graphql
+
+.PHONY: checks
+checks: install ## Migrations and schema are current
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(TEST_ENV) $(PY) manage.py graphql_schema --schema marketplace.graphql.schema.schema --out var/schema.check.graphql
+	@diff -u schema.graphql var/schema.check.graphql || (echo "schema.graphql is stale: run 'make schema'"; exit 1)
+
+.PHONY: test
+test: install services-up ## Everything: lint, checks, then pytest on the real services
+	source deploy/services-env.sh && $(MAKE) --no-print-directory lint checks pytest
+
+.PHONY: pytest
+pytest: install ## pytest alone (expects the services' environment: source deploy/services-env.sh)
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+.PHONY: format
+format: install ## Format and fix what ruff can
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+.PHONY: benchmarks
+benchmarks: install services-up ## Run the benchmarks on the real services (prints figures)
+	source deploy/services-env.sh && for b in tests/benchmarks/bench_*.py; do $(TEST_ENV) $(PY) $$b || exit 1; done

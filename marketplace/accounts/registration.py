@@ -1,0 +1,63 @@
+"""Creating customer accounts."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from marketplace.accounts.error_codes import AccountErrorCode
+from marketplace.accounts.models import User, normalize_email
+
+
+def account_register(
+    *, email: str, password: str, first_name: str = "", last_name: str = "", language: str = "fr"
+) -> User:
+    email = normalize_email(email)
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise ValidationError(
+            {
+                "email": ValidationError(
+                    _("Enter a valid email address."), code=AccountErrorCode.INVALID.value
+                )
+            }
+        ) from error
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(
+            {
+                "email": ValidationError(
+                    _("An account with this email already exists."),
+                    code=AccountErrorCode.UNIQUE.value,
+                )
+            }
+        )
+    candidate = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as error:
+        raise ValidationError(
+            {
+                "password": ValidationError(
+                    " ".join(error.messages), code=AccountErrorCode.PASSWORD_TOO_WEAK.value
+                )
+            }
+        ) from error
+    candidate.language = language if language in {"fr", "en"} else "fr"
+    candidate.set_password(password)
+    try:
+        with transaction.atomic():
+            candidate.save()
+    except IntegrityError as error:
+        raise ValidationError(
+            {
+                "email": ValidationError(
+                    _("An account with this email already exists."),
+                    code=AccountErrorCode.UNIQUE.value,
+                )
+            }
+        ) from error
+    return candidate

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django_ratelimit.core import is_ratelimited
+
+from marketplace.accounts.authentication import token_create
+from marketplace.accounts.error_codes import AccountErrorCode
+from marketplace.graphql.accounts.types import AccountError, UserType
+from marketplace.graphql.core.mutations import BaseMutation
+
+
+class TokenCreate(BaseMutation):
+    """Log in: an access token (Authorization: Bearer) and a refresh token."""
+
+    error_codes = AccountErrorCode
+
+    class Arguments:
+        email = graphene.String(required=True)
+        password = graphene.String(required=True)
+
+    token = graphene.String()
+    refresh_token = graphene.String()
+    user = graphene.Field(UserType)
+    errors = graphene.List(graphene.NonNull(AccountError), required=True)
+
+    @classmethod
+    def perform(cls, root: Any, info: Any, *, email: str, password: str) -> dict[str, Any]:
+        limited = is_ratelimited(
+            info.context,
+            group="token-create",
+            key="ip",
+            rate=settings.LOGIN_RATE_LIMIT,
+            increment=True,
+        )
+        if limited:
+            raise ValidationError(
+                "Too many login attempts; try again in a minute.",
+                code=AccountErrorCode.RATE_LIMITED.value,
+            )
+        issued = token_create(email=email, password=password)
+        return {"token": issued.token, "refresh_token": issued.refresh_token, "user": issued.user}

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TownsConfig(AppConfig):
+    name = "marketplace.towns"
+    label = "towns"

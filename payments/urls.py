@@ -1,0 +1,1 @@
+urlpatterns: list = []  # The Stripe webhook lands here (payments issue).

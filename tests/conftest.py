@@ -1,0 +1,61 @@
+"""Shared fixtures: the GraphQL client, users with tokens, and the demo data file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from marketplace.accounts.tokens import create_access_token
+from tests.factories import UserFactory
+
+TOWNS_FILE = Path(__file__).resolve().parent.parent / "marketplace" / "demo" / "towns.json"
+
+
+class GraphQLClient:
+    """Posts to /graphql/ like a real client; `token` adds Authorization: Bearer."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.token: str | None = None
+
+    def login(self, user: Any) -> GraphQLClient:
+        self.token = create_access_token(user)
+        return self
+
+    def logout(self) -> GraphQLClient:
+        self.token = None
+        return self
+
+    def execute(
+        self, query: str, variables: dict[str, Any] | None = None, *, expect_errors: bool = False
+    ) -> dict[str, Any]:
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {self.token}"} if self.token else {}
+        response = self.client.post(
+            "/graphql/",
+            json.dumps({"query": query, "variables": variables or {}}),
+            content_type="application/json",
+            **headers,
+        )
+        body = response.json()
+        if not expect_errors:
+            assert "errors" not in body, body["errors"]
+        return body if expect_errors else body["data"]
+
+
+@pytest.fixture
+def gql(client: Client) -> GraphQLClient:
+    return GraphQLClient(client)
+
+
+@pytest.fixture
+def customer(db: Any) -> Any:
+    return UserFactory(email="client@example.org")
+
+
+@pytest.fixture
+def towns_data() -> dict[str, Any]:
+    return json.loads(TOWNS_FILE.read_text(encoding="utf-8"))

@@ -1,0 +1,25 @@
+"""Who may act for a shop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vendors.models import VendorMember, VendorRole
+
+
+def member_role(user: Any, vendor_id: int) -> str | None:
+    """The user's role in that shop, or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        VendorMember.objects.filter(user_id=user.pk, vendor_id=vendor_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def is_vendor_member(user: Any, vendor_id: int, *, owner_only: bool = False) -> bool:
+    role = member_role(user, vendor_id)
+    if role is None:
+        return False
+    return role == VendorRole.OWNER or not owner_only

@@ -1,0 +1,44 @@
+"""Opening hours: {"mon": "09:00-12:00,14:00-19:00", ..., "sun": null} (null or "" = closed)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+
+
+def opening_hours_problems(value: Any) -> list[str]:
+    """Human-readable problems with an opening-hours value; empty when it is valid."""
+    if not isinstance(value, dict):
+        return ["Opening hours must be an object keyed by day (mon..sun)."]
+    problems = [f"Unknown day {key!r}; use {', '.join(DAYS)}." for key in value if key not in DAYS]
+    for day in DAYS:
+        hours = value.get(day)
+        if hours is None or hours == "":
+            continue
+        if not isinstance(hours, str):
+            problems.append(f'{day}: expected "HH:MM-HH:MM" or null.')
+            continue
+        previous_end = -1
+        for part in hours.split(","):
+            match = _RANGE.match(part.strip())
+            if not match:
+                problems.append(f"{day}: {part.strip()!r} is not HH:MM-HH:MM.")
+                continue
+            start = int(match[1]) * 60 + int(match[2])
+            end = int(match[3]) * 60 + int(match[4])
+            if end > 24 * 60 or start >= end:
+                problems.append(f"{day}: {part.strip()!r} must end after it starts.")
+            elif start < previous_end:
+                problems.append(f"{day}: {part.strip()!r} overlaps the previous range.")
+            previous_end = end
+    return problems
+
+
+def normalize_opening_hours(value: dict[str, Any]) -> dict[str, str | None]:
+    return {
+        day: (",".join(p.strip() for p in value[day].split(",")) if value.get(day) else None)
+        for day in DAYS
+    }
