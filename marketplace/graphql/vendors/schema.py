@@ -39,3 +39,7 @@ class Query(graphene.ObjectType):
             loaders.ProductByIdLoader(info.context).load(pk),
             lambda product: _visible_product(info, product),
         )
+
+
+class Mutation(graphene.ObjectType):
+    pass
