@@ -1,0 +1,44 @@
+"""Renders and sends the order emails, in the order's language (French by default)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from marketplace.orders.models import Order, ShopOrder
+from marketplace.orders.notifications import CUSTOMER_EVENTS, SHOP_EVENTS
+
+LANGUAGES = ("fr", "en")
+
+
+def _render(language: str, context: dict[str, object]) -> tuple[str, str]:
+    subject = render_to_string(f"orders/email/{language}/subject.txt", context)
+    body = render_to_string(f"orders/email/{language}/body.txt", context)
+    return " ".join(subject.split()), body.strip() + "\n"
+
+
+def order_notification_send(*, order_id: int, event: str, shop_order_id: int | None = None) -> int:
+    """Sends the emails of one event; returns how many went out."""
+    order = Order.objects.select_related("town").filter(pk=order_id).first()
+    if order is None:
+        return 0
+    shop_order = (
+        ShopOrder.objects.select_related("vendor").filter(pk=shop_order_id).first()
+        if shop_order_id
+        else None
+    )
+    language = order.language if order.language in LANGUAGES else "fr"
+    sent = 0
+    with translation.override(language):
+        context = {"event": event, "order": order, "shop_order": shop_order, "audience": ""}
+        if event in CUSTOMER_EVENTS:
+            subject, body = _render(language, {**context, "audience": "customer"})
+            sent += EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [order.email]).send()
+        if event in SHOP_EVENTS and shop_order is not None and shop_order.vendor.email:
+            subject, body = _render(language, {**context, "audience": "shop"})
+            sent += EmailMessage(
+                subject, body, settings.DEFAULT_FROM_EMAIL, [shop_order.vendor.email]
+            ).send()
+    return sent

@@ -1,0 +1,174 @@
+"""The order lifecycle: payment, cancellation and each shop order's transitions.
+
+Entry points of payments: `order_mark_paid` and `order_cancel_unpaid` (both idempotent).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketplace.orders.allocation import lines_consume, lines_release
+from marketplace.orders.error_codes import OrderErrorCode
+from marketplace.orders.models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    ShopOrder,
+    ShopOrderStatus,
+)
+from marketplace.orders.notifications import notify_order
+from marketplace.orders.transitions import PAID_STATES, shop_order_transition_allowed
+
+
+def order_mark_paid(*, order_id: int) -> Order:
+    """unpaid -> paid, and its unconfirmed shop orders -> paid; notifies. Idempotent."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status != OrderStatus.UNPAID:
+            return order
+        order.status = OrderStatus.PAID
+        order.paid_at = timezone.now()
+        order.save(update_fields=["status", "paid_at", "updated_at"])
+        shop_order_ids = list(
+            order.shop_orders.filter(status=ShopOrderStatus.UNCONFIRMED)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        ShopOrder.objects.filter(pk__in=shop_order_ids).update(
+            status=ShopOrderStatus.PAID, updated_at=order.paid_at
+        )
+        notify_order(order_id=order.pk, event="order_paid")
+        for shop_order_id in shop_order_ids:
+            notify_order(order_id=order.pk, event="new_order", shop_order_id=shop_order_id)
+    return order
+
+
+def order_cancel_unpaid(*, order_id: int, reason: str) -> Order:
+    """Cancels an unpaid order and all its shop orders, releasing their stock. Idempotent."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status != OrderStatus.UNPAID:
+            return order
+        order.status = OrderStatus.CANCELLED
+        order.save(update_fields=["status", "updated_at"])
+        shop_orders = list(
+            ShopOrder.objects.select_for_update().filter(order_id=order.pk).order_by("pk")
+        )
+        for shop_order in shop_orders:
+            shop_order.status = ShopOrderStatus.CANCELLED
+            shop_order.status_reason = reason
+            shop_order.save(update_fields=["status", "status_reason", "updated_at"])
+        lines_release(
+            lines=list(OrderLine.objects.filter(shop_order__order_id=order.pk).order_by("pk"))
+        )
+        notify_order(order_id=order.pk, event="order_cancelled")
+    return order
+
+
+def _locked_shop_order(shop_order_id: int) -> ShopOrder:
+    shop_order = ShopOrder.objects.select_for_update().filter(pk=shop_order_id).first()
+    if shop_order is None:
+        raise ValidationError(
+            {"id": ValidationError(_("Shop order not found."), code=OrderErrorCode.NOT_FOUND.value)}
+        )
+    return shop_order
+
+
+def _move(shop_order: ShopOrder, to_status: str, *, reason: str = "") -> str:
+    from_status = shop_order.status
+    if not shop_order_transition_allowed(from_status, to_status):
+        raise ValidationError(
+            {
+                "id": ValidationError(
+                    _("A shop order cannot go from %(from)s to %(to)s."),
+                    code=OrderErrorCode.INVALID_TRANSITION.value,
+                    params={"from": from_status, "to": to_status},
+                )
+            }
+        )
+    shop_order.status = to_status
+    fields = ["status", "updated_at"]
+    if reason:
+        shop_order.status_reason = reason
+        fields.append("status_reason")
+    shop_order.save(update_fields=fields)
+    return from_status
+
+
+def _lines(shop_order: ShopOrder) -> list[OrderLine]:
+    return list(OrderLine.objects.filter(shop_order_id=shop_order.pk).order_by("pk"))
+
+
+def _close_order_if_done(order_id: int) -> None:
+    open_states = {
+        ShopOrderStatus.UNCONFIRMED,
+        ShopOrderStatus.PAID,
+        ShopOrderStatus.ACCEPTED,
+        ShopOrderStatus.READY,
+    }
+    if not ShopOrder.objects.filter(order_id=order_id, status__in=open_states).exists():
+        Order.objects.filter(pk=order_id, status=OrderStatus.PAID).update(
+            status=OrderStatus.CLOSED, updated_at=timezone.now()
+        )
+
+
+def shop_order_accept(*, shop_order_id: int) -> ShopOrder:
+    with transaction.atomic():
+        shop_order = _locked_shop_order(shop_order_id)
+        _move(shop_order, ShopOrderStatus.ACCEPTED)
+        notify_order(order_id=shop_order.order_id, event="accepted", shop_order_id=shop_order.pk)
+    return shop_order
+
+
+def shop_order_mark_ready(*, shop_order_id: int) -> ShopOrder:
+    with transaction.atomic():
+        shop_order = _locked_shop_order(shop_order_id)
+        _move(shop_order, ShopOrderStatus.READY)
+        notify_order(order_id=shop_order.order_id, event="ready", shop_order_id=shop_order.pk)
+    return shop_order
+
+
+def shop_order_fulfil(*, shop_order_id: int, user: Any = None) -> ShopOrder:
+    """The customer collected (or received) the goods: stock consumed, the shop gets paid."""
+    from payments import hooks
+
+    with transaction.atomic():
+        shop_order = _locked_shop_order(shop_order_id)
+        _move(shop_order, ShopOrderStatus.FULFILLED)
+        lines_consume(lines=_lines(shop_order), user=user, note=f"shop order {shop_order.pk}")
+        _close_order_if_done(shop_order.order_id)
+        notify_order(order_id=shop_order.order_id, event="fulfilled", shop_order_id=shop_order.pk)
+        pk = shop_order.pk
+        transaction.on_commit(lambda: hooks.on_shop_order_fulfilled(shop_order_id=pk))
+    return shop_order
+
+
+def _stop(shop_order_id: int, to_status: str, reason: str) -> ShopOrder:
+    from payments import hooks
+
+    with transaction.atomic():
+        shop_order = _locked_shop_order(shop_order_id)
+        from_status = _move(shop_order, to_status, reason=reason)
+        lines_release(lines=_lines(shop_order))
+        _close_order_if_done(shop_order.order_id)
+        event = "refused" if to_status == ShopOrderStatus.REFUSED else "cancelled"
+        notify_order(order_id=shop_order.order_id, event=event, shop_order_id=shop_order.pk)
+        if from_status in PAID_STATES:
+            pk = shop_order.pk
+            transaction.on_commit(lambda: hooks.on_shop_order_cancelled(shop_order_id=pk))
+    return shop_order
+
+
+def shop_order_refuse(*, shop_order_id: int, reason: str) -> ShopOrder:
+    """The shop refuses a paid shop order: its stock is released and the customer refunded."""
+    return _stop(shop_order_id, ShopOrderStatus.REFUSED, reason)
+
+
+def shop_order_cancel(*, shop_order_id: int, reason: str) -> ShopOrder:
+    """Cancels one shop order: its stock is released; refunded if it was paid."""
+    return _stop(shop_order_id, ShopOrderStatus.CANCELLED, reason)
