@@ -1,0 +1,100 @@
+"""Shop decisions by the association: approve, suspend, reinstate.
+
+Only approved shops sell and are indexed. A decision re-indexes the shop's products (the search
+app drops a non-approved shop's products), and checkout refuses a non-approved shop's variants at
+once since it reads `vendor.status`. Orders already placed go on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from marketplace.governance.audit import audit_record
+from marketplace.governance.error_codes import GovernanceErrorCode
+from marketplace.governance.models import AuditAction
+from search.indexing import mark_vendor_dirty
+from vendors.models import Vendor, VendorStatus
+
+# action -> (allowed "from" statuses, the "to" status)
+_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    AuditAction.VENDOR_APPROVE: (frozenset({VendorStatus.PENDING}), VendorStatus.APPROVED),
+    AuditAction.VENDOR_SUSPEND: (
+        frozenset({VendorStatus.PENDING, VendorStatus.APPROVED}),
+        VendorStatus.SUSPENDED,
+    ),
+    AuditAction.VENDOR_REINSTATE: (frozenset({VendorStatus.SUSPENDED}), VendorStatus.APPROVED),
+}
+
+
+def vendor_approve(*, vendor_id: int, actor: Any) -> Vendor:
+    """pending → approved."""
+    return _vendor_decide(
+        vendor_id=vendor_id, action=AuditAction.VENDOR_APPROVE, reason="", actor=actor
+    )
+
+
+def vendor_suspend(*, vendor_id: int, reason: str, actor: Any) -> Vendor:
+    """approved (or pending: a refusal) → suspended. The reason is public."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _("Give the reason for the suspension."),
+                    code=GovernanceErrorCode.REASON_REQUIRED.value,
+                )
+            }
+        )
+    return _vendor_decide(
+        vendor_id=vendor_id, action=AuditAction.VENDOR_SUSPEND, reason=reason, actor=actor
+    )
+
+
+def vendor_reinstate(*, vendor_id: int, actor: Any) -> Vendor:
+    """suspended → approved."""
+    return _vendor_decide(
+        vendor_id=vendor_id, action=AuditAction.VENDOR_REINSTATE, reason="", actor=actor
+    )
+
+
+def _vendor_decide(*, vendor_id: int, action: str, reason: str, actor: Any) -> Vendor:
+    allowed, target = _TRANSITIONS[action]
+    with transaction.atomic():
+        vendor = Vendor.objects.select_for_update().filter(pk=vendor_id).first()
+        if vendor is None:
+            raise ValidationError(
+                {
+                    "id": ValidationError(
+                        _("No such shop."), code=GovernanceErrorCode.NOT_FOUND.value
+                    )
+                }
+            )
+        if vendor.status not in allowed:
+            raise ValidationError(
+                {
+                    "id": ValidationError(
+                        _("A shop that is %(status)s cannot be %(target)s.")
+                        % {"status": vendor.status, "target": target},
+                        code=GovernanceErrorCode.INVALID_STATUS_TRANSITION.value,
+                    )
+                }
+            )
+        before = {"status": vendor.status, "status_reason": vendor.status_reason}
+        vendor.status = target
+        vendor.status_reason = reason
+        vendor.save(update_fields=["status", "status_reason", "updated_at"])
+        audit_record(
+            town_id=vendor.town_id,
+            actor=actor,
+            action=action,
+            obj=vendor,
+            reason=reason,
+            before=before,
+            after={"status": vendor.status, "status_reason": vendor.status_reason},
+        )
+        mark_vendor_dirty(vendor_id=vendor.pk)
+    return vendor
