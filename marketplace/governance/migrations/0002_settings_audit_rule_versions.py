@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
         ('catalog', '0001_initial'),
         ('governance', '0001_initial'),
         ('towns', '0001_initial'),
-        ('vendors', '0002_vendorinvitation'),
+        ('vendors', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
