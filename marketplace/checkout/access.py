@@ -1,0 +1,47 @@
+"""Who may reach a checkout: a logged-in user's checkout is only theirs; a guest checkout is
+reached by its unguessable UUID."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from marketplace.checkout.error_codes import CheckoutErrorCode
+from marketplace.checkout.models import Checkout
+
+
+def not_found(field: str = "id") -> ValidationError:
+    return ValidationError(
+        {field: ValidationError(_("Checkout not found."), code=CheckoutErrorCode.NOT_FOUND.value)}
+    )
+
+
+def parse_checkout_id(value: Any) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (TypeError, ValueError) as error:
+        raise not_found() from error
+
+
+def check_checkout_access(checkout: Checkout, user: Any) -> None:
+    if checkout.user_id is None:
+        return
+    if not getattr(user, "is_authenticated", False) or user.pk != checkout.user_id:
+        raise PermissionDenied(_("This checkout is not yours."))
+
+
+def checkout_get(
+    *, checkout_id: Any, user: Any, queryset: QuerySet[Checkout] | None = None
+) -> Checkout:
+    """The checkout if it exists and the user may touch it; coded errors otherwise."""
+    pk = parse_checkout_id(checkout_id)
+    qs = queryset if queryset is not None else Checkout.objects.select_related("town")
+    checkout = qs.filter(pk=pk).first()
+    if checkout is None:
+        raise not_found()
+    check_checkout_access(checkout, user)
+    return checkout

@@ -1,0 +1,188 @@
+"""checkoutComplete: one transaction from a checkout to a paid (or payment-pending) order.
+
+Lock the checkout row, lock the stock rows in pk order, re-check availability after the locks,
+allocate, create the Order and one ShopOrder per shop with snapshots, start the payment.
+Completing twice returns the same order (Order.checkout_token is unique = the checkout id).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketplace.checkout.access import check_checkout_access, not_found, parse_checkout_id
+from marketplace.checkout.error_codes import CheckoutErrorCode
+from marketplace.checkout.models import Checkout
+from marketplace.checkout.pricing import CheckoutSummary, checkout_summary
+from marketplace.checkout.reservations import lock_stocks
+from marketplace.governance.commission import commission_quote
+from marketplace.orders.models import Order, OrderLine, ShopOrder
+from marketplace.orders.numbers import order_number
+from payments import hooks
+from search.indexing import mark_products_dirty
+from vendors.models import Stock, VendorStatus
+from vendors.stock import available_quantities
+
+
+@dataclass(frozen=True)
+class CheckoutCompletion:
+    order: Order
+    payment: hooks.PaymentStart | None  # None when the order already existed
+    created: bool
+
+
+def _error(field: str | None, message: str, code: CheckoutErrorCode) -> ValidationError:
+    return ValidationError({field or "__all__": ValidationError(message, code=code.value)})
+
+
+def _existing(checkout_id: uuid.UUID, user: Any) -> Order | None:
+    order = Order.objects.filter(checkout_token=checkout_id).first()
+    if (
+        order is not None
+        and order.user_id is not None
+        and (not getattr(user, "is_authenticated", False) or user.pk != order.user_id)
+    ):
+        raise PermissionDenied(_("This checkout is not yours."))
+    return order
+
+
+def checkout_complete(*, checkout_id: Any, user: Any) -> CheckoutCompletion:
+    pk = parse_checkout_id(checkout_id)
+    order = _existing(pk, user)
+    if order is not None:
+        return CheckoutCompletion(order=order, payment=None, created=False)
+    try:
+        with transaction.atomic():
+            return _complete(pk, user)
+    except IntegrityError:
+        # Another request completed this checkout between our look-up and our insert.
+        order = _existing(pk, user)
+        if order is None:
+            raise
+        return CheckoutCompletion(order=order, payment=None, created=False)
+
+
+def _complete(pk: uuid.UUID, user: Any) -> CheckoutCompletion:
+    checkout = (
+        Checkout.objects.select_related("town")
+        .select_for_update(of=("self",))
+        .filter(pk=pk)
+        .first()
+    )
+    if checkout is None:
+        order = _existing(pk, user)  # completed while we waited for the lock
+        if order is None:
+            raise not_found()
+        return CheckoutCompletion(order=order, payment=None, created=False)
+    check_checkout_access(checkout, user)
+    if not checkout.email:
+        raise _error("email", _("An email address is required."), CheckoutErrorCode.EMAIL_REQUIRED)
+    summary = checkout_summary(checkout=checkout)
+    if not summary.groups:
+        raise _error(None, _("The checkout is empty."), CheckoutErrorCode.EMPTY_CHECKOUT)
+    for group in summary.groups:
+        if group.vendor.status != VendorStatus.APPROVED:
+            raise _error(
+                "lines",
+                _("%(shop)s does not sell at the moment.") % {"shop": group.vendor.name},
+                CheckoutErrorCode.VARIANT_NOT_AVAILABLE,
+            )
+        if group.delivery_method is None:
+            raise _error(
+                "deliveryMethod",
+                _("%(shop)s offers no delivery method.") % {"shop": group.vendor.name},
+                CheckoutErrorCode.DELIVERY_METHOD_NOT_OFFERED,
+            )
+    _allocate(summary)
+    order = _create_order(summary)
+    # The checkout has become the order: drop it with its lines, choices and reservations.
+    Checkout.objects.filter(pk=checkout.pk).delete()
+    mark_products_dirty(product_ids=sorted({line.variant.product_id for line in summary.lines}))
+    payment = hooks.payment_start(order=order)
+    order.refresh_from_db(fields=["status", "paid_at"])
+    return CheckoutCompletion(order=order, payment=payment, created=True)
+
+
+def _allocate(summary: CheckoutSummary) -> None:
+    wanted: dict[int, int] = {}
+    for line in summary.lines:
+        wanted[line.variant.pk] = wanted.get(line.variant.pk, 0) + line.quantity
+    stocks = lock_stocks(list(wanted))
+    available = available_quantities(list(wanted), exclude_checkout=summary.checkout.pk)
+    short = [v for v, quantity in wanted.items() if quantity > available.get(v, 0)]
+    if short:
+        raise _error(
+            "lines",
+            _("Not enough stock left for some items; please update your cart."),
+            CheckoutErrorCode.INSUFFICIENT_STOCK,
+        )
+    for stock in stocks:
+        stock.quantity_allocated += wanted[stock.variant_id]
+    Stock.objects.bulk_update(stocks, ["quantity_allocated"])
+
+
+def _create_order(summary: CheckoutSummary) -> Order:
+    checkout = summary.checkout
+    now = timezone.now()
+    order = Order.objects.create(
+        number=uuid.uuid4().hex,
+        checkout_token=checkout.pk,
+        town=checkout.town,
+        user_id=checkout.user_id,
+        email=checkout.email,
+        currency=summary.currency,
+        subtotal=summary.subtotal,
+        delivery_total=summary.delivery_total,
+        total=summary.total,
+        language=checkout.language,
+    )
+    order.number = order_number(order=order)
+    Order.objects.filter(pk=order.pk).update(number=order.number)
+    shop_orders = []
+    for group in summary.groups:
+        quote = commission_quote(vendor=group.vendor, goods=group.subtotal, at=now)
+        shop_orders.append(
+            ShopOrder(
+                order=order,
+                vendor=group.vendor,
+                currency=summary.currency,
+                subtotal=group.subtotal,
+                delivery_method=group.delivery_method or "",
+                delivery_fee=group.delivery_fee,
+                commission_rule=quote.rule,
+                commission_percentage=quote.percentage,
+                commission_fixed=quote.fixed_amount,
+                commission=quote.amount,
+                payout=group.subtotal + group.delivery_fee - quote.amount,
+                vat_breakdown=group.vat_breakdown(),
+            )
+        )
+    ShopOrder.objects.bulk_create(shop_orders)
+    order_lines = []
+    for group, shop_order in zip(summary.groups, shop_orders, strict=True):
+        for line in group.lines:
+            variant = line.variant
+            order_lines.append(
+                OrderLine(
+                    shop_order=shop_order,
+                    variant=variant,
+                    product_name=variant.product.name,
+                    variant_name=variant.name,
+                    sku=variant.sku,
+                    category_slug=variant.product.category.slug,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    total=line.total,
+                    vat_rate=line.vat_rate,
+                    vat_amount=line.vat,
+                    quantity_allocated=line.quantity,
+                )
+            )
+    OrderLine.objects.bulk_create(order_lines)
+    return order

@@ -1,0 +1,165 @@
+"""Money of a checkout, computed by the server: lines grouped by shop, delivery, VAT, totals.
+
+Prices are tax-included. VAT included in a TTC amount = amount x rate / (100 + rate), half-up to
+the cent, computed per line; a shop's VAT breakdown sums its lines per rate.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from marketplace.checkout.models import Checkout, CheckoutDelivery, CheckoutLine
+from vendors.models import FulfilmentMethod, FulfilmentMethodName, Variant, Vendor
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+DEFAULT_VAT_RATE = Decimal("20.00")
+
+
+def round_money(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def vat_included(amount: Decimal, rate: Decimal) -> Decimal:
+    """The VAT inside a tax-included amount."""
+    return round_money(amount * rate / (Decimal(100) + rate))
+
+
+def variant_vat_rate(variant: Variant) -> Decimal:
+    """variant.vat_rate, else its category's (needs product__category loaded)."""
+    if variant.vat_rate is not None:
+        return variant.vat_rate
+    category = variant.product.category
+    return category.vat_rate if category is not None else DEFAULT_VAT_RATE
+
+
+def default_method(methods: dict[str, Decimal]) -> str | None:
+    """Pickup if the shop offers it, else its cheapest method."""
+    if not methods:
+        return None
+    if FulfilmentMethodName.PICKUP in methods:
+        return str(FulfilmentMethodName.PICKUP)
+    return min(methods.items(), key=lambda item: (item[1], item[0]))[0]
+
+
+@dataclass
+class LineSummary:
+    line: CheckoutLine
+    variant: Variant
+    quantity: int
+    unit_price: Decimal
+    total: Decimal
+    vat_rate: Decimal
+    vat: Decimal
+
+
+@dataclass
+class ShopGroup:
+    vendor: Vendor
+    lines: list[LineSummary] = field(default_factory=list)
+    methods: dict[str, Decimal] = field(default_factory=dict)
+    delivery_method: str | None = None
+    delivery_fee: Decimal = ZERO
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((line.total for line in self.lines), ZERO)
+
+    @property
+    def vat(self) -> Decimal:
+        return sum((line.vat for line in self.lines), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal + self.delivery_fee
+
+    def vat_breakdown(self) -> dict[str, dict[str, str]]:
+        """{"20.00": {"base": "10.00", "vat": "2.00", "total": "12.00"}} over the goods."""
+        totals: dict[Decimal, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+        for line in self.lines:
+            totals[line.vat_rate][0] += line.total
+            totals[line.vat_rate][1] += line.vat
+        return {
+            f"{rate:.2f}": {"base": f"{t - v:.2f}", "vat": f"{v:.2f}", "total": f"{t:.2f}"}
+            for rate, (t, v) in sorted(totals.items())
+        }
+
+
+@dataclass
+class CheckoutSummary:
+    checkout: Checkout
+    currency: str
+    groups: list[ShopGroup]
+
+    @property
+    def lines(self) -> list[LineSummary]:
+        return [line for group in self.groups for line in group.lines]
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((group.subtotal for group in self.groups), ZERO)
+
+    @property
+    def delivery_total(self) -> Decimal:
+        return sum((group.delivery_fee for group in self.groups), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal + self.delivery_total
+
+    @property
+    def vat(self) -> Decimal:
+        return sum((group.vat for group in self.groups), ZERO)
+
+
+def checkout_summary(*, checkout: Checkout) -> CheckoutSummary:
+    """Lines grouped by shop (in order of first appearance) with delivery and totals.
+
+    Three queries: lines with their variants, the shops' methods, the delivery choices.
+    `checkout.town` should be loaded (select_related) by the caller.
+    """
+    lines = list(
+        CheckoutLine.objects.filter(checkout_id=checkout.pk)
+        .select_related("variant__product__category", "variant__vendor")
+        .order_by("pk")
+    )
+    groups: dict[int, ShopGroup] = {}
+    for line in lines:
+        variant = line.variant
+        group = groups.get(variant.vendor_id)
+        if group is None:
+            group = groups[variant.vendor_id] = ShopGroup(vendor=variant.vendor)
+        total = variant.price * line.quantity
+        rate = variant_vat_rate(variant)
+        group.lines.append(
+            LineSummary(
+                line=line,
+                variant=variant,
+                quantity=line.quantity,
+                unit_price=variant.price,
+                total=total,
+                vat_rate=rate,
+                vat=vat_included(total, rate),
+            )
+        )
+    if groups:
+        for vendor_id, method, fee in FulfilmentMethod.objects.filter(
+            vendor_id__in=list(groups)
+        ).values_list("vendor_id", "method", "fee"):
+            groups[vendor_id].methods[method] = fee
+        chosen = dict(
+            CheckoutDelivery.objects.filter(
+                checkout_id=checkout.pk, vendor_id__in=list(groups)
+            ).values_list("vendor_id", "method")
+        )
+        for vendor_id, group in groups.items():
+            method = chosen.get(vendor_id)
+            if method not in group.methods:
+                method = default_method(group.methods)
+            group.delivery_method = method
+            group.delivery_fee = group.methods.get(method, ZERO) if method else ZERO
+    return CheckoutSummary(
+        checkout=checkout, currency=checkout.town.currency, groups=list(groups.values())
+    )
