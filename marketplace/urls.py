@@ -11,6 +11,7 @@ urlpatterns = [
     path("graphql/", GraphQLView.as_view(graphiql=True), name="graphql"),
     path("health/", health, name="health"),
     path("payments/", include("payments.urls")),
+    path("open-data/", include("marketplace.governance.urls")),
     path("", include("marketplace.storefront.urls")),
 ]
 if settings.DEBUG:

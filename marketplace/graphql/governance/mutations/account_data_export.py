@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import graphene
+
+from marketplace.accounts.data_rights import account_data_export
+from marketplace.accounts.error_codes import AccountErrorCode
+from marketplace.graphql.accounts.types import AccountError
+from marketplace.graphql.core.mutations import BaseMutation
+from marketplace.graphql.governance.access import require_login
+
+
+class AccountDataExport(BaseMutation):
+    """Everything the marketplace holds about the logged-in user, as JSON."""
+
+    error_codes = AccountErrorCode
+
+    data = graphene.JSONString()
+    errors = graphene.List(graphene.NonNull(AccountError), required=True)
+
+    @classmethod
+    def perform(cls, root: Any, info: Any) -> dict[str, Any]:
+        user = require_login(info)
+        return {"data": json.dumps(account_data_export(user=user), ensure_ascii=False)}

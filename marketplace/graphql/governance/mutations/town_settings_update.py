@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+
+from marketplace.governance.error_codes import GovernanceErrorCode
+from marketplace.governance.town_settings import town_settings_update
+from marketplace.graphql.core.mutations import BaseMutation
+from marketplace.graphql.governance.access import ADMIN_ONLY, require_town_staff, town_from_input
+from marketplace.graphql.governance.types import (
+    GovernanceError,
+    StripeFeesPayerEnum,
+    TownSettingsType,
+)
+
+
+class TownSettingsUpdateInput(graphene.InputObjectType):
+    refund_commission = graphene.Boolean(description="Refunds give the commission back too.")
+    stripe_fees_payer = StripeFeesPayerEnum(description="Who bears Stripe's fees.")
+
+
+class TownSettingsUpdate(BaseMutation):
+    """Change the town's governance settings (town administrators)."""
+
+    error_codes = GovernanceErrorCode
+
+    class Arguments:
+        town = graphene.String(required=True, description="The town's slug or global id.")
+        input = TownSettingsUpdateInput(required=True)
+
+    town_settings = graphene.Field(TownSettingsType)
+    errors = graphene.List(graphene.NonNull(GovernanceError), required=True)
+
+    @classmethod
+    def perform(cls, root: Any, info: Any, *, town: str, input: dict[str, Any]) -> dict[str, Any]:
+        found = town_from_input(town)
+        actor = require_town_staff(info, found.pk, roles=ADMIN_ONLY)
+        payer = input.get("stripe_fees_payer")
+        result = town_settings_update(
+            town_id=found.pk,
+            actor=actor,
+            refund_commission=input.get("refund_commission"),
+            stripe_fees_payer=getattr(payer, "value", payer),
+        )
+        return {"town_settings": result}
