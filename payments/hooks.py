@@ -1,11 +1,10 @@
-"""What the order lifecycle asks of payments. The only entry points orders/checkout call.
-
-(Until the payments issue lands: the dummy gateway, paid at once.)
-"""
+"""What the order lifecycle asks of payments. The only entry points orders/checkout call."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from django.conf import settings
 
 from marketplace.orders.models import Order
 
@@ -20,17 +19,29 @@ class PaymentStart:
 def payment_start(*, order: Order) -> PaymentStart:
     """Starts the payment of a new order. Called inside checkoutComplete's transaction.
 
-    The dummy gateway marks the order paid at once (through the orders lifecycle).
+    The dummy gateway marks the order paid at once (through the orders lifecycle); Stripe
+    creates the PaymentIntent and returns its client secret (paid on `payment_intent.succeeded`).
+    Calling it again for the same order returns the same payment. Raises ValidationError
+    (code GATEWAY_ERROR, field "payment") when the provider cannot be reached.
     """
-    from marketplace.orders.lifecycle import order_mark_paid
+    from payments.charges import payment_start_for_order
 
-    order_mark_paid(order_id=order.pk)
-    return PaymentStart(gateway="dummy", status="succeeded", client_secret=None)
+    outcome = payment_start_for_order(order=order)
+    return PaymentStart(
+        gateway=outcome.gateway, status=outcome.status, client_secret=outcome.client_secret
+    )
 
 
 def on_shop_order_fulfilled(*, shop_order_id: int) -> None:
     """Called on commit after a shop order is fulfilled: pays the shop (transfer)."""
+    from payments import tasks
+
+    if getattr(settings, "TRANSFER_TRIGGER", "fulfilment") == "fulfilment":
+        tasks.schedule_transfer.delay(shop_order_id)
 
 
 def on_shop_order_cancelled(*, shop_order_id: int) -> None:
     """Called on commit after a paid shop order is cancelled or refused: refunds the customer."""
+    from payments import tasks
+
+    tasks.refund_cancelled_shop_order.delay(shop_order_id)

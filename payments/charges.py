@@ -1,0 +1,241 @@
+"""An order's payment: start it, then follow it to succeeded, failed or canceled.
+
+The PaymentIntent is created inside checkoutComplete's transaction because the client needs its
+secret in the response; its idempotency key holds the order's primary key (never reused, even
+after a rollback) and the attempt, so a retried call never makes a second intent for an order.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketplace.orders.models import Order, OrderStatus, ShopOrder
+from payments.error_codes import PaymentErrorCode
+from payments.gateways import GatewayError, get_gateway
+from payments.ledger import ledger_record
+from payments.models import LedgerEntryKind, Payment, PaymentStatus
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    gateway: str
+    status: str
+    client_secret: str | None
+
+
+def intent_key(payment: Payment) -> str:
+    return f"order-{payment.order_id}-payment-intent-{payment.attempt}"
+
+
+def payment_start_for_order(*, order: Order) -> PaymentOutcome:
+    """Creates the order's payment (once). Runs inside the caller's transaction."""
+    with transaction.atomic():
+        existing = Payment.objects.select_for_update().filter(order_id=order.pk).first()
+        if existing is not None:
+            return PaymentOutcome(existing.gateway, existing.status, existing.client_secret or None)
+        gateway = get_gateway()
+        payment = Payment.objects.create(
+            order=order,
+            gateway=gateway.name,
+            amount=order.total,
+            currency=order.currency,
+        )
+        try:
+            result = gateway.payment_create(
+                amount=order.total,
+                currency=order.currency,
+                transfer_group=order.number,
+                metadata={"order_id": str(order.pk), "order_number": order.number},
+                idempotency_key=intent_key(payment),
+            )
+        except GatewayError as error:
+            logger.warning("payment start failed for order %s: %s", order.pk, error)
+            raise ValidationError(
+                {
+                    "payment": ValidationError(
+                        _("The payment could not be started, please try again."),
+                        code=PaymentErrorCode.GATEWAY_ERROR.value,
+                    )
+                }
+            ) from error
+        payment.intent_id = result.intent_id
+        payment.client_secret = result.client_secret or ""
+        payment.save(update_fields=["intent_id", "client_secret", "updated_at"])
+        if result.status == "succeeded":
+            payment_succeed(payment=payment, charge_id=result.charge_id)
+        else:
+            payment_pk = payment.pk
+            transaction.on_commit(lambda: _reprocess_deferred(payment_pk))
+        return PaymentOutcome(payment.gateway, payment.status, payment.client_secret or None)
+
+
+def _reprocess_deferred(payment_id: int) -> None:
+    from payments import tasks
+
+    tasks.process_deferred_webhook_events.delay()
+
+
+def _record_charge(payment: Payment, order: Order, when: datetime) -> None:
+    shop_orders = list(ShopOrder.objects.filter(order_id=order.pk).order_by("pk"))
+    for shop_order in shop_orders:
+        common = {
+            "currency": order.currency,
+            "town_id": order.town_id,
+            "order_id": order.pk,
+            "shop_order_id": shop_order.pk,
+            "vendor_id": shop_order.vendor_id,
+            "reference": payment.charge_id,
+            "occurred_at": when,
+        }
+        ledger_record(
+            key=f"charge:{shop_order.pk}",
+            kind=LedgerEntryKind.CHARGE,
+            amount=shop_order.subtotal + shop_order.delivery_fee,
+            **common,  # type: ignore[arg-type]
+        )
+        ledger_record(
+            key=f"shop_share:{shop_order.pk}",
+            kind=LedgerEntryKind.SHOP_SHARE,
+            amount=shop_order.payout,
+            **common,  # type: ignore[arg-type]
+        )
+        ledger_record(
+            key=f"commission:{shop_order.pk}",
+            kind=LedgerEntryKind.COMMISSION,
+            amount=shop_order.commission,
+            **common,  # type: ignore[arg-type]
+        )
+
+
+def payment_succeed(*, payment: Payment, charge_id: str) -> Payment:
+    """pending → succeeded: ledger, order paid, then (on commit) fee and maybe transfers.
+
+    The caller holds the payment row locked. Idempotent.
+    """
+    from marketplace.orders.lifecycle import order_mark_paid
+
+    with transaction.atomic():
+        if payment.status == PaymentStatus.SUCCEEDED:
+            return payment
+        order = Order.objects.get(pk=payment.order_id)
+        now = timezone.now()
+        payment.status = PaymentStatus.SUCCEEDED
+        payment.charge_id = charge_id or payment.charge_id
+        payment.succeeded_at = now
+        payment.save(update_fields=["status", "charge_id", "succeeded_at", "updated_at"])
+        if order.status != OrderStatus.UNPAID:
+            # Money arrived for an order already cancelled (e.g. timed out): keep the record and
+            # say so; the association refunds it by hand.
+            logger.error("payment succeeded for order %s in status %s", order.pk, order.status)
+        _record_charge(payment, order, now)
+        order_mark_paid(order_id=order.pk)
+        payment_pk = payment.pk
+        shop_order_ids = list(
+            ShopOrder.objects.filter(order_id=order.pk).order_by("pk").values_list("pk", flat=True)
+        )
+        transaction.on_commit(lambda: _after_success(payment_pk, shop_order_ids))
+    return payment
+
+
+def _after_success(payment_id: int, shop_order_ids: list[int]) -> None:
+    from payments import tasks
+
+    tasks.record_payment_fee.delay(payment_id)
+    if getattr(settings, "TRANSFER_TRIGGER", "fulfilment") == "payment":
+        for shop_order_id in shop_order_ids:
+            tasks.schedule_transfer.delay(shop_order_id)
+
+
+def payment_record_fee(*, payment_id: int) -> Decimal | None:
+    """Records Stripe's fee on the charge in the ledger (once)."""
+    payment = Payment.objects.select_related("order").get(pk=payment_id)
+    if payment.status != PaymentStatus.SUCCEEDED or not payment.charge_id:
+        return None
+    if payment.fee is not None:
+        return payment.fee
+    fee = get_gateway(payment.gateway).charge_fee(charge_id=payment.charge_id)
+    if fee is None:
+        return None
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment_id)
+        if locked.fee is not None:
+            return locked.fee
+        locked.fee = fee
+        locked.save(update_fields=["fee", "updated_at"])
+        ledger_record(
+            key=f"stripe_fee:{payment.pk}",
+            kind=LedgerEntryKind.STRIPE_FEE,
+            amount=fee,
+            currency=payment.currency,
+            town_id=payment.order.town_id,
+            order_id=payment.order_id,
+            reference=payment.charge_id,
+        )
+    return fee
+
+
+def payment_end_unpaid(*, order_id: int, status: str, reason: str, cancel_intent: bool) -> bool:
+    """A payment that failed, was canceled or timed out: the order is cancelled, its stock
+    released (order_cancel_unpaid), and the PaymentIntent canceled at the provider on commit.
+    Returns False (changes nothing) when the payment had already succeeded.
+    """
+    from marketplace.orders.lifecycle import order_cancel_unpaid
+
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().filter(order_id=order_id).first()
+        if payment is not None and payment.status == PaymentStatus.SUCCEEDED:
+            return False
+        if payment is not None and payment.status == PaymentStatus.PENDING:
+            payment.status = status
+            payment.failure_message = reason
+            payment.save(update_fields=["status", "failure_message", "updated_at"])
+            if cancel_intent and payment.intent_id and payment.gateway == "stripe":
+                payment_pk = payment.pk
+                transaction.on_commit(lambda: _cancel_intent(payment_pk))
+        order_cancel_unpaid(order_id=order_id, reason=reason)
+    return True
+
+
+def _cancel_intent(payment_id: int) -> None:
+    from payments import tasks
+
+    tasks.cancel_payment_intent.delay(payment_id)
+
+
+def payment_cancel_intent(*, payment_id: int) -> None:
+    payment = Payment.objects.get(pk=payment_id)
+    get_gateway(payment.gateway).payment_cancel(
+        intent_id=payment.intent_id, idempotency_key=f"{intent_key(payment)}-cancel"
+    )
+
+
+def orders_cancel_timed_out(*, now: datetime | None = None) -> list[int]:
+    """Cancels the orders still unpaid PAYMENT_TIMEOUT_MINUTES after they were placed."""
+    minutes = int(getattr(settings, "PAYMENT_TIMEOUT_MINUTES", 60))
+    limit = (now or timezone.now()) - timedelta(minutes=minutes)
+    order_ids = list(
+        Order.objects.filter(status=OrderStatus.UNPAID, created_at__lt=limit)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
+    )
+    cancelled = []
+    for order_id in order_ids:
+        if payment_end_unpaid(
+            order_id=order_id,
+            status=PaymentStatus.CANCELED,
+            reason="payment_timeout",
+            cancel_intent=True,
+        ):
+            cancelled.append(order_id)
+    return cancelled

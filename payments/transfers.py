@@ -1,0 +1,204 @@
+"""Paying the shops: one transfer per shop order, sent once, retried until it goes through.
+
+The amount is fixed when the transfer is created: ShopOrder.payout less the share of refunds
+already borne by the shop. A refund made after that is taken back by a reversal once the
+transfer is sent. The idempotency key is the shop order's, so a retry after a timeout or a 5xx
+never pays twice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from marketplace.orders.models import ShopOrder, ShopOrderStatus
+from payments.gateways import GatewayError, get_gateway
+from payments.ledger import ZERO, ledger_record
+from payments.models import (
+    ConnectedAccount,
+    LedgerEntryKind,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+    Transfer,
+    TransferStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+NO_TRANSFER_STATES = frozenset({ShopOrderStatus.CANCELLED, ShopOrderStatus.REFUSED})
+
+
+def transfer_key(transfer: Transfer) -> str:
+    return f"shop-order-{transfer.shop_order_id}-transfer"
+
+
+def transfer_schedule(*, shop_order_id: int) -> Transfer | None:
+    """Creates the shop order's transfer (once) and sends it on commit. None when unpaid."""
+    with transaction.atomic():
+        shop_order = ShopOrder.objects.select_for_update().get(pk=shop_order_id)
+        existing = Transfer.objects.filter(shop_order_id=shop_order_id).first()
+        if existing is not None:
+            return existing
+        payment = Payment.objects.filter(order_id=shop_order.order_id).first()
+        if payment is None or payment.status != PaymentStatus.SUCCEEDED:
+            return None
+        if shop_order.status in NO_TRANSFER_STATES:
+            return None
+        borne = (
+            Refund.objects.filter(shop_order_id=shop_order_id)
+            .exclude(status=RefundStatus.FAILED)
+            .aggregate(total=Sum("shop_share"))["total"]
+            or ZERO
+        )
+        amount = max(shop_order.payout - borne, ZERO)
+        transfer = Transfer.objects.create(
+            shop_order=shop_order,
+            vendor_id=shop_order.vendor_id,
+            amount=amount,
+            currency=shop_order.currency,
+            status=TransferStatus.PENDING if amount > 0 else TransferStatus.SKIPPED,
+        )
+        if amount > 0:
+            transfer_pk = transfer.pk
+            transaction.on_commit(lambda: _send(transfer_pk))
+    return transfer
+
+
+def _send(transfer_id: int) -> None:
+    from payments import tasks
+
+    tasks.send_transfer.delay(transfer_id)
+
+
+def _destination(transfer: Transfer, gateway_name: str) -> str | None:
+    account = ConnectedAccount.objects.filter(vendor_id=transfer.vendor_id).first()
+    if account is not None and account.can_receive_transfers:
+        return account.account_id
+    if gateway_name == "dummy":
+        return account.account_id if account and account.account_id else "acct_dummy"
+    return None
+
+
+def transfer_send(*, transfer_id: int) -> Transfer:
+    """Sends a pending transfer. Waits (status `waiting`) while the shop cannot be paid.
+
+    Raises GatewayError when the provider fails (the state is saved first; retry as is).
+    """
+    with transaction.atomic():
+        transfer = Transfer.objects.select_for_update().get(pk=transfer_id)
+        if transfer.status in (TransferStatus.SENT, TransferStatus.SKIPPED):
+            return transfer
+        payment = Payment.objects.get(order__shop_orders__pk=transfer.shop_order_id)
+        gateway = get_gateway(payment.gateway)
+        destination = _destination(transfer, gateway.name)
+        if destination is None:
+            if transfer.status != TransferStatus.WAITING:
+                transfer.status = TransferStatus.WAITING
+                transfer.save(update_fields=["status", "updated_at"])
+            return transfer
+        transfer.attempts += 1
+        transfer.status = TransferStatus.PENDING
+        transfer.save(update_fields=["attempts", "status", "updated_at"])
+        order_number = payment.order.number
+    try:
+        transfer_id_at_provider = gateway.transfer_create(
+            amount=transfer.amount,
+            currency=transfer.currency,
+            destination=destination,
+            source_transaction=payment.charge_id,
+            transfer_group=order_number,
+            metadata={
+                "shop_order_id": str(transfer.shop_order_id),
+                "order_number": order_number,
+            },
+            idempotency_key=transfer_key(transfer),
+        )
+    except GatewayError as error:
+        Transfer.objects.filter(pk=transfer.pk).update(
+            last_error=str(error)[:2000], updated_at=timezone.now()
+        )
+        raise
+    with transaction.atomic():
+        transfer = Transfer.objects.select_for_update().get(pk=transfer_id)
+        if transfer.status == TransferStatus.SENT:
+            return transfer
+        transfer.status = TransferStatus.SENT
+        transfer.transfer_id = transfer_id_at_provider
+        transfer.sent_at = timezone.now()
+        transfer.last_error = ""
+        transfer.save(
+            update_fields=["status", "transfer_id", "sent_at", "last_error", "updated_at"]
+        )
+        shop_order = ShopOrder.objects.select_related("order").get(pk=transfer.shop_order_id)
+        ledger_record(
+            key=f"transfer:{transfer.pk}",
+            kind=LedgerEntryKind.TRANSFER,
+            amount=transfer.amount,
+            currency=transfer.currency,
+            town_id=shop_order.order.town_id,
+            order_id=shop_order.order_id,
+            shop_order_id=shop_order.pk,
+            vendor_id=transfer.vendor_id,
+            reference=transfer_id_at_provider,
+            occurred_at=transfer.sent_at,
+        )
+        due = list(
+            Refund.objects.filter(
+                shop_order_id=transfer.shop_order_id, reversal_due=True, reversal_id=""
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if due:
+            transaction.on_commit(lambda: _send_refunds(due))
+    return transfer
+
+
+def _send_refunds(refund_ids: list[int]) -> None:
+    from payments import tasks
+
+    for refund_id in refund_ids:
+        tasks.send_refund.delay(refund_id)
+
+
+def transfer_apply_reversed_event(*, transfer_data: dict[str, object]) -> bool:
+    """`transfer.reversed`: the provider's amount_reversed only ever grows our record."""
+    from payments.gateways.stripe import from_minor
+
+    with transaction.atomic():
+        transfer = (
+            Transfer.objects.select_for_update()
+            .filter(transfer_id=str(transfer_data.get("id", "")))
+            .first()
+        )
+        if transfer is None:
+            return False
+        reversed_amount = from_minor(
+            int(transfer_data.get("amount_reversed") or 0),  # type: ignore[call-overload]
+            transfer.currency,
+        )
+        if reversed_amount <= transfer.reversed_amount:
+            return False
+        logger.warning(
+            "transfer %s reversed at the provider beyond our records (%s > %s)",
+            transfer.pk,
+            reversed_amount,
+            transfer.reversed_amount,
+        )
+        transfer.last_error = f"provider reports {reversed_amount} reversed"
+        transfer.save(update_fields=["last_error", "updated_at"])
+    return True
+
+
+def transfers_to_retry() -> list[int]:
+    """Transfers still to send (pending or waiting), oldest first."""
+    return list(
+        Transfer.objects.filter(status__in=[TransferStatus.PENDING, TransferStatus.WAITING])
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
+    )
