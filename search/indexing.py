@@ -1,19 +1,160 @@
 """Keeping the search index in step with the catalogue.
 
-Writes call `mark_products_dirty` inside their transaction; indexing happens after commit.
-(Filled in by the search issue.)
+Writes call `mark_products_dirty` / `mark_vendor_dirty` inside their transaction: that upserts
+one `IndexQueue` row per product and, on commit, queues the `search.tasks.index_products` task.
+The task rebuilds the documents from the database and writes them in bulk (or deletes them:
+product deleted, shop not approved); a row leaves the queue only when the engine acknowledged.
+If the engine or the broker is down, the rows stay, and the beat sweeper
+(`search.tasks.sweep_dirty_products`) retries them: an outage loses nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from marketplace.towns.models import Town
+from search.backends import get_backend
+from search.documents import build_documents, indexable_product_ids, iter_town_documents
+from search.models import IndexQueue
+from search.query import SearchUnavailable
+from vendors.models import Product
+
+logger = logging.getLogger(__name__)
+
+SWEEP_BATCH = 1000
 
 
 def mark_products_dirty(*, product_ids: Iterable[int]) -> None:
     """Record that these products must be (re)indexed or removed from the index."""
-    return None
+    ids = sorted({int(pk) for pk in product_ids})
+    if not ids:
+        return
+    towns = dict(Product.objects.filter(pk__in=ids).values_list("pk", "vendor__town_id"))
+    now = timezone.now()
+    known = [
+        IndexQueue(product_id=pk, town_id=towns[pk], marked_at=now) for pk in ids if pk in towns
+    ]
+    # A product deleted before being marked keeps the town its row already had.
+    gone = [IndexQueue(product_id=pk, marked_at=now) for pk in ids if pk not in towns]
+    for rows, fields in ((known, ["marked_at", "town_id"]), (gone, ["marked_at"])):
+        for start in range(0, len(rows), SWEEP_BATCH):
+            # Sorted ids: concurrent writers lock the queue rows in the same order.
+            IndexQueue.objects.bulk_create(
+                rows[start : start + SWEEP_BATCH],
+                update_conflicts=True,
+                unique_fields=["product_id"],
+                update_fields=fields,
+            )
+    transaction.on_commit(lambda: _enqueue(ids), robust=True)
 
 
 def mark_vendor_dirty(*, vendor_id: int) -> None:
     """Record that every product of this shop must be (re)indexed (status, name, location...)."""
-    return None
+    mark_products_dirty(
+        product_ids=Product.objects.filter(vendor_id=vendor_id).values_list("pk", flat=True)
+    )
+
+
+def _enqueue(product_ids: list[int]) -> None:
+    from search.tasks import index_products
+
+    try:
+        for start in range(0, len(product_ids), SWEEP_BATCH):
+            index_products.delay(product_ids[start : start + SWEEP_BATCH])
+    except Exception:  # broker down: the sweeper will find the rows
+        logger.warning("search: could not queue indexing; the sweeper will retry", exc_info=True)
+
+
+def search_index_dirty(*, product_ids: Iterable[int] | None = None, refresh: bool = False) -> int:
+    """Indexes queued products (these ids, or the oldest batch); returns how many were done.
+
+    Raises SearchUnavailable when the engine cannot be reached (rows stay queued).
+    """
+    queue = IndexQueue.objects.order_by("marked_at", "product_id")
+    if product_ids is not None:
+        queue = queue.filter(product_id__in=list(product_ids))
+    rows = list(queue.values_list("product_id", "town_id", "marked_at")[:SWEEP_BATCH])
+    if not rows:
+        return 0
+    # The version is the time of the read: a later read always wins in the engine.
+    version = time.time_ns() // 1000
+    documents = build_documents([pk for pk, _, _ in rows])
+    town_slugs = dict(Town.objects.values_list("pk", "slug"))
+    by_town: dict[str, tuple[list[dict], list[int]]] = defaultdict(lambda: ([], []))
+    for pk, town_id, _ in rows:
+        if pk in documents:
+            by_town[documents[pk]["town"]][0].append(documents[pk])
+        elif town_id in town_slugs:
+            by_town[town_slugs[town_id]][1].append(pk)
+        else:  # unknown town: remove it everywhere
+            for slug in town_slugs.values():
+                by_town[slug][1].append(pk)
+    backend = get_backend()
+    failed: set[int] = set()
+    try:
+        for town_slug, (docs, deletions) in by_town.items():
+            failed |= backend.index(
+                town_slug=town_slug,
+                documents=docs,
+                delete_ids=deletions,
+                version=version,
+                refresh=refresh,
+            )
+    except SearchUnavailable as error:
+        IndexQueue.objects.filter(product_id__in=[pk for pk, _, _ in rows]).update(
+            attempts=F("attempts") + 1, last_error=str(error)[:255]
+        )
+        raise
+    _dequeue([(pk, marked_at) for pk, _, marked_at in rows if pk not in failed])
+    if failed:
+        IndexQueue.objects.filter(product_id__in=failed).update(
+            attempts=F("attempts") + 1, last_error="rejected by the engine"
+        )
+    return len(rows) - len(failed)
+
+
+def _dequeue(done: list[tuple[int, datetime]]) -> None:
+    """Removes rows not marked again since they were read (a newer mark stays queued)."""
+    by_mark: dict[datetime, list[int]] = defaultdict(list)
+    for pk, marked_at in done:
+        by_mark[marked_at].append(pk)
+    for marked_at, ids in by_mark.items():
+        IndexQueue.objects.filter(product_id__in=ids, marked_at=marked_at).delete()
+
+
+def search_sweep_dirty(*, max_batches: int = 50) -> int:
+    """Indexes everything still queued, batch after batch. Raises SearchUnavailable."""
+    done = 0
+    for _ in range(max_batches):
+        count = search_index_dirty()
+        done += count
+        if count == 0:
+            break
+    return done
+
+
+def search_rebuild_town(
+    *,
+    town_slug: str,
+    on_start: Callable[[int], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> tuple[str, int]:
+    """Rebuilds a town's index into a new version and swaps the alias. Returns (index, count)."""
+    town = Town.objects.get(slug=town_slug)
+    version = time.time_ns() // 1000
+    if on_start is not None:
+        on_start(len(indexable_product_ids(town_id=town.pk)))
+    return get_backend().rebuild(
+        town_slug=town.slug,
+        documents=iter_town_documents(town_id=town.pk),
+        version=version,
+        on_progress=on_progress,
+    )

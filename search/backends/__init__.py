@@ -2,31 +2,54 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Protocol
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 from django.conf import settings
 
+from search.query import SearchRequest, SearchResult
+
 
 class SearchBackend(Protocol):
+    name: str
+
     def health(self) -> str: ...
 
+    def search(self, request: SearchRequest) -> SearchResult: ...
 
-class DatabaseBackend:
-    def health(self) -> str:
-        return "database backend"
+    def index(
+        self,
+        *,
+        town_slug: str,
+        documents: list[dict[str, Any]],
+        delete_ids: list[int],
+        version: int,
+        refresh: bool = False,
+    ) -> set[int]: ...
+
+    def rebuild(
+        self,
+        *,
+        town_slug: str,
+        documents: Iterable[dict[str, Any]],
+        version: int,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> tuple[str, int]: ...
 
 
-class EngineBackend:
-    def health(self) -> str:
-        from opensearchpy import OpenSearch
-
-        client = OpenSearch(hosts=[settings.SEARCH_URL], timeout=3)
-        return str(client.cluster.health()["status"])
+_backends: dict[str, SearchBackend] = {}
 
 
-@cache
-def get_backend() -> SearchBackend:
-    if settings.SEARCH_BACKEND == "engine":
-        return EngineBackend()
-    return DatabaseBackend()
+def get_backend(name: str | None = None) -> SearchBackend:
+    """The configured backend (settings.SEARCH_BACKEND: "engine" or "database"), or a named one."""
+    name = name or settings.SEARCH_BACKEND
+    if name not in _backends:
+        if name == "engine":
+            from search.backends.engine import EngineBackend
+
+            _backends[name] = EngineBackend()
+        else:
+            from search.backends.database import DatabaseBackend
+
+            _backends[name] = DatabaseBackend()
+    return _backends[name]

@@ -1,0 +1,100 @@
+"""Searching a town's products: validation, the configured backend, and the fallback.
+
+When the engine cannot answer (outage, town never indexed), the database backend answers the
+same request, so that search keeps working, slower, during an engine outage.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from marketplace.towns.models import Town
+from search.backends import get_backend
+from search.error_codes import SearchErrorCode
+from search.query import Near, SearchRequest, SearchResult, SearchUnavailable, SortBy
+
+logger = logging.getLogger(__name__)
+
+MAX_QUERY_LENGTH = 200
+MAX_RADIUS_KM = 1000.0
+
+
+def _error(field: str, message: str, code: SearchErrorCode) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code.value)})
+
+
+def products_search(
+    *,
+    town_slug: str,
+    query: str = "",
+    categories: list[str] | None = None,
+    vendors: list[str] | None = None,
+    price_min: Decimal | None = None,
+    price_max: Decimal | None = None,
+    in_stock: bool | None = None,
+    fulfilment: list[str] | None = None,
+    near: Near | None = None,
+    sort_by: SortBy = SortBy.RELEVANCE,
+    offset: int = 0,
+    limit: int = 20,
+) -> SearchResult:
+    """The town's matching products (approved shops only). Raises a coded ValidationError."""
+    query = (query or "").strip()
+    if len(query) > MAX_QUERY_LENGTH:
+        raise _error(
+            "query",
+            _("The query is longer than %(max)d characters.") % {"max": MAX_QUERY_LENGTH},
+            SearchErrorCode.INVALID,
+        )
+    for name, value in (("priceMin", price_min), ("priceMax", price_max)):
+        if value is not None and value < 0:
+            raise _error(name, _("A price cannot be negative."), SearchErrorCode.INVALID)
+    if price_min is not None and price_max is not None and price_min > price_max:
+        raise _error(
+            "priceMin", _("The minimum price is above the maximum."), SearchErrorCode.INVALID
+        )
+    if near is not None:
+        if not (-90 <= near.latitude <= 90 and -180 <= near.longitude <= 180):
+            raise _error("near", _("This is not a point on Earth."), SearchErrorCode.INVALID)
+        if not 0 < near.radius_km <= MAX_RADIUS_KM:
+            raise _error(
+                "near",
+                _("The radius must be above 0 and at most %(max)d km.") % {"max": MAX_RADIUS_KM},
+                SearchErrorCode.INVALID,
+            )
+    if sort_by is SortBy.DISTANCE and near is None:
+        raise _error(
+            "sortBy", _("Sorting by distance needs a point (near)."), SearchErrorCode.NEAR_REQUIRED
+        )
+    if not Town.objects.filter(slug=town_slug).exists():
+        raise _error(
+            "town",
+            _("There is no town %(town)r.") % {"town": town_slug},
+            SearchErrorCode.TOWN_NOT_FOUND,
+        )
+    request = SearchRequest(
+        town=town_slug,
+        query=query,
+        categories=tuple(categories or ()),
+        vendors=tuple(vendors or ()),
+        price_min=price_min,
+        price_max=price_max,
+        in_stock=in_stock,
+        fulfilment=tuple(fulfilment or ()),
+        near=near,
+        sort_by=sort_by,
+        offset=offset,
+        limit=limit,
+    )
+    backend = get_backend()
+    try:
+        return backend.search(request)
+    except SearchUnavailable:
+        if backend.name == "database":
+            raise
+        logger.warning("search: engine unavailable, answering from the database", exc_info=True)
+        return get_backend("database").search(request)

@@ -1,0 +1,34 @@
+"""Search tasks: take ids, are idempotent, call the indexing services."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from search.indexing import search_index_dirty, search_sweep_dirty
+from search.query import SearchUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="search.tasks.index_products", ignore_result=True)
+def index_products(product_ids: list[int]) -> int:
+    """Indexes these dirty products now (queued on commit by the write that marked them)."""
+    try:
+        return search_index_dirty(product_ids=product_ids)
+    except SearchUnavailable:
+        logger.warning(
+            "search: engine unavailable; %d product(s) left for the sweeper", len(product_ids)
+        )
+        return 0
+
+
+@shared_task(name="search.tasks.sweep_dirty_products", ignore_result=True)
+def sweep_dirty_products() -> int:
+    """Beat: indexes whatever is still dirty (engine or broker outage, failed task)."""
+    try:
+        return search_sweep_dirty()
+    except SearchUnavailable:
+        logger.warning("search: engine unavailable; the sweeper will try again")
+        return 0
