@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.accounts.error_codes import AccountErrorCode
 from marketplace.accounts.models import User, normalize_email
+from marketplace.accounts.tasks import send_welcome_email
 
 
 def account_register(
@@ -51,6 +52,7 @@ def account_register(
     try:
         with transaction.atomic():
             candidate.save()
+            transaction.on_commit(lambda: send_welcome_email.delay(candidate.pk))
     except IntegrityError as error:
         raise ValidationError(
             {

@@ -8,8 +8,8 @@ from django.http import HttpRequest
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from graphene_file_upload.django import FileUploadGraphQLView
-from graphql_sync_dataloaders import DeferredExecutionContext
 
+from marketplace.graphql.core.execution import DataLoaderExecutionContext
 from marketplace.graphql.core.limits import QueryCostRule, depth_limit_rule
 
 
@@ -17,7 +17,7 @@ from marketplace.graphql.core.limits import QueryCostRule, depth_limit_rule
 class GraphQLView(FileUploadGraphQLView):  # type: ignore[misc]
     """GraphQL over HTTP; multipart uploads follow the GraphQL multipart request spec."""
 
-    execution_context_class = DeferredExecutionContext
+    execution_context_class = DataLoaderExecutionContext
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("validation_rules", (depth_limit_rule(), QueryCostRule))

@@ -18,6 +18,7 @@ class TownType(graphene.ObjectType):
     class Meta:
         name = "Town"
         interfaces = (relay.Node,)
+        possible_types = (Town,)
 
     slug = graphene.String(required=True)
     name = graphene.String(required=True)

@@ -1,0 +1,70 @@
+"""A real Celery worker on the real Redis broker runs a task against the test database."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from marketplace.accounts.tasks import send_welcome_email
+from tests.factories import UserFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def worker(tmp_path, settings):
+    """A worker process on its own queue, using the test database and a file email backend."""
+    queue = f"test-worker-{os.getpid()}"
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
+        "CELERY_QUEUE": queue,
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "marketplace",
+            "worker",
+            "-Q",
+            queue,
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    yield queue, tmp_path / "mail"
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_sends_the_welcome_email(worker):
+    queue, mail_dir = worker
+    user = UserFactory(email="worker@example.org", language="en")
+
+    result = send_welcome_email.apply_async(args=[user.pk], queue=queue)
+
+    assert result.get(timeout=60) is True
+    deadline = time.monotonic() + 10
+    while not (mail_dir.exists() and any(mail_dir.iterdir())) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    message = next(mail_dir.iterdir()).read_text()
+    assert "To: worker@example.org" in message
+    assert "Welcome to your town's marketplace" in message
