@@ -22,7 +22,11 @@ from marketplace.orders.models import (
     ShopOrderStatus,
 )
 from marketplace.orders.notifications import notify_order
-from marketplace.orders.transitions import PAID_STATES, shop_order_transition_allowed
+from marketplace.orders.transitions import (
+    CUSTOMER_CANCELLABLE,
+    PAID_STATES,
+    shop_order_transition_allowed,
+)
 
 
 def order_mark_paid(*, order_id: int) -> Order:
@@ -148,11 +152,22 @@ def shop_order_fulfil(*, shop_order_id: int, user: Any = None) -> ShopOrder:
     return shop_order
 
 
-def _stop(shop_order_id: int, to_status: str, reason: str) -> ShopOrder:
+def _stop(
+    shop_order_id: int, to_status: str, reason: str, *, only_from: frozenset[str] | None = None
+) -> ShopOrder:
     from payments import hooks
 
     with transaction.atomic():
         shop_order = _locked_shop_order(shop_order_id)
+        if only_from is not None and shop_order.status not in only_from:
+            raise ValidationError(
+                {
+                    "id": ValidationError(
+                        _("The shop has already accepted this order: ask the shop to cancel it."),
+                        code=OrderErrorCode.INVALID_TRANSITION.value,
+                    )
+                }
+            )
         from_status = _move(shop_order, to_status, reason=reason)
         lines_release(lines=_lines(shop_order))
         _close_order_if_done(shop_order.order_id)
@@ -169,6 +184,10 @@ def shop_order_refuse(*, shop_order_id: int, reason: str) -> ShopOrder:
     return _stop(shop_order_id, ShopOrderStatus.REFUSED, reason)
 
 
-def shop_order_cancel(*, shop_order_id: int, reason: str) -> ShopOrder:
-    """Cancels one shop order: its stock is released; refunded if it was paid."""
-    return _stop(shop_order_id, ShopOrderStatus.CANCELLED, reason)
+def shop_order_cancel(*, shop_order_id: int, reason: str, by_customer: bool = False) -> ShopOrder:
+    """Cancels one shop order: its stock is released; refunded if it was paid.
+
+    The customer may only cancel before the shop accepts (unconfirmed or paid).
+    """
+    only_from = CUSTOMER_CANCELLABLE if by_customer else None
+    return _stop(shop_order_id, ShopOrderStatus.CANCELLED, reason, only_from=only_from)

@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import graphene
+from django.core.exceptions import ValidationError
+from graphql_relay import from_global_id, to_global_id
+
+from marketplace.checkout.error_codes import CheckoutErrorCode
+from marketplace.checkout.lines import LineInput
+from marketplace.checkout.pricing import CheckoutSummary, LineSummary, ShopGroup
+from marketplace.graphql.core.errors import error_type
+from marketplace.graphql.core.ids import decode_id
+from marketplace.graphql.core.scalars import Decimal, Money
+from marketplace.graphql.vendors import dataloaders as vendor_loaders
+from marketplace.graphql.vendors.types import FulfilmentMethod, FulfilmentMethodEnum, VariantType
+
+CheckoutError = error_type("CheckoutError", CheckoutErrorCode)
+
+
+def checkout_pk(value: str) -> str:
+    """A checkout's UUID from its global id (or the bare UUID); invalid ids give NOT_FOUND later."""
+    try:
+        type_name, raw = from_global_id(value)
+        if type_name == "Checkout":
+            return str(uuid.UUID(raw))
+    except (ValueError, TypeError, UnicodeDecodeError):
+        pass
+    return value
+
+
+def enum_value(value: Any) -> Any:
+    return getattr(value, "value", value)
+
+
+def decode_lines(lines: list[dict[str, Any]]) -> list[LineInput]:
+    return [
+        LineInput(
+            variant_id=decode_id(line["variant_id"], "Variant", field="lines"),
+            quantity=line["quantity"],
+        )
+        for line in lines
+    ]
+
+
+class CheckoutLineInput(graphene.InputObjectType):
+    variant_id = graphene.ID(required=True)
+    quantity = graphene.Int(required=True)
+
+
+class CheckoutLineType(graphene.ObjectType):
+    class Meta:
+        name = "CheckoutLine"
+
+    id = graphene.ID(required=True)
+    variant = graphene.Field(VariantType, required=True)
+    quantity = graphene.Int(required=True)
+    unit_price = graphene.Field(Money, required=True, description="Tax included.")
+    total = graphene.Field(Money, required=True, description="Tax included.")
+    vat_rate = graphene.Field(Decimal, required=True)
+    vat = graphene.Field(Money, required=True, description="VAT included in the total.")
+
+    @staticmethod
+    def resolve_id(root: LineSummary, _info: Any) -> str:
+        return to_global_id("CheckoutLine", root.line.pk)
+
+    @staticmethod
+    def resolve_variant(root: LineSummary, _info: Any) -> Any:
+        return root.variant
+
+    @staticmethod
+    def resolve_unit_price(root: LineSummary, _info: Any) -> Any:
+        return Money.of(root.unit_price, root.currency)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_total(root: LineSummary, _info: Any) -> Any:
+        return Money.of(root.total, root.currency)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_vat(root: LineSummary, _info: Any) -> Any:
+        return Money.of(root.vat, root.currency)  # type: ignore[attr-defined]
+
+
+class ShopGroupType(graphene.ObjectType):
+    class Meta:
+        name = "CheckoutShopGroup"
+
+    vendor = graphene.Field("marketplace.graphql.vendors.types.VendorType", required=True)
+    lines = graphene.List(graphene.NonNull(CheckoutLineType), required=True)
+    subtotal = graphene.Field(Money, required=True)
+    delivery_method = graphene.Field(FulfilmentMethodEnum)
+    delivery_fee = graphene.Field(Money, required=True)
+    delivery_methods = graphene.List(
+        graphene.NonNull(FulfilmentMethod), required=True, description="What the shop offers."
+    )
+    vat = graphene.Field(Money, required=True)
+    total = graphene.Field(Money, required=True)
+
+    @staticmethod
+    def resolve_vendor(root: ShopGroup, _info: Any) -> Any:
+        return root.vendor
+
+    @staticmethod
+    def resolve_subtotal(root: ShopGroup, _info: Any) -> Any:
+        return Money.of(root.subtotal, root.currency)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_delivery_fee(root: ShopGroup, _info: Any) -> Any:
+        return Money.of(root.delivery_fee, root.currency)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_delivery_methods(root: ShopGroup, _info: Any) -> Any:
+        return [
+            {"method": method, "fee": Money.of(fee, root.currency)}  # type: ignore[attr-defined]
+            for method, fee in sorted(root.methods.items())
+        ]
+
+    @staticmethod
+    def resolve_vat(root: ShopGroup, _info: Any) -> Any:
+        return Money.of(root.vat, root.currency)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_total(root: ShopGroup, _info: Any) -> Any:
+        return Money.of(root.total, root.currency)  # type: ignore[attr-defined]
+
+
+class CheckoutType(graphene.ObjectType):
+    """A cart in one town. Every amount is computed by the server; prices are tax-included."""
+
+    class Meta:
+        name = "Checkout"
+
+    id = graphene.ID(required=True, description="Global id; the guest's key to the checkout.")
+    token = graphene.UUID(required=True, description="The checkout's UUID.")
+    email = graphene.String(required=True)
+    town = graphene.Field("marketplace.graphql.towns.types.TownType", required=True)
+    lines = graphene.List(graphene.NonNull(CheckoutLineType), required=True)
+    shop_groups = graphene.List(graphene.NonNull(ShopGroupType), required=True)
+    subtotal = graphene.Field(Money, required=True)
+    delivery_total = graphene.Field(Money, required=True)
+    total = graphene.Field(Money, required=True)
+    vat = graphene.Field(Money, required=True, description="VAT included in the total.")
+    reserved_until = graphene.DateTime(
+        description="When the earliest stock reservation of this checkout expires."
+    )
+
+    @staticmethod
+    def resolve_id(root: CheckoutSummary, _info: Any) -> str:
+        return to_global_id("Checkout", str(root.checkout.pk))
+
+    @staticmethod
+    def resolve_token(root: CheckoutSummary, _info: Any) -> Any:
+        return root.checkout.pk
+
+    @staticmethod
+    def resolve_email(root: CheckoutSummary, _info: Any) -> str:
+        return root.checkout.email
+
+    @staticmethod
+    def resolve_town(root: CheckoutSummary, _info: Any) -> Any:
+        return root.checkout.town
+
+    @staticmethod
+    def resolve_lines(root: CheckoutSummary, _info: Any) -> Any:
+        return root.lines
+
+    @staticmethod
+    def resolve_shop_groups(root: CheckoutSummary, _info: Any) -> Any:
+        return root.groups
+
+    @staticmethod
+    def resolve_subtotal(root: CheckoutSummary, _info: Any) -> Any:
+        return Money.of(root.subtotal, root.currency)
+
+    @staticmethod
+    def resolve_delivery_total(root: CheckoutSummary, _info: Any) -> Any:
+        return Money.of(root.delivery_total, root.currency)
+
+    @staticmethod
+    def resolve_total(root: CheckoutSummary, _info: Any) -> Any:
+        return Money.of(root.total, root.currency)
+
+    @staticmethod
+    def resolve_vat(root: CheckoutSummary, _info: Any) -> Any:
+        return Money.of(root.vat, root.currency)
+
+    @staticmethod
+    def resolve_reserved_until(root: CheckoutSummary, _info: Any) -> Any:
+        from marketplace.checkout.models import Reservation
+
+        return (
+            Reservation.objects.filter(checkout_id=root.checkout.pk)
+            .order_by("expires_at")
+            .values_list("expires_at", flat=True)
+            .first()
+        )
+
+
+def summary_for_graphql(info: Any, summary: CheckoutSummary) -> CheckoutSummary:
+    """Stamps the currency on groups and lines, and primes the loaders with what was fetched."""
+    variants = vendor_loaders.VariantByIdLoader(info.context)
+    vendors = vendor_loaders.VendorByIdLoader(info.context)
+    products = vendor_loaders.ProductByIdLoader(info.context)
+    for group in summary.groups:
+        group.currency = summary.currency  # type: ignore[attr-defined]
+        vendors.prime(group.vendor.pk, group.vendor)
+        for line in group.lines:
+            line.currency = summary.currency  # type: ignore[attr-defined]
+            variants.prime(line.variant.pk, line.variant)
+            products.prime(line.variant.product_id, line.variant.product)
+    return summary
+
+
+def invalid(field: str, message: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=CheckoutErrorCode.INVALID.value)})
