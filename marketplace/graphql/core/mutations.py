@@ -22,13 +22,10 @@ class BaseMutation(graphene.Mutation):
         abstract = True
 
     @classmethod
-    def perform(cls, root: Any, info: Any, **data: Any) -> dict[str, Any]:
-        raise NotImplementedError
-
-    @classmethod
     def mutate(cls, root: Any, info: Any, **data: Any) -> Any:
         try:
-            payload = cls.perform(root, info, **data)
+            # `perform` is declared by each subclass with its own keyword arguments.
+            payload = cls.perform(root, info, **data)  # type: ignore[attr-defined]
         except ValidationError as error:
             return cls(errors=errors_from_validation_error(error, default_code="INVALID"))
         except PermissionDenied as error:
