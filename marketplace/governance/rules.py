@@ -26,6 +26,8 @@ from vendors.models import Vendor
 
 HUNDRED = Decimal(100)
 ZERO = Decimal("0")
+CENT = Decimal("0.01")
+MILLI = Decimal("0.001")
 # A client's "now" may lag the server's by a little.
 _GRACE = timedelta(minutes=5)
 
@@ -108,6 +110,22 @@ def _validate_terms(terms: RuleTerms) -> None:
         raise ValidationError(errors)
 
 
+def _normalised(terms: RuleTerms) -> RuleTerms:
+    """The terms at the precision they are stored with (3 decimals for %, cents for money)."""
+
+    def cents(value: Decimal | None) -> Decimal | None:
+        return None if value is None else value.quantize(CENT)
+
+    return RuleTerms(
+        percentage=terms.percentage.quantize(MILLI),
+        fixed_amount=terms.fixed_amount.quantize(CENT),
+        min_amount=cents(terms.min_amount),
+        max_amount=cents(terms.max_amount),
+        valid_from=terms.valid_from,
+        valid_until=terms.valid_until,
+    )
+
+
 def _overlapping(
     *,
     town_id: int,
@@ -165,6 +183,7 @@ def commission_rule_create(
         valid_until=valid_until,
     )
     _validate_terms(terms)
+    terms = _normalised(terms)
     if terms.valid_from < now - _GRACE:
         raise _error("validFrom", _("A rule cannot start in the past."), Code.INVALID_WINDOW)
     if category_id is not None and not Category.objects.filter(pk=category_id).exists():
@@ -253,6 +272,7 @@ def commission_rule_update(
             valid_until=old.valid_until if valid_until is _UNSET else valid_until,
         )
         _validate_terms(terms)
+        terms = _normalised(terms)
         scope = {"town_id": town.pk, "vendor_id": old.vendor_id, "category_id": old.category_id}
         _refuse_overlap(scope, terms, exclude_pk=old.pk)
         before = rule_snapshot(old)
