@@ -55,7 +55,7 @@ def test_each_precedence_level_wins_over_the_less_specific_ones(world):
 
 
 def test_a_rule_of_a_vendor_with_another_category_does_not_apply(world):
-    town, food, _bakery, vendor = world
+    town, _food, _bakery, vendor = world
     other = CategoryFactory(slug="fromagerie")
     CommissionRuleFactory(town=town, vendor=vendor, category=other, percentage=D("9"))
     town_rule = CommissionRuleFactory(town=town, percentage=D("1"))

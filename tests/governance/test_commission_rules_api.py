@@ -1,6 +1,6 @@
 """commissionRuleCreate / Update / End and the public commissionRules history, through the API."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -298,9 +298,7 @@ def test_ending_a_scheduled_rule_cancels_it_without_ever_applying(gql, admin, to
     assert result["errors"] == []
     assert result["commissionRule"]["validUntil"] == "2031-01-01T00:00:00+00:00"
     vendor = VendorFactory(town=town)
-    from datetime import datetime, timezone as tz
-
-    at = datetime(2031, 1, 1, tzinfo=tz.utc)
+    at = datetime(2031, 1, 1, tzinfo=UTC)
     assert commission_quote(vendor=vendor, goods=Decimal("10"), at=at).rule is None
     # The cancelled window no longer blocks a new rule there.
     assert _create(gql, percentage="4", validFrom="2031-01-01T00:00:00+00:00")["errors"] == []
