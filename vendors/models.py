@@ -201,3 +201,35 @@ class StockMovement(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class VendorInvitation(models.Model):
+    """An invitation to join a shop, sent to an email that has no account yet.
+
+    Accepted by the account that logs in with that email (token from the email), or claimed at
+    registration time (`vendors.members.vendor_invitations_claim`).
+    """
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=VendorRole.choices, default=VendorRole.STAFF)
+    token = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["vendor_id", "email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vendor", "email"],
+                condition=Q(accepted_at__isnull=True),
+                name="vendor_invitation_pending_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.vendor_id}"

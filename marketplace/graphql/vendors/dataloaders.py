@@ -7,8 +7,17 @@ from django.db.models import QuerySet
 
 from marketplace.catalog.models import Category
 from marketplace.graphql.core.dataloaders import ByForeignKeyLoader, ByIdLoader, DataLoader
-from marketplace.towns.models import Town
-from vendors.models import FulfilmentMethod, Product, Variant, Vendor, VendorStatus
+from marketplace.towns.models import Town, TownStaff
+from vendors.models import (
+    FulfilmentMethod,
+    Product,
+    Stock,
+    Variant,
+    Vendor,
+    VendorInvitation,
+    VendorMember,
+    VendorStatus,
+)
 from vendors.stock import available_quantities
 
 
@@ -86,3 +95,46 @@ class VatRateByVariantIdLoader(DataLoader[int, DecimalType]):
         )
         found = {pk: own if own is not None else default for pk, own, default in rows}
         return [found[key] for key in keys]
+
+
+class PrivateAccessByVendorIdLoader(DataLoader[int, bool]):
+    """Whether the request's user may read the shop's private data (members, town staff)."""
+
+    def batch_load(self, keys: Sequence[int]) -> list[bool]:
+        user = self.context.user
+        if not getattr(user, "is_authenticated", False):
+            return [False for _ in keys]
+        if user.is_superuser:
+            return [True for _ in keys]
+        member_of = set(
+            VendorMember.objects.filter(user_id=user.pk, vendor_id__in=list(keys)).values_list(
+                "vendor_id", flat=True
+            )
+        )
+        staff_towns = set(
+            TownStaff.objects.filter(user_id=user.pk).values_list("town_id", flat=True)
+        )
+        towns = dict(Vendor.objects.filter(pk__in=list(keys)).values_list("pk", "town_id"))
+        return [key in member_of or towns.get(key) in staff_towns for key in keys]
+
+
+class MembersByVendorIdLoader(ByForeignKeyLoader[VendorMember]):
+    field = "vendor"
+
+    def queryset(self) -> QuerySet[VendorMember]:
+        return VendorMember.objects.select_related("user").order_by("vendor_id", "role", "id")
+
+
+class InvitationsByVendorIdLoader(ByForeignKeyLoader[VendorInvitation]):
+    field = "vendor"
+
+    def queryset(self) -> QuerySet[VendorInvitation]:
+        return VendorInvitation.objects.filter(accepted_at__isnull=True).order_by(
+            "vendor_id", "email"
+        )
+
+
+class StockByVariantIdLoader(DataLoader[int, Stock | None]):
+    def batch_load(self, keys: Sequence[int]) -> list[Stock | None]:
+        found = Stock.objects.in_bulk(list(keys), field_name="variant_id")
+        return [found.get(key) for key in keys]

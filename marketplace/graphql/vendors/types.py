@@ -7,14 +7,42 @@ from graphene import relay
 
 from marketplace.catalog.models import Category
 from marketplace.graphql.core.dataloaders import gather, then
-from marketplace.graphql.core.pagination import CountableConnection, paginate_list
+from marketplace.graphql.core.errors import error_type
+from marketplace.graphql.core.pagination import (
+    CountableConnection,
+    paginate_list,
+    paginate_queryset,
+)
 from marketplace.graphql.core.scalars import Decimal, GeoPoint, Money
 from marketplace.graphql.vendors import dataloaders as loaders
 from vendors.access import is_vendor_member
-from vendors.models import FulfilmentMethodName, Product, Variant, Vendor, VendorStatus
+from vendors.error_codes import VendorErrorCode
+from vendors.models import (
+    FulfilmentMethodName,
+    Product,
+    StockMovement,
+    StockMovementReason,
+    Variant,
+    Vendor,
+    VendorInvitation,
+    VendorMember,
+    VendorRole,
+    VendorStatus,
+)
 
 VendorStatusEnum = graphene.Enum.from_enum(VendorStatus, name="VendorStatus")
 FulfilmentMethodEnum = graphene.Enum.from_enum(FulfilmentMethodName, name="FulfilmentMethodName")
+VendorRoleEnum = graphene.Enum.from_enum(VendorRole, name="VendorRole")
+StockMovementReasonEnum = graphene.Enum.from_enum(StockMovementReason, name="StockMovementReason")
+VendorError = error_type("VendorError", VendorErrorCode)
+
+
+def private(info: Any, vendor_id: int, value: Any) -> Any:
+    """`value()` when the user may read the shop's private data, else None."""
+    return then(
+        loaders.PrivateAccessByVendorIdLoader(info.context).load(vendor_id),
+        lambda allowed: value() if allowed else None,
+    )
 
 
 def _enum_value(enum_type: Any, value: str) -> Any:
@@ -25,6 +53,7 @@ class CategoryType(graphene.ObjectType):
     class Meta:
         name = "Category"
         interfaces = (relay.Node,)
+        possible_types = (Category,)
 
     slug = graphene.String(required=True)
     name = graphene.String(required=True)
@@ -58,6 +87,7 @@ class VariantType(graphene.ObjectType):
     class Meta:
         name = "Variant"
         interfaces = (relay.Node,)
+        possible_types = (Variant,)
 
     sku = graphene.String(required=True)
     name = graphene.String(required=True)
@@ -65,6 +95,11 @@ class VariantType(graphene.ObjectType):
     vat_rate = graphene.Field(Decimal, required=True, description="VAT rate, percent.")
     quantity_available = graphene.Int(required=True)
     product = graphene.Field(lambda: ProductType, required=True)
+    stock_quantity = graphene.Int(description="Units on hand (shop members and town staff).")
+    quantity_allocated = graphene.Int(
+        description="Units allocated to orders (shop members and town staff)."
+    )
+    low_stock_threshold = graphene.Int(description="Shop members and town staff.")
 
     @classmethod
     def get_node(cls, info: Any, pk: str) -> Any:
@@ -87,11 +122,28 @@ class VariantType(graphene.ObjectType):
     def resolve_product(root: Variant, info: Any) -> Any:
         return loaders.ProductByIdLoader(info.context).load(root.product_id)
 
+    @staticmethod
+    def resolve_stock_quantity(root: Variant, info: Any) -> Any:
+        stock = loaders.StockByVariantIdLoader(info.context).load(root.pk)
+        return private(info, root.vendor_id, lambda: then(stock, lambda s: s.quantity if s else 0))
+
+    @staticmethod
+    def resolve_quantity_allocated(root: Variant, info: Any) -> Any:
+        stock = loaders.StockByVariantIdLoader(info.context).load(root.pk)
+        return private(
+            info, root.vendor_id, lambda: then(stock, lambda s: s.quantity_allocated if s else 0)
+        )
+
+    @staticmethod
+    def resolve_low_stock_threshold(root: Variant, info: Any) -> Any:
+        return private(info, root.vendor_id, lambda: root.low_stock_threshold)
+
 
 class ProductType(graphene.ObjectType):
     class Meta:
         name = "Product"
         interfaces = (relay.Node,)
+        possible_types = (Product,)
 
     slug = graphene.String(required=True)
     name = graphene.String(required=True)
@@ -160,6 +212,7 @@ class VendorType(graphene.ObjectType):
     class Meta:
         name = "Vendor"
         interfaces = (relay.Node,)
+        possible_types = (Vendor,)
 
     slug = graphene.String(required=True)
     name = graphene.String(required=True)
@@ -176,6 +229,21 @@ class VendorType(graphene.ObjectType):
     products = graphene.Field(
         ProductConnection, required=True, first=graphene.Int(), after=graphene.String()
     )
+    members = graphene.List(
+        graphene.NonNull(lambda: VendorMemberType),
+        description="The shop's members (shop members and town staff only).",
+    )
+    invitations = graphene.List(
+        graphene.NonNull(lambda: VendorInvitationType),
+        description="Pending invitations (shop members and town staff only).",
+    )
+    stock_movements = graphene.Field(
+        lambda: StockMovementConnection,
+        first=graphene.Int(),
+        after=graphene.String(),
+        description="Stock changes, newest first (shop members and town staff only).",
+    )
+    my_role = graphene.Field(VendorRoleEnum, description="The logged-in user's role in the shop.")
 
     @classmethod
     def get_node(cls, info: Any, pk: str) -> Any:
@@ -232,6 +300,112 @@ class VendorType(graphene.ObjectType):
             loaders.ProductsByVendorIdLoader(info.context).load(root.pk),
             lambda items: paginate_list(ProductConnection, items, first=first, after=after),
         )
+
+    @staticmethod
+    def resolve_members(root: Vendor, info: Any) -> Any:
+        return private(
+            info, root.pk, lambda: loaders.MembersByVendorIdLoader(info.context).load(root.pk)
+        )
+
+    @staticmethod
+    def resolve_invitations(root: Vendor, info: Any) -> Any:
+        return private(
+            info, root.pk, lambda: loaders.InvitationsByVendorIdLoader(info.context).load(root.pk)
+        )
+
+    @staticmethod
+    def resolve_stock_movements(
+        root: Vendor, info: Any, first: int | None = None, after: str | None = None
+    ) -> Any:
+        def page() -> Any:
+            queryset = (
+                StockMovement.objects.filter(stock__variant__vendor_id=root.pk)
+                .select_related("stock__variant", "user")
+                .order_by("-created_at", "-id")
+            )
+            return paginate_queryset(StockMovementConnection, queryset, first=first, after=after)
+
+        return private(info, root.pk, page)
+
+    @staticmethod
+    def resolve_my_role(root: Vendor, info: Any) -> Any:
+        user = info.context.user
+        if not user.is_authenticated:
+            return None
+        return then(
+            loaders.MembersByVendorIdLoader(info.context).load(root.pk),
+            lambda members: next((m.role for m in members if m.user_id == user.pk), None),
+        )
+
+
+class VendorMemberType(graphene.ObjectType):
+    class Meta:
+        name = "VendorMember"
+        interfaces = (relay.Node,)
+
+    email = graphene.String(required=True)
+    first_name = graphene.String(required=True)
+    last_name = graphene.String(required=True)
+    role = graphene.Field(VendorRoleEnum, required=True)
+    created_at = graphene.DateTime(required=True)
+
+    @classmethod
+    def get_node(cls, info: Any, pk: str) -> Any:
+        member = VendorMember.objects.select_related("user").filter(pk=int(pk)).first()
+        if member is None:
+            return None
+        return private(info, member.vendor_id, lambda: member)
+
+    @staticmethod
+    def resolve_email(root: VendorMember, _info: Any) -> str:
+        return root.user.email
+
+    @staticmethod
+    def resolve_first_name(root: VendorMember, _info: Any) -> str:
+        return root.user.first_name
+
+    @staticmethod
+    def resolve_last_name(root: VendorMember, _info: Any) -> str:
+        return root.user.last_name
+
+
+class VendorInvitationType(graphene.ObjectType):
+    class Meta:
+        name = "VendorInvitation"
+
+    email = graphene.String(required=True)
+    role = graphene.Field(VendorRoleEnum, required=True)
+    created_at = graphene.DateTime(required=True)
+
+    @staticmethod
+    def resolve_role(root: VendorInvitation, _info: Any) -> str:
+        return root.role
+
+
+class StockMovementType(graphene.ObjectType):
+    class Meta:
+        name = "StockMovement"
+
+    sku = graphene.String(required=True)
+    delta = graphene.Int(required=True)
+    quantity_after = graphene.Int(required=True)
+    reason = graphene.Field(StockMovementReasonEnum, required=True)
+    note = graphene.String(required=True)
+    user_email = graphene.String(description="Who made the change (null: the system).")
+    created_at = graphene.DateTime(required=True)
+
+    @staticmethod
+    def resolve_sku(root: StockMovement, _info: Any) -> str:
+        return root.stock.variant.sku
+
+    @staticmethod
+    def resolve_user_email(root: StockMovement, _info: Any) -> str | None:
+        return root.user.email if root.user else None
+
+
+class StockMovementConnection(CountableConnection):
+    class Meta:
+        node = StockMovementType
 
 
 class VendorConnection(CountableConnection):

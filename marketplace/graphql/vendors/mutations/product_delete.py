@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+
+from marketplace.graphql.core.mutations import BaseMutation
+from marketplace.graphql.vendors.permissions import product_vendor_id, require_member
+from marketplace.graphql.vendors.types import VendorError
+from vendors.catalogue import product_delete
+from vendors.error_codes import VendorErrorCode
+
+
+class ProductDelete(BaseMutation):
+    """Delete a product and its variants (the shop's members); past orders keep their lines."""
+
+    error_codes = VendorErrorCode
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    deleted_id = graphene.ID(description="The deleted product's id.")
+    errors = graphene.List(graphene.NonNull(VendorError), required=True)
+
+    @classmethod
+    def perform(cls, root: Any, info: Any, *, id: str) -> dict[str, Any]:
+        product_id, vendor_id = product_vendor_id(id)
+        require_member(info, vendor_id)
+        product_delete(product_id=product_id)
+        return {"deleted_id": id}

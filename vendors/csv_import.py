@@ -1,0 +1,434 @@
+"""Catalogue import from CSV: all or nothing, idempotent, in bulk.
+
+File: UTF-8 (BOM or not), `,` or `;` separated, header
+`product,description,category,sku,variant_name,price,stock` (French names accepted), one row per
+variant. A row's variant is found by SKU within the shop; its product by the SKU's current product
+when the name matches, else by name, else created. Variants absent from the file are left as they
+are. Counts are per variant: a variant whose product's description/category changed is "updated".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from marketplace.catalog.models import Category
+from search.indexing import mark_products_dirty
+from vendors.catalogue import unique_product_slug
+from vendors.error_codes import VendorErrorCode
+from vendors.models import (
+    Product,
+    Stock,
+    StockMovement,
+    StockMovementReason,
+    Variant,
+    Vendor,
+)
+from vendors.stock_updates import apply_low_stock_rules
+from vendors.validation import field_error, price_problem
+
+HEADERS = ("product", "description", "category", "sku", "variant_name", "price", "stock")
+ALIASES = {
+    "produit": "product",
+    "catégorie": "category",
+    "categorie": "category",
+    "référence": "sku",
+    "reference": "sku",
+    "variante": "variant_name",
+    "nom_variante": "variant_name",
+    "prix": "price",
+}
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    field: str | None
+    code: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass
+class Row:
+    line: int
+    product: str
+    description: str
+    category: Category
+    sku: str
+    variant_name: str
+    price: Decimal
+    stock: int
+
+
+def decode_csv(content: bytes) -> tuple[list[str], Iterator[list[str]], Any]:
+    """(normalised header, row iterator, reader) or a coded error on `file`."""
+    if len(content) > MAX_FILE_BYTES:
+        raise field_error(
+            "file", _("The file is larger than 20 MB."), VendorErrorCode.FILE_TOO_LARGE
+        )
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise field_error(
+            "file", _("The file is not UTF-8 text."), VendorErrorCode.INVALID_FILE
+        ) from error
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration as error:
+        raise field_error("file", _("The file is empty."), VendorErrorCode.INVALID_FILE) from error
+    except csv.Error as error:
+        raise field_error("file", str(error), VendorErrorCode.INVALID_FILE) from error
+    names = [ALIASES.get(name.strip().lower(), name.strip().lower()) for name in header]
+    if sorted(names) != sorted(HEADERS):
+        raise field_error(
+            "file",
+            _("The header must be: %(header)s.") % {"header": ",".join(HEADERS)},
+            VendorErrorCode.INVALID_FILE,
+        )
+    return names, reader, (reader, delimiter)
+
+
+def _parse_rows(content: bytes, *, currency: str) -> tuple[list[Row], list[RowError]]:
+    names, rows, (reader, delimiter) = decode_csv(content)
+    categories: dict[str, Category] = {}
+    for category in Category.objects.all():
+        categories[category.slug] = category
+        categories[str(category.pk)] = category
+    parsed: list[Row] = []
+    errors: list[RowError] = []
+    seen_skus: dict[str, int] = {}
+    while True:
+        try:
+            raw = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            errors.append(
+                RowError(reader.line_num, None, VendorErrorCode.INVALID_FILE.value, str(error))
+            )
+            break
+        line = reader.line_num
+        if not any(cell.strip() for cell in raw):
+            continue
+        if len(raw) != len(names):
+            errors.append(
+                RowError(
+                    line,
+                    None,
+                    VendorErrorCode.INVALID.value,
+                    _("Expected %(expected)d columns, found %(found)d.")
+                    % {"expected": len(names), "found": len(raw)},
+                )
+            )
+            continue
+        cells = {name: value.strip() for name, value in zip(names, raw, strict=True)}
+        row_errors = _row_errors(cells, line, categories, currency, delimiter)
+        sku = cells["sku"]
+        if sku and sku in seen_skus:
+            row_errors.append(
+                RowError(
+                    line,
+                    "sku",
+                    VendorErrorCode.DUPLICATED_INPUT.value,
+                    _("SKU already on line %(line)d.") % {"line": seen_skus[sku]},
+                )
+            )
+        seen_skus.setdefault(sku, line)
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        parsed.append(
+            Row(
+                line=line,
+                product=cells["product"],
+                description=cells["description"],
+                category=categories[cells["category"]],
+                sku=sku,
+                variant_name=cells["variant_name"],
+                price=_decimal(cells["price"], delimiter) or Decimal("0"),
+                stock=int(cells["stock"]),
+            )
+        )
+    return parsed, errors
+
+
+def _decimal(value: str, delimiter: str) -> Decimal | None:
+    text = value.replace(" ", "")
+    if delimiter == ";" and "," in text and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _row_errors(
+    cells: dict[str, str], line: int, categories: dict[str, Category], currency: str, delimiter: str
+) -> list[RowError]:
+    errors: list[RowError] = []
+
+    def add(name: str, code: VendorErrorCode, message: str) -> None:
+        errors.append(RowError(line, name, code.value, message))
+
+    for name, limit in (
+        ("product", 200),
+        ("sku", 64),
+        ("variant_name", 120),
+        ("description", 10000),
+    ):
+        if len(cells[name]) > limit:
+            add(name, VendorErrorCode.INVALID, _("At most %(max)d characters.") % {"max": limit})
+    for name in ("product", "sku", "category", "price", "stock"):
+        if not cells[name]:
+            add(name, VendorErrorCode.REQUIRED, _("This field is required."))
+    if cells["category"] and cells["category"] not in categories:
+        add("category", VendorErrorCode.NOT_FOUND, _("Unknown category."))
+    if cells["price"]:
+        price = _decimal(cells["price"], delimiter)
+        problem = price_problem(price, currency=currency)
+        if problem:
+            add("price", VendorErrorCode.INVALID_PRICE, problem)
+    if cells["stock"]:
+        try:
+            stock = int(cells["stock"])
+        except ValueError:
+            stock = -1
+        if stock < 0 or stock > 10**9:
+            add("stock", VendorErrorCode.INVALID_QUANTITY, _("Enter a whole number of at least 0."))
+    return errors
+
+
+def catalog_import(
+    *, vendor_id: int, content: bytes, dry_run: bool = False, user: Any = None
+) -> ImportReport:
+    vendor = Vendor.objects.select_related("town").get(pk=vendor_id)
+    rows, errors = _parse_rows(content, currency=vendor.town.currency)
+    if errors:
+        return ImportReport(errors=errors)
+    with transaction.atomic():
+        Vendor.objects.select_for_update().filter(pk=vendor_id).first()
+        report, apply = _plan(vendor_id, rows)
+        if report.errors or dry_run:
+            return report
+        apply(user)
+    return report
+
+
+def _plan(vendor_id: int, rows: list[Row]) -> tuple[ImportReport, Any]:
+    products = {p.pk: p for p in Product.objects.filter(vendor_id=vendor_id).order_by("pk")}
+    by_name: dict[str, Product] = {}
+    for product in products.values():
+        by_name.setdefault(product.name, product)
+    variants = {
+        v.sku: v for v in Variant.objects.filter(vendor_id=vendor_id, sku__in=[r.sku for r in rows])
+    }
+    stocks = {
+        s.variant_id: s
+        for s in Stock.objects.select_for_update()
+        .filter(variant_id__in=[v.pk for v in variants.values()])
+        .order_by("pk")
+    }
+    report = ImportReport()
+    # Target product per row: a key that is an existing product id or ("new", name).
+    targets: dict[Any, dict[str, Any]] = {}
+    row_targets: list[Any] = []
+    for row in rows:
+        variant = variants.get(row.sku)
+        if variant is not None and products[variant.product_id].name == row.product:
+            key: Any = variant.product_id
+        elif row.product in by_name:
+            key = by_name[row.product].pk
+        else:
+            key = ("new", row.product)
+        row_targets.append(key)
+        wanted = {"description": row.description, "category": row.category}
+        first = targets.setdefault(key, {**wanted, "line": row.line})
+        for name in ("description", "category"):
+            if first[name] != wanted[name]:
+                report.errors.append(
+                    RowError(
+                        row.line,
+                        name,
+                        VendorErrorCode.INCONSISTENT.value,
+                        _("Differs from line %(line)d for the same product.")
+                        % {"line": first["line"]},
+                    )
+                )
+    changed_products = {
+        key
+        for key, wanted in targets.items()
+        if not isinstance(key, tuple)
+        and (
+            products[key].description != wanted["description"]
+            or products[key].category_id != wanted["category"].pk
+        )
+    }
+    to_update: list[tuple[Variant, Row, Any]] = []
+    to_create: list[tuple[Row, Any]] = []
+    for row, key in zip(rows, row_targets, strict=True):
+        variant = variants.get(row.sku)
+        if variant is None:
+            to_create.append((row, key))
+            report.created += 1
+            continue
+        stock = stocks.get(variant.pk)
+        allocated = stock.quantity_allocated if stock else 0
+        if row.stock < allocated:
+            report.errors.append(
+                RowError(
+                    row.line,
+                    "stock",
+                    VendorErrorCode.STOCK_BELOW_ALLOCATED.value,
+                    _("%(allocated)d units are already allocated to orders.")
+                    % {"allocated": allocated},
+                )
+            )
+            continue
+        same = (
+            variant.product_id == key
+            and key not in changed_products
+            and variant.name == row.variant_name
+            and variant.price == row.price
+            and (stock.quantity if stock else None) == row.stock
+        )
+        if same:
+            report.unchanged += 1
+        else:
+            report.updated += 1
+            to_update.append((variant, row, key))
+    if report.errors:
+        report.created = report.updated = report.unchanged = 0
+
+    def apply(user: Any) -> None:
+        _write(vendor_id, products, targets, changed_products, to_create, to_update, stocks, user)
+
+    return report, apply
+
+
+def _write(
+    vendor_id: int,
+    products: dict[int, Product],
+    targets: dict[Any, dict[str, Any]],
+    changed_products: set[int],
+    to_create: list[tuple[Row, Any]],
+    to_update: list[tuple[Variant, Row, Any]],
+    stocks: dict[int, Stock],
+    user: Any,
+) -> None:
+    user = user if getattr(user, "pk", None) else None
+    taken: set[str] = set(
+        Product.objects.filter(vendor_id=vendor_id).values_list("slug", flat=True)
+    )
+    new_products = [
+        Product(
+            vendor_id=vendor_id,
+            name=key[1],
+            slug=unique_product_slug(vendor_id=vendor_id, name=key[1], taken=taken),
+            description=wanted["description"],
+            category=wanted["category"],
+        )
+        for key, wanted in targets.items()
+        if isinstance(key, tuple)
+    ]
+    Product.objects.bulk_create(new_products)
+    product_ids: dict[Any, int] = {("new", p.name): p.pk for p in new_products}
+    for pk in changed_products:
+        products[pk].description = targets[pk]["description"]
+        products[pk].category = targets[pk]["category"]
+    Product.objects.bulk_update(
+        [products[pk] for pk in sorted(changed_products)], ["description", "category"]
+    )
+
+    def resolve(key: Any) -> int:
+        return product_ids[key] if isinstance(key, tuple) else key
+
+    positions: dict[int, int] = {}
+    for product_id, position in Variant.objects.filter(vendor_id=vendor_id).values_list(
+        "product_id", "position"
+    ):
+        positions[product_id] = max(positions.get(product_id, 0), position + 1)
+    new_variants = []
+    for row, key in to_create:
+        product_id = resolve(key)
+        position = positions.get(product_id, 0)
+        positions[product_id] = position + 1
+        new_variants.append(
+            Variant(
+                product_id=product_id,
+                vendor_id=vendor_id,
+                sku=row.sku,
+                name=row.variant_name,
+                price=row.price,
+                position=position,
+            )
+        )
+    Variant.objects.bulk_create(new_variants)
+    new_stocks = Stock.objects.bulk_create(
+        [
+            Stock(variant=v, quantity=row.stock)
+            for v, (row, _key) in zip(new_variants, to_create, strict=True)
+        ]
+    )
+    movements = [
+        StockMovement(
+            stock=s,
+            user=user,
+            delta=s.quantity,
+            quantity_after=s.quantity,
+            reason=StockMovementReason.IMPORT,
+        )
+        for s in new_stocks
+        if s.quantity
+    ]
+    changed_variants: list[Variant] = []
+    changed_stocks: list[Stock] = []
+    low_stock_checks: list[tuple[Stock, int | None]] = [(s, None) for s in new_stocks]
+    touched: set[int] = {resolve(key) for key in targets}
+    for variant, row, key in to_update:
+        touched.add(variant.product_id)
+        variant.product_id = resolve(key)
+        variant.name = row.variant_name
+        variant.price = row.price
+        changed_variants.append(variant)
+        stock = stocks.get(variant.pk)
+        if stock is None:
+            stock = Stock.objects.create(variant=variant, quantity=0)
+        if stock.quantity != row.stock:
+            delta = row.stock - stock.quantity
+            stock.quantity = row.stock
+            changed_stocks.append(stock)
+            movements.append(
+                StockMovement(
+                    stock=stock,
+                    user=user,
+                    delta=delta,
+                    quantity_after=row.stock,
+                    reason=StockMovementReason.IMPORT,
+                )
+            )
+            low_stock_checks.append((stock, variant.low_stock_threshold))
+    Variant.objects.bulk_update(changed_variants, ["product", "name", "price"], batch_size=1000)
+    Stock.objects.bulk_update(changed_stocks, ["quantity"], batch_size=1000)
+    StockMovement.objects.bulk_create(movements, batch_size=2000)
+    apply_low_stock_rules([check for check in low_stock_checks if check[1] is not None])
+    mark_products_dirty(product_ids=sorted(touched))

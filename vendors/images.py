@@ -1,0 +1,99 @@
+"""One image per product, checked and thumbnailed with Pillow."""
+
+from __future__ import annotations
+
+import io
+import uuid
+import warnings
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from search.indexing import mark_products_dirty
+from vendors.error_codes import VendorErrorCode
+from vendors.models import Product
+from vendors.validation import field_error
+
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+THUMBNAIL_SIZE = 400
+FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+
+
+def _read_image(upload: Any) -> tuple[bytes, str]:
+    size = getattr(upload, "size", None)
+    if size is not None and size > MAX_IMAGE_BYTES:
+        raise field_error(
+            "file", _("The image is larger than 5 MB."), VendorErrorCode.FILE_TOO_LARGE
+        )
+    data = upload.read(MAX_IMAGE_BYTES + 1)
+    if len(data) > MAX_IMAGE_BYTES:
+        raise field_error(
+            "file", _("The image is larger than 5 MB."), VendorErrorCode.FILE_TOO_LARGE
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                image_format = probe.format or ""
+                probe.verify()
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as error:
+        raise field_error(
+            "file", _("The file is not a readable image."), VendorErrorCode.INVALID_IMAGE
+        ) from error
+    if image_format not in FORMATS:
+        raise field_error(
+            "file", _("Use a JPEG, PNG or WebP image."), VendorErrorCode.INVALID_IMAGE
+        )
+    return data, image_format
+
+
+def _thumbnail(data: bytes, image_format: str) -> bytes:
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        thumb = image.copy()
+    thumb.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+    if image_format == "JPEG" and thumb.mode not in {"RGB", "L"}:
+        thumb = thumb.convert("RGB")
+    out = io.BytesIO()
+    thumb.save(out, format=image_format)
+    return out.getvalue()
+
+
+def product_image_upload(*, product_id: int, upload: Any) -> Product:
+    """Replace the product's image (and its 400 px thumbnail)."""
+    data, image_format = _read_image(upload)
+    try:
+        thumbnail = _thumbnail(data, image_format)
+    except (OSError, ValueError) as error:
+        raise field_error(
+            "file", _("The file is not a readable image."), VendorErrorCode.INVALID_IMAGE
+        ) from error
+    extension = FORMATS[image_format]
+    stem = uuid.uuid4().hex
+    with transaction.atomic():
+        product = Product.objects.select_for_update().get(pk=product_id)
+        old = [product.image.name, product.thumbnail.name]
+        product.image.save(f"{stem}.{extension}", ContentFile(data), save=False)
+        product.thumbnail.save(f"{stem}.{extension}", ContentFile(thumbnail), save=False)
+        product.save(update_fields=["image", "thumbnail", "updated_at"])
+        mark_products_dirty(product_ids=[product.pk])
+        new = [product.image.name, product.thumbnail.name]
+
+        def remove_old() -> None:
+            for name in old:
+                if name and name not in new:
+                    default_storage.delete(name)
+
+        transaction.on_commit(remove_old)
+    return product

@@ -1,0 +1,201 @@
+"""A shop's members: invitations, removal, ownership transfer."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketplace.accounts.models import User
+from vendors.error_codes import VendorErrorCode
+from vendors.models import Vendor, VendorInvitation, VendorMember, VendorRole
+from vendors.validation import field_error
+
+
+@dataclass(frozen=True)
+class InviteResult:
+    member: VendorMember | None
+    invitation: VendorInvitation | None
+
+
+def _lock_members(vendor_id: int) -> list[VendorMember]:
+    """Lock the shop row then its memberships (in pk order): membership changes are serialised."""
+    Vendor.objects.select_for_update().filter(pk=vendor_id).first()
+    return list(VendorMember.objects.select_for_update().filter(vendor_id=vendor_id).order_by("pk"))
+
+
+def vendor_member_invite(
+    *, vendor_id: int, email: str, role: str = VendorRole.STAFF, invited_by: Any
+) -> InviteResult:
+    """An existing account becomes a member at once; otherwise a pending invitation is emailed."""
+    address = str(email or "").strip().lower()
+    try:
+        validate_email(address)
+    except ValidationError as error:
+        raise field_error(
+            "email", _("Enter a valid email address."), VendorErrorCode.INVALID
+        ) from error
+    if role not in VendorRole.values:
+        raise field_error("role", _("Unknown role."), VendorErrorCode.INVALID)
+    from vendors.tasks import send_vendor_invitation
+
+    with transaction.atomic():
+        members = _lock_members(vendor_id)
+        user = User.objects.filter(email__iexact=address).first()
+        if user is not None:
+            if any(member.user_id == user.pk for member in members):
+                raise field_error(
+                    "email",
+                    _("This person is already a member of the shop."),
+                    VendorErrorCode.ALREADY_MEMBER,
+                )
+            member = VendorMember.objects.create(vendor_id=vendor_id, user=user, role=role)
+            return InviteResult(member=member, invitation=None)
+        if VendorInvitation.objects.filter(
+            vendor_id=vendor_id, email=address, accepted_at__isnull=True
+        ).exists():
+            raise field_error(
+                "email", _("An invitation is already pending."), VendorErrorCode.ALREADY_MEMBER
+            )
+        invitation = VendorInvitation.objects.create(
+            vendor_id=vendor_id,
+            email=address,
+            role=role,
+            token=secrets.token_urlsafe(32),
+            invited_by=invited_by if getattr(invited_by, "pk", None) else None,
+        )
+        transaction.on_commit(lambda: send_vendor_invitation.delay(invitation.pk))
+    return InviteResult(member=None, invitation=invitation)
+
+
+def vendor_invitation_send(*, invitation_id: int) -> bool:
+    """Email the invitation once (idempotent); True when an email went out."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    with transaction.atomic():
+        invitation = (
+            VendorInvitation.objects.select_for_update()
+            .select_related("vendor")
+            .filter(pk=invitation_id, accepted_at__isnull=True, sent_at__isnull=True)
+            .first()
+        )
+        if invitation is None:
+            return False
+        base = getattr(settings, "PUBLIC_BASE_URL", "").rstrip("/")
+        send_mail(
+            subject=_("You are invited to join %(shop)s") % {"shop": invitation.vendor.name},
+            message=_(
+                "You are invited to help run %(shop)s on the town's marketplace.\n"
+                "Create an account with this email address (%(email)s), or log in, "
+                "then accept with this code: %(token)s\n%(base)s/"
+            )
+            % {
+                "shop": invitation.vendor.name,
+                "email": invitation.email,
+                "token": invitation.token,
+                "base": base,
+            },
+            from_email=None,
+            recipient_list=[invitation.email],
+        )
+        invitation.sent_at = timezone.now()
+        invitation.save(update_fields=["sent_at"])
+    return True
+
+
+def _accept(invitation: VendorInvitation, user: Any) -> VendorMember:
+    member = VendorMember.objects.filter(vendor_id=invitation.vendor_id, user_id=user.pk).first()
+    if member is None:
+        member = VendorMember.objects.create(
+            vendor_id=invitation.vendor_id, user_id=user.pk, role=invitation.role
+        )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return member
+
+
+def vendor_invitation_accept(*, token: str, user: Any) -> VendorMember:
+    """The logged-in account with the invited email accepts the invitation."""
+    with transaction.atomic():
+        invitation = (
+            VendorInvitation.objects.select_for_update()
+            .filter(token=str(token or ""), accepted_at__isnull=True)
+            .first()
+        )
+        if invitation is None:
+            raise field_error("token", _("Unknown or used invitation."), VendorErrorCode.NOT_FOUND)
+        if invitation.email.lower() != str(user.email).lower():
+            raise field_error(
+                "token",
+                _("This invitation was sent to another email address."),
+                VendorErrorCode.INVITATION_EMAIL_MISMATCH,
+            )
+        return _accept(invitation, user)
+
+
+def vendor_invitations_claim(*, user_id: int) -> list[VendorMember]:
+    """Every pending invitation of this account's email becomes a membership (at registration)."""
+    user = User.objects.get(pk=user_id)
+    with transaction.atomic():
+        pending = list(
+            VendorInvitation.objects.select_for_update()
+            .filter(email__iexact=user.email, accepted_at__isnull=True)
+            .order_by("pk")
+        )
+        return [_accept(invitation, user) for invitation in pending]
+
+
+def vendor_member_remove(*, member_id: int) -> VendorMember:
+    """Remove a membership; the shop always keeps at least one owner."""
+    member = VendorMember.objects.filter(pk=member_id).first()
+    if member is None:
+        raise field_error("id", _("Unknown member."), VendorErrorCode.NOT_FOUND)
+    with transaction.atomic():
+        members = _lock_members(member.vendor_id)
+        target = next((m for m in members if m.pk == member_id), None)
+        if target is None:
+            raise field_error("id", _("Unknown member."), VendorErrorCode.NOT_FOUND)
+        owners = [m for m in members if m.role == VendorRole.OWNER]
+        if target.role == VendorRole.OWNER and len(owners) <= 1:
+            raise field_error(
+                "id",
+                _("A shop needs an owner: transfer the ownership first."),
+                VendorErrorCode.LAST_OWNER,
+            )
+        target.delete()
+    target.pk = member_id
+    return target
+
+
+def vendor_ownership_transfer(*, vendor_id: int, from_user_id: int, to_member_id: int) -> Vendor:
+    """The owner `from_user_id` hands the shop to another member and becomes staff."""
+    with transaction.atomic():
+        members = _lock_members(vendor_id)
+        current = next((m for m in members if m.user_id == from_user_id), None)
+        target = next((m for m in members if m.pk == to_member_id), None)
+        if current is None or current.role != VendorRole.OWNER:
+            raise field_error(
+                "vendor",
+                _("Only an owner can transfer the shop."),
+                VendorErrorCode.PERMISSION_DENIED,
+            )
+        if target is None:
+            raise field_error(
+                "member",
+                _("This person is not a member of the shop."),
+                VendorErrorCode.NOT_A_MEMBER,
+            )
+        if target.pk == current.pk:
+            raise field_error("member", _("You already own this shop."), VendorErrorCode.INVALID)
+        target.role = VendorRole.OWNER
+        target.save(update_fields=["role"])
+        current.role = VendorRole.STAFF
+        current.save(update_fields=["role"])
+    return Vendor.objects.get(pk=vendor_id)

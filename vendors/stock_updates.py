@@ -1,0 +1,180 @@
+"""Every change of a stock's quantity by a shop: recorded, never below what is allocated.
+
+The low-stock email: when a stock with a threshold goes below it (quantity < threshold) and the
+shop has not been told yet, a Celery task emails the shop once; `low_stock_notified_at` is cleared
+when the quantity is back at or above the threshold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from search.indexing import mark_products_dirty
+from vendors.error_codes import VendorErrorCode
+from vendors.models import Stock, StockMovement, StockMovementReason, Variant
+from vendors.validation import field_error
+
+ADJUST_REASONS = (
+    StockMovementReason.ADJUSTMENT,
+    StockMovementReason.RECEIVED,
+    StockMovementReason.LOSS,
+    StockMovementReason.RETURN,
+)
+
+
+def _locked_stock(variant_id: int) -> Stock:
+    stock = Stock.objects.select_for_update().filter(variant_id=variant_id).first()
+    if stock is None:
+        Stock.objects.get_or_create(variant_id=variant_id)
+        stock = Stock.objects.select_for_update().get(variant_id=variant_id)
+    return stock
+
+
+def low_stock_transition(*, quantity: int, threshold: int | None, notified: bool) -> str | None:
+    """ "notify" when the stock is low and not yet notified, "reset" when it rose back, else None."""
+    if threshold is None:
+        return "reset" if notified else None
+    if quantity < threshold:
+        return None if notified else "notify"
+    return "reset" if notified else None
+
+
+def apply_low_stock_rules(stocks: Iterable[tuple[Stock, int | None]]) -> None:
+    """Inside the transaction: reset flags that no longer apply, schedule the emails that do."""
+    from vendors.tasks import notify_low_stock
+
+    to_reset: list[int] = []
+    to_notify: list[int] = []
+    for stock, threshold in stocks:
+        transition = low_stock_transition(
+            quantity=stock.quantity,
+            threshold=threshold,
+            notified=stock.low_stock_notified_at is not None,
+        )
+        if transition == "reset":
+            to_reset.append(stock.pk)
+            stock.low_stock_notified_at = None
+        elif transition == "notify":
+            to_notify.append(stock.pk)
+    if to_reset:
+        Stock.objects.filter(pk__in=to_reset).update(low_stock_notified_at=None)
+    for stock_id in to_notify:
+        transaction.on_commit(lambda stock_id=stock_id: notify_low_stock.delay(stock_id))
+
+
+def _change(
+    *, variant: Variant, stock: Stock, new_quantity: int, user: Any, reason: str, note: str
+) -> Stock:
+    if new_quantity < 0:
+        raise field_error(
+            "quantity", _("Stock cannot be negative."), VendorErrorCode.INVALID_QUANTITY
+        )
+    if new_quantity < stock.quantity_allocated:
+        raise field_error(
+            "quantity",
+            _("%(allocated)d units are already allocated to orders.")
+            % {"allocated": stock.quantity_allocated},
+            VendorErrorCode.STOCK_BELOW_ALLOCATED,
+        )
+    delta = new_quantity - stock.quantity
+    if delta == 0:
+        return stock
+    stock.quantity = new_quantity
+    stock.save(update_fields=["quantity"])
+    StockMovement.objects.create(
+        stock=stock,
+        user=user if getattr(user, "pk", None) else None,
+        delta=delta,
+        quantity_after=new_quantity,
+        reason=reason,
+        note=note[:255],
+    )
+    apply_low_stock_rules([(stock, variant.low_stock_threshold)])
+    mark_products_dirty(product_ids=[variant.product_id])
+    return stock
+
+
+def stock_update(*, variant_id: int, quantity: int, user: Any, note: str = "") -> Stock:
+    """Set the quantity on hand (a stock count)."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise field_error("quantity", _("Enter a whole number."), VendorErrorCode.INVALID_QUANTITY)
+    with transaction.atomic():
+        variant = Variant.objects.get(pk=variant_id)
+        stock = _locked_stock(variant_id)
+        return _change(
+            variant=variant,
+            stock=stock,
+            new_quantity=quantity,
+            user=user,
+            reason=StockMovementReason.SET,
+            note=note,
+        )
+
+
+def stock_adjust(*, variant_id: int, delta: int, reason: str, user: Any, note: str = "") -> Stock:
+    """Add or remove units (goods received, loss, return, adjustment)."""
+    if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
+        raise field_error(
+            "delta", _("Enter a whole number other than 0."), VendorErrorCode.INVALID_QUANTITY
+        )
+    if reason not in ADJUST_REASONS:
+        raise field_error("reason", _("Unknown reason."), VendorErrorCode.INVALID)
+    with transaction.atomic():
+        variant = Variant.objects.get(pk=variant_id)
+        stock = _locked_stock(variant_id)
+        return _change(
+            variant=variant,
+            stock=stock,
+            new_quantity=stock.quantity + delta,
+            user=user,
+            reason=reason,
+            note=note,
+        )
+
+
+def stock_low_notify(*, stock_id: int) -> bool:
+    """Email the shop that a variant runs low, at most once per crossing. True when sent."""
+    from django.core.mail import send_mail
+
+    with transaction.atomic():
+        stock = (
+            Stock.objects.select_for_update()
+            .select_related("variant__product", "variant__vendor")
+            .filter(pk=stock_id)
+            .first()
+        )
+        if stock is None:
+            return False
+        variant = stock.variant
+        transition = low_stock_transition(
+            quantity=stock.quantity,
+            threshold=variant.low_stock_threshold,
+            notified=stock.low_stock_notified_at is not None,
+        )
+        if transition != "notify":
+            return False
+        stock.low_stock_notified_at = timezone.now()
+        stock.save(update_fields=["low_stock_notified_at"])
+        vendor = variant.vendor
+        send_mail(
+            subject=_("Low stock: %(product)s (%(sku)s)")
+            % {"product": variant.product.name, "sku": variant.sku},
+            message=_(
+                "%(product)s (%(sku)s) has %(quantity)d units left, below your threshold of "
+                "%(threshold)d."
+            )
+            % {
+                "product": variant.product.name,
+                "sku": variant.sku,
+                "quantity": stock.quantity,
+                "threshold": variant.low_stock_threshold,
+            },
+            from_email=None,
+            recipient_list=[vendor.email],
+        )
+    return True

@@ -1,0 +1,19 @@
+"""Celery tasks of the merchant side: they take ids, are idempotent, and call services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="vendors.tasks.send_vendor_invitation")
+def send_vendor_invitation(invitation_id: int) -> bool:
+    from vendors.members import vendor_invitation_send
+
+    return vendor_invitation_send(invitation_id=invitation_id)
+
+
+@shared_task(name="vendors.tasks.notify_low_stock")
+def notify_low_stock(stock_id: int) -> bool:
+    from vendors.stock_updates import stock_low_notify
+
+    return stock_low_notify(stock_id=stock_id)
