@@ -19,58 +19,40 @@ CHECKOUT_FIELDS = """
   reservedUntil
 """
 
-CREATE = (
-    """
+CREATE = """
 mutation($input: CheckoutCreateInput!) {
-  checkoutCreate(input: $input) { checkout { %s } errors { field code message } }
-}"""
-    % CHECKOUT_FIELDS
-)
+  checkoutCreate(input: $input) { checkout { FIELDS } errors { field code message } }
+}""".replace("FIELDS", CHECKOUT_FIELDS)
 
-LINES_ADD = (
-    """
+LINES_ADD = """
 mutation($id: ID!, $lines: [CheckoutLineInput!]!) {
-  checkoutLinesAdd(id: $id, lines: $lines) { checkout { %s } errors { field code message } }
-}"""
-    % CHECKOUT_FIELDS
-)
+  checkoutLinesAdd(id: $id, lines: $lines) { checkout { FIELDS } errors { field code message } }
+}""".replace("FIELDS", CHECKOUT_FIELDS)
 
-LINES_UPDATE = (
-    """
+LINES_UPDATE = """
 mutation($id: ID!, $lines: [CheckoutLineInput!]!) {
-  checkoutLinesUpdate(id: $id, lines: $lines) { checkout { %s } errors { field code message } }
-}"""
-    % CHECKOUT_FIELDS
-)
+  checkoutLinesUpdate(id: $id, lines: $lines) { checkout { FIELDS } errors { field code message } }
+}""".replace("FIELDS", CHECKOUT_FIELDS)
 
-LINE_DELETE = (
-    """
+LINE_DELETE = """
 mutation($id: ID!, $lineId: ID!) {
-  checkoutLineDelete(id: $id, lineId: $lineId) { checkout { %s } errors { field code message } }
-}"""
-    % CHECKOUT_FIELDS
-)
+  checkoutLineDelete(id: $id, lineId: $lineId) { checkout { FIELDS } errors { field code message } }
+}""".replace("FIELDS", CHECKOUT_FIELDS)
 
-DELIVERY = (
-    """
+DELIVERY = """
 mutation($id: ID!, $vendor: ID!, $method: FulfilmentMethodName!) {
   checkoutDeliveryMethodUpdate(id: $id, vendor: $vendor, method: $method) {
-    checkout { %s } errors { field code message }
+    checkout { FIELDS } errors { field code message }
   }
-}"""
-    % CHECKOUT_FIELDS
-)
+}""".replace("FIELDS", CHECKOUT_FIELDS)
 
 EMAIL = """
 mutation($id: ID!, $email: String!) {
   checkoutEmailUpdate(id: $id, email: $email) { checkout { id email } errors { field code } }
 }"""
 
-QUERY = (
-    """
-query($id: ID!) { checkout(id: $id) { %s } }"""
-    % CHECKOUT_FIELDS
-)
+QUERY = """
+query($id: ID!) { checkout(id: $id) { FIELDS } }""".replace("FIELDS", CHECKOUT_FIELDS)
 
 ORDER_FIELDS = """
   id number status token total { amount currency } subtotal { amount } deliveryTotal { amount }
@@ -81,17 +63,14 @@ ORDER_FIELDS = """
                        vatRate vatAmount { amount } categorySlug } }
 """
 
-COMPLETE = (
-    """
+COMPLETE = """
 mutation($id: ID!) {
   checkoutComplete(id: $id) {
-    order { %s }
+    order { FIELDS }
     payment { gateway status clientSecret }
     errors { field code message }
   }
-}"""
-    % ORDER_FIELDS
-)
+}""".replace("FIELDS", ORDER_FIELDS)
 
 
 def gid(type_name: str, pk: Any) -> str:

@@ -112,7 +112,10 @@ def test_guest_checkout_is_reached_by_its_id_or_bare_uuid(gql):
         (lambda v, other, pending: line(v, 11), "INSUFFICIENT_STOCK"),
         (lambda v, other, pending: line(other, 1), "WRONG_TOWN"),
         (lambda v, other, pending: line(pending, 1), "VARIANT_NOT_AVAILABLE"),
-        (lambda v, other, pending: {"variantId": gid("Variant", 999999), "quantity": 1}, "NOT_FOUND"),
+        (
+            lambda v, other, pending: {"variantId": gid("Variant", 999999), "quantity": 1},
+            "NOT_FOUND",
+        ),
         (lambda v, other, pending: {"variantId": gid("Product", v.pk), "quantity": 1}, "INVALID"),
     ],
 )
