@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Model
 
 from marketplace.catalog.models import Category
 from marketplace.towns.models import Town
@@ -280,20 +281,38 @@ def _validate_vendor(
 
 
 def _upsert(
-    model: Any, lookup: dict[str, Any], values: dict[str, Any], report: LoadReport, kind: str
+    model: Any,
+    lookup: dict[str, Any],
+    values: dict[str, Any],
+    report: LoadReport,
+    kind: str,
+    *,
+    existing: dict[str, Any] | None = None,
+    key: str = "",
 ) -> tuple[Any, bool]:
-    instance = model.objects.filter(**lookup).first()
+    """Creates or updates one record; `existing` (prefetched, by `key`) spares the SELECT."""
+    if existing is None:
+        instance = model.objects.filter(**lookup).first()
+    else:
+        instance = existing.get(key)
     if instance is None:
         instance = model.objects.create(**lookup, **values)
         report.count(kind, created=True, changed=True)
         return instance, True
-    changed = [key for key, value in values.items() if getattr(instance, key) != value]
+    changed = [key for key, value in values.items() if _differs(instance, key, value)]
     if changed:
         for key in changed:
             setattr(instance, key, values[key])
         instance.save(update_fields=changed)
         report.count(kind, created=False, changed=True)
     return instance, bool(changed)
+
+
+def _differs(instance: Any, key: str, value: Any) -> bool:
+    if isinstance(value, Model) or (value is None and hasattr(instance, f"{key}_id")):
+        # Compare foreign keys by id, without loading the related row.
+        return getattr(instance, f"{key}_id") != (value.pk if value is not None else None)
+    return bool(getattr(instance, key) != value)
 
 
 def default_vat_rate(slug: str, parent_slug: str | None) -> Decimal:
@@ -390,6 +409,9 @@ def _load_vendor(
     if created and vendor.status != vendor_status:
         vendor.status = vendor_status
         vendor.save(update_fields=["status"])
+    methods = {m.method: m for m in vendor.fulfilment_methods.all()} if not created else {}
+    products = {p.slug: p for p in vendor.products.all()} if not created else {}
+    variants = {v.sku: v for v in Variant.objects.filter(vendor=vendor)} if not created else {}
     for method in record["fulfilment"]:
         name = method["method"] if isinstance(method, dict) else method
         fee = (
@@ -403,9 +425,12 @@ def _load_vendor(
             {"fee": fee},
             report,
             "fulfilment_methods",
+            existing=methods,
+            key=name,
         )
         vendor_changed = vendor_changed or changed
     dirty: list[int] = []
+    new_stocks: list[Stock] = []
     for product_record in record.get("products", []):
         product, product_changed = _upsert(
             Product,
@@ -417,6 +442,8 @@ def _load_vendor(
             },
             report,
             "products",
+            existing=products,
+            key=product_record["slug"],
         )
         for position, variant_record in enumerate(product_record["variants"]):
             variant, variant_created = _upsert(
@@ -430,17 +457,24 @@ def _load_vendor(
                 },
                 report,
                 "variants",
+                existing=variants,
+                key=variant_record["sku"],
             )
             if variant_created:
-                quantity = int(variant_record.get("stock", 0))
-                stock = Stock.objects.create(variant=variant, quantity=quantity)
-                StockMovement.objects.create(
-                    stock=stock,
-                    delta=quantity,
-                    quantity_after=quantity,
-                    reason=StockMovementReason.IMPORT,
+                new_stocks.append(
+                    Stock(variant=variant, quantity=int(variant_record.get("stock", 0)))
                 )
             product_changed = product_changed or variant_created
         if product_changed or vendor_changed:
             dirty.append(product.pk)
+    Stock.objects.bulk_create(new_stocks)
+    StockMovement.objects.bulk_create(
+        StockMovement(
+            stock=stock,
+            delta=stock.quantity,
+            quantity_after=stock.quantity,
+            reason=StockMovementReason.IMPORT,
+        )
+        for stock in new_stocks
+    )
     return dirty
