@@ -19,13 +19,12 @@ class VendorApprove(BaseMutation):
 
     class Arguments:
         id = graphene.ID(required=True)
-        reason = graphene.String(required=True, description="Public.")
 
     vendor = graphene.Field(VendorType)
     errors = graphene.List(graphene.NonNull(GovernanceError), required=True)
 
     @classmethod
-    def perform(cls, root: Any, info: Any, *, id: str, reason: str) -> dict[str, Any]:
+    def perform(cls, root: Any, info: Any, *, id: str) -> dict[str, Any]:
         vendor = vendor_from_input(id)
         actor = require_town_staff(info, vendor.town_id, roles=ANY_STAFF)
-        return {"vendor": vendor_approve(vendor_id=vendor.pk, reason=reason, actor=actor)}
+        return {"vendor": vendor_approve(vendor_id=vendor.pk, actor=actor)}
