@@ -51,6 +51,16 @@ def _error(field: str, message: str, code: PaymentErrorCode) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code.value)})
 
 
+def refund_commission_policy(*, town_id: int) -> bool:
+    """Whether a refund gives the commission back: the town's governance setting, else
+    settings.COMMISSION_REFUNDED_WITH_REFUND (default True)."""
+    try:
+        from marketplace.governance.town_settings import governance_settings_for
+    except ImportError:
+        return bool(getattr(settings, "COMMISSION_REFUNDED_WITH_REFUND", True))
+    return governance_settings_for(town_id).refund_commission
+
+
 def refund_split(
     *, shop_order: ShopOrder, amount: Decimal, previous: list[Refund]
 ) -> tuple[Decimal, Decimal]:
@@ -60,7 +70,7 @@ def refund_split(
     shop_before = sum((r.shop_share for r in previous), ZERO)
     commission_before = sum((r.commission_refunded for r in previous), ZERO)
     completes = refunded_before + amount == total
-    if getattr(settings, "COMMISSION_REFUNDED_WITH_REFUND", True):
+    if refund_commission_policy(town_id=shop_order.order.town_id):
         if completes:
             commission = shop_order.commission - commission_before
         else:
@@ -84,7 +94,12 @@ def shop_order_refund(
             PaymentErrorCode.INVALID_AMOUNT,
         )
     with transaction.atomic():
-        shop_order = ShopOrder.objects.select_for_update().filter(pk=shop_order_id).first()
+        shop_order = (
+            ShopOrder.objects.select_for_update(of=("self",))
+            .select_related("order")
+            .filter(pk=shop_order_id)
+            .first()
+        )
         if shop_order is None:
             raise _error("id", _("Shop order not found."), PaymentErrorCode.NOT_FOUND)
         payment = Payment.objects.filter(order_id=shop_order.order_id).first()
