@@ -21,6 +21,11 @@ from tests.factories import (
 from vendors.models import VendorRole
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def gid(type_name: str, pk: int) -> str:
     return to_global_id(type_name, pk)
 
