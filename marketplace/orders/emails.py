@@ -9,6 +9,7 @@ from django.utils import translation
 
 from marketplace.orders.models import Order, ShopOrder
 from marketplace.orders.notifications import CUSTOMER_EVENTS, SHOP_EVENTS
+from vendors.models import FulfilmentMethodName
 
 LANGUAGES = ("fr", "en")
 
@@ -32,7 +33,16 @@ def order_notification_send(*, order_id: int, event: str, shop_order_id: int | N
     language = order.language if order.language in LANGUAGES else "fr"
     sent = 0
     with translation.override(language):
-        context = {"event": event, "order": order, "shop_order": shop_order, "audience": ""}
+        delivery = ""
+        if shop_order is not None and shop_order.delivery_method in FulfilmentMethodName.values:
+            delivery = str(FulfilmentMethodName(shop_order.delivery_method).label)
+        context = {
+            "event": event,
+            "order": order,
+            "shop_order": shop_order,
+            "delivery": delivery,
+            "audience": "",
+        }
         if event in CUSTOMER_EVENTS:
             subject, body = _render(language, {**context, "audience": "customer"})
             sent += EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [order.email]).send()

@@ -1,0 +1,217 @@
+"""ShopOrder lifecycle through the GraphQL API: who may do what, stock, emails."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from marketplace.orders.models import Order, OrderLine, ShopOrder
+from marketplace.orders.tasks import send_order_notification
+from tests.checkout.helpers import COMPLETE, CREATE, gid, line, shop, town, variant
+from tests.factories import TownStaffFactory, UserFactory, VendorMemberFactory
+from vendors.models import Stock, StockMovement, StockMovementReason
+
+pytestmark = pytest.mark.django_db
+
+ACCEPT = (
+    "mutation($id: ID!) { shopOrderAccept(id: $id) { shopOrder { status } errors { field code } } }"
+)
+READY = "mutation($id: ID!) { shopOrderMarkReady(id: $id) { shopOrder { status } errors { field code } } }"
+FULFIL = (
+    "mutation($id: ID!) { shopOrderFulfil(id: $id) { shopOrder { status } errors { field code } } }"
+)
+REFUSE = """mutation($id: ID!, $reason: String!) {
+  shopOrderRefuse(id: $id, reason: $reason) { shopOrder { status statusReason } errors { field code } }
+}"""
+CANCEL = """mutation($id: ID!, $reason: String!, $token: UUID) {
+  shopOrderCancel(id: $id, reason: $reason, token: $token) {
+    shopOrder { status statusReason } errors { field code }
+  }
+}"""
+SHOP_ORDERS = """query($vendor: ID!, $status: ShopOrderStatus, $first: Int, $after: String) {
+  shopOrders(vendor: $vendor, status: $status, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { node { id number status customerEmail subtotal { amount } lines { sku quantity } } }
+  }
+}"""
+
+
+@pytest.fixture
+def market(gql):
+    """A guest order over two shops, each with an owner."""
+    city = town()
+    bakery = shop(city, "bakery", {"pickup": Decimal("0.00")})
+    cheese = shop(city, "cheese", {"local_delivery": Decimal("3.00")})
+    bread = variant(bakery, price="2.00", stock=10)
+    brie = variant(cheese, price="8.00", stock=5)
+    baker = VendorMemberFactory(vendor=bakery, user=UserFactory(email="baker@example.org")).user
+    cheesemonger = VendorMemberFactory(
+        vendor=cheese, user=UserFactory(email="cheese@example.org")
+    ).user
+    checkout = gql.execute(
+        CREATE,
+        {
+            "input": {
+                "town": city.slug,
+                "email": "guest@example.org",
+                "lines": [line(bread, 3), line(brie, 2)],
+            }
+        },
+    )["checkoutCreate"]["checkout"]
+    order = gql.execute(COMPLETE, {"id": checkout["id"]})["checkoutComplete"]["order"]
+    return {
+        "town": city,
+        "order": order,
+        "bakery": bakery,
+        "cheese": cheese,
+        "bread": bread,
+        "brie": brie,
+        "baker": baker,
+        "cheesemonger": cheesemonger,
+        "bakery_so": order["shopOrders"][0]["id"],
+        "cheese_so": order["shopOrders"][1]["id"],
+    }
+
+
+def _codes(payload):
+    return [(e["field"], e["code"]) for e in payload["errors"]]
+
+
+def test_full_flow_from_paid_to_fulfilled_consumes_stock(gql, market):
+    # given the baker
+    gql.login(market["baker"])
+    so = market["bakery_so"]
+    # when they accept, mark ready and fulfil
+    accepted = gql.execute(ACCEPT, {"id": so})["shopOrderAccept"]
+    ready = gql.execute(READY, {"id": so})["shopOrderMarkReady"]
+    fulfilled = gql.execute(FULFIL, {"id": so})["shopOrderFulfil"]
+    # then each step moved the status
+    assert [accepted["shopOrder"]["status"], ready["shopOrder"]["status"]] == ["ACCEPTED", "READY"]
+    assert fulfilled["shopOrder"]["status"] == "FULFILLED"
+    # and the stock was consumed: quantity 10 -> 7, nothing allocated, a sale movement recorded
+    stock = Stock.objects.get(variant=market["bread"])
+    assert (stock.quantity, stock.quantity_allocated) == (7, 0)
+    movement = StockMovement.objects.get(stock=stock)
+    assert (movement.delta, movement.quantity_after, movement.reason) == (
+        -3,
+        7,
+        StockMovementReason.SALE,
+    )
+    assert movement.user == market["baker"]
+    # the other shop's stock is still allocated, so the order stays open
+    assert Stock.objects.get(variant=market["brie"]).quantity_allocated == 2
+    assert Order.objects.get().status == "paid"
+
+
+def test_invalid_transitions_are_coded_errors(gql, market):
+    gql.login(market["baker"])
+    so = market["bakery_so"]
+    early_fulfil = gql.execute(FULFIL, {"id": so})["shopOrderFulfil"]
+    gql.execute(ACCEPT, {"id": so})
+    accept_again = gql.execute(ACCEPT, {"id": so})["shopOrderAccept"]
+    assert _codes(early_fulfil) == [("id", "INVALID_TRANSITION")]
+    assert _codes(accept_again) == [("id", "INVALID_TRANSITION")]
+    assert ShopOrder.objects.get(pk=ShopOrder.objects.order_by("pk")[0].pk).status == "accepted"
+
+
+def test_only_the_shops_members_move_their_shop_order(gql, market):
+    as_other_shop = gql.login(market["cheesemonger"]).execute(ACCEPT, {"id": market["bakery_so"]})
+    as_guest = gql.logout().execute(ACCEPT, {"id": market["bakery_so"]})
+    unknown = gql.login(market["baker"]).execute(ACCEPT, {"id": gid("ShopOrder", 99999)})
+    assert _codes(as_other_shop["shopOrderAccept"]) == [(None, "PERMISSION_DENIED")]
+    assert _codes(as_guest["shopOrderAccept"]) == [(None, "PERMISSION_DENIED")]
+    assert _codes(unknown["shopOrderAccept"]) == [("id", "NOT_FOUND")]
+    assert set(ShopOrder.objects.values_list("status", flat=True)) == {"paid"}
+
+
+def test_refuse_releases_the_stock(gql, market):
+    gql.login(market["cheesemonger"])
+    refused = gql.execute(REFUSE, {"id": market["cheese_so"], "reason": "Rupture"})
+    assert refused["shopOrderRefuse"]["shopOrder"] == {
+        "status": "REFUSED",
+        "statusReason": "Rupture",
+    }
+    stock = Stock.objects.get(variant=market["brie"])
+    assert (stock.quantity, stock.quantity_allocated) == (5, 0)
+    assert list(
+        OrderLine.objects.filter(shop_order__vendor=market["cheese"]).values_list(
+            "quantity_allocated", flat=True
+        )
+    ) == [0]
+
+
+def test_guest_customer_cancels_with_the_token_before_acceptance_only(gql, market):
+    token = market["order"]["token"]
+    # the guest cancels the cheese part with the order's token
+    cancelled = gql.execute(
+        CANCEL, {"id": market["cheese_so"], "reason": "Plus besoin", "token": token}
+    )["shopOrderCancel"]
+    assert cancelled["shopOrder"]["status"] == "CANCELLED"
+    assert Stock.objects.get(variant=market["brie"]).quantity_allocated == 0
+    # without the token: refused
+    no_token = gql.execute(CANCEL, {"id": market["bakery_so"], "reason": "x"})["shopOrderCancel"]
+    assert _codes(no_token) == [(None, "PERMISSION_DENIED")]
+    # once the baker accepted, the customer cannot cancel any more
+    gql.login(market["baker"]).execute(ACCEPT, {"id": market["bakery_so"]})
+    late = gql.logout().execute(CANCEL, {"id": market["bakery_so"], "reason": "x", "token": token})
+    assert _codes(late["shopOrderCancel"]) == [("id", "INVALID_TRANSITION")]
+    assert Stock.objects.get(variant=market["bread"]).quantity_allocated == 3
+
+
+def test_town_staff_may_cancel_an_accepted_shop_order(gql, market):
+    staff = TownStaffFactory(town=market["town"], user=UserFactory(email="asso@example.org")).user
+    gql.login(market["baker"]).execute(ACCEPT, {"id": market["bakery_so"]})
+    data = gql.login(staff).execute(CANCEL, {"id": market["bakery_so"], "reason": "Fraude"})
+    assert data["shopOrderCancel"]["shopOrder"]["status"] == "CANCELLED"
+    assert Stock.objects.get(variant=market["bread"]).quantity_allocated == 0
+
+
+def test_shop_sees_its_orders_filtered_and_paginated(gql, market):
+    vendor = gid("Vendor", market["bakery"].pk)
+    mine = gql.login(market["baker"]).execute(SHOP_ORDERS, {"vendor": vendor, "first": 10})
+    paid = gql.execute(SHOP_ORDERS, {"vendor": vendor, "status": "ACCEPTED"})
+    page = mine["shopOrders"]
+    assert page["totalCount"] == 1
+    node = page["edges"][0]["node"]
+    assert node["number"] == market["order"]["number"]
+    assert node["customerEmail"] == "guest@example.org"
+    assert node["lines"] == [{"sku": market["bread"].sku, "quantity": 3}]
+    assert paid["shopOrders"]["totalCount"] == 0
+    other = gql.login(market["cheesemonger"]).execute(
+        SHOP_ORDERS, {"vendor": vendor}, expect_errors=True
+    )
+    assert other["data"]["shopOrders"] is None
+    assert other["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+
+
+def test_transitions_email_the_customer_in_the_orders_language(
+    gql, market, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    # given eager Celery
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    Order.objects.update(language="en")
+    gql.login(market["baker"])
+    # when the baker accepts
+    with django_capture_on_commit_callbacks(execute=True):
+        gql.execute(ACCEPT, {"id": market["bakery_so"]})
+    # then the customer got an English email
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["guest@example.org"]
+    assert mailoutbox[0].subject == f"Bakery accepted your order {market['order']['number']}"
+
+
+def test_notification_task_renders_french_by_default(gql, market, mailoutbox):
+    order = Order.objects.get()
+    sent = send_order_notification(order_id=order.pk, event="order_paid")
+    new_order = send_order_notification(
+        order_id=order.pk,
+        event="new_order",
+        shop_order_id=ShopOrder.objects.get(vendor=market["cheese"]).pk,
+    )
+    assert (sent, new_order) == (1, 1)
+    assert mailoutbox[0].subject == f"Commande {order.number} confirmée"
+    assert mailoutbox[0].to == ["guest@example.org"]
+    assert mailoutbox[1].subject == f"Nouvelle commande {order.number}"
+    assert mailoutbox[1].to == [market["cheese"].email]
+    assert "16,00 EUR (livraison 3,00 EUR, mode : Livraison locale)" in mailoutbox[1].body
