@@ -16,7 +16,6 @@ from typing import Any
 
 from django.conf import settings
 from opensearchpy import OpenSearch, helpers
-from opensearchpy.exceptions import NotFoundError
 
 logger = logging.getLogger(__name__)
 
@@ -125,10 +124,10 @@ def town_versions(client: OpenSearch, town_slug: str) -> list[str]:
 
 
 def live_indices(client: OpenSearch, town_slug: str) -> list[str]:
-    try:
-        return sorted(client.indices.get_alias(name=alias_name(town_slug)))
-    except NotFoundError:
+    found = client.indices.get_alias(name=alias_name(town_slug), ignore=404)
+    if "error" in found or found.get("status") == 404:
         return []
+    return sorted(found)
 
 
 def create_version(client: OpenSearch, town_slug: str, *, loading: bool = False) -> str:
