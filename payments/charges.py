@@ -23,6 +23,7 @@ from payments.error_codes import PaymentErrorCode
 from payments.gateways import GatewayError, get_gateway
 from payments.ledger import ledger_record
 from payments.models import LedgerEntryKind, Payment, PaymentStatus
+from payments.queue import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -81,9 +82,7 @@ def payment_start_for_order(*, order: Order) -> PaymentOutcome:
 
 
 def _reprocess_deferred(payment_id: int) -> None:
-    from payments import tasks
-
-    tasks.process_deferred_webhook_events.delay()
+    enqueue("process_deferred_webhook_events")
 
 
 def _record_charge(payment: Payment, order: Order, when: datetime) -> None:
@@ -134,27 +133,33 @@ def payment_succeed(*, payment: Payment, charge_id: str) -> Payment:
         payment.charge_id = charge_id or payment.charge_id
         payment.succeeded_at = now
         payment.save(update_fields=["status", "charge_id", "succeeded_at", "updated_at"])
-        if order.status != OrderStatus.UNPAID:
-            # Money arrived for an order already cancelled (e.g. timed out): keep the record and
-            # say so; the association refunds it by hand.
-            logger.error("payment succeeded for order %s in status %s", order.pk, order.status)
         _record_charge(payment, order, now)
-        order_mark_paid(order_id=order.pk)
         payment_pk = payment.pk
         shop_order_ids = list(
             ShopOrder.objects.filter(order_id=order.pk).order_by("pk").values_list("pk", flat=True)
         )
+        if order.status != OrderStatus.UNPAID:
+            # The money arrived for an order cancelled meanwhile (failure, timeout): it is
+            # recorded as it happened, then refunded in full, shop order by shop order.
+            logger.warning("payment succeeded for order %s, %s: refunding", order.pk, order.status)
+            transaction.on_commit(lambda: _refund_all(payment_pk, shop_order_ids))
+            return payment
+        order_mark_paid(order_id=order.pk)
         transaction.on_commit(lambda: _after_success(payment_pk, shop_order_ids))
     return payment
 
 
-def _after_success(payment_id: int, shop_order_ids: list[int]) -> None:
-    from payments import tasks
+def _refund_all(payment_id: int, shop_order_ids: list[int]) -> None:
+    enqueue("record_payment_fee", payment_id)
+    for shop_order_id in shop_order_ids:
+        enqueue("refund_cancelled_shop_order", shop_order_id)
 
-    tasks.record_payment_fee.delay(payment_id)
+
+def _after_success(payment_id: int, shop_order_ids: list[int]) -> None:
+    enqueue("record_payment_fee", payment_id)
     if getattr(settings, "TRANSFER_TRIGGER", "fulfilment") == "payment":
         for shop_order_id in shop_order_ids:
-            tasks.schedule_transfer.delay(shop_order_id)
+            enqueue("schedule_transfer", shop_order_id)
 
 
 def payment_record_fee(*, payment_id: int) -> Decimal | None:
@@ -208,9 +213,7 @@ def payment_end_unpaid(*, order_id: int, status: str, reason: str, cancel_intent
 
 
 def _cancel_intent(payment_id: int) -> None:
-    from payments import tasks
-
-    tasks.cancel_payment_intent.delay(payment_id)
+    enqueue("cancel_payment_intent", payment_id)
 
 
 def payment_cancel_intent(*, payment_id: int) -> None:

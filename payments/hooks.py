@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from marketplace.orders.models import Order
+from payments.queue import enqueue
 
 
 @dataclass(frozen=True)
@@ -34,14 +35,10 @@ def payment_start(*, order: Order) -> PaymentStart:
 
 def on_shop_order_fulfilled(*, shop_order_id: int) -> None:
     """Called on commit after a shop order is fulfilled: pays the shop (transfer)."""
-    from payments import tasks
-
     if getattr(settings, "TRANSFER_TRIGGER", "fulfilment") == "fulfilment":
-        tasks.schedule_transfer.delay(shop_order_id)
+        enqueue("schedule_transfer", shop_order_id)
 
 
 def on_shop_order_cancelled(*, shop_order_id: int) -> None:
     """Called on commit after a paid shop order is cancelled or refused: refunds the customer."""
-    from payments import tasks
-
-    tasks.refund_cancelled_shop_order.delay(shop_order_id)
+    enqueue("refund_cancelled_shop_order", shop_order_id)

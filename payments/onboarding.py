@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from payments.error_codes import PaymentErrorCode
 from payments.gateways import GatewayError, get_gateway
 from payments.models import ConnectedAccount, Transfer, TransferStatus
+from payments.queue import enqueue
 from vendors.models import Vendor
 
 
@@ -124,7 +125,5 @@ def connected_account_apply_event(*, account_data: dict[str, Any], created: int)
 
 
 def _send_all(transfer_ids: list[int]) -> None:
-    from payments import tasks
-
     for transfer_id in transfer_ids:
-        tasks.send_transfer.delay(transfer_id)
+        enqueue("send_transfer", transfer_id)

@@ -42,6 +42,7 @@ from payments.models import (
     Transfer,
     TransferStatus,
 )
+from payments.queue import enqueue
 
 CENT = Decimal("0.01")
 REFUNDABLE_STATES = PAID_STATES | {ShopOrderStatus.CANCELLED, ShopOrderStatus.REFUSED}
@@ -156,10 +157,8 @@ def shop_order_refund(
 
 
 def _after_refund(refund_id: int, automatic: bool) -> None:
-    from payments import tasks
-
-    tasks.send_refund.delay(refund_id)
-    tasks.send_refund_emails.delay(refund_id)
+    enqueue("send_refund", refund_id)
+    enqueue("send_refund_emails", refund_id)
 
 
 def shop_order_refund_remaining(*, shop_order_id: int) -> Refund | None:

@@ -27,6 +27,7 @@ from payments.models import (
     Transfer,
     TransferStatus,
 )
+from payments.queue import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +71,7 @@ def transfer_schedule(*, shop_order_id: int) -> Transfer | None:
 
 
 def _send(transfer_id: int) -> None:
-    from payments import tasks
-
-    tasks.send_transfer.delay(transfer_id)
+    enqueue("send_transfer", transfer_id)
 
 
 def _destination(transfer: Transfer, gateway_name: str) -> str | None:
@@ -160,10 +159,8 @@ def transfer_send(*, transfer_id: int) -> Transfer:
 
 
 def _send_refunds(refund_ids: list[int]) -> None:
-    from payments import tasks
-
     for refund_id in refund_ids:
-        tasks.send_refund.delay(refund_id)
+        enqueue("send_refund", refund_id)
 
 
 def transfer_apply_reversed_event(*, transfer_data: dict[str, object]) -> bool:

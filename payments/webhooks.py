@@ -19,6 +19,7 @@ from payments.charges import payment_end_unpaid, payment_succeed
 from payments.gateways.stripe import from_minor, to_minor
 from payments.models import Dispute, Payment, PaymentStatus, WebhookEvent, WebhookEventStatus
 from payments.onboarding import connected_account_apply_event
+from payments.queue import enqueue
 from payments.refunds import refund_apply_provider_status
 from payments.transfers import transfer_apply_reversed_event
 
@@ -50,9 +51,7 @@ def webhook_event_receive(*, event: dict[str, Any], gateway: str = "stripe") -> 
 
 
 def _queue(event_pk: int) -> None:
-    from payments import tasks
-
-    tasks.process_webhook_event.delay(event_pk)
+    enqueue("process_webhook_event", event_pk)
 
 
 def _object(event: WebhookEvent) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.test import TestCase
 
 from marketplace.celery import app as celery_app
 
@@ -59,9 +60,15 @@ def post_event(client: Any, event: dict[str, Any], **kwargs: Any) -> Any:
     if header is None:
         header = signature(payload, **kwargs)
     extra = {"HTTP_STRIPE_SIGNATURE": header} if header else {}
-    return client.post(
-        "/payments/stripe/webhook/", payload, content_type="application/json", **extra
-    )
+    with run_on_commit():
+        return client.post(
+            "/payments/stripe/webhook/", payload, content_type="application/json", **extra
+        )
+
+
+def run_on_commit() -> Any:
+    """Runs the on-commit callbacks (Celery tasks, eager) even inside a test transaction."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
 
 
 _counter = {"n": 0}
