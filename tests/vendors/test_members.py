@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from tests.factories import UserFactory
+from tests.vendors.conftest import gid
 from vendors.members import vendor_invitations_claim
 from vendors.models import VendorInvitation, VendorMember, VendorRole
 from vendors.tasks import send_vendor_invitation
-
-from tests.factories import UserFactory
-from tests.vendors.conftest import gid
 
 INVITE = """
 mutation($vendor: ID!, $email: String!, $role: VendorRole) {
