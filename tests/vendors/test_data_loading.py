@@ -51,10 +51,10 @@ def test_page_size_does_not_change_the_query_count(gql, town_with_shops, django_
     # town, vendors count + page, fulfilment methods, currency, products, categories, variants,
     # quantities available
     with django_assert_num_queries(9):
-        small = _run(gql, 2)
+        small = _run(gql, 3)
     with django_assert_num_queries(9):
         large = _run(gql, 8)
-    assert len(small) == 2
+    assert len(small) == 3
     assert len(large) == 8
     assert [len(e["node"]["products"]["edges"]) for e in large] == [0, 0, 3, 3, 3, 3, 3, 3]
     variant = large[2]["node"]["products"]["edges"][0]["node"]["variants"][0]
