@@ -85,7 +85,9 @@ def test_price_stock_and_fulfilment_filters(montpellier: Any, gql: Any) -> None:
     }
     # When filtering on a fulfilment method
     shipping = search(gql, TOWN, filter={"fulfilment": ["SHIPPING"]})
-    expected_shipping = _town_products().filter(vendor__fulfilment_methods__method="shipping").count()
+    expected_shipping = (
+        _town_products().filter(vendor__fulfilment_methods__method="shipping").count()
+    )
     assert shipping["totalCount"] == expected_shipping
     assert _facet(shipping, "fulfilment")["pickup"] == 109
 
@@ -144,7 +146,7 @@ def test_one_sql_query_for_the_page_of_products(
     montpellier: Any, gql: Any, django_assert_num_queries: Any
 ) -> None:
     # When a page of products is searched
-    query = "{ search(town: \"montpellier\", query: \"pain\") { edges { node { product { name } } } } }"
+    query = '{ search(town: "montpellier", query: "pain") { edges { node { product { name } } } } }'
     with django_assert_num_queries(2):  # the town, then the page's products
         result = gql.execute(query)
     # Then they are all there (with a fuzzy "panier")

@@ -1,0 +1,232 @@
+"""The index follows the catalogue: dirty queue, on-commit task, sweeper, versions, rebuilds."""
+
+from __future__ import annotations
+
+import threading
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from marketplace.governance.approval import vendor_reinstate, vendor_suspend
+from search.backends import engine_index, get_backend
+from search.indexing import search_rebuild_town
+from search.models import IndexQueue
+from search.query import SearchRequest
+from search.tasks import sweep_dirty_products
+from tests.factories import UserFactory
+from tests.search.conftest import names, search
+from vendors.catalogue import product_delete, product_update
+from vendors.models import Product, Variant, Vendor
+from vendors.stock_updates import stock_update
+
+pytestmark = pytest.mark.engine
+
+TOWN = "montpellier"
+
+
+@pytest.fixture
+def synced(settings: Any, engine: Any, towns: dict[str, Any]) -> Any:
+    """Montpellier indexed; Celery tasks run at once (eagerly) when queued on commit."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    search_rebuild_town(town_slug=TOWN)
+    return engine
+
+
+def _refresh(engine: Any) -> None:
+    engine.indices.refresh(index=engine_index.alias_name(TOWN))
+
+
+def _product(slug: str) -> Product:
+    return Product.objects.get(vendor__town__slug=TOWN, slug=slug)
+
+
+def test_a_renamed_product_is_found_by_its_new_name(
+    synced: Any, gql: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Given a product of the index
+    product = _product("orangettes")
+    # When its shop renames it (the task runs on commit)
+    with django_capture_on_commit_callbacks(execute=True):
+        product_update(
+            product_id=product.pk,
+            data={"name": "Écorces d'orange confites"},
+            variant_ids=[],
+            remove_variant_ids=[],
+            user=None,
+        )
+    _refresh(synced)
+    # Then the new name is found, the old one not, and the product left the queue
+    assert names(search(gql, TOWN, "ecorce orange")) == ["Écorces d'orange confites"]
+    assert search(gql, TOWN, "orangettes")["totalCount"] == 0
+    assert not IndexQueue.objects.filter(product_id=product.pk).exists()
+
+
+def test_stock_changes_update_availability(
+    synced: Any, gql: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Given a product in stock
+    product = _product("munster")
+    variant = Variant.objects.get(product=product)
+    assert names(search(gql, TOWN, "munster", filter={"inStock": True})) == ["Munster"]
+    # When its stock is counted at zero
+    with django_capture_on_commit_callbacks(execute=True):
+        stock_update(variant_id=variant.pk, quantity=0, user=None)
+    _refresh(synced)
+    # Then it is no longer in stock, but still found
+    assert search(gql, TOWN, "munster", filter={"inStock": True})["totalCount"] == 0
+    assert names(search(gql, TOWN, "munster")) == ["Munster"]
+
+
+def test_a_suspended_shop_vanishes_and_comes_back_when_reinstated(
+    synced: Any, gql: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Given the shop "Pirouette" with 6 products found
+    vendor = Vendor.objects.get(town__slug=TOWN, slug="pirouette")
+    staff = UserFactory()
+    assert search(gql, TOWN, "pirouette")["totalCount"] == 6
+    # When the association suspends it
+    with django_capture_on_commit_callbacks(execute=True):
+        vendor_suspend(vendor_id=vendor.pk, reason="Contrôle", actor=staff)
+    _refresh(synced)
+    # Then none of its products is found any more
+    assert search(gql, TOWN, "pirouette")["totalCount"] == 0
+    assert search(gql, TOWN, "", filter={"vendors": ["pirouette"]})["totalCount"] == 0
+    # When it is reinstated
+    with django_capture_on_commit_callbacks(execute=True):
+        vendor_reinstate(vendor_id=vendor.pk, actor=staff)
+    _refresh(synced)
+    # Then they are back
+    assert search(gql, TOWN, "pirouette")["totalCount"] == 6
+
+
+def test_a_deleted_product_leaves_the_index(
+    synced: Any, gql: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Given a product found
+    product = _product("cerf-volant")
+    assert names(search(gql, TOWN, "cerf volant")) == ["Cerf-volant"]
+    # When its shop deletes it
+    with django_capture_on_commit_callbacks(execute=True):
+        product_delete(product_id=product.pk)
+    _refresh(synced)
+    # Then it is gone from the index (not only hidden by the database)
+    assert search(gql, TOWN, "cerf volant")["totalCount"] == 0
+    assert not synced.exists(index=engine_index.alias_name(TOWN), id=str(product.pk))
+
+
+def test_the_sweeper_indexes_what_the_task_missed(synced: Any, gql: Any) -> None:
+    # Given renames committed while no task ran (broker lost them): rows stay queued
+    product = _product("espadrilles")
+    product_update(
+        product_id=product.pk,
+        data={"name": "Alpargatas"},
+        variant_ids=[],
+        remove_variant_ids=[],
+        user=None,
+    )
+    assert IndexQueue.objects.filter(product_id=product.pk).exists()
+    # When the beat sweeper runs
+    done = sweep_dirty_products()
+    _refresh(synced)
+    # Then every queued product was indexed and the queue is empty
+    assert done == IndexQueue.objects.count() + done  # nothing left behind
+    assert IndexQueue.objects.count() == 0
+    assert names(search(gql, TOWN, "alpargatas")) == ["Alpargatas"]
+
+
+def test_an_older_read_never_overwrites_a_newer_document(synced: Any) -> None:
+    # Given a document written from a read at version 2000
+    backend = get_backend()
+    document = {
+        "product_id": 999999,
+        "slug": "x",
+        "name": "Nouveau",
+        "description": "",
+        "town": TOWN,
+        "vendor_id": 1,
+        "vendor_slug": "x",
+        "vendor_name": "X",
+        "category_slugs": [],
+        "category_names": [],
+        "prices": [1.0],
+        "price_min": 1.0,
+        "price_max": 1.0,
+        "in_stock": True,
+        "quantity": 1,
+        "location": None,
+        "fulfilment": [],
+    }
+    backend.index(town_slug=TOWN, documents=[document], delete_ids=[], version=2000)
+    # When a slower task writes what it read earlier (version 1000)
+    failed = backend.index(
+        town_slug=TOWN, documents=[{**document, "name": "Ancien"}], delete_ids=[], version=1000
+    )
+    # Then the newer document stays, and the stale write is not an error
+    assert failed == set()
+    stored = synced.get(index=engine_index.alias_name(TOWN), id="999999")
+    assert stored["_source"]["name"] == "Nouveau"
+
+
+def test_writes_during_a_rebuild_reach_the_version_being_built(synced: Any) -> None:
+    # Given a new version being built (not yet behind the alias)
+    building = engine_index.create_version(synced, TOWN)
+    # When the on-commit task indexes a product
+    product = _product("munster")
+    from search.documents import build_documents
+
+    get_backend().index(
+        town_slug=TOWN,
+        documents=list(build_documents([product.pk]).values()),
+        delete_ids=[],
+        version=10**18,
+    )
+    # Then both the live version and the one being built hold it
+    live = engine_index.live_indices(synced, TOWN)
+    assert synced.exists(index=live[0], id=str(product.pk))
+    assert synced.exists(index=building, id=str(product.pk))
+
+
+def test_queries_keep_answering_during_rebuilds(synced: Any) -> None:
+    # Given a thread searching the town again and again
+    backend = get_backend()
+    request = SearchRequest(town=TOWN, query="pain", limit=5)
+    expected = backend.search(request).total
+    outcomes: list[Any] = []
+    stop = threading.Event()
+
+    def keep_searching() -> None:
+        while not stop.is_set():
+            try:
+                outcomes.append(backend.search(request).total)
+            except Exception as error:
+                outcomes.append(error)
+
+    thread = threading.Thread(target=keep_searching)
+    thread.start()
+    # When the town is rebuilt three times meanwhile
+    try:
+        indices = [search_rebuild_town(town_slug=TOWN)[0] for _ in range(3)]
+    finally:
+        stop.set()
+        thread.join()
+    # Then every query answered with the full result, and one version is left
+    assert len(outcomes) > 10
+    assert set(outcomes) == {expected}
+    assert engine_index.town_versions(synced, TOWN) == [indices[-1]]
+    assert engine_index.live_indices(synced, TOWN) == [indices[-1]]
+
+
+def test_the_rebuild_command_swaps_every_towns_alias(engine: Any, towns: Any) -> None:
+    # When every town is rebuilt from the command line
+    out = StringIO()
+    call_command("search_rebuild", "--all", "--no-progress", stdout=out)
+    # Then each alias points at exactly one version holding all its products
+    assert out.getvalue().count("product(s) indexed into") == 4
+    for slug in towns:
+        live = engine_index.live_indices(engine, slug)
+        assert live == engine_index.town_versions(engine, slug)
+        assert engine.count(index=engine_index.alias_name(slug))["count"] == (
+            Product.objects.filter(vendor__town__slug=slug).count()
+        )
