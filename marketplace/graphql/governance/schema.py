@@ -7,7 +7,6 @@ settings and roles; admins and moderators for shop decisions). Shop members: ven
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import graphene
@@ -138,7 +137,7 @@ class Query(graphene.ObjectType):
             return None
         if not is_vendor_member(info.context.user, pk):
             return None
-        return json.dumps(vendor_data_export(vendor_id=pk), ensure_ascii=False)
+        return vendor_data_export(vendor_id=pk)
 
 
 class Mutation(graphene.ObjectType):

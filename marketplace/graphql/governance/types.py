@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import graphene
@@ -215,11 +214,11 @@ class AuditEntryType(graphene.ObjectType):
 
     @staticmethod
     def resolve_before(root: AuditEntry, _info: Any) -> Any:
-        return json.dumps(root.before) if root.before is not None else None
+        return root.before
 
     @staticmethod
     def resolve_after(root: AuditEntry, _info: Any) -> Any:
-        return json.dumps(root.after) if root.after is not None else None
+        return root.after
 
 
 class AuditEntryConnection(CountableConnection):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import graphene
@@ -23,4 +22,4 @@ class AccountDataExport(BaseMutation):
     @classmethod
     def perform(cls, root: Any, info: Any) -> dict[str, Any]:
         user = require_login(info)
-        return {"data": json.dumps(account_data_export(user=user), ensure_ascii=False)}
+        return {"data": account_data_export(user=user)}
