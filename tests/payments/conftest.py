@@ -14,6 +14,7 @@ import pytest
 from django.test import TestCase
 
 from marketplace.celery import app as celery_app
+from tests.payments.fault_server import FaultServer
 
 WEBHOOK_SECRET = "whsec_test_payments"
 STRIPE_MOCK = os.environ.get("STRIPE_API_BASE") or "http://127.0.0.1:12111"
@@ -39,6 +40,16 @@ def stripe(settings: Any, eager: None) -> Any:
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
     settings.TRANSFER_TRIGGER = "fulfilment"
     return settings
+
+
+@pytest.fixture
+def fault_server() -> Iterator[FaultServer]:
+    """A loopback server answering every request with a 500 (or slowly, mode "sleep")."""
+    server = FaultServer()
+    server.thread.start()
+    yield server
+    server.httpd.shutdown()
+    server.httpd.server_close()
 
 
 @pytest.fixture

@@ -1,0 +1,65 @@
+"""The dummy gateway goes through the same states; reconcile_stripe proves its Stripe calls."""
+
+from __future__ import annotations
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from marketplace.orders.models import ShopOrder
+from payments.models import Payment, Transfer
+from payments.reconcile import ledger_reconcile
+from payments.transfers import transfer_schedule
+from tests.factories import TownFactory, VendorFactory
+from tests.payments.conftest import run_on_commit
+from tests.payments.factories import make_order, start_payment
+from tests.payments.ledger_checks import assert_ledger_invariants
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_dummy_gateway_pays_at_once_and_pays_shops(dummy: Any) -> None:
+    # given an order of two shops without any payment account
+    place = TownFactory()
+    vendors = [VendorFactory(town=place), VendorFactory(town=place)]
+    order = make_order(
+        place, [(vendors[0], "12.00", "2.00", "0.60"), (vendors[1], "7.00", "0.00", "0.35")]
+    )
+
+    # when its payment starts and both parts are transferred
+    with run_on_commit():
+        start = start_payment(order)
+    with run_on_commit():
+        for shop_order in ShopOrder.objects.filter(order=order):
+            transfer_schedule(shop_order_id=shop_order.pk)
+
+    # then it is paid at once, and both shops are paid their payout
+    order.refresh_from_db()
+    assert (start.gateway, start.status, start.client_secret) == ("dummy", "succeeded", None)
+    assert order.status == "paid"
+    assert Payment.objects.get(order=order).status == "succeeded"
+    assert sorted(Transfer.objects.values_list("status", "amount")) == sorted(
+        ShopOrder.objects.values_list("transfer__status", "payout")
+    )
+    assert set(Transfer.objects.values_list("status", flat=True)) == {"sent"}
+    assert_ledger_invariants()
+
+
+def test_reconcile_stripe_lists_stripe_balance_transactions_and_reports(stripe: Any) -> None:
+    # given an empty ledger; stripe-mock answers with one fixture charge
+    out = StringIO()
+
+    # when the ledger is reconciled
+    report = ledger_reconcile(since=timezone.now())
+    call_command("reconcile_stripe", "--days", "1", stdout=out)
+
+    # then the fixture charge is reported missing from the ledger
+    assert (report.checked, report.matched) == (1, 0)
+    assert len(report.missing_in_ledger) == 1
+    assert report.missing_in_ledger[0].startswith("charge ch_")
+    assert out.getvalue().startswith("checked 1 balance transactions: 0 matched, 0 mismatched")
+    with pytest.raises(CommandError, match="does not match"):
+        call_command("reconcile_stripe", "--fail", stdout=StringIO())

@@ -1,0 +1,143 @@
+"""shopOrderRefund: who may, how much, and how it is split."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from marketplace.orders.models import ShopOrder
+from payments.models import LedgerEntry, Payment, Refund
+from tests.checkout.helpers import gid
+from tests.factories import (
+    TownFactory,
+    TownStaffFactory,
+    UserFactory,
+    VendorFactory,
+    VendorMemberFactory,
+)
+from tests.payments.conftest import event, intent_object, post_event, run_on_commit
+from tests.payments.factories import make_order, payable, start_payment
+from tests.payments.ledger_checks import assert_ledger_invariants
+
+pytestmark = pytest.mark.django_db
+
+REFUND = """
+mutation($id: ID!, $amount: Decimal!) {
+  shopOrderRefund(id: $id, amount: $amount) {
+    shopOrder { status refundedAmount { amount } }
+    refund { sequence status amount { amount } shopShare { amount } commissionRefunded { amount } }
+    errors { field code message }
+  }
+}"""
+
+
+def _paid(client: Client, goods: str = "33.33", fee: str = "0.00", commission: str = "1.67") -> Any:
+    place = TownFactory()
+    vendor = VendorFactory(town=place)
+    payable(vendor)
+    order = make_order(place, [(vendor, goods, fee, commission)])
+    start_payment(order)
+    payment = Payment.objects.select_related("order").get(order=order)
+    post_event(client, event("payment_intent.succeeded", intent_object(payment, charge="ch_r")))
+    return ShopOrder.objects.select_related("order").get(order=order)
+
+
+def _refund(gql: Any, shop_order: ShopOrder, amount: str) -> dict[str, Any]:
+    with run_on_commit():
+        return gql.execute(REFUND, {"id": gid("ShopOrder", shop_order.pk), "amount": amount})[
+            "shopOrderRefund"
+        ]
+
+
+def test_refunds_are_split_in_proportion_and_the_last_takes_the_remainder(
+    stripe: Any, client: Client, gql: Any
+) -> None:
+    # given a paid shop order of 33.33 with 1.67 commission, and town staff
+    shop_order = _paid(client)
+    staff = TownStaffFactory(town=shop_order.order.town).user
+    gql.login(staff)
+
+    # when it is refunded in three parts
+    parts = [_refund(gql, shop_order, amount) for amount in ("10.00", "10.00", "13.33")]
+
+    # then each part gives back its share of commission, rounded half up, to the exact total
+    assert [p["errors"] for p in parts] == [[], [], []]
+    assert [
+        (p["refund"]["shopShare"]["amount"], p["refund"]["commissionRefunded"]["amount"])
+        for p in parts
+    ] == [("9.50", "0.50"), ("9.50", "0.50"), ("12.66", "0.67")]
+    assert parts[-1]["shopOrder"] == {"status": "REFUNDED", "refundedAmount": {"amount": "33.33"}}
+    assert sum(r.commission_refunded for r in Refund.objects.all()) == Decimal("1.67")
+    assert_ledger_invariants()
+
+
+def test_without_commission_refund_the_shop_bears_the_refund(
+    stripe: Any, client: Client, gql: Any
+) -> None:
+    # given a town that keeps its commission on refunds
+    from marketplace.governance.models import TownSettings
+
+    shop_order = _paid(client, goods="20.00", commission="1.00")
+    TownSettings.objects.create(town=shop_order.order.town, refund_commission=False)
+    gql.login(TownStaffFactory(town=shop_order.order.town).user)
+
+    # when it is refunded 5.00 then the remaining 15.00
+    first = _refund(gql, shop_order, "5.00")
+    last = _refund(gql, shop_order, "15.00")
+
+    # then the shop bears the refunds as long as it received enough, the rest is the association's
+    assert (first["refund"]["shopShare"], first["refund"]["commissionRefunded"]) == (
+        {"amount": "5.00"},
+        {"amount": "0.00"},
+    )
+    assert (last["refund"]["shopShare"], last["refund"]["commissionRefunded"]) == (
+        {"amount": "14.00"},
+        {"amount": "1.00"},
+    )
+    assert_ledger_invariants()
+
+
+def test_bad_refunds_get_a_code_and_change_nothing(stripe: Any, client: Client, gql: Any) -> None:
+    # given a paid shop order of 33.33, its owner, and a stranger
+    shop_order = _paid(client)
+    owner, stranger = UserFactory(), UserFactory()
+    VendorMemberFactory(vendor=shop_order.vendor, user=owner)
+
+    # when refunds are asked that cannot be made
+    results = [
+        _refund(gql.login(owner), shop_order, "33.34"),
+        _refund(gql, shop_order, "0"),
+        _refund(gql, shop_order, "-1"),
+        _refund(gql, shop_order, "1.005"),
+        _refund(gql.login(stranger), shop_order, "1.00"),
+        _refund(gql.logout(), shop_order, "1.00"),
+    ]
+
+    # then each gets its code and nothing moves
+    assert [(r["errors"][0]["field"], r["errors"][0]["code"]) for r in results] == [
+        ("amount", "AMOUNT_TOO_LARGE"),
+        ("amount", "INVALID_AMOUNT"),
+        ("amount", "INVALID_AMOUNT"),
+        ("amount", "INVALID_AMOUNT"),
+        (None, "PERMISSION_DENIED"),
+        (None, "PERMISSION_DENIED"),
+    ]
+    shop_order.refresh_from_db()
+    assert shop_order.refunded_amount == Decimal("0.00")
+    assert (Refund.objects.count(), LedgerEntry.objects.filter(kind="refund").count()) == (0, 0)
+
+
+def test_an_unpaid_shop_order_cannot_be_refunded(stripe: Any, gql: Any) -> None:
+    place = TownFactory()
+    order = make_order(place, [(VendorFactory(town=place), "10.00", "0.00", "0.50")])
+    start_payment(order)
+    shop_order = ShopOrder.objects.get(order=order)
+    gql.login(TownStaffFactory(town=place).user)
+
+    result = _refund(gql, shop_order, "1.00")
+
+    assert [(e["field"], e["code"]) for e in result["errors"]] == [("id", "NOT_PAID")]
+    assert Refund.objects.count() == 0

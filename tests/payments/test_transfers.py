@@ -1,0 +1,163 @@
+"""Transfers wait for shops that cannot be paid; the trigger is configurable."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from marketplace.orders.lifecycle import shop_order_accept, shop_order_fulfil, shop_order_mark_ready
+from marketplace.orders.models import ShopOrder
+from payments.models import ConnectedAccount, LedgerEntry, Payment, Transfer
+from payments.tasks import retry_pending_transfers
+from tests.factories import TownFactory, VendorFactory
+from tests.payments.conftest import event, intent_object, post_event, run_on_commit
+from tests.payments.factories import make_order, payable, start_payment
+from tests.payments.ledger_checks import assert_ledger_invariants
+
+pytestmark = pytest.mark.django_db
+
+
+def _pay(client: Client, order: Any) -> None:
+    start_payment(order)
+    payment = Payment.objects.select_related("order").get(order=order)
+    post_event(client, event("payment_intent.succeeded", intent_object(payment, charge="ch_t")))
+
+
+def _fulfil(shop_order: ShopOrder) -> None:
+    with run_on_commit():
+        shop_order_accept(shop_order_id=shop_order.pk)
+        shop_order_mark_ready(shop_order_id=shop_order.pk)
+        shop_order_fulfil(shop_order_id=shop_order.pk)
+
+
+def test_a_shop_that_cannot_be_paid_still_sells_and_its_transfer_waits(
+    stripe: Any, client: Client
+) -> None:
+    # given a shop whose onboarding is not finished, and a paid order of it
+    place = TownFactory()
+    vendor = VendorFactory(town=place)
+    ConnectedAccount.objects.create(vendor=vendor, gateway="stripe", account_id="acct_wait")
+    order = make_order(place, [(vendor, "50.00", "5.00", "2.50")])
+    _pay(client, order)
+    shop_order = ShopOrder.objects.get(order=order)
+
+    # when the shop order is fulfilled
+    _fulfil(shop_order)
+
+    # then the transfer waits, and the beat does not send it either
+    transfer = Transfer.objects.get()
+    assert (transfer.status, transfer.amount, transfer.attempts) == (
+        "waiting",
+        Decimal("52.50"),
+        0,
+    )
+    with run_on_commit():
+        retry_pending_transfers()
+    transfer.refresh_from_db()
+    assert transfer.status == "waiting"
+
+    # when Stripe says the account can now be paid
+    account = {
+        "id": "acct_wait",
+        "object": "account",
+        "charges_enabled": True,
+        "payouts_enabled": True,
+        "details_submitted": True,
+        "requirements": {"currently_due": []},
+    }
+    post_event(client, event("account.updated", account))
+
+    # then the transfer goes out
+    transfer.refresh_from_db()
+    assert (transfer.status, transfer.attempts) == ("sent", 1)
+    assert LedgerEntry.objects.filter(kind="transfer").get().amount == Decimal("52.50")
+    assert_ledger_invariants()
+
+
+def test_with_the_payment_trigger_shops_are_paid_when_the_payment_succeeds(
+    stripe: Any, client: Client
+) -> None:
+    # given transfers at payment, and a 2-shop order
+    stripe.TRANSFER_TRIGGER = "payment"
+    place = TownFactory()
+    vendors = [VendorFactory(town=place), VendorFactory(town=place)]
+    for vendor in vendors:
+        payable(vendor)
+    order = make_order(
+        place, [(vendors[0], "10.00", "0.00", "0.50"), (vendors[1], "8.40", "2.00", "0.42")]
+    )
+
+    # when the payment succeeds
+    _pay(client, order)
+
+    # then both shops are paid at once
+    assert sorted(Transfer.objects.values_list("status", "amount")) == [
+        ("sent", Decimal("9.50")),
+        ("sent", Decimal("9.98")),
+    ]
+    assert_ledger_invariants()
+
+
+def test_a_refund_before_the_transfer_lowers_the_transfer(stripe: Any, client: Client) -> None:
+    # given a paid shop order of 40.00 (commission 2.00) refunded 10.00 before fulfilment
+    from payments.refunds import shop_order_refund
+
+    place = TownFactory()
+    vendor = VendorFactory(town=place)
+    payable(vendor)
+    order = make_order(place, [(vendor, "40.00", "0.00", "2.00")])
+    _pay(client, order)
+    shop_order = ShopOrder.objects.get(order=order)
+    with run_on_commit():
+        shop_order_refund(shop_order_id=shop_order.pk, amount=Decimal("10.00"))
+
+    # when it is fulfilled
+    _fulfil(shop_order)
+
+    # then the shop receives its payout less its share of the refund, nothing to reverse
+    transfer = Transfer.objects.get()
+    assert (transfer.status, transfer.amount, transfer.reversed_amount) == (
+        "sent",
+        Decimal("28.50"),  # 38.00 - (10.00 - 0.50)
+        Decimal("0.00"),
+    )
+    assert LedgerEntry.objects.filter(kind="reversal").count() == 0
+    assert_ledger_invariants()
+
+
+def test_a_paid_shop_order_cancelled_is_refunded_in_full_and_never_transferred(
+    stripe: Any, client: Client
+) -> None:
+    # given a paid 2-shop order
+    from marketplace.orders.lifecycle import shop_order_cancel
+
+    place = TownFactory()
+    vendors = [VendorFactory(town=place), VendorFactory(town=place)]
+    order = make_order(
+        place, [(vendors[0], "10.00", "0.00", "0.50"), (vendors[1], "20.00", "0.00", "1.00")]
+    )
+    _pay(client, order)
+    first = ShopOrder.objects.get(order=order, vendor=vendors[0])
+
+    # when the first shop cancels its part
+    with run_on_commit():
+        shop_order_cancel(shop_order_id=first.pk, reason="rupture")
+
+    # then that part only is refunded in full, and no transfer is ever made for it
+    first.refresh_from_db()
+    assert (first.status, first.refunded_amount) == ("cancelled", Decimal("10.00"))
+    refund = first.refunds.get()
+    assert (refund.amount, refund.shop_share, refund.commission_refunded, refund.status) == (
+        Decimal("10.00"),
+        Decimal("9.50"),
+        Decimal("0.50"),
+        "succeeded",
+    )
+    from payments.transfers import transfer_schedule
+
+    assert transfer_schedule(shop_order_id=first.pk) is None
+    assert ShopOrder.objects.get(order=order, vendor=vendors[1]).refunded_amount == Decimal("0")
+    assert_ledger_invariants()
