@@ -135,9 +135,14 @@ def _overlapping(
     valid_until: datetime | None,
 ) -> QuerySet[CommissionRule]:
     """Versions of the same scope whose window meets [valid_from, valid_until)."""
-    queryset = CommissionRule.objects.filter(
-        town_id=town_id, vendor_id=vendor_id, category_id=category_id
-    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gt=valid_from))
+    same_scope = (
+        Q(town_id=town_id)
+        & (Q(vendor__isnull=True) if vendor_id is None else Q(vendor_id=vendor_id))
+        & (Q(category__isnull=True) if category_id is None else Q(category_id=category_id))
+    )
+    queryset = CommissionRule.objects.filter(same_scope).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gt=valid_from)
+    )
     if valid_until is not None:
         queryset = queryset.filter(valid_from__lt=valid_until)
     # Empty windows (ended before they started) never apply.

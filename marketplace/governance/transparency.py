@@ -72,7 +72,7 @@ def transparency_report(*, town: Town, year: int, month: int) -> TransparencyRep
     entries = ledger_entries(town_id=town.pk, year=year, month=month)
     orders = (
         entries.filter(kind=LedgerEntryKind.CHARGE)
-        .exclude(order_id=None)
+        .exclude(order__isnull=True)
         .values("order_id")
         .distinct()
         .count()

@@ -46,7 +46,7 @@ class CommissionRuleType(graphene.ObjectType):
         interfaces = (relay.Node,)
         description = "One version of a commission rule; changes create new versions."
 
-    town = graphene.Field("marketplace.graphql.towns.types.TownType", required=True)
+    town = graphene.Field("marketplace.graphql.towns.types.TownType")
     vendor = graphene.Field(VendorType, description="For one shop only; null for all shops.")
     category = graphene.Field(CategoryType, description="For shops of this category (or below).")
     scope = graphene.Field(CommissionScopeEnum, required=True)
@@ -68,6 +68,8 @@ class CommissionRuleType(graphene.ObjectType):
 
     @staticmethod
     def resolve_town(root: CommissionRule, info: Any) -> Any:
+        if root.town_id is None:
+            return None
         return loaders.TownByIdLoader(info.context).load(root.town_id)
 
     @staticmethod
@@ -91,6 +93,8 @@ class CommissionRuleType(graphene.ObjectType):
 
     @staticmethod
     def _money(root: CommissionRule, info: Any, amount: Any) -> Any:
+        if root.town_id is None:
+            return Money.of(amount, "EUR")
         return then(
             loaders.TownByIdLoader(info.context).load(root.town_id),
             lambda town: Money.of(amount, town.currency),
