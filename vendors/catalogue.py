@@ -31,12 +31,16 @@ from vendors.validation import (
 
 def unique_product_slug(*, vendor_id: int, name: str, taken: set[str] | None = None) -> str:
     base = (slugify(name) or "produit")[:110]
-    used = taken if taken is not None else set()
-    candidates = set(
-        Product.objects.filter(vendor_id=vendor_id, slug__startswith=base).values_list(
-            "slug", flat=True
+    if taken is None:
+        used: set[str] = set()
+        candidates = set(
+            Product.objects.filter(vendor_id=vendor_id, slug__startswith=base).values_list(
+                "slug", flat=True
+            )
         )
-    )
+    else:
+        # The caller passes every slug of the shop and keeps the set up to date.
+        used, candidates = taken, set()
     slug, index = base, 2
     while slug in candidates or slug in used:
         slug = f"{base}-{index}"
