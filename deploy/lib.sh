@@ -49,6 +49,7 @@ take_lock() {
     mkdir -p "$MP_RUN"
     exec 9>"$MP_RUN/services.lock"
     flock -w 600 9 || die "could not take $MP_RUN/services.lock"
+    # NB: every daemon below is started with `9>&-`, or it would inherit the lock and hold it forever.
 }
 
 # pid_alive PIDFILE [CMDLINE-SUBSTRING]: the process in PIDFILE exists (and is the expected one).
@@ -105,11 +106,13 @@ apt_install() {
     done
     [ ${#missing[@]} -eq 0 ] && return 0
     log "apt: installing ${missing[*]}"
+    mkdir -p "$MP_LOGS"
     if [ "$APT_UPDATED" = 0 ]; then
-        apt-get update -qq >&2
+        apt-get update -qq >>"$MP_LOGS/apt.log" 2>&1 || { tail -n 20 "$MP_LOGS/apt.log" >&2; die "apt-get update failed"; }
         APT_UPDATED=1
     fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
+        >>"$MP_LOGS/apt.log" 2>&1 9>&- || { tail -n 20 "$MP_LOGS/apt.log" >&2; die "apt-get install failed"; }
 }
 
 # ensure_system_user NAME HOME: a locked, shell-less system user.
@@ -161,10 +164,10 @@ pg_ready() { pg_isready -q -h "$PG_HOST" -p "$PG_PORT" -t 1; }
 pg_start() {
     if [ "${PG_NEEDS_RESTART:-0}" = 1 ]; then
         log "postgres: configuration changed, restarting"
-        pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" restart -m fast >&2
+        pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" restart -m fast >&2 9>&-
     elif [ "$(pg_state)" != online ]; then
         log "postgres: starting"
-        pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" start >&2
+        pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" start >&2 9>&-
     elif [ "${PG_NEEDS_RELOAD:-0}" = 1 ]; then
         pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" reload >&2
     fi
@@ -229,7 +232,7 @@ redis_up() {
         setpriv --reuid=redis --regid=redis --init-groups -- \
             redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" \
             --appendonly no --dir "$MP_DATA/redis" \
-            --pidfile "$MP_RUN/redis/redis.pid" --logfile "$MP_LOGS/redis.log"
+            --pidfile "$MP_RUN/redis/redis.pid" --logfile "$MP_LOGS/redis.log" 9>&-
         wait_until 30 "redis on $REDIS_HOST:$REDIS_PORT" redis_ready || die "redis did not come up (see $MP_LOGS/redis.log)"
     fi
 }
@@ -405,7 +408,7 @@ os_start() {
             OPENSEARCH_PATH_CONF="$OS_HOME/config" OPENSEARCH_TMPDIR="$MP_ROOT/tmp/opensearch" \
             setpriv --reuid="$OS_USER" --regid="$OS_USER" --init-groups -- \
             "$OS_HOME/bin/opensearch" -d -p "$OS_PIDFILE" \
-            >>"$MP_LOGS/opensearch/launcher.log" 2>&1 </dev/null
+            >>"$MP_LOGS/opensearch/launcher.log" 2>&1 </dev/null 9>&-
     ) || { tail -n 30 "$MP_LOGS/opensearch/launcher.log" >&2; die "opensearch launcher failed"; }
 }
 
@@ -429,12 +432,48 @@ os_check_french() {
         -d '{"analyzer":"french","text":"bières"}' 2>/dev/null | grep -q '"token":"bier"'
 }
 
+# Tokens of an _analyze answer, one line: "huil oliv bier".
+tokens() { grep -o '"token":"[^"]*"' | sed 's/"token":"//; s/"$//' | tr '\n' ' '; echo; }
+
+# A throw-away index with the building blocks the search app relies on: elision, asciifolding,
+# light_french stemming, edge_ngram filter and tokenizer. Prints the tokens; fails if any is missing.
+os_analysis_check() {
+    local idx=deploy-analysis-check text="L'huile d'olive des bières Crème brûlée" out a
+    curl -fsS -m 10 -XDELETE "$OS_URL/$idx?ignore_unavailable=true" >/dev/null
+    curl -fsS -m 30 -XPUT "$OS_URL/$idx" -H 'content-type: application/json' -d '{
+      "settings": {"number_of_shards": 1, "number_of_replicas": 0, "analysis": {
+        "filter": {
+          "fr_elision": {"type": "elision", "articles_case": true,
+                         "articles": ["l", "m", "t", "qu", "n", "s", "j", "d", "c", "jusqu", "quoiqu", "lorsqu", "puisqu"]},
+          "fr_stop": {"type": "stop", "stopwords": "_french_"},
+          "french_light_stem": {"type": "stemmer", "language": "light_french"},
+          "autocomplete": {"type": "edge_ngram", "min_gram": 2, "max_gram": 15}},
+        "tokenizer": {"edge": {"type": "edge_ngram", "min_gram": 2, "max_gram": 10, "token_chars": ["letter", "digit"]}},
+        "analyzer": {
+          "fr_text": {"tokenizer": "standard", "filter": ["fr_elision", "lowercase", "fr_stop", "asciifolding", "french_light_stem"]},
+          "fr_autocomplete": {"tokenizer": "standard", "filter": ["fr_elision", "lowercase", "asciifolding", "autocomplete"]},
+          "fr_edge_tokenizer": {"tokenizer": "edge", "filter": ["lowercase", "asciifolding"]}}}}}' >/dev/null \
+        || die "index with the French analysis chain was refused"
+    printf '%-18s %s\n' french "$(curl -fsS -XPOST "$OS_URL/_analyze" -H 'content-type: application/json' \
+        -d "{\"analyzer\":\"french\",\"text\":\"$text\"}" | tokens)"
+    for a in fr_text fr_autocomplete fr_edge_tokenizer; do
+        out=$(curl -fsS -XPOST "$OS_URL/$idx/_analyze" -H 'content-type: application/json' \
+            -d "{\"analyzer\":\"$a\",\"text\":\"$text\"}" | tokens)
+        printf '%-18s %s\n' "$a" "$out"
+    done
+    curl -fsS -m 10 -XDELETE "$OS_URL/$idx" >/dev/null
+}
+
 os_up() {
     os_install
     os_start
 }
 
-os_stop() { stop_pidfile opensearch "$OS_PIDFILE" org.opensearch.bootstrap.OpenSearch 60; }
+os_stop() {
+    # A node paused by `search-engine.sh pause` must be resumed to handle SIGTERM.
+    if os_running; then kill -CONT "$(cat "$OS_PIDFILE")" 2>/dev/null || true; fi
+    stop_pidfile opensearch "$OS_PIDFILE" org.opensearch.bootstrap.OpenSearch 60
+}
 
 # ======================================= stripe-mock =======================================
 stripe_ready() {
@@ -455,6 +494,7 @@ stripe_install() {
         GOFLAGS="-buildvcs=false -modcacherw" \
         "$go" install "github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION" >&2
     [ -x "$STRIPE_DIR/stripe-mock" ] || die "stripe-mock build produced no binary"
+    rm -rf "$MP_ROOT/go"   # ~150 MB of module and build caches, not needed once built
 }
 
 stripe_start() {
@@ -466,7 +506,7 @@ stripe_start() {
     setsid setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
         "$STRIPE_DIR/stripe-mock" -http-addr "$STRIPE_HOST:$STRIPE_PORT" \
         -https-addr "$STRIPE_HOST:$STRIPE_HTTPS_PORT" \
-        >>"$MP_LOGS/stripe-mock.log" 2>&1 </dev/null &
+        >>"$MP_LOGS/stripe-mock.log" 2>&1 </dev/null 9>&- &
     echo $! >"$STRIPE_PIDFILE"
 }
 

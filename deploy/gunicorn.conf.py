@@ -1,0 +1,31 @@
+"""Gunicorn settings for the marketplace (`gunicorn -c deploy/gunicorn.conf.py`).
+
+Tuned by environment variables:
+  GUNICORN_BIND      address to listen on   (default 127.0.0.1:8000; the container sets 0.0.0.0:8000)
+  GUNICORN_WORKERS   worker processes       (default 2 x cores + 1, at most 8)
+  GUNICORN_THREADS   threads per worker     (default 1)
+  GUNICORN_TIMEOUT   seconds per request    (default 30)
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "marketplace.wsgi:application"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8)))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then (guards against slow leaks); jitter avoids all restarting at once.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = 200
+# Logs to stdout/stderr: the container runtime (or systemd) collects them.
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# Behind a reverse proxy that sets X-Forwarded-Proto (settings.SECURE_PROXY_SSL_HEADER).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn >= 24 opens a control socket under $HOME by default; not used here.
+control_socket_disable = True
