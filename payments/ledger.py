@@ -101,10 +101,13 @@ def ledger_entries(
     order_id: int | None = None,
     shop_order_id: int | None = None,
     vendor_id: int | None = None,
+    kind: str | None = None,
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
 ) -> QuerySet[LedgerEntry]:
     entries = LedgerEntry.objects.all()
+    if kind is not None:
+        entries = entries.filter(kind=kind)
     if town_id is not None:
         entries = entries.filter(town_id=town_id)
         if year is not None and month is not None:

@@ -236,7 +236,6 @@ class LedgerAccount(models.TextChoices):
     - PLATFORM_CASH: money held on the platform's (association's) Stripe balance.
     - CUSTOMER: the customers' side (money paid in, refunds paid back).
     - SHOP_PAYABLE: what the platform owes a shop (per vendor; credited at charge).
-    - SHOP_PAID: money sent to the shop's connected account.
     - COMMISSION: the association's commission revenue.
     - STRIPE_FEES: Stripe's processing fees (an expense).
     """
@@ -244,7 +243,6 @@ class LedgerAccount(models.TextChoices):
     PLATFORM_CASH = "platform_cash", _("Platform cash")
     CUSTOMER = "customer", _("Customers")
     SHOP_PAYABLE = "shop_payable", _("Owed to shops")
-    SHOP_PAID = "shop_paid", _("Paid to shops")
     COMMISSION = "commission", _("Commission revenue")
     STRIPE_FEES = "stripe_fees", _("Stripe fees")
 
@@ -263,9 +261,12 @@ class LedgerEntryKind(models.TextChoices):
     | commission_refund | commission     | customer      | part borne by the association       |
     | reversal          | platform_cash  | shop_payable  | transfer reversed from the shop     |
     | stripe_fee        | stripe_fees    | platform_cash | Stripe's fee on the charge          |
+    | fee_recharge      | shop_payable   | stripe_fees   | a shop's part of the fee, when the  |
+    |                   |                |               | town has shops bear Stripe fees     |
 
     `gross` of a period = Σ charge; net commission = Σ commission − Σ commission_refund; money
-    sent to shops = Σ transfer − Σ reversal. Balances (debit − credit) of a settled shop order:
+    sent to shops = Σ transfer − Σ reversal; fees borne by the association = Σ stripe_fee −
+    Σ fee_recharge. Balances (debit − credit) of a settled shop order:
     customer = 0, shop_payable = 0 once transferred, platform_cash = commission kept − fees.
     """
 
@@ -278,6 +279,7 @@ class LedgerEntryKind(models.TextChoices):
     COMMISSION_REFUND = "commission_refund", _("Commission refunded")
     REVERSAL = "reversal", _("Transfer reversal")
     STRIPE_FEE = "stripe_fee", _("Stripe fee")
+    FEE_RECHARGE = "fee_recharge", _("Stripe fee borne by the shop")
 
 
 LEDGER_ACCOUNTS: dict[str, tuple[str, str]] = {
@@ -290,6 +292,7 @@ LEDGER_ACCOUNTS: dict[str, tuple[str, str]] = {
     LedgerEntryKind.COMMISSION_REFUND: (LedgerAccount.COMMISSION, LedgerAccount.CUSTOMER),
     LedgerEntryKind.REVERSAL: (LedgerAccount.PLATFORM_CASH, LedgerAccount.SHOP_PAYABLE),
     LedgerEntryKind.STRIPE_FEE: (LedgerAccount.STRIPE_FEES, LedgerAccount.PLATFORM_CASH),
+    LedgerEntryKind.FEE_RECHARGE: (LedgerAccount.SHOP_PAYABLE, LedgerAccount.STRIPE_FEES),
 }
 
 

@@ -41,7 +41,7 @@ def process_deferred_webhook_events() -> int:
     return count
 
 
-@shared_task(name="payments.tasks.schedule_transfer")
+@shared_task(name="payments.tasks.schedule_transfer", **RETRY)
 def schedule_transfer(shop_order_id: int) -> int | None:
     from payments.transfers import transfer_schedule
 

@@ -9,7 +9,9 @@ never pays twice.
 from __future__ import annotations
 
 import logging
+from decimal import ROUND_DOWN, Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -38,16 +40,46 @@ def transfer_key(transfer: Transfer) -> str:
     return f"shop-order-{transfer.shop_order_id}-transfer"
 
 
+def stripe_fees_payer(*, town_id: int) -> str:
+    """ "association" (default) or "vendor": the town's governance setting, else
+    settings.STRIPE_FEES_BORNE_BY."""
+    try:
+        from marketplace.governance.town_settings import governance_settings_for
+    except ImportError:
+        return str(getattr(settings, "STRIPE_FEES_BORNE_BY", "association"))
+    return governance_settings_for(town_id).stripe_fees_payer
+
+
+def _fee_share(payment: Payment, shop_order: ShopOrder) -> Decimal:
+    """The shop order's part of Stripe's fee on the charge, in proportion to its total, rounded
+    down (the association bears the rounding)."""
+    if not payment.fee or not payment.amount:
+        return ZERO
+    share = payment.fee * (shop_order.subtotal + shop_order.delivery_fee) / payment.amount
+    return share.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+
+
 def transfer_schedule(*, shop_order_id: int) -> Transfer | None:
-    """Creates the shop order's transfer (once) and sends it on commit. None when unpaid."""
+    """Creates the shop order's transfer (once) and sends it on commit. None when unpaid.
+
+    When the town has shops bear Stripe's fees, the shop's part of the fee is recorded
+    (fee_recharge) and kept from the transfer; the fee is fetched first if not known yet.
+    """
+    shop_order = ShopOrder.objects.select_related("order").get(pk=shop_order_id)
+    payment = Payment.objects.filter(order_id=shop_order.order_id).first()
+    if payment is None or payment.status != PaymentStatus.SUCCEEDED:
+        return None
+    vendor_pays_fees = stripe_fees_payer(town_id=shop_order.order.town_id) == "vendor"
+    if vendor_pays_fees and payment.fee is None:
+        from payments.charges import payment_record_fee
+
+        payment_record_fee(payment_id=payment.pk)
+        payment.refresh_from_db(fields=["fee"])
     with transaction.atomic():
         shop_order = ShopOrder.objects.select_for_update().get(pk=shop_order_id)
         existing = Transfer.objects.filter(shop_order_id=shop_order_id).first()
         if existing is not None:
             return existing
-        payment = Payment.objects.filter(order_id=shop_order.order_id).first()
-        if payment is None or payment.status != PaymentStatus.SUCCEEDED:
-            return None
         if shop_order.status in NO_TRANSFER_STATES:
             return None
         borne = (
@@ -56,13 +88,26 @@ def transfer_schedule(*, shop_order_id: int) -> Transfer | None:
             .aggregate(total=Sum("shop_share"))["total"]
             or ZERO
         )
-        amount = max(shop_order.payout - borne, ZERO)
+        fee_share = _fee_share(payment, shop_order) if vendor_pays_fees else ZERO
+        fee_share = min(fee_share, max(shop_order.payout - borne, ZERO))
+        amount = max(shop_order.payout - borne - fee_share, ZERO)
         transfer = Transfer.objects.create(
             shop_order=shop_order,
             vendor_id=shop_order.vendor_id,
             amount=amount,
             currency=shop_order.currency,
             status=TransferStatus.PENDING if amount > 0 else TransferStatus.SKIPPED,
+        )
+        ledger_record(
+            key=f"fee_recharge:{shop_order.pk}",
+            kind=LedgerEntryKind.FEE_RECHARGE,
+            amount=fee_share,
+            currency=shop_order.currency,
+            town_id=payment.order.town_id,
+            order_id=shop_order.order_id,
+            shop_order_id=shop_order.pk,
+            vendor_id=shop_order.vendor_id,
+            reference=payment.charge_id,
         )
         if amount > 0:
             transfer_pk = transfer.pk

@@ -68,7 +68,8 @@ def _assert_shop_order(shop_order: ShopOrder) -> None:
     reversed_ = transfer.reversed_amount if transfer else ZERO
     payout = shop_order.payout if paid else ZERO
     commission = shop_order.commission if paid else ZERO
-    owed = payout - _sum(refunds, "shop_share") - sent + reversed_
+    recharged = _sum(ledger_entries(shop_order_id=shop_order.pk, kind="fee_recharge"), "amount")
+    owed = payout - _sum(refunds, "shop_share") - sent + reversed_ - recharged
     assert balances["shop_payable"] == -owed, (shop_order, balances, owed)
     assert balances["commission"] == -(commission - _sum(refunds, "commission_refunded"))
     assert _sum(refunds, "amount") <= shop_order.subtotal + shop_order.delivery_fee

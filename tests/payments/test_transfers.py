@@ -161,3 +161,50 @@ def test_a_paid_shop_order_cancelled_is_refunded_in_full_and_never_transferred(
     assert transfer_schedule(shop_order_id=first.pk) is None
     assert ShopOrder.objects.get(order=order, vendor=vendors[1]).refunded_amount == Decimal("0")
     assert_ledger_invariants()
+
+
+def test_when_shops_bear_stripe_fees_their_part_is_kept_from_the_transfer(
+    stripe: Any, client: Client
+) -> None:
+    # given a town where shops bear Stripe's fees, a paid 2-shop order of 30.00, and Stripe's
+    # fee of 0.95 on its charge (stripe-mock's fixture fee is 0: the fee is set as Stripe would)
+    from marketplace.governance.models import TownSettings
+    from payments.ledger import ledger_record
+    from payments.transfers import transfer_schedule
+
+    place = TownFactory()
+    TownSettings.objects.create(town=place, stripe_fees_payer="vendor")
+    vendors = [VendorFactory(town=place), VendorFactory(town=place)]
+    for vendor in vendors:
+        payable(vendor)
+    order = make_order(
+        place, [(vendors[0], "20.00", "0.00", "1.00"), (vendors[1], "10.00", "0.00", "0.50")]
+    )
+    _pay(client, order)
+    payment = Payment.objects.get(order=order)
+    Payment.objects.filter(pk=payment.pk).update(fee=Decimal("0.95"))
+    ledger_record(
+        key=f"stripe_fee:{payment.pk}",
+        kind="stripe_fee",
+        amount=Decimal("0.95"),
+        currency="EUR",
+        town_id=place.pk,
+        order_id=order.pk,
+    )
+
+    # when both parts are transferred
+    with run_on_commit():
+        for shop_order in ShopOrder.objects.filter(order=order).order_by("pk"):
+            transfer_schedule(shop_order_id=shop_order.pk)
+
+    # then each shop's part of the fee (in proportion, rounded down) is kept from its transfer
+    assert list(Transfer.objects.order_by("pk").values_list("status", "amount")) == [
+        ("sent", Decimal("18.37")),  # 19.00 - 0.63 (0.95 x 20/30 = 0.633)
+        ("sent", Decimal("9.19")),  # 9.50 - 0.31 (0.95 x 10/30 = 0.316)
+    ]
+    assert list(
+        LedgerEntry.objects.filter(kind="fee_recharge")
+        .order_by("pk")
+        .values_list("amount", flat=True)
+    ) == [Decimal("0.63"), Decimal("0.31")]
+    assert_ledger_invariants()
