@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.checkout.access import check_checkout_access, not_found, parse_checkout_id
 from marketplace.checkout.error_codes import CheckoutErrorCode
-from marketplace.checkout.models import Checkout
+from marketplace.checkout.models import Checkout, CheckoutDelivery, CheckoutLine, Reservation
 from marketplace.checkout.pricing import CheckoutSummary, checkout_summary
 from marketplace.checkout.reservations import lock_stocks
 from marketplace.governance.commission import commission_quote
@@ -102,7 +102,10 @@ def _complete(pk: uuid.UUID, user: Any) -> CheckoutCompletion:
     _allocate(summary)
     order = _create_order(summary)
     # The checkout has become the order: drop it with its lines, choices and reservations.
-    Checkout.objects.filter(pk=checkout.pk).delete()
+    for model in (CheckoutLine, CheckoutDelivery, Reservation):
+        model.objects.filter(checkout_id=checkout.pk).delete()  # one DELETE each (fast path)
+    # Its children are gone: skip the collector's SELECT of the checkout row.
+    Checkout.objects.filter(pk=checkout.pk)._raw_delete(using=Checkout.objects.db)
     mark_products_dirty(product_ids=sorted({line.variant.product_id for line in summary.lines}))
     payment = hooks.payment_start(order=order)
     order.refresh_from_db(fields=["status", "paid_at"])

@@ -21,7 +21,21 @@ def _render(language: str, context: dict[str, object]) -> tuple[str, str]:
 
 
 def order_notification_send(*, order_id: int, event: str, shop_order_id: int | None = None) -> int:
-    """Sends the emails of one event; returns how many went out."""
+    """Sends the emails of one event; returns how many went out.
+
+    "order_paid" also tells each shop of the order about its new shop order.
+    """
+    if event == "order_paid" and shop_order_id is None:
+        sent = _send(order_id=order_id, event=event, shop_order_id=None)
+        for pk in (
+            ShopOrder.objects.filter(order_id=order_id).order_by("pk").values_list("pk", flat=True)
+        ):
+            sent += _send(order_id=order_id, event="new_order", shop_order_id=pk)
+        return sent
+    return _send(order_id=order_id, event=event, shop_order_id=shop_order_id)
+
+
+def _send(*, order_id: int, event: str, shop_order_id: int | None) -> int:
     order = Order.objects.select_related("town").filter(pk=order_id).first()
     if order is None:
         return 0

@@ -46,9 +46,8 @@ def order_mark_paid(*, order_id: int) -> Order:
         ShopOrder.objects.filter(pk__in=shop_order_ids).update(
             status=ShopOrderStatus.PAID, updated_at=order.paid_at
         )
+        # One task: the customer's confirmation and each shop's "new order" email.
         notify_order(order_id=order.pk, event="order_paid")
-        for shop_order_id in shop_order_ids:
-            notify_order(order_id=order.pk, event="new_order", shop_order_id=shop_order_id)
     return order
 
 

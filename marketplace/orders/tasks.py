@@ -8,6 +8,6 @@ from celery import shared_task
 from marketplace.orders.emails import order_notification_send
 
 
-@shared_task(name="marketplace.orders.tasks.send_order_notification")
+@shared_task(name="marketplace.orders.tasks.send_order_notification", ignore_result=True)
 def send_order_notification(*, order_id: int, event: str, shop_order_id: int | None = None) -> int:
     return order_notification_send(order_id=order_id, event=event, shop_order_id=shop_order_id)
