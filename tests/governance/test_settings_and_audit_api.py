@@ -152,3 +152,22 @@ def test_the_audit_log_is_exported_as_csv_and_json_without_an_account(client, hi
 
 def test_an_unknown_town_has_no_export(client, town):
     assert client.get("/open-data/atlantis/audit-log.csv").status_code == 404
+
+
+def test_error_messages_are_french_by_default_and_english_on_request(client, admin):
+    from marketplace.accounts.tokens import create_access_token
+
+    query = '{"query": "mutation { commissionRuleCreate(input: {town: \\"montpellier\\", percentage: \\"101\\"}) { errors { message } } }"}'
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {create_access_token(admin)}"}
+
+    french = client.post("/graphql/", query, content_type="application/json", **headers)
+    english = client.post(
+        "/graphql/", query, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en", **headers
+    )
+
+    assert french.json()["data"]["commissionRuleCreate"]["errors"] == [
+        {"message": "Le pourcentage doit être compris entre 0 et 100, avec au plus 3 décimales."}
+    ]
+    assert english.json()["data"]["commissionRuleCreate"]["errors"] == [
+        {"message": "The percentage must be between 0 and 100, with at most 3 decimals."}
+    ]
