@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -199,3 +200,16 @@ def vendor_ownership_transfer(*, vendor_id: int, from_user_id: int, to_member_id
         current.role = VendorRole.STAFF
         current.save(update_fields=["role"])
     return Vendor.objects.get(pk=vendor_id)
+
+
+def vendor_invitations_send_unsent(*, older_than_seconds: int = 60) -> int:
+    """Send the invitations whose on-commit task never ran (broker down); the beat sweeper."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(
+        VendorInvitation.objects.filter(
+            accepted_at__isnull=True, sent_at__isnull=True, created_at__lt=cutoff
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
+    )
+    return sum(1 for pk in ids if vendor_invitation_send(invitation_id=pk))

@@ -8,9 +8,11 @@ when the quantity is back at or above the threshold.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -64,7 +66,7 @@ def apply_low_stock_rules(stocks: Iterable[tuple[Stock, int | None]]) -> None:
     if to_reset:
         Stock.objects.filter(pk__in=to_reset).update(low_stock_notified_at=None)
     for stock_id in to_notify:
-        transaction.on_commit(lambda stock_id=stock_id: notify_low_stock.delay(stock_id))
+        transaction.on_commit(partial(notify_low_stock.delay, stock_id))
 
 
 def _change(
@@ -178,3 +180,17 @@ def stock_low_notify(*, stock_id: int) -> bool:
             recipient_list=[vendor.email],
         )
     return True
+
+
+def stock_low_sweep() -> int:
+    """Notify every low stock not yet notified (its on-commit task never ran); the beat sweeper."""
+    ids = list(
+        Stock.objects.filter(
+            low_stock_notified_at__isnull=True,
+            variant__low_stock_threshold__isnull=False,
+            quantity__lt=F("variant__low_stock_threshold"),
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
+    )
+    return sum(1 for pk in ids if stock_low_notify(stock_id=pk))

@@ -17,3 +17,15 @@ def notify_low_stock(stock_id: int) -> bool:
     from vendors.stock_updates import stock_low_notify
 
     return stock_low_notify(stock_id=stock_id)
+
+
+@shared_task(name="vendors.tasks.sweep_merchant_notifications")
+def sweep_merchant_notifications() -> dict[str, int]:
+    """Beat (every 10 minutes): invitations and low-stock emails whose task was lost."""
+    from vendors.members import vendor_invitations_send_unsent
+    from vendors.stock_updates import stock_low_sweep
+
+    return {
+        "invitations": vendor_invitations_send_unsent(),
+        "low_stock": stock_low_sweep(),
+    }
