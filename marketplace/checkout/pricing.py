@@ -149,17 +149,17 @@ def checkout_summary(*, checkout: Checkout) -> CheckoutSummary:
             vendor_id__in=list(groups)
         ).values_list("vendor_id", "method", "fee"):
             groups[vendor_id].methods[method] = fee
-        chosen = dict(
+        chosen: dict[int, str] = dict(
             CheckoutDelivery.objects.filter(
                 checkout_id=checkout.pk, vendor_id__in=list(groups)
             ).values_list("vendor_id", "method")
         )
         for vendor_id, group in groups.items():
-            method = chosen.get(vendor_id)
-            if method not in group.methods:
-                method = default_method(group.methods)
-            group.delivery_method = method
-            group.delivery_fee = group.methods.get(method, ZERO) if method else ZERO
+            choice: str | None = chosen.get(vendor_id)
+            if choice not in group.methods:
+                choice = default_method(group.methods)
+            group.delivery_method = choice
+            group.delivery_fee = group.methods.get(choice, ZERO) if choice else ZERO
     return CheckoutSummary(
         checkout=checkout, currency=checkout.town.currency, groups=list(groups.values())
     )

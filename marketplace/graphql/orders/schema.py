@@ -36,7 +36,7 @@ def _by_token(info: Any, token: Any) -> Order | None:
         return None
     order = Order.objects.filter(token=value).first()
     if order is not None:
-        tokens = getattr(info.context, "_order_tokens", set())
+        tokens: set[int] = getattr(info.context, "_order_tokens", set())
         info.context._order_tokens = tokens | {order.pk}
     return order
 
@@ -87,7 +87,9 @@ class Query(graphene.ObjectType):
         after: str | None = None,
     ) -> Any:
         vendor_id = decode_id_or_none(vendor, "Vendor")
-        shop = Vendor.objects.filter(pk=vendor_id).only("pk", "town_id").first()
+        shop = (
+            Vendor.objects.filter(pk=vendor_id).only("pk", "town_id").first() if vendor_id else None
+        )
         user = info.context.user
         if shop is None or not (
             is_vendor_member(user, shop.pk) or is_town_staff(user, shop.town_id)
