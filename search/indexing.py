@@ -131,7 +131,12 @@ def _dequeue(done: list[tuple[int, datetime]]) -> None:
 
 
 def search_sweep_dirty(*, max_batches: int = 50) -> int:
-    """Indexes everything still queued, batch after batch. Raises SearchUnavailable."""
+    """Builds the towns never indexed, then indexes everything still queued, batch after batch.
+
+    Raises SearchUnavailable.
+    """
+    for town_slug in get_backend().missing_towns(list(Town.objects.values_list("slug", flat=True))):
+        search_rebuild_town(town_slug=town_slug)
     done = 0
     for _ in range(max_batches):
         count = search_index_dirty()

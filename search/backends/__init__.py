@@ -27,6 +27,8 @@ class SearchBackend(Protocol):
         refresh: bool = False,
     ) -> set[int]: ...
 
+    def missing_towns(self, town_slugs: list[str]) -> list[str]: ...
+
     def rebuild(
         self,
         *,

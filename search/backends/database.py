@@ -222,6 +222,9 @@ class DatabaseBackend:
     def index(self, **_kwargs: Any) -> set[int]:
         return set()
 
+    def missing_towns(self, town_slugs: list[str]) -> list[str]:
+        return []
+
     def rebuild(self, **_kwargs: Any) -> tuple[str, int]:
         return "", 0
 

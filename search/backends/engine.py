@@ -66,6 +66,14 @@ class EngineBackend:
         except (EngineConnectionError, TransportError) as error:
             raise SearchUnavailable(str(error)) from error
 
+    def missing_towns(self, town_slugs: list[str]) -> list[str]:
+        """The towns that have no index yet. Raises SearchUnavailable."""
+        try:
+            indexed = engine_index.indexed_towns(engine_index.get_client(timeout=10), town_slugs)
+        except (EngineConnectionError, TransportError) as error:
+            raise SearchUnavailable(str(error)) from error
+        return [slug for slug in town_slugs if slug not in indexed]
+
     def rebuild(
         self,
         *,

@@ -151,14 +151,17 @@ def swap_alias(client: OpenSearch, town_slug: str, new_index: str) -> list[str]:
     return [index for index in town_versions(client, town_slug) if index != new_index]
 
 
-def ensure_town_index(client: OpenSearch, town_slug: str) -> list[str]:
-    """The town's indices to write to; creates an empty live version when there is none."""
-    versions = town_versions(client, town_slug)
-    if not live_indices(client, town_slug):
-        index = create_version(client, town_slug)
-        swap_alias(client, town_slug, index)
-        versions = town_versions(client, town_slug)
-    return versions
+def indexed_towns(client: OpenSearch, town_slugs: list[str]) -> set[str]:
+    """Those of the towns whose alias exists (one call)."""
+    prefix = f"{settings.SEARCH_INDEX_PREFIX}-"
+    found = client.indices.get_alias(name=f"{prefix}*", ignore=404)
+    aliases = {
+        alias
+        for index, body in found.items()
+        if isinstance(body, dict)
+        for alias in body.get("aliases", {})
+    }
+    return {slug for slug in town_slugs if alias_name(slug) in aliases}
 
 
 def _actions(
@@ -229,10 +232,9 @@ def write(
 ) -> set[int]:
     """Indexes and deletes in bulk in every version of the town; returns the ids that failed."""
     failed: set[int] = set()
-    indices = (
-        ensure_town_index(client, town_slug) if documents else town_versions(client, town_slug)
-    )
-    for index in indices:
+    # No index yet: nothing to update; the town's first build (the sweeper or the rebuild
+    # command) reads everything from the database. Writes never create indices.
+    for index in town_versions(client, town_slug):
         actions: list[dict[str, Any]] = list(_actions(index, documents, version))
         actions += [
             {
