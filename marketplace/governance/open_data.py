@@ -41,30 +41,57 @@ CATALOGUE_COLUMNS = [
 
 
 def catalogue_rows(*, town: Town) -> list[dict[str, Any]]:
-    """One row per variant of every approved shop of the town, by shop, product, variant."""
+    """One row per variant of every approved shop of the town, by shop, product, variant.
+
+    Plain values (no model instances): a town of 5,000 variants exports in one query + stock.
+    """
     variants = list(
         Variant.objects.filter(vendor__town=town, vendor__status=VendorStatus.APPROVED)
-        .select_related("product__category", "vendor__category")
         .order_by("vendor__name", "vendor_id", "product__name", "product_id", "position", "id")
+        .values_list(
+            "pk",
+            "vendor__slug",
+            "vendor__name",
+            "vendor__category__slug",
+            "vendor__city",
+            "product__slug",
+            "product__name",
+            "product__category__slug",
+            "sku",
+            "name",
+            "price",
+        )
     )
-    available = available_quantities([variant.pk for variant in variants])
+    available = available_quantities([row[0] for row in variants])
     return [
         {
-            "shop_slug": variant.vendor.slug,
-            "shop_name": variant.vendor.name,
-            "shop_category": variant.vendor.category.slug if variant.vendor.category else "",
-            "shop_city": variant.vendor.city,
-            "product_slug": variant.product.slug,
-            "product_name": variant.product.name,
-            "category": variant.product.category.slug,
-            "sku": variant.sku,
-            "variant_name": variant.name,
-            "price": str(variant.price),
+            "shop_slug": shop_slug,
+            "shop_name": shop_name,
+            "shop_category": shop_category or "",
+            "shop_city": shop_city,
+            "product_slug": product_slug,
+            "product_name": product_name,
+            "category": category,
+            "sku": sku,
+            "variant_name": variant_name,
+            "price": str(price),
             "currency": town.currency,
-            "quantity_available": available[variant.pk],
-            "available": available[variant.pk] > 0,
+            "quantity_available": available[pk],
+            "available": available[pk] > 0,
         }
-        for variant in variants
+        for (
+            pk,
+            shop_slug,
+            shop_name,
+            shop_category,
+            shop_city,
+            product_slug,
+            product_name,
+            category,
+            sku,
+            variant_name,
+            price,
+        ) in variants
     ]
 
 
