@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
@@ -12,27 +14,39 @@ _RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 def opening_hours_problems(value: Any) -> list[str]:
     """Human-readable problems with an opening-hours value; empty when it is valid."""
     if not isinstance(value, dict):
-        return ["Opening hours must be an object keyed by day (mon..sun)."]
-    problems = [f"Unknown day {key!r}; use {', '.join(DAYS)}." for key in value if key not in DAYS]
+        return [_("Opening hours must be an object keyed by day (mon..sun).")]
+    problems = [
+        _("Unknown day %(day)r; use %(days)s.") % {"day": key, "days": ", ".join(DAYS)}
+        for key in value
+        if key not in DAYS
+    ]
     for day in DAYS:
         hours = value.get(day)
         if hours is None or hours == "":
             continue
         if not isinstance(hours, str):
-            problems.append(f'{day}: expected "HH:MM-HH:MM" or null.')
+            problems.append(_('%(day)s: expected "HH:MM-HH:MM" or null.') % {"day": day})
             continue
         previous_end = -1
         for part in hours.split(","):
             match = _RANGE.match(part.strip())
             if not match:
-                problems.append(f"{day}: {part.strip()!r} is not HH:MM-HH:MM.")
+                problems.append(
+                    _("%(day)s: %(part)r is not HH:MM-HH:MM.") % {"day": day, "part": part.strip()}
+                )
                 continue
             start = int(match[1]) * 60 + int(match[2])
             end = int(match[3]) * 60 + int(match[4])
             if end > 24 * 60 or start >= end:
-                problems.append(f"{day}: {part.strip()!r} must end after it starts.")
+                problems.append(
+                    _("%(day)s: %(part)r must end after it starts.")
+                    % {"day": day, "part": part.strip()}
+                )
             elif start < previous_end:
-                problems.append(f"{day}: {part.strip()!r} overlaps the previous range.")
+                problems.append(
+                    _("%(day)s: %(part)r overlaps the previous range.")
+                    % {"day": day, "part": part.strip()}
+                )
             previous_end = end
     return problems
 
