@@ -86,10 +86,10 @@ def _by_kind(entries: QuerySet[LedgerEntry]) -> dict[str, Decimal]:
 
 def _balances(entries: QuerySet[LedgerEntry]) -> dict[str, Decimal]:
     balances = {account.value: ZERO for account in LedgerAccount}
-    for row in entries.order_by().values("debit").annotate(total=Sum("amount")):
-        balances[row["debit"]] += row["total"]
-    for row in entries.order_by().values("credit").annotate(total=Sum("amount")):
-        balances[row["credit"]] -= row["total"]
+    for debit in entries.order_by().values("debit").annotate(total=Sum("amount")):
+        balances[debit["debit"]] += debit["total"]
+    for credit in entries.order_by().values("credit").annotate(total=Sum("amount")):
+        balances[credit["credit"]] -= credit["total"]
     return balances
 
 

@@ -72,9 +72,9 @@ def ledger_reconcile(*, since: dt.datetime) -> ReconcileReport:
             )
         else:
             report.matched += 1
-    for (kind, reference), amount in sorted(ledger.items()):
-        if (kind, reference) not in seen:
-            report.missing_at_provider.append(f"{kind} {reference or '-'} {amount}")
+    for (entry_kind, reference), amount in sorted(ledger.items()):
+        if (entry_kind, reference) not in seen:
+            report.missing_at_provider.append(f"{entry_kind} {reference or '-'} {amount}")
     report.fees_ledger = (
         LedgerEntry.objects.filter(
             occurred_at__gte=since, kind=LedgerEntryKind.STRIPE_FEE

@@ -11,13 +11,9 @@ from celery import shared_task
 
 from payments.gateways import GatewayError
 
-RETRY = {
-    "autoretry_for": (GatewayError,),
-    "retry_backoff": 5,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 8,
-}
+# Provider failures are retried with exponential backoff (5 s, 10 s, ... up to 10 min), 8 times;
+# the beat task `retry_pending_transfers` picks up whatever is still pending after that.
+RETRY_FOR = (GatewayError,)
 
 
 @shared_task(name="payments.tasks.process_webhook_event", bind=True, max_retries=20)
@@ -41,7 +37,13 @@ def process_deferred_webhook_events() -> int:
     return count
 
 
-@shared_task(name="payments.tasks.schedule_transfer", **RETRY)
+@shared_task(
+    name="payments.tasks.schedule_transfer",
+    autoretry_for=RETRY_FOR,
+    retry_backoff=5,
+    retry_backoff_max=600,
+    max_retries=8,
+)
 def schedule_transfer(shop_order_id: int) -> int | None:
     from payments.transfers import transfer_schedule
 
@@ -49,14 +51,26 @@ def schedule_transfer(shop_order_id: int) -> int | None:
     return transfer.pk if transfer else None
 
 
-@shared_task(name="payments.tasks.send_transfer", **RETRY)
+@shared_task(
+    name="payments.tasks.send_transfer",
+    autoretry_for=RETRY_FOR,
+    retry_backoff=5,
+    retry_backoff_max=600,
+    max_retries=8,
+)
 def send_transfer(transfer_id: int) -> str:
     from payments.transfers import transfer_send
 
     return str(transfer_send(transfer_id=transfer_id).status)
 
 
-@shared_task(name="payments.tasks.send_refund", **RETRY)
+@shared_task(
+    name="payments.tasks.send_refund",
+    autoretry_for=RETRY_FOR,
+    retry_backoff=5,
+    retry_backoff_max=600,
+    max_retries=8,
+)
 def send_refund(refund_id: int) -> str:
     from payments.refunds import refund_send
 
@@ -83,7 +97,13 @@ def send_refund_emails(refund_id: int) -> int:
     return refund_notify(refund_id=refund_id)
 
 
-@shared_task(name="payments.tasks.record_payment_fee", **RETRY)
+@shared_task(
+    name="payments.tasks.record_payment_fee",
+    autoretry_for=RETRY_FOR,
+    retry_backoff=5,
+    retry_backoff_max=600,
+    max_retries=8,
+)
 def record_payment_fee(payment_id: int) -> str | None:
     from payments.charges import payment_record_fee
 
@@ -91,7 +111,13 @@ def record_payment_fee(payment_id: int) -> str | None:
     return None if fee is None else str(fee)
 
 
-@shared_task(name="payments.tasks.cancel_payment_intent", **RETRY)
+@shared_task(
+    name="payments.tasks.cancel_payment_intent",
+    autoretry_for=RETRY_FOR,
+    retry_backoff=5,
+    retry_backoff_max=600,
+    max_retries=8,
+)
 def cancel_payment_intent(payment_id: int) -> None:
     from payments.charges import payment_cancel_intent
 

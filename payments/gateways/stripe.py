@@ -79,10 +79,10 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
     except (stripe.APIConnectionError, stripe.RateLimitError) as error:
         raise GatewayError(str(error), retryable=True, code=type(error).__name__) from error
     except stripe.StripeError as error:
+        # 409: the same idempotency key is in flight (a concurrent retry): try again later.
         status = error.http_status or 0
-        raise GatewayError(
-            str(error), retryable=status >= 500 or status == 0, code=error.code or ""
-        ) from error
+        retryable = status >= 500 or status in (0, 409, 429)
+        raise GatewayError(str(error), retryable=retryable, code=error.code or "") from error
 
 
 class StripeGateway:

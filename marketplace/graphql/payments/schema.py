@@ -28,7 +28,11 @@ class Query(graphene.ObjectType):
     @staticmethod
     def resolve_vendor_payment_account(_root: Any, info: Any, vendor: str) -> Any:
         vendor_id = decode_id_or_none(vendor, "Vendor")
-        shop = Vendor.objects.filter(pk=vendor_id).only("pk", "town_id").first()
+        shop = (
+            Vendor.objects.filter(pk=vendor_id).only("pk", "town_id").first()
+            if vendor_id is not None
+            else None
+        )
         user = info.context.user
         if shop is None or not (
             is_vendor_member(user, shop.pk) or is_town_staff(user, shop.town_id)
