@@ -30,8 +30,11 @@ from marketplace.orders.transitions import (
 
 
 def order_mark_paid(*, order_id: int) -> Order:
-    """unpaid -> paid, and its unconfirmed shop orders -> paid; notifies. Idempotent."""
-    with transaction.atomic():
+    """unpaid -> paid, and its unconfirmed shop orders -> paid; notifies. Idempotent.
+
+    Runs in the caller's transaction when there is one (no savepoint: an error aborts it all).
+    """
+    with transaction.atomic(savepoint=False):
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.status != OrderStatus.UNPAID:
             return order
@@ -53,7 +56,7 @@ def order_mark_paid(*, order_id: int) -> Order:
 
 def order_cancel_unpaid(*, order_id: int, reason: str) -> Order:
     """Cancels an unpaid order and all its shop orders, releasing their stock. Idempotent."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.status != OrderStatus.UNPAID:
             return order

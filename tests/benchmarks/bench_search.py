@@ -105,7 +105,6 @@ def seed(*, big: int, towns: int, small: int, rng: random.Random) -> list[tuple[
     from django.db import transaction
 
     from marketplace.catalog.models import Category
-    from marketplace.towns.loading import load_towns
     from marketplace.towns.models import Town
     from vendors.models import (
         FulfilmentMethod,
@@ -117,8 +116,11 @@ def seed(*, big: int, towns: int, small: int, rng: random.Random) -> list[tuple[
     )
 
     data = json.loads(TOWNS_FILE.read_text(encoding="utf-8"))
-    load_towns({**data, "towns": []})  # the categories only
-    categories = {c.slug: c for c in Category.objects.all()}
+    categories: dict[str, Category] = {}
+    for record in data["categories"]:  # parents come first in the file
+        categories[record["slug"]] = Category.objects.create(
+            slug=record["slug"], name=record["name"], parent=categories.get(record["parent"] or "")
+        )
     corpus, words = _vocabulary()
     methods = ["pickup", "local_delivery", "shipping"]
     made = []
