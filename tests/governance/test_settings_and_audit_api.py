@@ -171,3 +171,16 @@ def test_error_messages_are_french_by_default_and_english_on_request(client, adm
     assert english.json()["data"]["commissionRuleCreate"]["errors"] == [
         {"message": "The percentage must be between 0 and 100, with at most 3 decimals."}
     ]
+
+
+def test_the_audit_log_loads_its_actors_in_one_query(gql, history, django_assert_num_queries):
+    query = '{ auditLog(town: "montpellier", first: 50) { totalCount edges { node { action actorName actorRole } } } }'
+
+    # town, count, page, actors (batched)
+    with django_assert_num_queries(4):
+        data = gql.execute(query)
+
+    assert {edge["node"]["actorName"] for edge in data["auditLog"]["edges"]} == {
+        "Alice Martin",
+        "Marc Durand",
+    }
