@@ -63,3 +63,33 @@ def test_page_size_does_not_change_the_query_count(gql, town_with_shops, django_
         "price": {"amount": "10.00", "currency": "EUR"},
         "quantityAvailable": 10,
     }
+
+
+MY_VENDORS = """
+{ myVendors { slug myRole members { email role } invitations { email }
+  products { edges { node { variants { stockQuantity quantityAllocated lowStockThreshold } } } } } }
+"""
+
+
+def test_private_fields_batch_across_shops(gql, world, django_assert_num_queries):
+    # given a user who is a member of 2, then of 4 shops
+    from tests.factories import VendorMemberFactory
+
+    shops = [VendorFactory(town=world.town, slug=f"mine-{i}") for i in range(4)]
+    for shop in shops:
+        VariantFactory(product=ProductFactory(vendor=shop, category=world.category))
+    VendorMemberFactory(vendor=shops[0], user=world.customer)
+    VendorMemberFactory(vendor=shops[1], user=world.customer)
+    gql.login(world.customer)
+    # then the query count is the same
+    with django_assert_num_queries(10):
+        assert len(gql.execute(MY_VENDORS)["myVendors"]) == 2
+    VendorMemberFactory(vendor=shops[2], user=world.customer)
+    VendorMemberFactory(vendor=shops[3], user=world.customer)
+    with django_assert_num_queries(10):
+        data = gql.execute(MY_VENDORS)["myVendors"]
+    assert len(data) == 4
+    assert data[0]["members"] == [{"email": "client@example.org", "role": "OWNER"}]
+    assert data[0]["products"]["edges"][0]["node"]["variants"] == [
+        {"stockQuantity": 10, "quantityAllocated": 0, "lowStockThreshold": None}
+    ]

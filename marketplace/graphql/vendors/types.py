@@ -45,6 +45,15 @@ def private(info: Any, vendor_id: int, value: Any) -> Any:
     )
 
 
+def private_future(info: Any, vendor_id: int, future: Any) -> Any:
+    """The result of a loader's future when the user may read the shop's private data, else None.
+
+    Both loads are gathered (never chained) so that they batch with the sibling fields.
+    """
+    access = loaders.PrivateAccessByVendorIdLoader(info.context).load(vendor_id)
+    return then(gather([access, future]), lambda both: both[1] if both[0] else None)
+
+
 def _enum_value(enum_type: Any, value: str) -> Any:
     return enum_type.get(value) if hasattr(enum_type, "get") else value
 
@@ -125,13 +134,13 @@ class VariantType(graphene.ObjectType):
     @staticmethod
     def resolve_stock_quantity(root: Variant, info: Any) -> Any:
         stock = loaders.StockByVariantIdLoader(info.context).load(root.pk)
-        return private(info, root.vendor_id, lambda: then(stock, lambda s: s.quantity if s else 0))
+        return private_future(info, root.vendor_id, then(stock, lambda s: s.quantity if s else 0))
 
     @staticmethod
     def resolve_quantity_allocated(root: Variant, info: Any) -> Any:
         stock = loaders.StockByVariantIdLoader(info.context).load(root.pk)
-        return private(
-            info, root.vendor_id, lambda: then(stock, lambda s: s.quantity_allocated if s else 0)
+        return private_future(
+            info, root.vendor_id, then(stock, lambda s: s.quantity_allocated if s else 0)
         )
 
     @staticmethod
@@ -303,15 +312,14 @@ class VendorType(graphene.ObjectType):
 
     @staticmethod
     def resolve_members(root: Vendor, info: Any) -> Any:
-        return private(
-            info, root.pk, lambda: loaders.MembersByVendorIdLoader(info.context).load(root.pk)
-        )
+        # Loaded at once (not after the access check) so that it batches with sibling shops.
+        members = loaders.MembersByVendorIdLoader(info.context).load(root.pk)
+        return private_future(info, root.pk, members)
 
     @staticmethod
     def resolve_invitations(root: Vendor, info: Any) -> Any:
-        return private(
-            info, root.pk, lambda: loaders.InvitationsByVendorIdLoader(info.context).load(root.pk)
-        )
+        invitations = loaders.InvitationsByVendorIdLoader(info.context).load(root.pk)
+        return private_future(info, root.pk, invitations)
 
     @staticmethod
     def resolve_stock_movements(
