@@ -202,6 +202,9 @@ class StockMovement(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.stock_id}: {self.delta:+d} ({self.reason})"
+
 
 class VendorInvitation(models.Model):
     """An invitation to join a shop, sent to an email that has no account yet.
