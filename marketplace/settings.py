@@ -157,6 +157,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "payments.tasks.cancel_unpaid_orders",
         "schedule": timedelta(minutes=1),
     },
+    "vendors-sweep-merchant-notifications": {
+        "task": "vendors.tasks.sweep_merchant_notifications",
+        "schedule": timedelta(minutes=10),
+    },
     "payments-retry-pending-transfers": {
         "task": "payments.tasks.retry_pending_transfers",
         "schedule": timedelta(minutes=5),
