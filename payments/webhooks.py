@@ -34,6 +34,8 @@ class Deferred(Exception):
 
 def webhook_event_receive(*, event: dict[str, Any], gateway: str = "stripe") -> bool:
     """Stores a verified event once; its processing is queued on commit. False if a duplicate."""
+    if WebhookEvent.objects.filter(event_id=str(event["id"])[:128]).exists():
+        return False  # the common duplicate: one query
     try:
         with transaction.atomic():
             stored = WebhookEvent.objects.create(

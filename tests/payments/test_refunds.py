@@ -141,3 +141,41 @@ def test_an_unpaid_shop_order_cannot_be_refunded(stripe: Any, gql: Any) -> None:
 
     assert [(e["field"], e["code"]) for e in result["errors"]] == [("id", "NOT_PAID")]
     assert Refund.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_refunds_racing_for_the_last_euros_one_wins(stripe: Any, client: Client) -> None:
+    # given a paid shop order of 20.00 and two refunds of 15.00 asked at the same time
+    import threading
+
+    from django.core.exceptions import ValidationError
+    from django.db import connection
+
+    shop_order = _paid(client, goods="20.00", commission="1.00")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def refund() -> None:
+        try:
+            barrier.wait()
+            shop_order_refund(shop_order_id=shop_order.pk, amount=Decimal("15.00"))
+            outcomes.append("refunded")
+        except ValidationError as error:
+            outcomes.append(error.error_dict["amount"][0].code)
+        finally:
+            connection.close()
+
+    from payments.refunds import shop_order_refund
+
+    # when both run in their own threads and connections
+    threads = [threading.Thread(target=refund) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then exactly one is made, the other refused with a code
+    assert sorted(outcomes) == ["AMOUNT_TOO_LARGE", "refunded"]
+    shop_order.refresh_from_db()
+    assert shop_order.refunded_amount == Decimal("15.00")
+    assert Refund.objects.count() == 1

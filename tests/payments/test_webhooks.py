@@ -320,3 +320,18 @@ def test_the_webhook_endpoint_only_takes_post_and_needs_a_secret(
     response = post_event(client, event("payment_intent.succeeded", {"id": "pi_x"}))
     assert response.status_code == 400
     assert WebhookEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_duplicated_event_costs_one_query(
+    stripe: Any, client: Client, django_assert_num_queries: Any
+) -> None:
+    # given an event already received
+    _order, payment = _pending_order()
+    succeeded = event("payment_intent.succeeded", intent_object(payment))
+    post_event(client, succeeded)
+
+    # when Stripe sends it again, then one lookup answers it
+    with django_assert_num_queries(1):
+        response = post_event(client, succeeded)
+    assert response.json() == {"received": True, "duplicate": True}
