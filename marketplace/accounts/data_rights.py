@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,7 +27,9 @@ ANONYMISED_EMAIL = "anonyme@supprime.invalid"
 
 
 def _orders_of(user: User) -> Any:
-    return Order.objects.filter(Q(user=user) | Q(user__isnull=True, email__iexact=user.email))
+    """Orders placed with the account. Guest orders under the same email are not included: an
+    account's email is not proof of owning the guest orders placed with it."""
+    return Order.objects.filter(user=user)
 
 
 def account_data_export(*, user: User) -> dict[str, Any]:

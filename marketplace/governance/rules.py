@@ -6,7 +6,7 @@ overlapping rules at the same time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -191,6 +191,10 @@ def commission_rule_create(
     terms = _normalised(terms)
     if terms.valid_from < now - _GRACE:
         raise _error("validFrom", _("A rule cannot start in the past."), Code.INVALID_WINDOW)
+    if terms.valid_from < now:
+        # A "now" that lags by a little starts now: history is never rewritten.
+        terms = replace(terms, valid_from=now)
+        _validate_terms(terms)
     if category_id is not None and not Category.objects.filter(pk=category_id).exists():
         raise _error("category", _("No such category."), Code.NOT_FOUND)
     with transaction.atomic():
