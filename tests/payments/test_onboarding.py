@@ -13,8 +13,8 @@ from tests.factories import UserFactory, VendorFactory, VendorMemberFactory
 pytestmark = pytest.mark.django_db
 
 ONBOARD = """
-mutation($vendor: ID!) {
-  vendorPaymentOnboard(vendor: $vendor, returnUrl: "https://town.example/back") {
+mutation($vendor: ID!, $back: String) {
+  vendorPaymentOnboard(vendor: $vendor, returnUrl: $back) {
     url
     account { accountId chargesEnabled payoutsEnabled canReceiveTransfers requirementsDue }
     errors { field code message }
@@ -27,12 +27,15 @@ query($vendor: ID!) { vendorPaymentAccount(vendor: $vendor) { accountId canRecei
 
 def test_a_shop_member_gets_an_onboarding_link_and_one_account(stripe: Any, gql: Any) -> None:
     # given a shop and its owner
+    stripe.PUBLIC_BASE_URL = "https://town.example"
     vendor = VendorFactory()
     owner = UserFactory()
     VendorMemberFactory(vendor=vendor, user=owner)
 
     # when the owner asks to onboard, twice
-    first = gql.login(owner).execute(ONBOARD, {"vendor": gid("Vendor", vendor.pk)})
+    first = gql.login(owner).execute(
+        ONBOARD, {"vendor": gid("Vendor", vendor.pk), "back": "https://town.example/shop"}
+    )
     second = gql.execute(ONBOARD, {"vendor": gid("Vendor", vendor.pk)})
 
     # then a link comes back each time, for one connected account that cannot be paid yet
@@ -86,3 +89,17 @@ def test_with_the_dummy_gateway_a_shop_can_be_paid_at_once(dummy: Any, gql: Any)
     result = gql.login(owner).execute(ONBOARD, {"vendor": gid("Vendor", vendor.pk)})
 
     assert result["vendorPaymentOnboard"]["account"]["canReceiveTransfers"] is True
+
+
+def test_stripe_only_sends_members_back_to_this_site(stripe: Any, gql: Any) -> None:
+    stripe.PUBLIC_BASE_URL = "https://town.example"
+    vendor = VendorFactory()
+    owner = UserFactory()
+    VendorMemberFactory(vendor=vendor, user=owner)
+
+    result = gql.login(owner).execute(
+        ONBOARD, {"vendor": gid("Vendor", vendor.pk), "back": "https://evil.example/town.example"}
+    )["vendorPaymentOnboard"]
+
+    assert [(e["field"], e["code"]) for e in result["errors"]] == [("returnUrl", "INVALID")]
+    assert ConnectedAccount.objects.count() == 0

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlparse
 
 import graphene
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
@@ -15,6 +17,13 @@ from vendors.access import is_vendor_member
 from vendors.models import Vendor
 
 
+def _is_ours(url: str) -> bool:
+    """Stripe sends the member back only to this site (PUBLIC_BASE_URL's scheme and host)."""
+    ours = urlparse(getattr(settings, "PUBLIC_BASE_URL", ""))
+    theirs = urlparse(url)
+    return (theirs.scheme, theirs.netloc) == (ours.scheme, ours.netloc) and bool(ours.netloc)
+
+
 class VendorPaymentOnboard(BaseMutation):
     """Start or resume a shop's payment onboarding (Stripe Connect Express); shop members only.
     Returns the onboarding URL to send the member to."""
@@ -23,8 +32,12 @@ class VendorPaymentOnboard(BaseMutation):
 
     class Arguments:
         vendor = graphene.ID(required=True)
-        return_url = graphene.String(description="Where Stripe sends the member back.")
-        refresh_url = graphene.String(description="Where Stripe sends an expired link.")
+        return_url = graphene.String(
+            description="Where Stripe sends the member back (on this site)."
+        )
+        refresh_url = graphene.String(
+            description="Where Stripe sends an expired link (on this site)."
+        )
 
     url = graphene.String()
     account = graphene.Field(VendorPaymentAccountType)
@@ -41,6 +54,16 @@ class VendorPaymentOnboard(BaseMutation):
         refresh_url: str | None = None,
     ) -> dict[str, Any]:
         vendor_id = decode_id(vendor, "Vendor", field="vendor")
+        for field, url in (("returnUrl", return_url), ("refreshUrl", refresh_url)):
+            if url is not None and not _is_ours(url):
+                raise ValidationError(
+                    {
+                        field: ValidationError(
+                            _("The address must be on this site."),
+                            code=PaymentErrorCode.INVALID.value,
+                        )
+                    }
+                )
         if not Vendor.objects.filter(pk=vendor_id).exists():
             raise ValidationError(
                 {
