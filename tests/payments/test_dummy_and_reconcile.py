@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from io import StringIO
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 from marketplace.orders.models import ShopOrder
 from payments.models import Payment, Transfer
 from payments.reconcile import ledger_reconcile
+from payments.refunds import shop_order_refund
 from payments.transfers import transfer_schedule
 from tests.factories import TownFactory, VendorFactory
 from tests.payments.conftest import run_on_commit
@@ -45,6 +47,20 @@ def test_the_dummy_gateway_pays_at_once_and_pays_shops(dummy: Any) -> None:
         ShopOrder.objects.values_list("transfer__status", "payout")
     )
     assert set(Transfer.objects.values_list("status", flat=True)) == {"sent"}
+    assert_ledger_invariants()
+
+    # and a refund goes through the same states
+    first = ShopOrder.objects.filter(order=order).order_by("pk").first()
+    assert first is not None
+    with run_on_commit():
+        refund = shop_order_refund(shop_order_id=first.pk, amount=Decimal("7.00"))
+    refund.refresh_from_db()
+    assert (refund.status, refund.shop_share, refund.reversal_amount) == (
+        "succeeded",
+        Decimal("6.70"),  # 7.00 - 0.30 commission (0.60 x 7/14)
+        Decimal("6.70"),
+    )
+    assert refund.refund_id.startswith("re_dummy_")
     assert_ledger_invariants()
 
 
