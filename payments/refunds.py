@@ -158,7 +158,6 @@ def shop_order_refund(
 
 def _after_refund(refund_id: int, automatic: bool) -> None:
     enqueue("send_refund", refund_id)
-    enqueue("send_refund_emails", refund_id)
 
 
 def shop_order_refund_remaining(*, shop_order_id: int) -> Refund | None:
@@ -212,6 +211,8 @@ def refund_send(*, refund_id: int) -> Refund:
                 refund.last_error = ""
                 refund.save(update_fields=["refund_id", "status", "last_error", "updated_at"])
                 _record_refund(refund, shop_order)
+                # The customer and the shop hear of it once the money is on its way back.
+                transaction.on_commit(lambda: enqueue("send_refund_emails", refund_id))
     if refund.reversal_due and not refund.reversal_id:
         refund = _reverse(refund, shop_order, gateway, f"{base_key}-reversal", metadata)
     return refund
