@@ -1,15 +1,20 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import graphene
 from django.core.exceptions import ValidationError
+from django.db.models import Min
 from graphql_relay import from_global_id, to_global_id
 
 from marketplace.checkout.error_codes import CheckoutErrorCode
 from marketplace.checkout.lines import LineInput
+from marketplace.checkout.models import Reservation
 from marketplace.checkout.pricing import CheckoutSummary, LineSummary, ShopGroup
+from marketplace.graphql.core.dataloaders import DataLoader
 from marketplace.graphql.core.errors import error_type
 from marketplace.graphql.core.ids import decode_id
 from marketplace.graphql.core.scalars import Decimal, Money
@@ -17,6 +22,19 @@ from marketplace.graphql.vendors import dataloaders as vendor_loaders
 from marketplace.graphql.vendors.types import FulfilmentMethod, FulfilmentMethodEnum, VariantType
 
 CheckoutError = error_type("CheckoutError", CheckoutErrorCode)
+
+
+class ReservationExpiryByCheckoutIdLoader(DataLoader[uuid.UUID, datetime | None]):
+    """When each checkout's earliest reservation expires (None without any)."""
+
+    def batch_load(self, keys: Sequence[uuid.UUID]) -> list[datetime | None]:
+        found = dict(
+            Reservation.objects.filter(checkout_id__in=list(keys))
+            .values("checkout_id")
+            .annotate(first=Min("expires_at"))
+            .values_list("checkout_id", "first")
+        )
+        return [found.get(key) for key in keys]
 
 
 def checkout_pk(value: str) -> str:
@@ -186,15 +204,8 @@ class CheckoutType(graphene.ObjectType):
         return Money.of(root.vat, root.currency)
 
     @staticmethod
-    def resolve_reserved_until(root: CheckoutSummary, _info: Any) -> Any:
-        from marketplace.checkout.models import Reservation
-
-        return (
-            Reservation.objects.filter(checkout_id=root.checkout.pk)
-            .order_by("expires_at")
-            .values_list("expires_at", flat=True)
-            .first()
-        )
+    def resolve_reserved_until(root: CheckoutSummary, info: Any) -> Any:
+        return ReservationExpiryByCheckoutIdLoader(info.context).load(root.checkout.pk)
 
 
 def summary_for_graphql(info: Any, summary: CheckoutSummary) -> CheckoutSummary:
