@@ -41,12 +41,8 @@ def order_mark_paid(*, order_id: int) -> Order:
         order.status = OrderStatus.PAID
         order.paid_at = timezone.now()
         order.save(update_fields=["status", "paid_at", "updated_at"])
-        shop_order_ids = list(
-            order.shop_orders.filter(status=ShopOrderStatus.UNCONFIRMED)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        ShopOrder.objects.filter(pk__in=shop_order_ids).update(
+        # One UPDATE; PostgreSQL re-checks the status of a row it had to wait for.
+        ShopOrder.objects.filter(order_id=order.pk, status=ShopOrderStatus.UNCONFIRMED).update(
             status=ShopOrderStatus.PAID, updated_at=order.paid_at
         )
         # One task: the customer's confirmation and each shop's "new order" email.
