@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.test import TestCase
 
 from marketplace.celery import app as celery_app
@@ -22,11 +23,14 @@ STRIPE_MOCK = os.environ.get("STRIPE_API_BASE") or "http://127.0.0.1:12111"
 
 @pytest.fixture
 def eager(settings: Any) -> Iterator[None]:
+    before = celery_app.conf.task_always_eager  # read first: Celery loads its conf lazily
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    before = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = before
+    # Eager tasks run in several threads at once (concurrency tests) save and restore Celery's
+    # process-wide "inside a task" flag out of order: put it back as a fresh process has it.
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture
