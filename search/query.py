@@ -50,6 +50,8 @@ class SearchRequest:
     sort_by: SortBy = SortBy.RELEVANCE
     offset: int = 0
     limit: int = 20
+    # The facets to count (names of Facets' fields); None: all of them.
+    facets: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)

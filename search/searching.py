@@ -41,6 +41,7 @@ def products_search(
     sort_by: SortBy = SortBy.RELEVANCE,
     offset: int = 0,
     limit: int = 20,
+    facets: frozenset[str] | None = None,
 ) -> SearchResult:
     """The town's matching products (approved shops only). Raises a coded ValidationError."""
     query = (query or "").strip()
@@ -89,6 +90,7 @@ def products_search(
         sort_by=sort_by,
         offset=offset,
         limit=limit,
+        facets=facets,
     )
     backend = get_backend()
     try:

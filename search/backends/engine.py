@@ -35,8 +35,12 @@ class EngineBackend:
     def search(self, request: SearchRequest) -> SearchResult:
         client = engine_index.get_client(timeout=5)
         try:
+            # The shard request cache keeps whole answers until the index changes (refresh):
+            # popular queries and browsing are answered from memory.
             response = client.search(
-                index=engine_index.alias_name(request.town), body=build_body(request)
+                index=engine_index.alias_name(request.town),
+                body=build_body(request),
+                request_cache=True,
             )
         except NotFoundError as error:
             raise SearchUnavailable(f"no index for town {request.town!r}") from error
@@ -92,6 +96,8 @@ class EngineBackend:
 
 
 def _values(aggregations: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    if name not in aggregations:  # not asked for
+        return []
     return list(aggregations[name]["values"]["buckets"])
 
 
@@ -109,7 +115,7 @@ def _result(request: SearchRequest, response: dict[str, Any]) -> SearchResult:
                 3,
             )
         hits.append(Hit(product_id=int(source["product_id"]), distance_km=distance))
-    aggs = response["aggregations"]
+    aggs = response.get("aggregations", {})
     availability = {
         IN_STOCK if bucket["key"] in (1, True, "true") else OUT_OF_STOCK: bucket["doc_count"]
         for bucket in _values(aggs, "availability")
@@ -118,9 +124,9 @@ def _result(request: SearchRequest, response: dict[str, Any]) -> SearchResult:
         categories=[FacetValue(b["key"], b["doc_count"]) for b in _values(aggs, "categories")],
         vendors=[FacetValue(b["key"], b["doc_count"]) for b in _values(aggs, "vendors")],
         fulfilment=[FacetValue(b["key"], b["doc_count"]) for b in _values(aggs, "fulfilment")],
-        availability=[
-            FacetValue(key, availability.get(key, 0)) for key in (IN_STOCK, OUT_OF_STOCK)
-        ],
+        availability=[FacetValue(key, availability.get(key, 0)) for key in (IN_STOCK, OUT_OF_STOCK)]
+        if "availability" in aggs
+        else [],
         price_ranges=[
             PriceRangeFacet(
                 start=Decimal(str(b["from"])).quantize(Decimal("1")) if "from" in b else None,

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
@@ -47,7 +49,7 @@ INDEX_SETTINGS: dict[str, Any] = {
                 "tokenizer": "standard",
                 "filter": ["fr_elision", "lowercase", "asciifolding", "fr_stop", "fr_stemmer"],
             },
-            # Whole words, folded but not stemmed: exact phrases, prefix queries.
+            # Whole words, folded but not stemmed: the search side of prefix queries.
             "fr_exact": {
                 "tokenizer": "standard",
                 "filter": ["fr_elision", "lowercase", "asciifolding"],
@@ -61,16 +63,16 @@ INDEX_SETTINGS: dict[str, Any] = {
     },
 }
 
-_TEXT_WITH_PREFIX = {
+_PREFIX_FIELD: dict[str, Any] = {
+    "type": "text",
+    "analyzer": "fr_autocomplete",
+    "search_analyzer": "fr_exact",
+}
+_TEXT_WITH_PREFIX: dict[str, Any] = {
     "type": "text",
     "analyzer": "fr_text",
     "fields": {
-        "exact": {"type": "text", "analyzer": "fr_exact"},
-        "prefix": {
-            "type": "text",
-            "analyzer": "fr_autocomplete",
-            "search_analyzer": "fr_exact",
-        },
+        "prefix": _PREFIX_FIELD,
         "sort": {"type": "keyword", "normalizer": "folded", "ignore_above": 256},
     },
 }
@@ -84,21 +86,17 @@ MAPPINGS: dict[str, Any] = {
         "description": {"type": "text", "analyzer": "fr_text"},
         "town": {"type": "keyword"},
         "vendor_id": {"type": "long"},
-        "vendor_slug": {"type": "keyword"},
+        "vendor_slug": {"type": "keyword", "eager_global_ordinals": True},
         "vendor_name": _TEXT_WITH_PREFIX,
-        "category_slugs": {"type": "keyword"},
-        "category_names": {
-            "type": "text",
-            "analyzer": "fr_text",
-            "fields": {"prefix": _TEXT_WITH_PREFIX["fields"]["prefix"]},
-        },
+        "category_slugs": {"type": "keyword", "eager_global_ordinals": True},
+        "category_names": {"type": "text", "analyzer": "fr_text"},
         "prices": {"type": "double"},
         "price_min": {"type": "double"},
         "price_max": {"type": "double"},
         "in_stock": {"type": "boolean"},
         "quantity": {"type": "integer"},
         "location": {"type": "geo_point"},
-        "fulfilment": {"type": "keyword"},
+        "fulfilment": {"type": "keyword", "eager_global_ordinals": True},
     },
 }
 
@@ -185,25 +183,44 @@ def rebuild_town(
     *,
     version: int,
     on_progress: Callable[[int], None] | None = None,
-    chunk_size: int = 1000,
+    chunk_size: int = 2000,
 ) -> tuple[str, int]:
     """Fills a new version, swaps the alias, deletes old versions. Returns (index, count)."""
     index = create_version(client, town_slug, loading=True)
     count = 0
-    try:
-        for ok, item in helpers.streaming_bulk(
-            client,
-            _actions(index, documents, version),
-            chunk_size=chunk_size,
-            raise_on_error=False,
-            max_retries=2,
-            request_timeout=60,
-        ):
-            if not ok and _status(item) != 409:
+
+    def send(chunk: list[dict[str, Any]]) -> int:
+        _done, errors = helpers.bulk(
+            client, chunk, raise_on_error=False, stats_only=False, request_timeout=120
+        )
+        for item in errors:  # type: ignore[union-attr]
+            if _status(item) != 409:
                 raise RuntimeError(f"bulk indexing failed: {item}")
-            count += 1
-            if on_progress is not None:
-                on_progress(1)
+        return len(chunk)
+
+    try:
+        # Documents are read from the database in this thread (its connection, its
+        # transaction) while two threads send the previous chunks to the engine.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            pending: deque[Future[int]] = deque()
+            chunk: list[dict[str, Any]] = []
+            for action in _actions(index, documents, version):
+                chunk.append(action)
+                if len(chunk) >= chunk_size:
+                    pending.append(pool.submit(send, chunk))
+                    chunk = []
+                while len(pending) > 2:
+                    sent = pending.popleft().result()
+                    count += sent
+                    if on_progress is not None:
+                        on_progress(sent)
+            if chunk:
+                pending.append(pool.submit(send, chunk))
+            while pending:
+                sent = pending.popleft().result()
+                count += sent
+                if on_progress is not None:
+                    on_progress(sent)
         client.indices.put_settings(index=index, body={"index": {"refresh_interval": "1s"}})
         client.indices.refresh(index=index)
         unused = swap_alias(client, town_slug, index)

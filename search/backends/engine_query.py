@@ -48,8 +48,8 @@ def text_query(text: str) -> dict[str, Any]:
                         "boost": 0.5,
                     }
                 },
-                {"match_phrase": {"name.exact": {"query": text, "boost": 4}}},
-                {"match_phrase": {"vendor_name.exact": {"query": text, "boost": 3}}},
+                {"match_phrase": {"name": {"query": text, "boost": 4}}},
+                {"match_phrase": {"vendor_name": {"query": text, "boost": 3}}},
             ],
             "minimum_should_match": 1,
         }
@@ -82,7 +82,9 @@ def _all_but(filters: dict[str, dict[str, Any]], facet: str) -> dict[str, Any]:
     return {"bool": {"filter": others}} if others else {"match_all": {}}
 
 
-def aggregations(filters: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def aggregations(
+    filters: dict[str, dict[str, Any]], wanted: frozenset[str] | None = None
+) -> dict[str, Any]:
     ranges = [
         {
             "key": f"{start if start is not None else ''}-{end if end is not None else ''}",
@@ -101,6 +103,7 @@ def aggregations(filters: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {
         name: {"filter": _all_but(filters, facet), "aggs": {"values": agg}}
         for name, (facet, agg) in specs.items()
+        if wanted is None or name in wanted
     }
 
 
@@ -153,13 +156,15 @@ def build_body(request: SearchRequest) -> dict[str, Any]:
                 "boost_mode": "multiply",
             }
         },
-        "aggs": aggregations(filters),
         "sort": sort_clause(request),
         "from": request.offset,
         "size": request.limit,
         "track_total_hits": True,
         "_source": ["product_id", "location"],
     }
+    aggs = aggregations(filters, request.facets)
+    if aggs:
+        body["aggs"] = aggs
     if filters:
         body["post_filter"] = {"bool": {"filter": list(filters.values())}}
     return body

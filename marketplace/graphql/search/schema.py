@@ -6,7 +6,7 @@ from typing import Any
 
 import graphene
 from django.core.exceptions import ValidationError
-from graphql import GraphQLError
+from graphql import FieldNode, GraphQLError
 
 from marketplace.graphql.core.dataloaders import then
 from marketplace.graphql.core.errors import errors_from_validation_error
@@ -25,6 +25,32 @@ from search.searching import products_search
 
 def _value(item: Any) -> Any:
     return getattr(item, "value", item)
+
+
+FACET_FIELDS = {
+    "categories": "categories",
+    "vendors": "vendors",
+    "fulfilment": "fulfilment",
+    "availability": "availability",
+    "priceRanges": "price_ranges",
+}
+
+
+def _requested_facets(info: Any) -> frozenset[str] | None:
+    """The facets the query selects (counting only those is cheaper); None: all."""
+    wanted: set[str] = set()
+    for node in info.field_nodes:
+        for selection in node.selection_set.selections if node.selection_set else []:
+            if not isinstance(selection, FieldNode):
+                return None  # fragments: count everything
+            if selection.name.value != "facets":
+                continue
+            for facet in selection.selection_set.selections if selection.selection_set else []:
+                if not isinstance(facet, FieldNode):
+                    return None
+                if facet.name.value in FACET_FIELDS:
+                    wanted.add(FACET_FIELDS[facet.name.value])
+    return frozenset(wanted)
 
 
 class Query(graphene.ObjectType):
@@ -75,6 +101,7 @@ class Query(graphene.ObjectType):
                 sort_by=SortBy(_value(sort_by)),
                 offset=offset,
                 limit=limit,
+                facets=_requested_facets(info),
             )
         except ValidationError as error:
             first_error = errors_from_validation_error(
