@@ -252,7 +252,8 @@ def measure_queries(town: str, n: int, rng: random.Random) -> None:
     wall: list[float] = []
     took: list[float] = []
     for request in requests:
-        search_request = SearchRequest(**request)
+        # The same work as the GraphQL query below: a page of 20 and two facets.
+        search_request = SearchRequest(**request, facets=frozenset({"categories", "vendors"}))
         started = time.perf_counter()
         response = client.search(index=alias, body=build_body(search_request), request_cache=True)
         wall.append(time.perf_counter() - started)
@@ -440,9 +441,12 @@ def main() -> None:
         measure_queries(big_town, args.queries, rng)
         measure_freshness(big_town, args.freshness, not args.no_worker)
     finally:
-        client.indices.delete(
-            index="bench-products-*", ignore_unavailable=True, allow_no_indices=True
-        )
+        try:
+            client.indices.delete(
+                index="bench-products-*", ignore_unavailable=True, allow_no_indices=True
+            )
+        except Exception as error:  # engine down: say what to clean
+            print(f"could not delete the bench-products-* indices: {error}")
         connections.close_all()
         _admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
 
