@@ -7,6 +7,7 @@ from vendors.models import (
     StockMovement,
     Variant,
     Vendor,
+    VendorInvitation,
     VendorMember,
 )
 
@@ -55,3 +56,23 @@ class StockAdmin(admin.ModelAdmin):
 class StockMovementAdmin(admin.ModelAdmin):
     list_display = ("stock", "delta", "quantity_after", "reason", "user", "created_at")
     raw_id_fields = ("stock", "user")
+
+
+@admin.register(Variant)
+class VariantAdmin(admin.ModelAdmin):
+    list_display = ("sku", "product", "name", "price", "vat_rate")
+    search_fields = ("sku", "product__name")
+    raw_id_fields = ("product", "vendor")
+
+
+@admin.register(VendorMember)
+class VendorMemberAdmin(admin.ModelAdmin):
+    list_display = ("vendor", "user", "role")
+    raw_id_fields = ("vendor", "user")
+
+
+@admin.register(VendorInvitation)
+class VendorInvitationAdmin(admin.ModelAdmin):
+    list_display = ("vendor", "email", "role", "created_at", "accepted_at")
+    raw_id_fields = ("vendor", "invited_by")
+    exclude = ("token",)

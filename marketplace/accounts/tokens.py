@@ -46,7 +46,10 @@ def user_from_token(token: str, *, kind: str = ACCESS) -> User | None:
         return None
     if payload.get("type") != kind:
         return None
-    user = User.objects.filter(pk=payload.get("sub"), is_active=True).first()
+    subject = payload.get("sub")
+    if not isinstance(subject, str) or not subject.isdigit():
+        return None
+    user = User.objects.filter(pk=int(subject), is_active=True).first()
     if user is None or user.password[-12:] != payload.get("pwd"):
         return None
     return user

@@ -22,3 +22,24 @@ class OrderAdmin(admin.ModelAdmin):
 class OrderLineAdmin(admin.ModelAdmin):
     list_display = ("sku", "product_name", "quantity", "unit_price", "total")
     raw_id_fields = ("shop_order", "variant")
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    can_delete = False
+    readonly_fields = ("sku", "product_name", "quantity", "unit_price", "total", "vat_rate")
+    exclude = ("variant",)
+
+
+@admin.register(ShopOrder)
+class ShopOrderAdmin(admin.ModelAdmin):
+    """Read-only: shop orders change state through their lifecycle services only."""
+
+    list_display = ("order", "vendor", "status", "subtotal", "delivery_fee", "commission", "payout")
+    list_filter = ("status", "vendor__town")
+    search_fields = ("order__number", "vendor__name")
+    inlines = (OrderLineInline,)
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
