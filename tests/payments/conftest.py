@@ -23,11 +23,12 @@ STRIPE_MOCK = os.environ.get("STRIPE_API_BASE") or "http://127.0.0.1:12111"
 
 @pytest.fixture
 def eager(settings: Any) -> Iterator[None]:
-    before = celery_app.conf.task_always_eager  # read first: Celery loads its conf lazily
+    """Celery eager for this test. Celery reads Django's settings live, so setting it there is
+    enough (writing `app.conf` would shadow the setting for every later test)."""
+    celery_app.conf.changes.pop("task_always_eager", None)
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    celery_app.conf.task_always_eager = True
     yield
-    celery_app.conf.task_always_eager = before
+    celery_app.conf.changes.pop("task_always_eager", None)
     # Eager tasks run in several threads at once (concurrency tests) save and restore Celery's
     # process-wide "inside a task" flag out of order: put it back as a fresh process has it.
     _set_task_join_will_block(False)
