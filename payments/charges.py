@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from marketplace.orders.models import Order, OrderStatus, ShopOrder
 from payments.error_codes import PaymentErrorCode
 from payments.gateways import GatewayError, get_gateway
-from payments.ledger import ledger_record
+from payments.ledger import ledger_record, ledger_record_many
 from payments.models import LedgerEntryKind, Payment, PaymentStatus
 from payments.queue import enqueue
 
@@ -86,8 +86,8 @@ def _reprocess_deferred(payment_id: int) -> None:
 
 
 def _record_charge(payment: Payment, order: Order, when: datetime) -> None:
-    shop_orders = list(ShopOrder.objects.filter(order_id=order.pk).order_by("pk"))
-    for shop_order in shop_orders:
+    entries = []
+    for shop_order in ShopOrder.objects.filter(order_id=order.pk).order_by("pk"):
         common = {
             "currency": order.currency,
             "town_id": order.town_id,
@@ -97,24 +97,15 @@ def _record_charge(payment: Payment, order: Order, when: datetime) -> None:
             "reference": payment.charge_id,
             "occurred_at": when,
         }
-        ledger_record(
-            key=f"charge:{shop_order.pk}",
-            kind=LedgerEntryKind.CHARGE,
-            amount=shop_order.subtotal + shop_order.delivery_fee,
-            **common,  # type: ignore[arg-type]
-        )
-        ledger_record(
-            key=f"shop_share:{shop_order.pk}",
-            kind=LedgerEntryKind.SHOP_SHARE,
-            amount=shop_order.payout,
-            **common,  # type: ignore[arg-type]
-        )
-        ledger_record(
-            key=f"commission:{shop_order.pk}",
-            kind=LedgerEntryKind.COMMISSION,
-            amount=shop_order.commission,
-            **common,  # type: ignore[arg-type]
-        )
+        for kind, amount in (
+            (LedgerEntryKind.CHARGE, shop_order.subtotal + shop_order.delivery_fee),
+            (LedgerEntryKind.SHOP_SHARE, shop_order.payout),
+            (LedgerEntryKind.COMMISSION, shop_order.commission),
+        ):
+            entries.append(
+                {"key": f"{kind.value}:{shop_order.pk}", "kind": kind, "amount": amount, **common}
+            )
+    ledger_record_many(entries=entries)
 
 
 def payment_succeed(*, payment: Payment, charge_id: str) -> Payment:

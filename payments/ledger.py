@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
@@ -68,6 +69,30 @@ def ledger_record(
             )
     except IntegrityError:
         return LedgerEntry.objects.get(key=key)
+
+
+def ledger_record_many(*, entries: list[dict[str, Any]]) -> int:
+    """Records several movements in one query (same fields as `ledger_record`); a key already
+    recorded is skipped, zero amounts too. Returns how many were given (not all new)."""
+    rows = []
+    now = timezone.now()
+    for entry in entries:
+        amount = entry["amount"]
+        if amount < 0:
+            raise ValueError(f"Ledger amounts are never negative ({entry['kind']} {amount}).")
+        if amount == 0:
+            continue
+        debit, credit = LEDGER_ACCOUNTS[LedgerEntryKind(entry["kind"])]
+        rows.append(
+            LedgerEntry(
+                debit=debit,
+                credit=credit,
+                occurred_at=entry.get("occurred_at") or now,
+                **{k: v for k, v in entry.items() if k != "occurred_at"},
+            )
+        )
+    LedgerEntry.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 def _month_bounds(*, town: Town, year: int, month: int) -> tuple[dt.datetime, dt.datetime]:

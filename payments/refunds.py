@@ -32,7 +32,7 @@ from marketplace.orders.transitions import (
 )
 from payments.error_codes import PaymentErrorCode
 from payments.gateways import GatewayError, get_gateway
-from payments.ledger import ZERO, ledger_record
+from payments.ledger import ZERO, ledger_record, ledger_record_many
 from payments.models import (
     LedgerEntryKind,
     Payment,
@@ -243,20 +243,15 @@ def _record_refund(refund: Refund, shop_order: ShopOrder) -> None:
         "vendor_id": shop_order.vendor_id,
         "reference": refund.refund_id,
     }
-    ledger_record(
-        key=f"refund:{refund.pk}", kind=LedgerEntryKind.REFUND, amount=refund.amount, **common
-    )
-    ledger_record(
-        key=f"refund_shop:{refund.pk}",
-        kind=LedgerEntryKind.REFUND_SHOP,
-        amount=refund.shop_share,
-        **common,
-    )
-    ledger_record(
-        key=f"commission_refund:{refund.pk}",
-        kind=LedgerEntryKind.COMMISSION_REFUND,
-        amount=refund.commission_refunded,
-        **common,
+    ledger_record_many(
+        entries=[
+            {"key": f"{kind.value}:{refund.pk}", "kind": kind, "amount": amount, **common}
+            for kind, amount in (
+                (LedgerEntryKind.REFUND, refund.amount),
+                (LedgerEntryKind.REFUND_SHOP, refund.shop_share),
+                (LedgerEntryKind.COMMISSION_REFUND, refund.commission_refunded),
+            )
+        ]
     )
 
 
