@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.orders.allocation import lines_release
+from marketplace.orders.lifecycle import order_close_if_done
 from marketplace.orders.models import OrderLine, ShopOrder, ShopOrderStatus
 from marketplace.orders.transitions import (
     HOLDS_STOCK,
@@ -151,6 +152,7 @@ def shop_order_refund(
                     lines=list(OrderLine.objects.filter(shop_order_id=shop_order.pk).order_by("pk"))
                 )
             ShopOrder.objects.filter(pk=shop_order.pk).update(status=ShopOrderStatus.REFUNDED)
+            order_close_if_done(order_id=shop_order.order_id)
         refund_pk = refund.pk
         transaction.on_commit(lambda: _after_refund(refund_pk, automatic))
     return refund

@@ -106,7 +106,8 @@ def _lines(shop_order: ShopOrder) -> list[OrderLine]:
     return list(OrderLine.objects.filter(shop_order_id=shop_order.pk).order_by("pk"))
 
 
-def _close_order_if_done(order_id: int) -> None:
+def order_close_if_done(*, order_id: int) -> None:
+    """Closes a paid order once none of its shop orders is still open. Call inside a transaction."""
     open_states = {
         ShopOrderStatus.UNCONFIRMED,
         ShopOrderStatus.PAID,
@@ -143,7 +144,7 @@ def shop_order_fulfil(*, shop_order_id: int, user: Any = None) -> ShopOrder:
         shop_order = _locked_shop_order(shop_order_id)
         _move(shop_order, ShopOrderStatus.FULFILLED)
         lines_consume(lines=_lines(shop_order), user=user, note=f"shop order {shop_order.pk}")
-        _close_order_if_done(shop_order.order_id)
+        order_close_if_done(order_id=shop_order.order_id)
         notify_order(order_id=shop_order.order_id, event="fulfilled", shop_order_id=shop_order.pk)
         pk = shop_order.pk
         transaction.on_commit(lambda: hooks.on_shop_order_fulfilled(shop_order_id=pk))
@@ -168,7 +169,7 @@ def _stop(
             )
         from_status = _move(shop_order, to_status, reason=reason)
         lines_release(lines=_lines(shop_order))
-        _close_order_if_done(shop_order.order_id)
+        order_close_if_done(order_id=shop_order.order_id)
         event = "refused" if to_status == ShopOrderStatus.REFUSED else "cancelled"
         notify_order(order_id=shop_order.order_id, event=event, shop_order_id=shop_order.pk)
         if from_status in PAID_STATES:

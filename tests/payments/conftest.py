@@ -21,14 +21,22 @@ WEBHOOK_SECRET = "whsec_test_payments"
 STRIPE_MOCK = os.environ.get("STRIPE_API_BASE") or "http://127.0.0.1:12111"
 
 
+def _forget_eager_override() -> None:
+    """Drops an `app.conf.task_always_eager` written by earlier code, if any."""
+    try:
+        del celery_app.conf.changes["task_always_eager"]
+    except KeyError:
+        pass
+
+
 @pytest.fixture
 def eager(settings: Any) -> Iterator[None]:
     """Celery eager for this test. Celery reads Django's settings live, so setting it there is
     enough (writing `app.conf` would shadow the setting for every later test)."""
-    celery_app.conf.changes.pop("task_always_eager", None)
+    _forget_eager_override()
     settings.CELERY_TASK_ALWAYS_EAGER = True
     yield
-    celery_app.conf.changes.pop("task_always_eager", None)
+    _forget_eager_override()
     # Eager tasks run in several threads at once (concurrency tests) save and restore Celery's
     # process-wide "inside a task" flag out of order: put it back as a fresh process has it.
     _set_task_join_will_block(False)

@@ -179,3 +179,19 @@ def test_two_refunds_racing_for_the_last_euros_one_wins(stripe: Any, client: Cli
     shop_order.refresh_from_db()
     assert shop_order.refunded_amount == Decimal("15.00")
     assert Refund.objects.count() == 1
+
+
+def test_refunding_the_last_open_shop_order_in_full_closes_the_order(
+    stripe: Any, client: Client, gql: Any
+) -> None:
+    # given a paid order with one shop order
+    shop_order = _paid(client)
+    gql.login(TownStaffFactory(town=shop_order.order.town).user)
+
+    # when that shop order is refunded in full
+    result = _refund(gql, shop_order, "33.33")
+
+    # then nothing is left open and the order is closed
+    assert result["errors"] == []
+    shop_order.order.refresh_from_db()
+    assert shop_order.order.status == "closed"
