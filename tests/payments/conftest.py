@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -23,10 +24,8 @@ STRIPE_MOCK = os.environ.get("STRIPE_API_BASE") or "http://127.0.0.1:12111"
 
 def _forget_eager_override() -> None:
     """Drops an `app.conf.task_always_eager` written by earlier code, if any."""
-    try:
+    with contextlib.suppress(KeyError):
         del celery_app.conf.changes["task_always_eager"]
-    except KeyError:
-        pass
 
 
 @pytest.fixture
