@@ -20,9 +20,10 @@ def text_query(text: str) -> dict[str, Any]:
                         "query": text,
                         "type": "best_fields",
                         "fields": ["name^4", "vendor_name^2.5", "category_names^2"],
-                        "fuzziness": "AUTO",
-                        "prefix_length": 1,
-                        "max_expansions": 20,
+                        # One typo from 5 letters, two from 9; the first 2 letters are right.
+                        "fuzziness": "AUTO:5,9",
+                        "prefix_length": 2,
+                        "max_expansions": 10,
                         "operator": "and",
                     }
                 },
