@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 
 from marketplace.accounts.tasks import send_welcome_email
+from marketplace.celery import app as celery_app
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def worker(tmp_path, settings):
     """A worker process on its own queue, using the test database and a file email backend."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    assert celery_app.conf.task_always_eager is False
     queue = f"test-worker-{os.getpid()}"
     db = connection.settings_dict
     env = {
