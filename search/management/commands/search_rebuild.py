@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from marketplace.towns.models import Town
+from search.backends import get_backend
 from search.indexing import search_rebuild_town
 
 
@@ -30,6 +31,11 @@ class Command(BaseCommand):
         )
         if unknown:
             raise CommandError(f"Unknown town(s): {', '.join(sorted(unknown))}")
+        if get_backend().name != "engine":
+            self.stdout.write(
+                "Database search backend: nothing to build, searches read the database."
+            )
+            return
         for slug in slugs:
             bar = tqdm(desc=slug, unit="doc", disable=options["no_progress"], file=self.stderr._out)
 
@@ -40,4 +46,4 @@ class Command(BaseCommand):
                 town_slug=slug, on_start=start, on_progress=bar.update
             )
             bar.close()
-            self.stdout.write(f"{slug}: {count} product(s) indexed into {index or 'the database'}")
+            self.stdout.write(f"{slug}: {count} product(s) indexed into {index}")
