@@ -230,3 +230,28 @@ def test_the_rebuild_command_swaps_every_towns_alias(engine: Any, towns: Any) ->
         assert engine.count(index=engine_index.alias_name(slug))["count"] == (
             Product.objects.filter(vendor__town__slug=slug).count()
         )
+
+
+def test_a_product_marked_again_while_indexing_stays_queued(synced: Any, monkeypatch: Any) -> None:
+    # Given a queued product, and a write marking it again while the task reads it
+    import search.indexing as indexing
+
+    product = _product("munster")
+    IndexQueue.objects.exclude(product_id=product.pk).delete()
+    indexing.mark_products_dirty(product_ids=[product.pk])
+    real_build = indexing.build_documents
+
+    def build_during_a_concurrent_write(ids: Any, **kwargs: Any) -> Any:
+        documents = real_build(ids, **kwargs)
+        indexing.mark_products_dirty(product_ids=[product.pk])  # the concurrent write
+        return documents
+
+    monkeypatch.setattr(indexing, "build_documents", build_during_a_concurrent_write)
+    # When the task indexes it
+    done = indexing.search_index_dirty(product_ids=[product.pk])
+    # Then the newer mark is kept for the next run, which then empties the queue
+    assert done == 1
+    assert IndexQueue.objects.filter(product_id=product.pk).count() == 1
+    monkeypatch.setattr(indexing, "build_documents", real_build)
+    assert indexing.search_index_dirty(product_ids=[product.pk]) == 1
+    assert IndexQueue.objects.count() == 0
