@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,9 +37,22 @@ query Search($town: String!, $query: String, $filter: SearchFilterInput, $near: 
 """
 
 
-@pytest.fixture
-def engine(settings: Any, worker_id: str) -> Iterator[Any]:
-    """The real engine, with indices of this test only (deleted afterwards)."""
+# Engine tests share this lock; the outage test takes it alone, so that stopping the engine never
+# breaks an engine test of another xdist worker or of another run on this machine.
+ENGINE_LOCK = Path(tempfile.gettempdir()) / "marketplace-search-engine-tests.lock"
+
+
+@contextmanager
+def engine_lock(*, exclusive: bool) -> Iterator[None]:
+    with ENGINE_LOCK.open("a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _private_indices(settings: Any, worker_id: str) -> Iterator[Any]:
     settings.SEARCH_BACKEND = "engine"
     settings.SEARCH_INDEX_PREFIX = f"{django_settings.SEARCH_INDEX_PREFIX}-test-{worker_id}"
     client = get_client()
@@ -43,6 +60,20 @@ def engine(settings: Any, worker_id: str) -> Iterator[Any]:
     client.indices.delete(index=pattern, ignore_unavailable=True, allow_no_indices=True)
     yield client
     client.indices.delete(index=pattern, ignore_unavailable=True, allow_no_indices=True)
+
+
+@pytest.fixture
+def engine(settings: Any, worker_id: str) -> Iterator[Any]:
+    """The real engine, with indices of this test only (deleted afterwards)."""
+    with engine_lock(exclusive=False):
+        yield from _private_indices(settings, worker_id)
+
+
+@pytest.fixture
+def engine_alone(settings: Any, worker_id: str) -> Iterator[Any]:
+    """The real engine, no other engine test running meanwhile (the test may stop it)."""
+    with engine_lock(exclusive=True):
+        yield from _private_indices(settings, worker_id)
 
 
 @pytest.fixture

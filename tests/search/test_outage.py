@@ -1,7 +1,7 @@
 """An engine outage loses nothing: writes succeed, search falls back, the sweeper catches up.
 
 This test stops the shared engine for a few seconds (deploy/search-engine.sh) and always
-restarts it in a `finally`.
+restarts it in a `finally`; it holds the engine-tests lock alone meanwhile (see conftest).
 """
 
 from __future__ import annotations
@@ -33,7 +33,11 @@ def _engine(action: str) -> None:
 
 
 def test_writes_during_an_engine_outage_are_indexed_after_it(
-    settings: Any, engine: Any, towns: Any, gql: Any, django_capture_on_commit_callbacks: Any
+    settings: Any,
+    engine_alone: Any,
+    towns: Any,
+    gql: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     # Given Montpellier indexed, tasks running on commit
     settings.CELERY_TASK_ALWAYS_EAGER = True
@@ -67,7 +71,7 @@ def test_writes_during_an_engine_outage_are_indexed_after_it(
         _engine("start")
     # When the sweeper runs after the engine is back
     assert sweep_dirty_products() == 2
-    engine.indices.refresh(index=engine_index.alias_name(TOWN))
+    engine_alone.indices.refresh(index=engine_index.alias_name(TOWN))
     # Then the engine itself has caught up, and nothing is left in the queue
     backend = get_backend()
     found = backend.search(SearchRequest(town=TOWN, query="alpargatas"))
