@@ -204,16 +204,16 @@ def test_checkout_complete_query_count_is_pinned(gql, django_assert_num_queries)
         "mutation($id: ID!) { checkoutComplete(id: $id) { order { id number status } "
         "errors { code } } }"
     )
-    # 74 = checkout/orders side 27 (look-ups, locks, summary, allocation, order, shop orders,
+    # 39 = checkout/orders side 27 (look-ups, locks, summary, allocation, order, shop orders,
     # lines, cleanup, mark paid) + search queue 2 + commission look-ups 3 + payments' Payment
-    # and 9 idempotent ledger rows (select + savepoint + insert + release each) 42.
-    with django_assert_num_queries(74):
+    # and its 9 ledger rows written in one statement 7.
+    with django_assert_num_queries(39):
         data = gql.execute(query, {"id": checkout["id"]})
     assert data["checkoutComplete"]["order"]["status"] == "PAID"
 
 
 def test_checkout_complete_payload_query_count_is_pinned(gql, django_assert_num_queries):
     checkout, _variants = _three_shop_checkout(gql)
-    with django_assert_num_queries(77):  # + shop orders, vendors, lines
+    with django_assert_num_queries(42):  # + shop orders, vendors, lines
         data = gql.execute(COMPLETE, {"id": checkout["id"]})
     assert len(data["checkoutComplete"]["order"]["shopOrders"]) == 3

@@ -98,7 +98,7 @@ def test_apply_with_a_slug_taken_in_the_town_gets_a_coded_error(gql, world):
             {
                 "field": "slug",
                 "code": "UNIQUE",
-                "message": "Another shop of this town already uses this slug.",
+                "message": "Un autre commerce de cette ville utilise déjà cet identifiant.",
             }
         ],
     }
