@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := python3 -m uv
 PY := .venv/bin/python
 DEMO_ENV := DJANGO_DEBUG=1
-TEST_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=test-only-not-secret DJANGO_ALLOWED_HOSTS=testserver,127.0.0.1,localhost
+TEST_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=test-only-not-a-secret-but-long-enough-for-hs256 DJANGO_ALLOWED_HOSTS=testserver,127.0.0.1,localhost
 FILE ?= marketplace/demo/towns.json
 
 .PHONY: help

@@ -32,7 +32,7 @@ class UserFactory(DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"user{n}@example.org")
     first_name = "Camille"
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    password = factory.django.Password(PASSWORD)
 
 
 class TownFactory(DjangoModelFactory):
@@ -69,6 +69,7 @@ class CategoryFactory(DjangoModelFactory):
 class VendorFactory(DjangoModelFactory):
     class Meta:
         model = Vendor
+        skip_postgeneration_save = True
 
     town = factory.SubFactory(TownFactory)
     slug = factory.Sequence(lambda n: f"shop-{n}")
@@ -116,6 +117,7 @@ class VariantFactory(DjangoModelFactory):
 
     class Meta:
         model = Variant
+        skip_postgeneration_save = True
 
     product = factory.SubFactory(ProductFactory)
     vendor = factory.LazyAttribute(lambda o: o.product.vendor)
