@@ -58,6 +58,7 @@ schema: install ## Export the GraphQL schema to schema.graphql
 .PHONY: checks
 checks: install ## Migrations and schema are current
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	@mkdir -p var
 	$(TEST_ENV) $(PY) manage.py graphql_schema --schema marketplace.graphql.schema.schema --out var/schema.check.graphql
 	@diff -u schema.graphql var/schema.check.graphql || (echo "schema.graphql is stale: run 'make schema'"; exit 1)
 
