@@ -24,7 +24,6 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -34,26 +33,11 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "bench")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ["DJANGO_DEBUG"] = "0"
 
-ORIGINAL_URL = os.environ.get(
-    "DATABASE_URL", "postgres://marketplace:marketplace@127.0.0.1:5432/marketplace"
-)
-parsed = urlparse(ORIGINAL_URL)
-BENCH_DB = f"{parsed.path.lstrip('/') or 'marketplace'}_bench_checkout"
-os.environ["DATABASE_URL"] = urlunparse(parsed._replace(path=f"/{BENCH_DB}"))
+from tests.benchmarks.throwaway_db import ThrowawayDatabase  # noqa: E402
 
-import psycopg  # noqa: E402
-
-
-def _admin(sql: str) -> None:
-    with psycopg.connect(
-        host=parsed.hostname,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        conn.execute(sql)
+DATABASE = ThrowawayDatabase("checkout")
+BENCH_DB = DATABASE.name
+_admin = DATABASE.admin
 
 
 def _setup_db() -> None:

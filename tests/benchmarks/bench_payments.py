@@ -29,7 +29,6 @@ import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -45,26 +44,11 @@ os.environ["STRIPE_WEBHOOK_SECRET"] = SECRET
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
 os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
 
-ORIGINAL_URL = os.environ.get(
-    "DATABASE_URL", "postgres://marketplace:marketplace@127.0.0.1:5432/marketplace"
-)
-parsed = urlparse(ORIGINAL_URL)
-BENCH_DB = f"{parsed.path.lstrip('/') or 'marketplace'}_bench_payments"
-os.environ["DATABASE_URL"] = urlunparse(parsed._replace(path=f"/{BENCH_DB}"))
+from tests.benchmarks.throwaway_db import ThrowawayDatabase  # noqa: E402
 
-import psycopg  # noqa: E402
-
-
-def _admin(sql: str) -> None:
-    with psycopg.connect(
-        host=parsed.hostname,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        conn.execute(sql)
+DATABASE = ThrowawayDatabase("payments")
+BENCH_DB = DATABASE.name
+_admin = DATABASE.admin
 
 
 def _percentiles(samples: list[float]) -> str:

@@ -31,7 +31,6 @@ import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -45,14 +44,11 @@ os.environ["SEARCH_INDEX_PREFIX"] = "bench-products"
 QUEUE = f"bench-search-{os.getpid()}"
 os.environ["CELERY_QUEUE"] = QUEUE
 
-ORIGINAL_URL = os.environ.get(
-    "DATABASE_URL", "postgres://marketplace:marketplace@127.0.0.1:5432/marketplace"
-)
-parsed = urlparse(ORIGINAL_URL)
-BENCH_DB = f"{parsed.path.lstrip('/') or 'marketplace'}_bench_search"
-os.environ["DATABASE_URL"] = urlunparse(parsed._replace(path=f"/{BENCH_DB}"))
+from tests.benchmarks.throwaway_db import ThrowawayDatabase  # noqa: E402
 
-import psycopg  # noqa: E402
+DATABASE = ThrowawayDatabase("search")
+BENCH_DB = DATABASE.name
+_admin = DATABASE.admin
 
 TOWNS_FILE = ROOT / "marketplace" / "demo" / "towns.json"
 GRAPHQL = """query($town: String!, $query: String, $filter: SearchFilterInput,
@@ -62,18 +58,6 @@ GRAPHQL = """query($town: String!, $query: String, $filter: SearchFilterInput,
     facets { categories { value count } vendors { value count } }
     edges { node { distanceKm product { id name slug } } }
   } }"""
-
-
-def _admin(sql: str) -> None:
-    with psycopg.connect(
-        host=parsed.hostname,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        conn.execute(sql)
 
 
 def _percentiles(samples: list[float]) -> str:
