@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Value
+from django.db.models.functions import Abs
+from django.db.models.lookups import LessThan
 from django.utils.translation import gettext_lazy as _
 
 ZERO = Decimal("0.00")
+HALF_CENT = Decimal("0.005")
+
+
+def balances(amount: Any, expected: Any) -> LessThan:
+    """`amount == expected` to the cent, as a CHECK condition.
+
+    On PostgreSQL (numeric) the difference is exactly 0 or at least a cent; SQLite, used by the
+    demo, computes in binary floating point, hence "less than half a cent" rather than "equal".
+    """
+    return LessThan(Abs(amount - expected), Value(HALF_CENT))
 
 
 class OrderStatus(models.TextChoices):
@@ -62,7 +75,7 @@ class Order(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(total=models.F("subtotal") + models.F("delivery_total")),
+                condition=balances(F("total"), F("subtotal") + F("delivery_total")),
                 name="order_total_is_subtotal_plus_delivery",
             ),
         ]
@@ -112,8 +125,8 @@ class ShopOrder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "vendor"], name="shop_order_one_per_vendor"),
             models.CheckConstraint(
-                condition=Q(
-                    payout=models.F("subtotal") + models.F("delivery_fee") - models.F("commission")
+                condition=balances(
+                    F("payout"), F("subtotal") + F("delivery_fee") - F("commission")
                 ),
                 name="shop_order_payout_balances",
             ),
