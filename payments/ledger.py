@@ -102,19 +102,24 @@ def _month_bounds(*, town: Town, year: int, month: int) -> tuple[dt.datetime, dt
     return start, end
 
 
+def cents(value: Decimal) -> Decimal:
+    """A database sum as an amount to the cent (SQLite returns sums with float noise)."""
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
 def _by_kind(entries: QuerySet[LedgerEntry]) -> dict[str, Decimal]:
     totals = {kind.value: ZERO for kind in LedgerEntryKind}
     for row in entries.order_by().values("kind").annotate(total=Sum("amount")):
-        totals[row["kind"]] = row["total"]
+        totals[row["kind"]] = cents(row["total"])
     return totals
 
 
 def _balances(entries: QuerySet[LedgerEntry]) -> dict[str, Decimal]:
     balances = {account.value: ZERO for account in LedgerAccount}
     for debit in entries.order_by().values("debit").annotate(total=Sum("amount")):
-        balances[debit["debit"]] += debit["total"]
+        balances[debit["debit"]] += cents(debit["total"])
     for credit in entries.order_by().values("credit").annotate(total=Sum("amount")):
-        balances[credit["credit"]] -= credit["total"]
+        balances[credit["credit"]] -= cents(credit["total"])
     return balances
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from payments.gateways import get_gateway
+from payments.ledger import cents
 from payments.models import LedgerEntry, LedgerEntryKind
 
 ZERO = Decimal("0.00")
@@ -54,7 +55,7 @@ def ledger_reconcile(*, since: dt.datetime) -> ReconcileReport:
     )
     ledger: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     for row in entries.values("kind", "reference").annotate(total=Sum("amount")):
-        ledger[(row["kind"], row["reference"])] += row["total"]
+        ledger[(row["kind"], row["reference"])] += cents(row["total"])
     seen: set[tuple[str, str]] = set()
     for line in lines:
         kind = KIND_OF_TYPE.get(line.type)
@@ -75,7 +76,7 @@ def ledger_reconcile(*, since: dt.datetime) -> ReconcileReport:
     for (entry_kind, reference), amount in sorted(ledger.items()):
         if (entry_kind, reference) not in seen:
             report.missing_at_provider.append(f"{entry_kind} {reference or '-'} {amount}")
-    report.fees_ledger = (
+    report.fees_ledger = cents(
         LedgerEntry.objects.filter(
             occurred_at__gte=since, kind=LedgerEntryKind.STRIPE_FEE
         ).aggregate(total=Sum("amount"))["total"]

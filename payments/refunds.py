@@ -33,7 +33,7 @@ from marketplace.orders.transitions import (
 )
 from payments.error_codes import PaymentErrorCode
 from payments.gateways import GatewayError, get_gateway
-from payments.ledger import ZERO, ledger_record, ledger_record_many
+from payments.ledger import ZERO, cents, ledger_record, ledger_record_many
 from payments.models import (
     LedgerEntryKind,
     Payment,
@@ -263,7 +263,7 @@ def _reverse(
     transfer = Transfer.objects.get(shop_order_id=shop_order.pk)
     if transfer.status != TransferStatus.SENT:
         return refund  # sent later: transfer_send asks for this reversal again
-    reversed_by_others = (
+    reversed_by_others = cents(
         Refund.objects.filter(shop_order_id=shop_order.pk)
         .exclude(pk=refund.pk)
         .aggregate(total=Sum("reversal_amount"))["total"]

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from marketplace.orders.models import ShopOrder, ShopOrderStatus
 from payments.gateways import GatewayError, get_gateway
-from payments.ledger import ZERO, ledger_record
+from payments.ledger import ZERO, cents, ledger_record
 from payments.models import (
     ConnectedAccount,
     LedgerEntryKind,
@@ -82,7 +82,7 @@ def transfer_schedule(*, shop_order_id: int) -> Transfer | None:
             return existing
         if shop_order.status in NO_TRANSFER_STATES:
             return None
-        borne = (
+        borne = cents(
             Refund.objects.filter(shop_order_id=shop_order_id)
             .exclude(status=RefundStatus.FAILED)
             .aggregate(total=Sum("shop_share"))["total"]

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.governance.error_codes import GovernanceErrorCode
 from marketplace.towns.models import Town
-from payments.ledger import ledger_entries, ledger_totals_by_kind
+from payments.ledger import cents, ledger_entries, ledger_totals_by_kind
 from payments.models import LedgerEntryKind
 
 ZERO = Decimal("0.00")
@@ -95,11 +95,11 @@ def transparency_report(*, town: Town, year: int, month: int) -> TransparencyRep
             row["vendor__category__slug"], {"gross": ZERO, "commission": ZERO}
         )
         if row["kind"] == LedgerEntryKind.CHARGE:
-            figures["gross"] += row["total"]
+            figures["gross"] += cents(row["total"])
         elif row["kind"] == LedgerEntryKind.COMMISSION:
-            figures["commission"] += row["total"]
+            figures["commission"] += cents(row["total"])
         else:
-            figures["commission"] -= row["total"]
+            figures["commission"] -= cents(row["total"])
     by_category = [
         CategoryFigures(category=slug, gross=values["gross"], commission=values["commission"])
         for slug, values in sorted(
