@@ -29,7 +29,8 @@ demo: install ## Run the demo on embedded defaults (SQLite, eager Celery, dummy 
 	@echo "  Storefront:         http://127.0.0.1:8000/"
 	@echo "  GraphQL (GraphiQL): http://127.0.0.1:8000/graphql/"
 	@echo "  Health:             http://127.0.0.1:8000/health/"
-	@echo "  Admin:              http://127.0.0.1:8000/admin/ (association@<town>.demo accounts are town staff)"
+	@echo "  Open data:          http://127.0.0.1:8000/open-data/rennes/catalogue.csv (and commission-rules, audit-log, transparency)"
+	@echo "  Admin:              http://127.0.0.1:8000/admin/ (platform superusers: .venv/bin/python manage.py createsuperuser)"
 	@echo
 	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
