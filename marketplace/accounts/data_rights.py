@@ -1,6 +1,7 @@
 """A customer's data rights: export everything about them, delete their account.
 
-Deleting an account anonymises its orders (email replaced, user unlinked) instead of deleting them:
+An account that is the only owner of a shop or the last administrator of a town cannot be
+deleted until it hands over. Deleting an account anonymises its orders (email replaced, user unlinked) instead of deleting them:
 orders, shop orders and the payments ledger are the town's accounting and stay whole. Memberships,
 staff roles and open checkouts go with the account (database cascades).
 """
@@ -11,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,8 +21,8 @@ from marketplace.accounts.models import User
 from marketplace.checkout.models import Checkout
 from marketplace.governance.audit import jsonable
 from marketplace.orders.models import Order, ShopOrder
-from marketplace.towns.models import TownStaff
-from vendors.models import VendorMember
+from marketplace.towns.models import TownStaff, TownStaffRole
+from vendors.models import VendorMember, VendorRole
 
 ANONYMISED_EMAIL = "anonyme@supprime.invalid"
 
@@ -120,6 +121,38 @@ def account_data_export(*, user: User) -> dict[str, Any]:
     )
 
 
+def _refuse_if_last_in_charge(user: User) -> None:
+    """A shop must keep an owner and a town an administrator: hand over first, then delete."""
+    owned = VendorMember.objects.filter(user=user, role=VendorRole.OWNER).values("vendor_id")
+    alone = (
+        VendorMember.objects.filter(vendor_id__in=owned, role=VendorRole.OWNER)
+        .values("vendor_id")
+        .annotate(owners=Count("pk"))
+        .filter(owners=1)
+    )
+    if alone.exists():
+        raise ValidationError(
+            _(
+                "You are the only owner of a shop: transfer its ownership before deleting your account."
+            ),
+            code=AccountErrorCode.LAST_OWNER.value,
+        )
+    administered = TownStaff.objects.filter(user=user, role=TownStaffRole.ADMIN).values("town_id")
+    last_admin = (
+        TownStaff.objects.filter(town_id__in=administered, role=TownStaffRole.ADMIN)
+        .values("town_id")
+        .annotate(admins=Count("pk"))
+        .filter(admins=1)
+    )
+    if last_admin.exists():
+        raise ValidationError(
+            _(
+                "You are the last administrator of a town: name another one before deleting your account."
+            ),
+            code=AccountErrorCode.LAST_ADMIN.value,
+        )
+
+
 def account_delete(*, user: User, password: str) -> int:
     """Deletes the account after checking its password; returns how many orders were anonymised."""
     if not user.check_password(password):
@@ -133,6 +166,7 @@ def account_delete(*, user: User, password: str) -> int:
         )
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
+        _refuse_if_last_in_charge(locked)
         order_ids = sorted(_orders_of(locked).values_list("pk", flat=True))
         list(Order.objects.select_for_update().filter(pk__in=order_ids).order_by("pk").values("pk"))
         anonymised = Order.objects.filter(pk__in=order_ids).update(

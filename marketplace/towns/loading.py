@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Model
+from django.utils import translation
 
 from marketplace.catalog.models import Category
 from marketplace.towns.models import Town
@@ -217,7 +218,9 @@ def _validate_vendor(
         if not isinstance(country, str) or not re.match(r"^[A-Z]{2}$", country):
             check.fail(f"{path}.address.country", "must be a 2-letter country code")
     check.point(vendor.get("location"), f"{path}.location")
-    for problem in opening_hours_problems(vendor.get("opening_hours", {})):
+    with translation.override("en"):  # the loader reports in English, like the rest of it
+        hours_problems = opening_hours_problems(vendor.get("opening_hours", {}))
+    for problem in hours_problems:
         check.fail(f"{path}.opening_hours", problem)
     methods = vendor.get("fulfilment")
     if not isinstance(methods, list) or not methods:

@@ -14,6 +14,7 @@ from payments.models import LedgerEntry
 from tests.factories import (
     PASSWORD,
     ProductFactory,
+    TownStaffFactory,
     UserFactory,
     VariantFactory,
     VendorFactory,
@@ -174,3 +175,39 @@ def test_others_cannot_export_a_shops_data(gql, town, admin):
     assert gql.login(stranger).execute(VENDOR_EXPORT, variables)["vendorDataExport"] is None
     assert gql.login(admin).execute(VENDOR_EXPORT, variables)["vendorDataExport"] is None
     assert gql.logout().execute(VENDOR_EXPORT, variables)["vendorDataExport"] is None
+
+
+def test_the_only_owner_of_a_shop_must_hand_over_before_deleting(gql, town):
+    owner = UserFactory(email="owner@example.org")
+    VendorMemberFactory(vendor=VendorFactory(town=town), user=owner)
+
+    result = gql.login(owner).execute(DELETE, {"password": PASSWORD})["accountDelete"]
+
+    assert result == {
+        "deleted": False,
+        "anonymisedOrders": 0,
+        "errors": [{"field": None, "code": "LAST_OWNER"}],
+    }
+    assert User.objects.filter(pk=owner.pk).exists()
+
+
+def test_an_owner_with_a_co_owner_may_delete(gql, town):
+    shop = VendorFactory(town=town)
+    owner = UserFactory(email="owner@example.org")
+    VendorMemberFactory(vendor=shop, user=owner)
+    VendorMemberFactory(vendor=shop, user=UserFactory(email="other-owner@example.org"))
+
+    result = gql.login(owner).execute(DELETE, {"password": PASSWORD})["accountDelete"]
+
+    assert result["deleted"] is True
+    assert shop.members.count() == 1
+
+
+def test_the_last_administrator_of_a_town_must_name_another_before_deleting(gql, town):
+    admin = UserFactory(email="admin@example.org")
+    TownStaffFactory(town=town, user=admin)
+
+    result = gql.login(admin).execute(DELETE, {"password": PASSWORD})["accountDelete"]
+
+    assert result["errors"] == [{"field": None, "code": "LAST_ADMIN"}]
+    assert User.objects.filter(pk=admin.pk).exists()
