@@ -7,6 +7,7 @@ once since it reads `vendor.status`. Orders already placed go on.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,6 +19,8 @@ from marketplace.governance.error_codes import GovernanceErrorCode
 from marketplace.governance.models import AuditAction
 from search.indexing import mark_vendor_dirty
 from vendors.models import Vendor, VendorStatus
+
+logger = logging.getLogger(__name__)
 
 # action -> (allowed "from" statuses, the "to" status)
 _TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -97,4 +100,15 @@ def _vendor_decide(*, vendor_id: int, action: str, reason: str, actor: Any) -> V
             after={"status": vendor.status, "status_reason": vendor.status_reason},
         )
         mark_vendor_dirty(vendor_id=vendor.pk)
+        vendor_pk = vendor.pk
+        transaction.on_commit(lambda: _notify(vendor_pk, action))
     return vendor
+
+
+def _notify(vendor_id: int, action: str) -> None:
+    from marketplace.governance.tasks import send_vendor_decision_email
+
+    try:
+        send_vendor_decision_email.delay(vendor_id, action)
+    except Exception:  # the broker is down: the decision stands, the email is lost
+        logger.exception("decision email %s for shop %s not queued", action, vendor_id)

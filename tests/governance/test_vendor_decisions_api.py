@@ -5,7 +5,14 @@ from graphql_relay import to_global_id
 
 from marketplace.governance import approval
 from marketplace.governance.models import AuditEntry
-from tests.factories import ProductFactory, TownFactory, UserFactory, VariantFactory, VendorFactory
+from tests.factories import (
+    ProductFactory,
+    TownFactory,
+    UserFactory,
+    VariantFactory,
+    VendorFactory,
+    VendorMemberFactory,
+)
 from tests.governance.factories import ShopOrderFactory
 from vendors.models import Vendor, VendorStatus
 
@@ -171,3 +178,43 @@ def test_unknown_and_malformed_ids_are_coded_errors(gql, admin):
 
     assert [(e["field"], e["code"]) for e in unknown["errors"]] == [("id", "NOT_FOUND")]
     assert [(e["field"], e["code"]) for e in malformed["errors"]] == [("id", "INVALID")]
+
+
+def test_the_shop_and_its_owner_are_told_of_each_decision(
+    gql, moderator, town, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    vendor = VendorFactory(town=town, status=VendorStatus.PENDING, email="boutique@example.org")
+    VendorMemberFactory(vendor=vendor, user=UserFactory(email="gerante@example.org"))
+    gql.login(moderator)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        gql.execute(APPROVE, {"id": _id(vendor)})
+    with django_capture_on_commit_callbacks(execute=True):
+        gql.execute(SUSPEND, {"id": _id(vendor), "reason": "Produits non conformes"})
+
+    assert [(m.to, m.subject) for m in mailoutbox] == [
+        (
+            ["boutique@example.org", "gerante@example.org"],
+            "Votre commerce est ouvert sur la place de marché de la ville",
+        ),
+        (
+            ["boutique@example.org", "gerante@example.org"],
+            "Votre commerce est suspendu de la place de marché de la ville",
+        ),
+    ]
+    assert "Produits non conformes" in mailoutbox[1].body
+
+
+def test_a_refused_decision_sends_nothing(
+    gql, moderator, town, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    vendor = VendorFactory(town=town, status=VendorStatus.APPROVED)
+    gql.login(moderator)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        errors = gql.execute(APPROVE, {"id": _id(vendor)})["vendorApprove"]["errors"]
+
+    assert [e["code"] for e in errors] == ["INVALID_STATUS_TRANSITION"]
+    assert mailoutbox == []

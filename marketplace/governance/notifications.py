@@ -1,0 +1,36 @@
+"""Telling a shop what the association decided about it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from marketplace.governance.models import AuditAction
+from vendors.models import Vendor, VendorRole
+
+SUBJECTS = {
+    AuditAction.VENDOR_APPROVE: lambda: _("Your shop is open on the town's marketplace"),
+    AuditAction.VENDOR_SUSPEND: lambda: _("Your shop is suspended from the town's marketplace"),
+    AuditAction.VENDOR_REINSTATE: lambda: _("Your shop is open again on the town's marketplace"),
+}
+
+
+def vendor_decision_email_send(*, vendor_id: int, action: str) -> bool:
+    """Emails the shop and its owners; False when the shop is gone or the action is unknown."""
+    vendor = Vendor.objects.select_related("town").filter(pk=vendor_id).first()
+    if vendor is None or action not in SUBJECTS:
+        return False
+    owners = vendor.members.filter(role=VendorRole.OWNER).select_related("user")
+    recipients = sorted({vendor.email, *(member.user.email for member in owners)})
+    language = next((m.user.language for m in owners), settings.LANGUAGE_CODE)
+    with translation.override(language):
+        subject = str(SUBJECTS[action]())
+        body = render_to_string(
+            "governance/email/vendor_decision.txt",
+            {"vendor": vendor, "action": action, "site": settings.PUBLIC_BASE_URL},
+        )
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    return True
