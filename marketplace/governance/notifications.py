@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
@@ -11,7 +13,7 @@ from django.utils.translation import gettext as _
 from marketplace.governance.models import AuditAction
 from vendors.models import Vendor, VendorRole
 
-SUBJECTS = {
+SUBJECTS: dict[str, Callable[[], str]] = {
     AuditAction.VENDOR_APPROVE: lambda: _("Your shop is open on the town's marketplace"),
     AuditAction.VENDOR_SUSPEND: lambda: _("Your shop is suspended from the town's marketplace"),
     AuditAction.VENDOR_REINSTATE: lambda: _("Your shop is open again on the town's marketplace"),
