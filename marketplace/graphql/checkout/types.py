@@ -17,7 +17,7 @@ from marketplace.checkout.pricing import CheckoutSummary, LineSummary, ShopGroup
 from marketplace.graphql.core.dataloaders import DataLoader
 from marketplace.graphql.core.errors import error_type
 from marketplace.graphql.core.ids import decode_id
-from marketplace.graphql.core.scalars import Decimal, Money
+from marketplace.graphql.core.scalars import Decimal, Money, money_field
 from marketplace.graphql.vendors import dataloaders as vendor_loaders
 from marketplace.graphql.vendors.types import FulfilmentMethod, FulfilmentMethodEnum, VariantType
 
@@ -74,10 +74,10 @@ class CheckoutLineType(graphene.ObjectType):
     id = graphene.ID(required=True)
     variant = graphene.Field(VariantType, required=True)
     quantity = graphene.Int(required=True)
-    unit_price = graphene.Field(Money, required=True, description="Tax included.")
-    total = graphene.Field(Money, required=True, description="Tax included.")
+    unit_price = money_field("unit_price", required=True, description="Tax included.")
+    total = money_field("total", required=True, description="Tax included.")
     vat_rate = graphene.Field(Decimal, required=True)
-    vat = graphene.Field(Money, required=True, description="VAT included in the total.")
+    vat = money_field("vat", required=True, description="VAT included in the total.")
 
     @staticmethod
     def resolve_id(root: LineSummary, _info: Any) -> str:
@@ -87,18 +87,6 @@ class CheckoutLineType(graphene.ObjectType):
     def resolve_variant(root: LineSummary, _info: Any) -> Any:
         return root.variant
 
-    @staticmethod
-    def resolve_unit_price(root: LineSummary, _info: Any) -> Any:
-        return Money.of(root.unit_price, root.currency)  # type: ignore[attr-defined]
-
-    @staticmethod
-    def resolve_total(root: LineSummary, _info: Any) -> Any:
-        return Money.of(root.total, root.currency)  # type: ignore[attr-defined]
-
-    @staticmethod
-    def resolve_vat(root: LineSummary, _info: Any) -> Any:
-        return Money.of(root.vat, root.currency)  # type: ignore[attr-defined]
-
 
 class ShopGroupType(graphene.ObjectType):
     class Meta:
@@ -106,26 +94,18 @@ class ShopGroupType(graphene.ObjectType):
 
     vendor = graphene.Field("marketplace.graphql.vendors.types.VendorType", required=True)
     lines = graphene.List(graphene.NonNull(CheckoutLineType), required=True)
-    subtotal = graphene.Field(Money, required=True)
+    subtotal = money_field("subtotal", required=True)
     delivery_method = graphene.Field(FulfilmentMethodEnum)
-    delivery_fee = graphene.Field(Money, required=True)
+    delivery_fee = money_field("delivery_fee", required=True)
     delivery_methods = graphene.List(
         graphene.NonNull(FulfilmentMethod), required=True, description="What the shop offers."
     )
-    vat = graphene.Field(Money, required=True)
-    total = graphene.Field(Money, required=True)
+    vat = money_field("vat", required=True)
+    total = money_field("total", required=True)
 
     @staticmethod
     def resolve_vendor(root: ShopGroup, _info: Any) -> Any:
         return root.vendor
-
-    @staticmethod
-    def resolve_subtotal(root: ShopGroup, _info: Any) -> Any:
-        return Money.of(root.subtotal, root.currency)  # type: ignore[attr-defined]
-
-    @staticmethod
-    def resolve_delivery_fee(root: ShopGroup, _info: Any) -> Any:
-        return Money.of(root.delivery_fee, root.currency)  # type: ignore[attr-defined]
 
     @staticmethod
     def resolve_delivery_methods(root: ShopGroup, _info: Any) -> Any:
@@ -133,14 +113,6 @@ class ShopGroupType(graphene.ObjectType):
             {"method": method, "fee": Money.of(fee, root.currency)}  # type: ignore[attr-defined]
             for method, fee in sorted(root.methods.items())
         ]
-
-    @staticmethod
-    def resolve_vat(root: ShopGroup, _info: Any) -> Any:
-        return Money.of(root.vat, root.currency)  # type: ignore[attr-defined]
-
-    @staticmethod
-    def resolve_total(root: ShopGroup, _info: Any) -> Any:
-        return Money.of(root.total, root.currency)  # type: ignore[attr-defined]
 
 
 class CheckoutType(graphene.ObjectType):
@@ -155,10 +127,10 @@ class CheckoutType(graphene.ObjectType):
     town = graphene.Field("marketplace.graphql.towns.types.TownType", required=True)
     lines = graphene.List(graphene.NonNull(CheckoutLineType), required=True)
     shop_groups = graphene.List(graphene.NonNull(ShopGroupType), required=True)
-    subtotal = graphene.Field(Money, required=True)
-    delivery_total = graphene.Field(Money, required=True)
-    total = graphene.Field(Money, required=True)
-    vat = graphene.Field(Money, required=True, description="VAT included in the total.")
+    subtotal = money_field("subtotal", required=True)
+    delivery_total = money_field("delivery_total", required=True)
+    total = money_field("total", required=True)
+    vat = money_field("vat", required=True, description="VAT included in the total.")
     reserved_until = graphene.DateTime(
         description="When the earliest stock reservation of this checkout expires."
     )
@@ -186,22 +158,6 @@ class CheckoutType(graphene.ObjectType):
     @staticmethod
     def resolve_shop_groups(root: CheckoutSummary, _info: Any) -> Any:
         return root.groups
-
-    @staticmethod
-    def resolve_subtotal(root: CheckoutSummary, _info: Any) -> Any:
-        return Money.of(root.subtotal, root.currency)
-
-    @staticmethod
-    def resolve_delivery_total(root: CheckoutSummary, _info: Any) -> Any:
-        return Money.of(root.delivery_total, root.currency)
-
-    @staticmethod
-    def resolve_total(root: CheckoutSummary, _info: Any) -> Any:
-        return Money.of(root.total, root.currency)
-
-    @staticmethod
-    def resolve_vat(root: CheckoutSummary, _info: Any) -> Any:
-        return Money.of(root.vat, root.currency)
 
     @staticmethod
     def resolve_reserved_until(root: CheckoutSummary, info: Any) -> Any:

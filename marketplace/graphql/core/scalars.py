@@ -59,6 +59,15 @@ class Money(graphene.ObjectType):
         return root["currency"]
 
 
+def money_field(attribute: str, **kwargs: Any) -> graphene.Field:
+    """A Money field read from `root.<attribute>` in `root.currency`."""
+
+    def resolve(root: Any, _info: Any) -> dict[str, Any] | None:
+        return Money.of(getattr(root, attribute), root.currency)
+
+    return graphene.Field(Money, resolver=resolve, **kwargs)
+
+
 class GeoPoint(graphene.ObjectType):
     latitude = graphene.Float(required=True)
     longitude = graphene.Float(required=True)

@@ -9,7 +9,7 @@ from graphene import relay
 from marketplace.graphql.core.dataloaders import then
 from marketplace.graphql.core.errors import error_type
 from marketplace.graphql.core.pagination import CountableConnection
-from marketplace.graphql.core.scalars import Decimal, Money
+from marketplace.graphql.core.scalars import Decimal, Money, money_field
 from marketplace.graphql.orders import dataloaders as loaders
 from marketplace.graphql.vendors import dataloaders as vendor_loaders
 from marketplace.graphql.vendors.types import FulfilmentMethodEnum
@@ -34,22 +34,10 @@ class OrderLineType(graphene.ObjectType):
     sku = graphene.String(required=True)
     category_slug = graphene.String(required=True)
     quantity = graphene.Int(required=True)
-    unit_price = graphene.Field(Money, required=True)
-    total = graphene.Field(Money, required=True)
+    unit_price = money_field("unit_price", required=True)
+    total = money_field("total", required=True)
     vat_rate = graphene.Field(Decimal, required=True)
-    vat_amount = graphene.Field(Money, required=True)
-
-    @staticmethod
-    def resolve_unit_price(root: OrderLine, _info: Any) -> Any:
-        return Money.of(root.unit_price, root.currency)  # type: ignore[attr-defined]
-
-    @staticmethod
-    def resolve_total(root: OrderLine, _info: Any) -> Any:
-        return Money.of(root.total, root.currency)  # type: ignore[attr-defined]
-
-    @staticmethod
-    def resolve_vat_amount(root: OrderLine, _info: Any) -> Any:
-        return Money.of(root.vat_amount, root.currency)  # type: ignore[attr-defined]
+    vat_amount = money_field("vat_amount", required=True)
 
 
 class VatLine(graphene.ObjectType):
@@ -71,15 +59,15 @@ class ShopOrderType(graphene.ObjectType):
     status = graphene.Field(ShopOrderStatusEnum, required=True)
     status_reason = graphene.String(required=True)
     customer_email = graphene.String(required=True)
-    subtotal = graphene.Field(Money, required=True, description="Goods, tax included.")
+    subtotal = money_field("subtotal", required=True, description="Goods, tax included.")
     delivery_method = graphene.Field(FulfilmentMethodEnum)
-    delivery_fee = graphene.Field(Money, required=True)
-    total = graphene.Field(Money, required=True)
-    commission = graphene.Field(Money, required=True)
+    delivery_fee = money_field("delivery_fee", required=True)
+    total = money_field("total", required=True)
+    commission = money_field("commission", required=True)
     commission_percentage = graphene.Field(Decimal, required=True)
-    commission_fixed = graphene.Field(Money, required=True)
-    payout = graphene.Field(Money, required=True, description="subtotal + fee - commission.")
-    refunded_amount = graphene.Field(Money, required=True)
+    commission_fixed = money_field("commission_fixed", required=True)
+    payout = money_field("payout", required=True, description="subtotal + fee - commission.")
+    refunded_amount = money_field("refunded_amount", required=True)
     vat_breakdown = graphene.List(graphene.NonNull(VatLine), required=True)
     lines = graphene.List(graphene.NonNull(OrderLineType), required=True)
     created_at = graphene.DateTime(required=True)
@@ -106,34 +94,6 @@ class ShopOrderType(graphene.ObjectType):
     @staticmethod
     def resolve_delivery_method(root: ShopOrder, _info: Any) -> Any:
         return root.delivery_method or None
-
-    @staticmethod
-    def resolve_subtotal(root: ShopOrder, _info: Any) -> Any:
-        return Money.of(root.subtotal, root.currency)
-
-    @staticmethod
-    def resolve_delivery_fee(root: ShopOrder, _info: Any) -> Any:
-        return Money.of(root.delivery_fee, root.currency)
-
-    @staticmethod
-    def resolve_total(root: ShopOrder, _info: Any) -> Any:
-        return Money.of(root.total, root.currency)
-
-    @staticmethod
-    def resolve_commission(root: ShopOrder, _info: Any) -> Any:
-        return Money.of(root.commission, root.currency)
-
-    @staticmethod
-    def resolve_commission_fixed(root: ShopOrder, _info: Any) -> Any:
-        return Money.of(root.commission_fixed, root.currency)
-
-    @staticmethod
-    def resolve_payout(root: ShopOrder, _info: Any) -> Any:
-        return Money.of(root.payout, root.currency)
-
-    @staticmethod
-    def resolve_refunded_amount(root: ShopOrder, _info: Any) -> Any:
-        return Money.of(root.refunded_amount, root.currency)
 
     @staticmethod
     def resolve_vat_breakdown(root: ShopOrder, _info: Any) -> Any:
@@ -173,9 +133,9 @@ class OrderType(graphene.ObjectType):
     status = graphene.Field(OrderStatusEnum, required=True)
     email = graphene.String(required=True)
     token = graphene.UUID(description="A guest's key to follow the order (owner only).")
-    subtotal = graphene.Field(Money, required=True)
-    delivery_total = graphene.Field(Money, required=True)
-    total = graphene.Field(Money, required=True)
+    subtotal = money_field("subtotal", required=True)
+    delivery_total = money_field("delivery_total", required=True)
+    total = money_field("total", required=True)
     shop_orders = graphene.List(graphene.NonNull(ShopOrderType), required=True)
     created_at = graphene.DateTime(required=True)
     paid_at = graphene.DateTime()
@@ -195,18 +155,6 @@ class OrderType(graphene.ObjectType):
         ):
             return root.token
         return None
-
-    @staticmethod
-    def resolve_subtotal(root: Order, _info: Any) -> Any:
-        return Money.of(root.subtotal, root.currency)
-
-    @staticmethod
-    def resolve_delivery_total(root: Order, _info: Any) -> Any:
-        return Money.of(root.delivery_total, root.currency)
-
-    @staticmethod
-    def resolve_total(root: Order, _info: Any) -> Any:
-        return Money.of(root.total, root.currency)
 
     @staticmethod
     def resolve_shop_orders(root: Order, info: Any) -> Any:

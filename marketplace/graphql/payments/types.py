@@ -8,7 +8,7 @@ import graphene
 from graphene import relay
 
 from marketplace.graphql.core.errors import error_type
-from marketplace.graphql.core.scalars import Money
+from marketplace.graphql.core.scalars import money_field
 from payments.error_codes import PaymentErrorCode
 from payments.models import ConnectedAccount, Refund, RefundStatus
 
@@ -41,10 +41,12 @@ class RefundType(graphene.ObjectType):
 
     sequence = graphene.Int(required=True)
     status = graphene.Field(RefundStatusEnum, required=True)
-    amount = graphene.Field(Money, required=True)
-    shop_share = graphene.Field(Money, required=True, description="Borne by the shop.")
-    commission_refunded = graphene.Field(
-        Money, required=True, description="Commission given back by the association."
+    amount = money_field("amount", required=True)
+    shop_share = money_field("shop_share", required=True, description="Borne by the shop.")
+    commission_refunded = money_field(
+        "commission_refunded",
+        required=True,
+        description="Commission given back by the association.",
     )
     created_at = graphene.DateTime(required=True)
 
@@ -55,15 +57,3 @@ class RefundType(graphene.ObjectType):
     @staticmethod
     def resolve_status(root: Refund, _info: Any) -> Any:
         return RefundStatusEnum.get(root.status)
-
-    @staticmethod
-    def resolve_amount(root: Refund, _info: Any) -> Any:
-        return Money.of(root.amount, root.currency)
-
-    @staticmethod
-    def resolve_shop_share(root: Refund, _info: Any) -> Any:
-        return Money.of(root.shop_share, root.currency)
-
-    @staticmethod
-    def resolve_commission_refunded(root: Refund, _info: Any) -> Any:
-        return Money.of(root.commission_refunded, root.currency)
