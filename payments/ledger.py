@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import DecimalField, QuerySet, Sum
 from django.utils import timezone
 
 from marketplace.towns.models import Town
@@ -102,24 +102,35 @@ def _month_bounds(*, town: Town, year: int, month: int) -> tuple[dt.datetime, dt
     return start, end
 
 
-def cents(value: Decimal) -> Decimal:
-    """A database sum as an amount to the cent (SQLite returns sums with float noise)."""
-    return Decimal(value).quantize(Decimal("0.01"))
+def _to_cents(value: Any, _expression: Any, _connection: Any) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
+class MoneySum(Sum):
+    """A sum of amounts, to the cent on every database (SQLite adds decimals in floating point)."""
+
+    def __init__(self, expression: Any, **extra: Any) -> None:
+        super().__init__(
+            expression, output_field=DecimalField(max_digits=14, decimal_places=2), **extra
+        )
+
+    def get_db_converters(self, connection: Any) -> list[Any]:
+        return [*super().get_db_converters(connection), _to_cents]
 
 
 def _by_kind(entries: QuerySet[LedgerEntry]) -> dict[str, Decimal]:
     totals = {kind.value: ZERO for kind in LedgerEntryKind}
-    for row in entries.order_by().values("kind").annotate(total=Sum("amount")):
-        totals[row["kind"]] = cents(row["total"])
+    for row in entries.order_by().values("kind").annotate(total=MoneySum("amount")):
+        totals[row["kind"]] = row["total"]
     return totals
 
 
 def _balances(entries: QuerySet[LedgerEntry]) -> dict[str, Decimal]:
     balances = {account.value: ZERO for account in LedgerAccount}
-    for debit in entries.order_by().values("debit").annotate(total=Sum("amount")):
-        balances[debit["debit"]] += cents(debit["total"])
-    for credit in entries.order_by().values("credit").annotate(total=Sum("amount")):
-        balances[credit["credit"]] -= cents(credit["total"])
+    for debit in entries.order_by().values("debit").annotate(total=MoneySum("amount")):
+        balances[debit["debit"]] += debit["total"]
+    for credit in entries.order_by().values("credit").annotate(total=MoneySum("amount")):
+        balances[credit["credit"]] -= credit["total"]
     return balances
 
 

@@ -11,10 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Sum
-
 from payments.gateways import get_gateway
-from payments.ledger import cents
+from payments.ledger import MoneySum
 from payments.models import LedgerEntry, LedgerEntryKind
 
 ZERO = Decimal("0.00")
@@ -54,8 +52,8 @@ def ledger_reconcile(*, since: dt.datetime) -> ReconcileReport:
         occurred_at__gte=since, kind__in=set(KIND_OF_TYPE.values())
     )
     ledger: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-    for row in entries.values("kind", "reference").annotate(total=Sum("amount")):
-        ledger[(row["kind"], row["reference"])] += cents(row["total"])
+    for row in entries.values("kind", "reference").annotate(total=MoneySum("amount")):
+        ledger[(row["kind"], row["reference"])] += row["total"]
     seen: set[tuple[str, str]] = set()
     for line in lines:
         kind = KIND_OF_TYPE.get(line.type)
@@ -76,10 +74,10 @@ def ledger_reconcile(*, since: dt.datetime) -> ReconcileReport:
     for (entry_kind, reference), amount in sorted(ledger.items()):
         if (entry_kind, reference) not in seen:
             report.missing_at_provider.append(f"{entry_kind} {reference or '-'} {amount}")
-    report.fees_ledger = cents(
+    report.fees_ledger = (
         LedgerEntry.objects.filter(
             occurred_at__gte=since, kind=LedgerEntryKind.STRIPE_FEE
-        ).aggregate(total=Sum("amount"))["total"]
+        ).aggregate(total=MoneySum("amount"))["total"]
         or ZERO
     )
     return report

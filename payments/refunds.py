@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,7 +33,7 @@ from marketplace.orders.transitions import (
 )
 from payments.error_codes import PaymentErrorCode
 from payments.gateways import GatewayError, get_gateway
-from payments.ledger import ZERO, cents, ledger_record, ledger_record_many
+from payments.ledger import ZERO, MoneySum, ledger_record, ledger_record_many
 from payments.models import (
     LedgerEntryKind,
     Payment,
@@ -263,10 +263,10 @@ def _reverse(
     transfer = Transfer.objects.get(shop_order_id=shop_order.pk)
     if transfer.status != TransferStatus.SENT:
         return refund  # sent later: transfer_send asks for this reversal again
-    reversed_by_others = cents(
+    reversed_by_others = (
         Refund.objects.filter(shop_order_id=shop_order.pk)
         .exclude(pk=refund.pk)
-        .aggregate(total=Sum("reversal_amount"))["total"]
+        .aggregate(total=MoneySum("reversal_amount"))["total"]
         or ZERO
     )
     amount = min(refund.shop_share, transfer.amount - reversed_by_others)

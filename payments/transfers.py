@@ -13,12 +13,11 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from marketplace.orders.models import ShopOrder, ShopOrderStatus
 from payments.gateways import GatewayError, get_gateway
-from payments.ledger import ZERO, cents, ledger_record
+from payments.ledger import ZERO, MoneySum, ledger_record
 from payments.models import (
     ConnectedAccount,
     LedgerEntryKind,
@@ -82,10 +81,10 @@ def transfer_schedule(*, shop_order_id: int) -> Transfer | None:
             return existing
         if shop_order.status in NO_TRANSFER_STATES:
             return None
-        borne = cents(
+        borne = (
             Refund.objects.filter(shop_order_id=shop_order_id)
             .exclude(status=RefundStatus.FAILED)
-            .aggregate(total=Sum("shop_share"))["total"]
+            .aggregate(total=MoneySum("shop_share"))["total"]
             or ZERO
         )
         fee_share = _fee_share(payment, shop_order) if vendor_pays_fees else ZERO

@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from marketplace.governance.error_codes import GovernanceErrorCode
 from marketplace.towns.models import Town
-from payments.ledger import cents, ledger_entries, ledger_totals_by_kind
+from payments.ledger import MoneySum, ledger_entries, ledger_totals_by_kind
 from payments.models import LedgerEntryKind
 
 ZERO = Decimal("0.00")
@@ -88,18 +87,18 @@ def transparency_report(*, town: Town, year: int, month: int) -> TransparencyRep
         )
         .order_by()
         .values("vendor__category__slug", "kind")
-        .annotate(total=Sum("amount"))
+        .annotate(total=MoneySum("amount"))
     )
     for row in rows:
         figures = grouped.setdefault(
             row["vendor__category__slug"], {"gross": ZERO, "commission": ZERO}
         )
         if row["kind"] == LedgerEntryKind.CHARGE:
-            figures["gross"] += cents(row["total"])
+            figures["gross"] += row["total"]
         elif row["kind"] == LedgerEntryKind.COMMISSION:
-            figures["commission"] += cents(row["total"])
+            figures["commission"] += row["total"]
         else:
-            figures["commission"] -= cents(row["total"])
+            figures["commission"] -= row["total"]
     by_category = [
         CategoryFigures(category=slug, gross=values["gross"], commission=values["commission"])
         for slug, values in sorted(
