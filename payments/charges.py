@@ -41,12 +41,12 @@ def intent_key(payment: Payment) -> str:
 
 def payment_start_for_order(*, order: Order) -> PaymentOutcome:
     """Creates the order's payment (once). Runs inside the caller's transaction."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         existing = Payment.objects.select_for_update().filter(order_id=order.pk).first()
         if existing is not None:
             return PaymentOutcome(existing.gateway, existing.status, existing.client_secret or None)
         gateway = get_gateway()
-        payment = Payment.objects.create(
+        payment = Payment(
             order=order,
             gateway=gateway.name,
             amount=order.total,
@@ -72,9 +72,10 @@ def payment_start_for_order(*, order: Order) -> PaymentOutcome:
             ) from error
         payment.intent_id = result.intent_id
         payment.client_secret = result.client_secret or ""
-        payment.save(update_fields=["intent_id", "client_secret", "updated_at"])
+        payment.save(force_insert=True)
         if result.status == "succeeded":
-            payment_succeed(payment=payment, charge_id=result.charge_id)
+            # The order was created by this transaction: nobody else can see it, let alone lock it.
+            payment_succeed(payment=payment, charge_id=result.charge_id, order=order)
         else:
             payment_pk = payment.pk
             transaction.on_commit(lambda: _reprocess_deferred(payment_pk))
@@ -85,9 +86,11 @@ def _reprocess_deferred(payment_id: int) -> None:
     enqueue("process_deferred_webhook_events")
 
 
-def _record_charge(payment: Payment, order: Order, when: datetime) -> None:
+def _record_charge(
+    payment: Payment, order: Order, shop_orders: list[ShopOrder], when: datetime
+) -> None:
     entries = []
-    for shop_order in ShopOrder.objects.filter(order_id=order.pk).order_by("pk"):
+    for shop_order in shop_orders:
         common = {
             "currency": order.currency,
             "town_id": order.town_id,
@@ -108,35 +111,40 @@ def _record_charge(payment: Payment, order: Order, when: datetime) -> None:
     ledger_record_many(entries=entries)
 
 
-def payment_succeed(*, payment: Payment, charge_id: str) -> Payment:
+def payment_succeed(*, payment: Payment, charge_id: str, order: Order | None = None) -> Payment:
     """pending → succeeded: ledger, order paid, then (on commit) fee and maybe transfers.
 
-    The caller holds the payment row locked. Idempotent.
+    The caller holds the payment row locked, and passes its `order` only when it holds that row
+    locked too (else it is locked here). Idempotent. Runs in the caller's transaction when there
+    is one (no savepoint: an error aborts it all).
     """
-    from marketplace.orders.lifecycle import order_mark_paid
+    from marketplace.orders.lifecycle import order_mark_paid_locked
 
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         if payment.status == PaymentStatus.SUCCEEDED:
             return payment
-        order = Order.objects.get(pk=payment.order_id)
+        if order is None:
+            order = Order.objects.select_for_update().get(pk=payment.order_id)
         now = timezone.now()
         payment.status = PaymentStatus.SUCCEEDED
         payment.charge_id = charge_id or payment.charge_id
         payment.succeeded_at = now
-        payment.save(update_fields=["status", "charge_id", "succeeded_at", "updated_at"])
-        _record_charge(payment, order, now)
+        if not get_gateway(payment.gateway).charges_fees:
+            payment.fee = Decimal("0.00")  # known now: no task to fetch it
+        payment.save(update_fields=["status", "charge_id", "succeeded_at", "fee", "updated_at"])
+        shop_orders = list(ShopOrder.objects.filter(order_id=order.pk).order_by("pk"))
+        _record_charge(payment, order, shop_orders, now)
         payment_pk = payment.pk
-        shop_order_ids = list(
-            ShopOrder.objects.filter(order_id=order.pk).order_by("pk").values_list("pk", flat=True)
-        )
+        shop_order_ids = [shop_order.pk for shop_order in shop_orders]
         if order.status != OrderStatus.UNPAID:
             # The money arrived for an order cancelled meanwhile (failure, timeout): it is
             # recorded as it happened, then refunded in full, shop order by shop order.
             logger.warning("payment succeeded for order %s, %s: refunding", order.pk, order.status)
             transaction.on_commit(lambda: _refund_all(payment_pk, shop_order_ids))
             return payment
-        order_mark_paid(order_id=order.pk)
-        transaction.on_commit(lambda: _after_success(payment_pk, shop_order_ids))
+        order_mark_paid_locked(order=order)
+        fee_known = payment.fee is not None
+        transaction.on_commit(lambda: _after_success(payment_pk, shop_order_ids, fee_known))
     return payment
 
 
@@ -146,8 +154,9 @@ def _refund_all(payment_id: int, shop_order_ids: list[int]) -> None:
         enqueue("refund_cancelled_shop_order", shop_order_id)
 
 
-def _after_success(payment_id: int, shop_order_ids: list[int]) -> None:
-    enqueue("record_payment_fee", payment_id)
+def _after_success(payment_id: int, shop_order_ids: list[int], fee_known: bool) -> None:
+    if not fee_known:
+        enqueue("record_payment_fee", payment_id)
     if getattr(settings, "TRANSFER_TRIGGER", "fulfilment") == "payment":
         for shop_order_id in shop_order_ids:
             enqueue("schedule_transfer", shop_order_id)

@@ -7,24 +7,11 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from marketplace.catalog.models import Category
+from marketplace.catalog.tree import category_paths
 from vendors.models import FulfilmentMethod, Product, Variant, Vendor, VendorStatus
 from vendors.stock import available_quantities
 
 BATCH_SIZE = 5000
-
-
-def category_paths() -> dict[int, list[Category]]:
-    """For each category id, its path from the root to itself."""
-    categories = {c.pk: c for c in Category.objects.all()}
-    paths: dict[int, list[Category]] = {}
-    for pk, category in categories.items():
-        path: list[Category] = []
-        current: Category | None = category
-        while current is not None and len(path) < 10:
-            path.insert(0, current)
-            current = categories.get(current.parent_id) if current.parent_id else None
-        paths[pk] = path
-    return paths
 
 
 def indexable_product_ids(*, town_id: int) -> list[int]:

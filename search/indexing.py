@@ -32,12 +32,18 @@ logger = logging.getLogger(__name__)
 SWEEP_BATCH = 1000
 
 
-def mark_products_dirty(*, product_ids: Iterable[int]) -> None:
-    """Record that these products must be (re)indexed or removed from the index."""
+def mark_products_dirty(*, product_ids: Iterable[int], town_id: int | None = None) -> None:
+    """Record that these products must be (re)indexed or removed from the index.
+
+    `town_id`: the town of all of them when the caller knows it (saves a query).
+    """
     ids = sorted({int(pk) for pk in product_ids})
     if not ids:
         return
-    towns = dict(Product.objects.filter(pk__in=ids).values_list("pk", "vendor__town_id"))
+    if town_id is None:
+        towns = dict(Product.objects.filter(pk__in=ids).values_list("pk", "vendor__town_id"))
+    else:
+        towns = dict.fromkeys(ids, town_id)
     now = timezone.now()
     known = [
         IndexQueue(product_id=pk, town_id=towns[pk], marked_at=now) for pk in ids if pk in towns

@@ -21,7 +21,7 @@ from marketplace.checkout.error_codes import CheckoutErrorCode
 from marketplace.checkout.models import Checkout, CheckoutDelivery, CheckoutLine, Reservation
 from marketplace.checkout.pricing import CheckoutSummary, checkout_summary
 from marketplace.checkout.reservations import lock_stocks
-from marketplace.governance.commission import commission_quote
+from marketplace.governance.commission import commission_quotes
 from marketplace.orders.models import Order, OrderLine, ShopOrder
 from marketplace.orders.numbers import order_number
 from payments import hooks
@@ -54,9 +54,6 @@ def _existing(checkout_id: uuid.UUID, user: Any) -> Order | None:
 
 def checkout_complete(*, checkout_id: Any, user: Any) -> CheckoutCompletion:
     pk = parse_checkout_id(checkout_id)
-    order = _existing(pk, user)
-    if order is not None:
-        return CheckoutCompletion(order=order, payment=None, created=False)
     try:
         with transaction.atomic():
             return _complete(pk, user)
@@ -76,7 +73,7 @@ def _complete(pk: uuid.UUID, user: Any) -> CheckoutCompletion:
         .first()
     )
     if checkout is None:
-        order = _existing(pk, user)  # completed while we waited for the lock
+        order = _existing(pk, user)  # completed already (the checkout became the order)
         if order is None:
             raise not_found()
         return CheckoutCompletion(order=order, payment=None, created=False)
@@ -106,9 +103,10 @@ def _complete(pk: uuid.UUID, user: Any) -> CheckoutCompletion:
         model.objects.filter(checkout_id=checkout.pk).delete()  # one DELETE each (fast path)
     # Its children are gone: skip the collector's SELECT of the checkout row.
     Checkout.objects.filter(pk=checkout.pk)._raw_delete(using=Checkout.objects.db)
-    mark_products_dirty(product_ids=sorted({line.variant.product_id for line in summary.lines}))
-    payment = hooks.payment_start(order=order)
-    order.refresh_from_db(fields=["status", "paid_at"])
+    mark_products_dirty(
+        product_ids=[line.variant.product_id for line in summary.lines], town_id=checkout.town_id
+    )
+    payment = hooks.payment_start(order=order)  # may mark `order` paid (dummy gateway)
     return CheckoutCompletion(order=order, payment=payment, created=True)
 
 
@@ -147,9 +145,11 @@ def _create_order(summary: CheckoutSummary) -> Order:
     )
     order.number = order_number(order=order)
     Order.objects.filter(pk=order.pk).update(number=order.number)
+    quotes = commission_quotes(
+        orders=[(group.vendor, group.subtotal) for group in summary.groups], at=now
+    )
     shop_orders = []
-    for group in summary.groups:
-        quote = commission_quote(vendor=group.vendor, goods=group.subtotal, at=now)
+    for group, quote in zip(summary.groups, quotes, strict=True):
         shop_orders.append(
             ShopOrder(
                 order=order,

@@ -14,6 +14,7 @@ Commission is on goods only (never on delivery fees).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -21,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db.models import Q
 
-from marketplace.catalog.models import Category
+from marketplace.catalog.tree import category_paths
 from marketplace.governance.models import CommissionRule
 from vendors.models import Vendor
 
@@ -37,34 +38,47 @@ class CommissionQuote:
     amount: Decimal
 
 
-def category_path(category_id: int | None) -> list[int]:
-    """The category and its ancestors, nearest first."""
-    path: list[int] = []
-    while category_id is not None and category_id not in path and len(path) < 16:
-        path.append(category_id)
-        category_id = (
-            Category.objects.filter(pk=category_id).values_list("parent_id", flat=True).first()
+def commission_rules_for(
+    *, vendors: Sequence[Vendor], at: datetime
+) -> dict[int, CommissionRule | None]:
+    """The rule that applies to each shop's orders placed at `at` (None: the global default),
+    by vendor id. Two queries whatever the number of shops: the category tree and the rules."""
+    nearest_first: dict[int, list[int]] = {}
+    if any(vendor.category_id for vendor in vendors):
+        tree = category_paths()
+        nearest_first = {pk: [c.pk for c in reversed(path)] for pk, path in tree.items()}
+    paths = {vendor.pk: nearest_first.get(vendor.category_id or 0, []) for vendor in vendors}
+    candidates = list(
+        CommissionRule.objects.filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gt=at),
+            Q(vendor__isnull=True) | Q(vendor_id__in=[vendor.pk for vendor in vendors]),
+            Q(category__isnull=True)
+            | Q(category_id__in={pk for path in paths.values() for pk in path}),
+            town_id__in={vendor.town_id for vendor in vendors},
+            valid_from__lte=at,
         )
-    return path
-
-
-def commission_rule_for(*, vendor: Vendor, at: datetime) -> CommissionRule | None:
-    """The rule that applies to the shop's orders placed at `at`, or None (global default)."""
-    path = category_path(vendor.category_id)
-    candidates = CommissionRule.objects.filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gt=at),
-        Q(vendor__isnull=True) | Q(vendor_id=vendor.pk),
-        Q(category__isnull=True) | Q(category_id__in=path),
-        town_id=vendor.town_id,
-        valid_from__lte=at,
     )
 
-    def rank(rule: CommissionRule) -> tuple[int, int, float, int]:
-        level = (0 if rule.category_id else 1) if rule.vendor_id else (2 if rule.category_id else 3)
-        distance = path.index(rule.category_id) if rule.category_id else 0
-        return (level, distance, -rule.valid_from.timestamp(), -rule.pk)
+    def rule_for(vendor: Vendor) -> CommissionRule | None:
+        path = paths[vendor.pk]
 
-    return min(candidates, key=rank, default=None)
+        def rank(rule: CommissionRule) -> tuple[int, int, float, int]:
+            level = (
+                (0 if rule.category_id else 1) if rule.vendor_id else (2 if rule.category_id else 3)
+            )
+            distance = path.index(rule.category_id) if rule.category_id else 0
+            return (level, distance, -rule.valid_from.timestamp(), -rule.pk)
+
+        applicable = (
+            rule
+            for rule in candidates
+            if rule.town_id == vendor.town_id
+            and rule.vendor_id in (None, vendor.pk)
+            and (rule.category_id is None or rule.category_id in path)
+        )
+        return min(applicable, key=rank, default=None)
+
+    return {vendor.pk: rule_for(vendor) for vendor in vendors}
 
 
 def commission_amount(
@@ -87,9 +101,20 @@ def commission_amount(
     return max(ZERO, min(amount, goods)).quantize(CENT)
 
 
+def commission_quotes(
+    *, orders: Sequence[tuple[Vendor, Decimal]], at: datetime
+) -> list[CommissionQuote]:
+    """The commission of each (shop, goods tax included) shop order placed at `at`, in order."""
+    rules = commission_rules_for(vendors=[vendor for vendor, _goods in orders], at=at)
+    return [_quote(rules[vendor.pk], goods) for vendor, goods in orders]
+
+
 def commission_quote(*, vendor: Vendor, goods: Decimal, at: datetime) -> CommissionQuote:
     """The commission for one shop order of `goods` (tax included) placed at `at`."""
-    rule = commission_rule_for(vendor=vendor, at=at)
+    return commission_quotes(orders=[(vendor, goods)], at=at)[0]
+
+
+def _quote(rule: CommissionRule | None, goods: Decimal) -> CommissionQuote:
     if rule is None:
         percentage = Decimal(settings.DEFAULT_COMMISSION_PERCENTAGE)
         return CommissionQuote(

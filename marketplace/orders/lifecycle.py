@@ -1,6 +1,7 @@
 """The order lifecycle: payment, cancellation and each shop order's transitions.
 
-Entry points of payments: `order_mark_paid` and `order_cancel_unpaid` (both idempotent).
+Entry points of payments: `order_mark_paid` (or `order_mark_paid_locked`) and
+`order_cancel_unpaid` (all idempotent).
 """
 
 from __future__ import annotations
@@ -35,7 +36,12 @@ def order_mark_paid(*, order_id: int) -> Order:
     Runs in the caller's transaction when there is one (no savepoint: an error aborts it all).
     """
     with transaction.atomic(savepoint=False):
-        order = Order.objects.select_for_update().get(pk=order_id)
+        return order_mark_paid_locked(order=Order.objects.select_for_update().get(pk=order_id))
+
+
+def order_mark_paid_locked(*, order: Order) -> Order:
+    """`order_mark_paid` for a caller that already holds the order row locked (updates `order`)."""
+    with transaction.atomic(savepoint=False):
         if order.status != OrderStatus.UNPAID:
             return order
         order.status = OrderStatus.PAID

@@ -46,6 +46,7 @@ class BalanceLine:
 
 class Gateway(Protocol):
     name: str
+    charges_fees: bool  # False: every charge's fee is zero, known without asking
 
     def payment_create(
         self,

@@ -20,6 +20,7 @@ def _id(prefix: str, key: str) -> str:
 
 class DummyGateway:
     name = "dummy"
+    charges_fees = False
 
     def payment_create(
         self,

@@ -87,6 +87,7 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 class StripeGateway:
     name = "stripe"
+    charges_fees = True
 
     @property
     def client(self) -> stripe.StripeClient:

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from marketplace.governance.commission import commission_quote
+from marketplace.governance.commission import commission_quote, commission_quotes
 from tests.factories import CategoryFactory, TownFactory, VendorFactory
 from tests.governance.factories import CommissionRuleFactory
 
@@ -169,3 +169,34 @@ def test_a_hundred_percent_rule_takes_exactly_the_goods(world):
     CommissionRuleFactory(town=town, percentage=D("100"))
 
     assert commission_quote(vendor=vendor, goods=D("19.99"), at=timezone.now()).amount == D("19.99")
+
+
+def test_one_checkout_quotes_all_its_shops_in_two_queries_with_each_shops_own_rule(
+    world, django_assert_num_queries
+):
+    # given four shops of a town: one with its own rule, one in a subcategory with a category
+    # rule, one without a category, and one of another town (with that town's rule)
+    town, food, bakery, vendor = world
+    cheese = VendorFactory(town=town, category=CategoryFactory(slug="fromagerie", parent=food))
+    plain = VendorFactory(town=town, category=None)
+    elsewhere_town = TownFactory(slug="ailleurs")
+    elsewhere = VendorFactory(town=elsewhere_town, category=bakery)
+    own = CommissionRuleFactory(town=town, vendor=vendor, percentage=D("3"))
+    food_rule = CommissionRuleFactory(town=town, category=food, percentage=D("6"))
+    town_rule = CommissionRuleFactory(town=town, percentage=D("1"))
+    other_rule = CommissionRuleFactory(town=elsewhere_town, percentage=D("9"))
+    orders = [(vendor, D("10")), (cheese, D("20")), (plain, D("30")), (elsewhere, D("40"))]
+    now = timezone.now()
+
+    # when they are quoted together
+    with django_assert_num_queries(2):  # the category tree, the rules
+        quotes = commission_quotes(orders=orders, at=now)
+
+    # then each gets the rule it would get alone, and its own amount
+    assert [(q.rule, q.amount) for q in quotes] == [
+        (own, D("0.30")),
+        (food_rule, D("1.20")),
+        (town_rule, D("0.30")),
+        (other_rule, D("3.60")),
+    ]
+    assert quotes == [commission_quote(vendor=v, goods=g, at=now) for v, g in orders]
