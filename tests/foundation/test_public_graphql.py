@@ -157,3 +157,42 @@ def test_a_page_larger_than_the_maximum_is_refused(gql, demo):
     )
 
     assert body["errors"][0]["message"] == "first must be between 0 and 100."
+
+
+def test_a_query_text_is_validated_once_and_then_served_from_the_cache(gql, demo):
+    from marketplace.graphql.core.views import _validated_cached
+
+    query = "query($slug: String!) { town(slug: $slug) { name } }"
+    before = _validated_cached.cache_info()
+    first = gql.execute(query, {"slug": "nancy"})
+    second = gql.execute(query, {"slug": "rennes"})
+    after = _validated_cached.cache_info()
+
+    assert (first["town"]["name"], second["town"]["name"]) == ("Nancy", "Rennes")
+    assert after.hits - before.hits >= 1
+    assert after.currsize - before.currsize <= 1
+
+
+def test_an_invalid_query_is_refused_every_time_and_never_cached(gql, demo):
+    from marketplace.graphql.core.views import _validated_cached
+
+    size = _validated_cached.cache_info().currsize
+    for _ in range(2):
+        bad = gql.execute("{ town(slug: 1) { nope } }", expect_errors=True)
+        syntax = gql.execute("{ town(", expect_errors=True)
+        assert bad.get("data") is None
+        messages = " ".join(error["message"] for error in bad["errors"])
+        assert "Cannot query field 'nope'" in messages
+        assert "String cannot represent a non string value: 1" in messages
+        assert "Syntax Error" in syntax["errors"][0]["message"]
+    assert _validated_cached.cache_info().currsize == size
+
+
+def test_a_mutation_over_get_is_refused(client):
+    response = client.get(
+        "/graphql/",
+        {"query": 'mutation { tokenCreate(email: "a@b.c", password: "x") { token } }'},
+        HTTP_ACCEPT="application/json",
+    )
+
+    assert response.status_code == 405
