@@ -1,12 +1,15 @@
 """Benchmark: 3-shop checkoutComplete through the GraphQL view on PostgreSQL.
 
-    python tests/benchmarks/bench_checkout.py [--per-client 40] [--levels 1,8,32] [--profile]
+    python tests/benchmarks/bench_checkout.py [--per-client 40] [--levels 1,8,32] [--processes 4]
+                                              [--profile]
 
 Uses a throwaway database (<DATABASE_URL's name>_bench_checkout, created, migrated, dropped) and
 the dummy payment gateway. Each client is a thread with its own DB connection posting
 `checkoutComplete` to /graphql/ through Django's test client; checkouts (3 shops, 1 line each,
 variants drawn at random among 30 per shop) are prepared beforehand. Prints p50/p95 latency,
-completes per second, queries per complete and, with --profile, where the time goes.
+completes per second, queries per complete, the CPU each complete costs (this process and its
+workers, then the rest of the machine: PostgreSQL, Redis) and, with --profile, where the time goes.
+`--processes N` spreads the clients over N forked processes, as gunicorn workers would be.
 """
 
 from __future__ import annotations
@@ -206,6 +209,23 @@ def _run_processes(ids: list[str], clients: int, processes: int) -> tuple[list[f
     )
 
 
+def _cpu_seconds() -> tuple[float, float]:
+    """(CPU used by this benchmark and its reaped children, CPU busy on the whole machine)."""
+    import resource
+
+    ours = sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+    )
+    with open("/proc/stat") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return ours, (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -286,7 +306,7 @@ def main() -> None:
         "--service", action="store_true", help="call the service, not the GraphQL view"
     )
     parser.add_argument(
-        "--processes", type=int, default=1, help="spread the clients over N forked processes"
+        "--processes", type=int, default=4, help="spread the clients over N forked processes"
     )
     args = parser.parse_args()
     MODE["service"] = args.service
@@ -319,17 +339,25 @@ def main() -> None:
             total = min(args.max_total, clients * args.per_client)
             ids = _prepare(town, shops, total)
             processes = min(args.processes, clients)
+            ours_before, busy_before = _cpu_seconds()
             if processes > 1:
                 latencies, elapsed, failed = _run_processes(ids, clients, processes)
             else:
                 latencies, elapsed, failed = _run(ids, clients)
+            ours_after, busy_after = _cpu_seconds()
+            ours = (ours_after - ours_before) / len(latencies) * 1000
+            others = (busy_after - busy_before) / len(latencies) * 1000 - ours
             print(
                 f"{clients:>8} {len(latencies):>10} {_percentile(latencies, 0.5) * 1000:>8.1f} "
                 f"{_percentile(latencies, 0.95) * 1000:>8.1f} "
                 f"{_percentile(latencies, 0.99) * 1000:>8.1f} "
                 f"{len(latencies) / elapsed:>8.1f} {failed:>7}"
             )
-            print(f"         mean {statistics.mean(latencies) * 1000:.1f} ms")
+            print(
+                f"         mean {statistics.mean(latencies) * 1000:.1f} ms; CPU per complete: "
+                f"Django {ours:.1f} ms, the rest of the machine (PostgreSQL, Redis...) "
+                f"{others:.1f} ms"
+            )
         if args.profile:
             print(_profile(town, shops, 100))
     finally:
