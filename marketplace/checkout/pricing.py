@@ -2,6 +2,11 @@
 
 Prices are tax-included. VAT included in a TTC amount = amount x rate / (100 + rate), half-up to
 the cent, computed per line; a shop's VAT breakdown sums its lines per rate.
+
+Delivery fees are an accessory of the goods they carry, so in France they take the goods' VAT
+rate; with goods at several rates, the fee is split between the rates in proportion to the goods'
+amounts before tax. A shop's VAT and its breakdown cover
+goods and delivery: the breakdown's totals add up to the shop's total.
 """
 
 from __future__ import annotations
@@ -69,22 +74,59 @@ class ShopGroup:
 
     @property
     def vat(self) -> Decimal:
-        return sum((line.vat for line in self.lines), ZERO)
+        """VAT included in the shop's total: goods and delivery."""
+        return sum((vat for _total, vat in self._totals_by_rate().values()), ZERO)
 
     @property
     def total(self) -> Decimal:
         return self.subtotal + self.delivery_fee
 
     def vat_breakdown(self) -> dict[str, dict[str, str]]:
-        """{"20.00": {"base": "10.00", "vat": "2.00", "total": "12.00"}} over the goods."""
-        totals: dict[Decimal, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
-        for line in self.lines:
-            totals[line.vat_rate][0] += line.total
-            totals[line.vat_rate][1] += line.vat
+        """{"20.00": {"base": "10.00", "vat": "2.00", "total": "12.00"}}: goods and delivery."""
         return {
             f"{rate:.2f}": {"base": f"{t - v:.2f}", "vat": f"{v:.2f}", "total": f"{t:.2f}"}
-            for rate, (t, v) in sorted(totals.items())
+            for rate, (t, v) in sorted(self._totals_by_rate().items())
         }
+
+    def _totals_by_rate(self) -> dict[Decimal, tuple[Decimal, Decimal]]:
+        """rate -> (total tax included, VAT included) of the goods and their part of the fee."""
+        goods: dict[Decimal, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+        for line in self.lines:
+            goods[line.vat_rate][0] += line.total
+            goods[line.vat_rate][1] += line.vat
+        fee_parts = delivery_fee_by_rate(
+            self.delivery_fee, {rate: total - vat for rate, (total, vat) in goods.items()}
+        )
+        return {
+            rate: (
+                total + fee_parts.get(rate, ZERO),
+                vat + vat_included(fee_parts.get(rate, ZERO), rate),
+            )
+            for rate, (total, vat) in goods.items()
+        }
+
+
+def delivery_fee_by_rate(
+    fee: Decimal, goods_base_by_rate: dict[Decimal, Decimal]
+) -> dict[Decimal, Decimal]:
+    """The delivery fee split between the goods' VAT rates, pro rata of their amounts before tax.
+
+    Rounded on the running total, so that no part is negative and the parts add up to the fee.
+    """
+    rates = sorted(goods_base_by_rate)
+    base = sum(goods_base_by_rate.values(), ZERO)
+    if fee <= ZERO or not rates:
+        return {}
+    if base <= ZERO:
+        return {rates[-1]: fee}
+    parts: dict[Decimal, Decimal] = {}
+    running = given = ZERO
+    for rate in rates:
+        running += goods_base_by_rate[rate]
+        upto = fee if running == base else round_money(fee * running / base)
+        parts[rate] = upto - given
+        given = upto
+    return parts
 
 
 @dataclass

@@ -14,7 +14,7 @@ CHECKOUT_FIELDS = """
   lines { id quantity variant { id sku } unitPrice { amount currency } total { amount }
           vatRate vat { amount } }
   shopGroups { vendor { id slug } subtotal { amount currency } deliveryMethod
-               deliveryFee { amount } deliveryMethods { method fee { amount } } }
+               deliveryFee { amount } deliveryMethods { method fee { amount } } vat { amount } }
   subtotal { amount currency } deliveryTotal { amount } total { amount currency } vat { amount }
   reservedUntil
 """

@@ -63,7 +63,9 @@ def test_guest_creates_a_checkout_grouped_by_shop_with_server_totals(gql):
         ("5.50", "0.37"),
         ("20.00", "3.33"),
     ]
-    assert checkout["vat"] == {"amount": "3.70"}
+    # and the delivery fee carries the VAT of the goods it delivers: 4.90 x 20 / 120 -> 0.82
+    assert [g["vat"]["amount"] for g in groups] == ["0.37", "4.15"]
+    assert checkout["vat"] == {"amount": "4.52"}
     assert checkout["reservedUntil"] is not None
     assert Reservation.objects.count() == 2
 

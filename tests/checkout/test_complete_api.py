@@ -96,12 +96,13 @@ def test_guest_completes_a_three_shop_checkout_and_the_money_adds_up(gql):
             "categorySlug": "food",
         }
     ]
+    # and each shop order's VAT breakdown covers its goods and its delivery fee (39.98 + 4.90)
     assert shop_orders[1]["vatBreakdown"] == [
         {
             "rate": "20.00",
-            "base": {"amount": "33.32"},
-            "vat": {"amount": "6.66"},
-            "total": {"amount": "39.98"},
+            "base": {"amount": "37.40"},
+            "vat": {"amount": "7.48"},
+            "total": {"amount": "44.88"},
         }
     ]
     # and the stock is allocated, the checkout and its reservations gone

@@ -100,7 +100,11 @@ class ShopGroupType(graphene.ObjectType):
     delivery_methods = graphene.List(
         graphene.NonNull(FulfilmentMethod), required=True, description="What the shop offers."
     )
-    vat = money_field("vat", required=True)
+    vat = money_field(
+        "vat",
+        required=True,
+        description="VAT included in the total, goods and delivery (the fee takes the goods' rates).",
+    )
     total = money_field("total", required=True)
 
     @staticmethod
@@ -130,7 +134,9 @@ class CheckoutType(graphene.ObjectType):
     subtotal = money_field("subtotal", required=True)
     delivery_total = money_field("delivery_total", required=True)
     total = money_field("total", required=True)
-    vat = money_field("vat", required=True, description="VAT included in the total.")
+    vat = money_field(
+        "vat", required=True, description="VAT included in the total, goods and delivery."
+    )
     reserved_until = graphene.DateTime(
         description="When the earliest stock reservation of this checkout expires."
     )

@@ -68,7 +68,12 @@ class ShopOrderType(graphene.ObjectType):
     commission_fixed = money_field("commission_fixed", required=True)
     payout = money_field("payout", required=True, description="subtotal + fee - commission.")
     refunded_amount = money_field("refunded_amount", required=True)
-    vat_breakdown = graphene.List(graphene.NonNull(VatLine), required=True)
+    vat_breakdown = graphene.List(
+        graphene.NonNull(VatLine),
+        required=True,
+        description="Per VAT rate, goods and delivery fee (the fee takes the goods' rates, pro "
+        "rata of their amounts before tax); the totals add up to the shop order's total.",
+    )
     lines = graphene.List(graphene.NonNull(OrderLineType), required=True)
     created_at = graphene.DateTime(required=True)
 
