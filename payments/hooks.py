@@ -33,6 +33,18 @@ def payment_start(*, order: Order) -> PaymentStart:
     )
 
 
+def payment_abandon(*, order_id: int, reason: str) -> bool:
+    """The customer gives up an unpaid order: its payment is canceled (the intent too, on
+    commit) and the order cancelled with its stock released. False, changing nothing, when the
+    payment has already succeeded. Runs in the caller's transaction."""
+    from payments.charges import payment_end_unpaid
+    from payments.models import PaymentStatus
+
+    return payment_end_unpaid(
+        order_id=order_id, status=PaymentStatus.CANCELED, reason=reason, cancel_intent=True
+    )
+
+
 def on_shop_order_fulfilled(*, shop_order_id: int) -> None:
     """Called on commit after a shop order is fulfilled: pays the shop (transfer)."""
     if getattr(settings, "TRANSFER_TRIGGER", "fulfilment") == "fulfilment":

@@ -173,6 +173,16 @@ def _stop(
                     )
                 }
             )
+        if shop_order.status == ShopOrderStatus.UNCONFIRMED:
+            # Its payment is still for the whole order: drop nothing from it, cancel it all.
+            raise ValidationError(
+                {
+                    "id": ValidationError(
+                        _("This order is not paid yet: cancel the whole order instead."),
+                        code=OrderErrorCode.ORDER_UNPAID.value,
+                    )
+                }
+            )
         from_status = _move(shop_order, to_status, reason=reason)
         lines_release(lines=_lines(shop_order))
         order_close_if_done(order_id=shop_order.order_id)
@@ -182,6 +192,36 @@ def _stop(
             pk = shop_order.pk
             transaction.on_commit(lambda: hooks.on_shop_order_cancelled(shop_order_id=pk))
     return shop_order
+
+
+def order_cancel_before_payment(*, order_id: int, reason: str) -> Order:
+    """The customer gives up an order not paid yet: the payment is abandoned (the intent
+    canceled at the provider), every shop order cancelled and its stock released. Idempotent.
+    A paid order is refused (ALREADY_PAID): its shop orders are cancelled one by one."""
+    from payments import hooks
+
+    with transaction.atomic():
+        # Not locked here: payments locks the payment, then the order (the webhooks' order).
+        order = Order.objects.filter(pk=order_id).first()
+        if order is None:
+            raise ValidationError(
+                {"id": ValidationError(_("Order not found."), code=OrderErrorCode.NOT_FOUND.value)}
+            )
+        if order.status == OrderStatus.CANCELLED:
+            return order
+        if order.status != OrderStatus.UNPAID or not hooks.payment_abandon(
+            order_id=order.pk, reason=reason
+        ):
+            raise ValidationError(
+                {
+                    "id": ValidationError(
+                        _("This order is paid: cancel its shop orders one by one."),
+                        code=OrderErrorCode.ALREADY_PAID.value,
+                    )
+                }
+            )
+        order.refresh_from_db(fields=["status", "updated_at"])
+    return order
 
 
 def shop_order_refuse(*, shop_order_id: int, reason: str) -> ShopOrder:

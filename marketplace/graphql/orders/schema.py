@@ -13,6 +13,7 @@ from graphql import GraphQLError
 from marketplace.graphql.core.ids import decode_id_or_none
 from marketplace.graphql.core.pagination import paginate_queryset
 from marketplace.graphql.orders.access import can_see_order
+from marketplace.graphql.orders.mutations.order_cancel import OrderCancel
 from marketplace.graphql.orders.mutations.shop_order_accept import ShopOrderAccept
 from marketplace.graphql.orders.mutations.shop_order_cancel import ShopOrderCancel
 from marketplace.graphql.orders.mutations.shop_order_fulfil import ShopOrderFulfil
@@ -109,6 +110,7 @@ class Query(graphene.ObjectType):
 
 
 class Mutation(graphene.ObjectType):
+    order_cancel = OrderCancel.Field()
     shop_order_accept = ShopOrderAccept.Field()
     shop_order_refuse = ShopOrderRefuse.Field()
     shop_order_mark_ready = ShopOrderMarkReady.Field()
