@@ -1,7 +1,10 @@
 """checkoutComplete: one transaction from a checkout to a paid (or payment-pending) order.
 
-Lock the checkout row, lock the stock rows in pk order, re-check availability after the locks,
-allocate, create the Order and one ShopOrder per shop with snapshots, start the payment.
+Lock the checkout row, create the Order and one ShopOrder per shop with snapshots, then lock the
+stock rows in pk order, re-check availability after the locks and allocate, then start the
+payment. The Order is written before the stock is locked only so that the contended stock rows
+are held for the shortest time; nothing is visible to others before the commit, and a shortage
+rolls it all back.
 Completing twice returns the same order (Order.checkout_token is unique = the checkout id).
 """
 
@@ -96,13 +99,15 @@ def _complete(pk: uuid.UUID, user: Any) -> CheckoutCompletion:
                 _("%(shop)s offers no delivery method.") % {"shop": group.vendor.name},
                 CheckoutErrorCode.DELIVERY_METHOD_NOT_OFFERED,
             )
-    _allocate(summary)
     order = _create_order(summary)
     # The checkout has become the order: drop it with its lines, choices and reservations.
     for model in (CheckoutLine, CheckoutDelivery, Reservation):
         model.objects.filter(checkout_id=checkout.pk).delete()  # one DELETE each (fast path)
     # Its children are gone: skip the collector's SELECT of the checkout row.
     Checkout.objects.filter(pk=checkout.pk)._raw_delete(using=Checkout.objects.db)
+    # The stock rows are what concurrent buyers wait for: locked last, so held the least time.
+    # A shortage found now rolls the whole transaction back (order included).
+    _allocate(summary)
     mark_products_dirty(
         product_ids=[line.variant.product_id for line in summary.lines], town_id=checkout.town_id
     )
