@@ -40,7 +40,8 @@ def intent_key(payment: Payment) -> str:
 
 
 def payment_start_for_order(*, order: Order) -> PaymentOutcome:
-    """Creates the order's payment (once). Runs inside the caller's transaction."""
+    """Creates the payment (once) of an order created in the caller's transaction
+    (checkoutComplete), which therefore nobody else can see or lock yet."""
     with transaction.atomic(savepoint=False):
         existing = Payment.objects.select_for_update().filter(order_id=order.pk).first()
         if existing is not None:
@@ -74,7 +75,6 @@ def payment_start_for_order(*, order: Order) -> PaymentOutcome:
         payment.client_secret = result.client_secret or ""
         payment.save(force_insert=True)
         if result.status == "succeeded":
-            # The order was created by this transaction: nobody else can see it, let alone lock it.
             payment_succeed(payment=payment, charge_id=result.charge_id, order=order)
         else:
             payment_pk = payment.pk

@@ -173,7 +173,10 @@ def _stop(
                     )
                 }
             )
-        if shop_order.status == ShopOrderStatus.UNCONFIRMED:
+        if (
+            to_status == ShopOrderStatus.CANCELLED
+            and shop_order.status == ShopOrderStatus.UNCONFIRMED
+        ):
             # Its payment is still for the whole order: drop nothing from it, cancel it all.
             raise ValidationError(
                 {
