@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from marketplace.checkout.models import Checkout, CheckoutLine, Reservation
 from marketplace.orders.models import Order, OrderLine
-from tests.checkout.helpers import COMPLETE, CREATE, gid, line, shop, town, variant
+from tests.checkout.helpers import COMPLETE, CREATE, LINES_ADD, gid, line, shop, town, variant
 from vendors.models import Stock
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -161,3 +161,39 @@ def test_reservation_expiring_while_another_customer_buys(settings):
     assert results == ["INSUFFICIENT_STOCK", "PAID"]
     assert list(Order.objects.values_list("email", flat=True)) == ["bob@example.org"]
     assert Stock.objects.get(variant=bread).quantity_allocated == 3
+
+
+def test_lines_added_while_the_checkout_completes_are_never_lost(settings):
+    # given a guest checkout of one loaf, and a second product the guest adds meanwhile
+    city = town()
+    bakery = shop(city, "bakery")
+    bread, cake = variant(bakery, stock=50), variant(bakery, stock=50)
+    created = _post(
+        Client(),
+        CREATE,
+        {"input": {"town": city.slug, "email": "g@example.org", "lines": [line(bread, 1)]}},
+    )["checkoutCreate"]["checkout"]
+
+    # when one request completes the checkout while nine others each add a cake, all at once
+    def act(i: int) -> str:
+        if i == 0:
+            result = _post(Client(), COMPLETE, {"id": created["id"]})["checkoutComplete"]
+            return result["errors"][0]["code"] if result["errors"] else "COMPLETED"
+        added = _post(Client(), LINES_ADD, {"id": created["id"], "lines": [line(cake, 1)]})
+        result = added["checkoutLinesAdd"]
+        return result["errors"][0]["code"] if result["errors"] else "ADDED"
+
+    results = _race(act, 10)
+
+    # then every add either made it into the order or was told the checkout is gone:
+    # no server error, no cake ordered that was not added, none added that was lost
+    assert [r for r in results if not isinstance(r, str)] == []
+    assert results[0] == "COMPLETED"
+    assert set(results[1:]) <= {"ADDED", "NOT_FOUND"}
+    ordered = dict(OrderLine.objects.values_list("variant_id", "quantity"))
+    assert ordered == {
+        bread.pk: 1,
+        **({cake.pk: results.count("ADDED")} if "ADDED" in results else {}),
+    }
+    assert Stock.objects.get(variant=cake).quantity_allocated == results.count("ADDED")
+    assert Checkout.objects.count() == 0
