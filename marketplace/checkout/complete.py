@@ -1,10 +1,10 @@
 """checkoutComplete: one transaction from a checkout to a paid (or payment-pending) order.
 
-Lock the checkout row, create the Order and one ShopOrder per shop with snapshots, then lock the
-stock rows in pk order, re-check availability after the locks and allocate, then start the
-payment. The Order is written before the stock is locked only so that the contended stock rows
-are held for the shortest time; nothing is visible to others before the commit, and a shortage
-rolls it all back.
+Lock the checkout row, create the Order and one ShopOrder per shop with snapshots, start the
+payment, then lock the stock rows in pk order, re-check availability after the locks and
+allocate. The stock rows come last only so that these contended locks are held for the shortest
+time (never during a call to Stripe); nothing is visible to others before the commit, and a
+shortage rolls it all back.
 Completing twice returns the same order (Order.checkout_token is unique = the checkout id).
 """
 
@@ -105,13 +105,15 @@ def _complete(pk: uuid.UUID, user: Any) -> CheckoutCompletion:
         model.objects.filter(checkout_id=checkout.pk).delete()  # one DELETE each (fast path)
     # Its children are gone: skip the collector's SELECT of the checkout row.
     Checkout.objects.filter(pk=checkout.pk)._raw_delete(using=Checkout.objects.db)
+    # With Stripe, starting the payment is a network call: made before the stock is locked.
+    payment = hooks.payment_start(order=order)  # may mark `order` paid (dummy gateway)
     # The stock rows are what concurrent buyers wait for: locked last, so held the least time.
-    # A shortage found now rolls the whole transaction back (order included).
+    # A shortage found now rolls the whole transaction back (order and payment included; a
+    # PaymentIntent already created is never confirmed, so nothing is charged).
     _allocate(summary)
     mark_products_dirty(
         product_ids=[line.variant.product_id for line in summary.lines], town_id=checkout.town_id
     )
-    payment = hooks.payment_start(order=order)  # may mark `order` paid (dummy gateway)
     return CheckoutCompletion(order=order, payment=payment, created=True)
 
 

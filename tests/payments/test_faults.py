@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from marketplace.checkout.models import Checkout, Reservation
 from marketplace.orders.models import Order, ShopOrder
 from payments.gateways import GatewayError
 from payments.models import LedgerEntry, Payment, Transfer
@@ -159,3 +160,30 @@ def test_a_refund_failing_is_retried_by_the_beat_and_made_once(
     assert Transfer.objects.get().reversed_amount == Decimal("16.25")
     assert LedgerEntry.objects.filter(kind__in=["refund", "reversal"]).count() == 2
     assert_ledger_invariants()
+
+
+def test_a_shortage_found_at_completion_with_stripe_leaves_no_order_payment_or_allocation(
+    stripe: Any, gql: Any, customer: Any
+) -> None:
+    # given a checkout of 2 units whose reservation expired, and the stock sold meanwhile
+    place = town()
+    item = variant(shop(place, "fromager"), price="10.00", stock=5)
+    gql.login(customer)
+    checkout = gql.execute(CREATE, {"input": {"town": place.slug, "lines": [line(item, 2)]}})[
+        "checkoutCreate"
+    ]["checkout"]
+    Reservation.objects.update(expires_at="2000-01-01T00:00:00Z")
+    Stock.objects.filter(variant=item).update(quantity_allocated=4)
+
+    # when the customer completes it (the PaymentIntent is created before the stock is locked)
+    result = gql.execute(COMPLETE, {"id": checkout["id"]})["checkoutComplete"]
+
+    # then the shortage is reported and everything is rolled back, the cart kept
+    assert [(e["field"], e["code"]) for e in result["errors"]] == [("lines", "INSUFFICIENT_STOCK")]
+    assert (Order.objects.count(), Payment.objects.count(), LedgerEntry.objects.count()) == (
+        0,
+        0,
+        0,
+    )
+    assert Stock.objects.get(variant=item).quantity_allocated == 4
+    assert Checkout.objects.count() == 1
