@@ -58,6 +58,7 @@ class SearchRequest:
 class FacetValue:
     value: str
     count: int
+    label: str = ""  # what to show: a name, in the request's language for fixed choices
 
 
 @dataclass(frozen=True)

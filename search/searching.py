@@ -7,15 +7,30 @@ same request, so that search keeps working, slower, during an engine outage.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from marketplace.catalog.models import Category
 from marketplace.towns.models import Town
 from search.backends import get_backend
 from search.error_codes import SearchErrorCode
-from search.query import Near, SearchRequest, SearchResult, SearchUnavailable, SortBy
+from search.query import (
+    IN_STOCK,
+    OUT_OF_STOCK,
+    Facets,
+    FacetValue,
+    Near,
+    SearchRequest,
+    SearchResult,
+    SearchUnavailable,
+    SortBy,
+)
+from vendors.models import FulfilmentMethodName, Vendor
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +86,8 @@ def products_search(
         raise _error(
             "sortBy", _("Sorting by distance needs a point (near)."), SearchErrorCode.NEAR_REQUIRED
         )
-    if not Town.objects.filter(slug=town_slug).exists():
+    town = Town.objects.filter(slug=town_slug).only("pk").first()
+    if town is None:
         raise _error(
             "town",
             _("There is no town %(town)r.") % {"town": town_slug},
@@ -94,9 +110,41 @@ def products_search(
     )
     backend = get_backend()
     try:
-        return backend.search(request)
+        result = backend.search(request)
     except SearchUnavailable:
         if backend.name == "database":
             raise
         logger.warning("search: engine unavailable, answering from the database", exc_info=True)
-        return get_backend("database").search(request)
+        result = get_backend("database").search(request)
+    return replace(result, facets=_labelled(result.facets, town_id=town.pk))
+
+
+def _labelled(facets: Facets, *, town_id: int) -> Facets:
+    """The facets with a label for each value (at most two queries: categories, shops)."""
+
+    def label(values: list[FacetValue], names: Mapping[str, Any]) -> list[FacetValue]:
+        return [replace(v, label=str(names.get(v.value, v.value))) for v in values]
+
+    categories = dict(
+        Category.objects.filter(slug__in=[v.value for v in facets.categories]).values_list(
+            "slug", "name"
+        )
+        if facets.categories
+        else ()
+    )
+    shops = dict(
+        Vendor.objects.filter(
+            town_id=town_id, slug__in=[v.value for v in facets.vendors]
+        ).values_list("slug", "name")
+        if facets.vendors
+        else ()
+    )
+    return replace(
+        facets,
+        categories=label(facets.categories, categories),
+        vendors=label(facets.vendors, shops),
+        fulfilment=label(facets.fulfilment, dict(FulfilmentMethodName.choices)),
+        availability=label(
+            facets.availability, {IN_STOCK: _("In stock"), OUT_OF_STOCK: _("Out of stock")}
+        ),
+    )

@@ -1,5 +1,7 @@
 import pytest
+from django.utils.html import escape
 
+from marketplace.catalog.models import Category
 from marketplace.towns.loading import load_towns
 from tests.factories import VendorFactory
 from vendors.models import VendorStatus
@@ -47,3 +49,6 @@ def test_the_search_page_finds_french_words_without_accents(client, demo, settin
     page = client.get("/towns/rennes/search/", {"q": "biere"}).content.decode()
 
     assert "Bière" in page
+    # and the category chips show the categories' names, not their slugs
+    category = Category.objects.get(slug="cave")
+    assert f">{escape(category.name)} (" in page

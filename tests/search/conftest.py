@@ -24,10 +24,10 @@ query Search($town: String!, $query: String, $filter: SearchFilterInput, $near: 
          first: $first, after: $after) {
     totalCount
     facets {
-      categories { value count }
-      vendors { value count }
-      fulfilment { value count }
-      availability { value count }
+      categories { value label count }
+      vendors { value label count }
+      fulfilment { value label count }
+      availability { value label count }
       priceRanges { value start end count }
     }
     edges { cursor node { distanceKm product { id slug name vendor { slug } } } }

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
+from marketplace.catalog.models import Category
 from search.indexing import search_rebuild_town
 from search.query import haversine_km
 from tests.search.conftest import SEARCH_QUERY, search
-from vendors.models import Product
+from vendors.models import Product, Vendor
 
 pytestmark = pytest.mark.engine
 
@@ -180,3 +181,20 @@ def test_bad_searches_get_a_coded_error(
     assert [(e["extensions"]["code"], e["extensions"]["field"]) for e in body["errors"]] == [
         (code, field)
     ]
+
+
+def test_each_facet_value_has_a_label_to_show(montpellier: Any, gql: Any) -> None:
+    # When searching the cave category (French by default)
+    result = search(gql, TOWN, filter={"categories": ["cave"]})
+    labels = {
+        name: {item["value"]: item["label"] for item in result["facets"][name]}
+        for name in ("categories", "vendors", "fulfilment", "availability")
+    }
+    # Then categories and shops show their names, fixed choices their French names
+    assert labels["categories"]["cave"] == Category.objects.get(slug="cave").name
+    assert labels["vendors"] == {
+        slug: Vendor.objects.get(town__slug=TOWN, slug=slug).name
+        for slug in ("la-cave-du-quartier", "la-cave-voutee")
+    }
+    assert labels["fulfilment"]["pickup"] == "Retrait en boutique"
+    assert set(labels["availability"].values()) <= {"En stock", "Épuisé"}

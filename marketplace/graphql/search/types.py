@@ -37,7 +37,12 @@ class SearchNearInput(graphene.InputObjectType):
 
 
 class SearchFacetValue(graphene.ObjectType):
-    value = graphene.String(required=True)
+    value = graphene.String(required=True, description="What to filter on (a slug or a code).")
+    label = graphene.String(
+        required=True,
+        description="What to show: the category's or shop's name, or the choice's name in the "
+        "request's language.",
+    )
     count = graphene.Int(required=True)
 
 
