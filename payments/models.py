@@ -185,7 +185,8 @@ class Refund(models.Model):
 
 
 class Dispute(models.Model):
-    """A chargeback opened by the customer's bank (`charge.dispute.created`)."""
+    """A chargeback opened by the customer's bank (`charge.dispute.*`); its money movements are
+    in the ledger (see `payments.disputes`)."""
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="disputes")
     dispute_id = models.CharField(max_length=64, unique=True)
@@ -263,11 +264,16 @@ class LedgerEntryKind(models.TextChoices):
     | stripe_fee        | stripe_fees    | platform_cash | Stripe's fee on the charge          |
     | fee_recharge      | shop_payable   | stripe_fees   | a shop's part of the fee, when the  |
     |                   |                |               | town has shops bear Stripe fees     |
+    | dispute           | customer       | platform_cash | withdrawn by the customer's bank    |
+    |                   |                |               | for a chargeback (dispute)          |
+    | dispute_won       | platform_cash  | customer      | given back when the dispute is won  |
 
     `gross` of a period = Σ charge; net commission = Σ commission − Σ commission_refund; money
     sent to shops = Σ transfer − Σ reversal; fees borne by the association = Σ stripe_fee −
-    Σ fee_recharge. Balances (debit − credit) of a settled shop order:
-    customer = 0, shop_payable = 0 once transferred, platform_cash = commission kept − fees.
+    Σ fee_recharge; disputes outstanding = Σ dispute − Σ dispute_won (Stripe's dispute fee is a
+    stripe_fee). Balances (debit − credit) of a settled shop order: customer = 0 (for an order:
+    its disputes outstanding), shop_payable = 0 once transferred, platform_cash = commission kept −
+    fees.
     """
 
     CHARGE = "charge", _("Charge")
@@ -280,6 +286,8 @@ class LedgerEntryKind(models.TextChoices):
     REVERSAL = "reversal", _("Transfer reversal")
     STRIPE_FEE = "stripe_fee", _("Stripe fee")
     FEE_RECHARGE = "fee_recharge", _("Stripe fee borne by the shop")
+    DISPUTE = "dispute", _("Chargeback withdrawn")
+    DISPUTE_WON = "dispute_won", _("Chargeback won back")
 
 
 LEDGER_ACCOUNTS: dict[str, tuple[str, str]] = {
@@ -293,6 +301,8 @@ LEDGER_ACCOUNTS: dict[str, tuple[str, str]] = {
     LedgerEntryKind.REVERSAL: (LedgerAccount.PLATFORM_CASH, LedgerAccount.SHOP_PAYABLE),
     LedgerEntryKind.STRIPE_FEE: (LedgerAccount.STRIPE_FEES, LedgerAccount.PLATFORM_CASH),
     LedgerEntryKind.FEE_RECHARGE: (LedgerAccount.SHOP_PAYABLE, LedgerAccount.STRIPE_FEES),
+    LedgerEntryKind.DISPUTE: (LedgerAccount.CUSTOMER, LedgerAccount.PLATFORM_CASH),
+    LedgerEntryKind.DISPUTE_WON: (LedgerAccount.PLATFORM_CASH, LedgerAccount.CUSTOMER),
 }
 
 

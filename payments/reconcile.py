@@ -1,7 +1,7 @@
 """Reconciling the ledger with the provider's balance transactions.
 
-Each balance transaction (charge, refund, transfer, transfer reversal) is matched by its source id
-with the ledger entries referencing it; amounts must agree to the cent.
+Each balance transaction (charge, refund, transfer, transfer reversal, dispute adjustment) is
+matched by its source id with the ledger entries referencing it; amounts must agree to the cent.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from payments.gateways import get_gateway
+from payments.gateways import BalanceLine, get_gateway
 from payments.ledger import MoneySum
 from payments.models import LedgerEntry, LedgerEntryKind
 
@@ -28,6 +28,15 @@ KIND_OF_TYPE = {
     "transfer_cancel": LedgerEntryKind.REVERSAL,
     "transfer_refund": LedgerEntryKind.REVERSAL,
 }
+# A dispute moves money with "adjustment" lines whose source is the dispute: out, then maybe back.
+DISPUTE_KINDS = (LedgerEntryKind.DISPUTE, LedgerEntryKind.DISPUTE_WON)
+
+
+def _kind_of(line: BalanceLine) -> str | None:
+    if line.type == "adjustment":
+        return str(DISPUTE_KINDS[0] if line.amount < 0 else DISPUTE_KINDS[1])
+    kind = KIND_OF_TYPE.get(line.type)
+    return None if kind is None else str(kind)
 
 
 @dataclass
@@ -49,19 +58,19 @@ def ledger_reconcile(*, since: dt.datetime) -> ReconcileReport:
     report = ReconcileReport()
     lines = get_gateway("stripe").balance_lines(created_gte=int(since.timestamp()))
     entries = LedgerEntry.objects.filter(
-        occurred_at__gte=since, kind__in=set(KIND_OF_TYPE.values())
+        occurred_at__gte=since, kind__in={*KIND_OF_TYPE.values(), *DISPUTE_KINDS}
     )
     ledger: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     for row in entries.values("kind", "reference").annotate(total=MoneySum("amount")):
         ledger[(row["kind"], row["reference"])] += row["total"]
     seen: set[tuple[str, str]] = set()
     for line in lines:
-        kind = KIND_OF_TYPE.get(line.type)
+        kind = _kind_of(line)
         if kind is None:
             continue
         report.checked += 1
         report.fees_provider += line.fee
-        key = (str(kind), line.source)
+        key = (kind, line.source)
         seen.add(key)
         if key not in ledger:
             report.missing_in_ledger.append(f"{line.type} {line.source} {abs(line.amount)}")

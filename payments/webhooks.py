@@ -16,8 +16,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from payments.charges import payment_end_unpaid, payment_succeed
+from payments.disputes import dispute_funds_move, dispute_record
 from payments.gateways.stripe import from_minor, to_minor
-from payments.models import Dispute, Payment, PaymentStatus, WebhookEvent, WebhookEventStatus
+from payments.models import Payment, PaymentStatus, WebhookEvent, WebhookEventStatus
 from payments.onboarding import connected_account_apply_event
 from payments.queue import enqueue
 from payments.refunds import refund_apply_provider_status
@@ -138,31 +139,14 @@ def _on_refund(event: WebhookEvent) -> str:
 
 
 def _on_dispute(event: WebhookEvent) -> str:
-    dispute = _object(event)
-    payment = (
-        Payment.objects.select_for_update()
-        .filter(charge_id=str(dispute.get("charge", "")))
-        .order_by("pk")
-        .first()
-    )
-    if payment is None:
-        return "unknown charge"
-    amount = from_minor(int(dispute.get("amount") or 0), payment.currency)
-    _dispute, created = Dispute.objects.get_or_create(
-        dispute_id=str(dispute.get("id", "")),
-        defaults={
-            "payment": payment,
-            "amount": amount,
-            "currency": payment.currency,
-            "reason": str(dispute.get("reason") or "")[:64],
-            "status": str(dispute.get("status") or "")[:32],
-        },
-    )
-    if created:
-        payment.disputed_amount += amount
-        payment.save(update_fields=["disputed_amount", "updated_at"])
-        logger.warning("dispute %s opened on order %s", _dispute.dispute_id, payment.order_id)
-    return "dispute recorded" if created else "dispute already recorded"
+    return dispute_record(dispute_data=_object(event))
+
+
+def _on_dispute_funds(withdrawn: bool) -> Callable[[WebhookEvent], str]:
+    def handle(event: WebhookEvent) -> str:
+        return dispute_funds_move(dispute_data=_object(event), withdrawn=withdrawn)
+
+    return handle
 
 
 def _on_transfer_reversed(event: WebhookEvent) -> str:
@@ -184,6 +168,10 @@ HANDLERS: dict[str, Callable[[WebhookEvent], str]] = {
     "refund.updated": _on_refund,
     "refund.failed": _on_refund,
     "charge.dispute.created": _on_dispute,
+    "charge.dispute.updated": _on_dispute,
+    "charge.dispute.closed": _on_dispute,
+    "charge.dispute.funds_withdrawn": _on_dispute_funds(withdrawn=True),
+    "charge.dispute.funds_reinstated": _on_dispute_funds(withdrawn=False),
     "transfer.reversed": _on_transfer_reversed,
     "account.updated": _on_account_updated,
 }

@@ -258,6 +258,7 @@ TRANSPARENCY_COLUMNS = [
     "transfers",
     "reversals",
     "refunds",
+    "disputes",
     "currency",
 ]
 
@@ -278,6 +279,7 @@ def transparency_document(report: TransparencyReport) -> dict[str, Any]:
             "transfers": report.transfers,
             "reversals": report.reversals,
             "refunds": report.refunds,
+            "disputes": report.disputes,
             "by_category": [
                 {"category": row.category, "gross": row.gross, "commission": row.commission}
                 for row in report.by_category

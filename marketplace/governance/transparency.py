@@ -7,7 +7,8 @@ town's timezone; see `payments.models.LedgerEntryKind`):
 - commission: Σ commission − Σ commission_refund (charged and refunded also given apart);
 - stripe_fees: Σ stripe_fee;
 - transfers: Σ transfer − Σ reversal (reversals also given apart);
-- refunds: Σ refund.
+- refunds: Σ refund;
+- disputes: Σ dispute − Σ dispute_won (chargebacks the customers' banks took back, net).
 By category: the same gross and net commission grouped by the shop's main category (the category
 that selects commission rules, see `governance.commission`).
 """
@@ -50,6 +51,7 @@ class TransparencyReport:
     transfers: Decimal
     reversals: Decimal
     refunds: Decimal
+    disputes: Decimal
     by_category: list[CategoryFigures]
 
 
@@ -119,5 +121,6 @@ def transparency_report(*, town: Town, year: int, month: int) -> TransparencyRep
         transfers=totals[LedgerEntryKind.TRANSFER] - totals[LedgerEntryKind.REVERSAL],
         reversals=totals[LedgerEntryKind.REVERSAL],
         refunds=totals[LedgerEntryKind.REFUND],
+        disputes=totals[LedgerEntryKind.DISPUTE] - totals[LedgerEntryKind.DISPUTE_WON],
         by_category=by_category,
     )

@@ -166,6 +166,7 @@ def test_the_report_downloads_as_csv_and_json_at_a_stable_url(client, gql, month
         "transfers": "79.47",
         "reversals": "1.00",
         "refunds": "5.00",
+        "disputes": "0.00",
         "currency": "EUR",
     }
     assert [(r["category"], r["gross"], r["commission"]) for r in rows[1:]] == [

@@ -26,8 +26,11 @@ def assert_ledger_invariants() -> None:
         paid = Payment.objects.filter(order=order, status=PaymentStatus.SUCCEEDED).exists()
         balances = ledger_balances(order_id=order.pk)
         assert sum(balances.values(), ZERO) == ZERO
-        assert balances["customer"] == ZERO, (order, balances)
         totals = ledger_entries(order_id=order.pk)
+        disputed = _sum(totals.filter(kind="dispute"), "amount") - _sum(
+            totals.filter(kind="dispute_won"), "amount"
+        )
+        assert balances["customer"] == disputed, (order, balances)
         charged = _sum(totals.filter(kind="charge"), "amount")
         assert charged == (order.total if paid else ZERO), (order, charged)
         for shop_order in ShopOrder.objects.filter(order=order):
@@ -52,6 +55,8 @@ def assert_ledger_invariants() -> None:
             - totals["transfer"]
             + totals["reversal"]
             - totals["stripe_fee"]
+            - totals["dispute"]
+            + totals["dispute_won"]
         )
         assert totals["charge"] == totals["shop_share"] + totals["commission"]
         assert totals["refund"] == totals["refund_shop"] + totals["commission_refund"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 from typing import Any
@@ -11,6 +12,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from marketplace.orders.models import ShopOrder
+from payments.gateways import BalanceLine
+from payments.gateways.stripe import StripeGateway
+from payments.ledger import ledger_record
 from payments.models import Payment, Transfer
 from payments.reconcile import ledger_reconcile
 from payments.refunds import shop_order_refund
@@ -79,3 +83,32 @@ def test_reconcile_stripe_lists_stripe_balance_transactions_and_reports(stripe: 
     assert out.getvalue().startswith("checked 1 balance transactions: 0 matched, 0 mismatched")
     with pytest.raises(CommandError, match="does not match"):
         call_command("reconcile_stripe", "--fail", stdout=StringIO())
+
+
+def test_reconcile_matches_a_dispute_withdrawn_then_won_with_the_ledger(
+    stripe: Any, monkeypatch: Any
+) -> None:
+    # given a chargeback booked in the ledger: 23.00 withdrawn, then given back
+    town = TownFactory()
+    for kind, amount in (("dispute", "23.00"), ("dispute_won", "23.00"), ("stripe_fee", "15.00")):
+        ledger_record(
+            key=f"{kind}:dp_r",
+            kind=kind,
+            amount=Decimal(amount),
+            currency="EUR",
+            town_id=town.pk,
+            reference="dp_r",
+        )
+    # and Stripe's balance listing the dispute's two adjustments (stripe-mock has no disputes)
+    lines = [
+        BalanceLine("txn_1", "adjustment", "dp_r", Decimal("-23.00"), Decimal("15.00"), "eur"),
+        BalanceLine("txn_2", "adjustment", "dp_r", Decimal("23.00"), Decimal("0.00"), "eur"),
+    ]
+    monkeypatch.setattr(StripeGateway, "balance_lines", lambda self, created_gte=None: lines)
+
+    # when the ledger is reconciled
+    report = ledger_reconcile(since=timezone.now() - timedelta(minutes=1))
+
+    # then both movements and the fee match
+    assert (report.checked, report.matched, report.ok) == (2, 2, True)
+    assert report.fees_provider == report.fees_ledger == Decimal("15.00")

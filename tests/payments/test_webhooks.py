@@ -6,11 +6,14 @@ import threading
 import time
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection, transaction
 from django.test import Client
+from django.utils import timezone
 
+from marketplace.governance.transparency import transparency_report
 from marketplace.orders.models import Order, ShopOrder
 from payments.models import (
     ConnectedAccount,
@@ -302,6 +305,64 @@ def test_a_dispute_is_recorded_once(stripe: Any, client: Client) -> None:
     ]
     payment.refresh_from_db()
     assert payment.disputed_amount == Decimal("23.00")
+
+
+def _report_of_the_month(order: Order) -> Any:
+    when = timezone.localtime(
+        LedgerEntry.objects.get(kind="dispute").occurred_at, ZoneInfo(order.town.timezone)
+    )
+    return transparency_report(town=order.town, year=when.year, month=when.month)
+
+
+@pytest.mark.django_db
+def test_a_chargeback_is_booked_in_the_ledger_once_and_given_back_when_won(
+    stripe: Any, client: Client
+) -> None:
+    # given a paid order whose customer's bank opens a dispute of 23.00
+    order, payment = _pending_order()
+    post_event(client, event("payment_intent.succeeded", intent_object(payment, charge="ch_w")))
+    dispute = {
+        "id": "dp_w",
+        "object": "dispute",
+        "charge": "ch_w",
+        "amount": 2300,
+        "currency": "eur",
+        "reason": "product_not_received",
+        "status": "needs_response",
+        "balance_transactions": [{"amount": -2300, "fee": 1500, "currency": "eur"}],
+    }
+
+    # when the funds are withdrawn (the event delivered twice, before `created` even arrives)
+    for _ in range(2):
+        post_event(client, event("charge.dispute.funds_withdrawn", dispute))
+    post_event(client, event("charge.dispute.created", dispute))
+
+    # then the chargeback and Stripe's dispute fee are booked once, on the order
+    booked = {
+        (e.kind, e.amount, e.reference)
+        for e in LedgerEntry.objects.filter(order=order, kind__in=["dispute", "stripe_fee"])
+    }
+    assert booked == {
+        ("dispute", Decimal("23.00"), "dp_w"),
+        ("stripe_fee", Decimal("15.00"), "dp_w"),
+    }
+    assert Dispute.objects.get().payment == payment
+    assert_ledger_invariants()
+    # and the month's transparency report shows it
+    report = _report_of_the_month(order)
+    assert report.disputes == Decimal("23.00")
+
+    # when the association wins: the funds are reinstated and the dispute closed
+    won = {**dispute, "status": "won", "balance_transactions": [{"amount": 2300, "fee": 0}]}
+    for _ in range(2):
+        post_event(client, event("charge.dispute.funds_reinstated", won))
+    post_event(client, event("charge.dispute.closed", won))
+
+    # then the money is booked back once, and no chargeback remains outstanding
+    assert LedgerEntry.objects.filter(kind="dispute_won").count() == 1
+    assert Dispute.objects.get().status == "won"
+    assert_ledger_invariants()
+    assert _report_of_the_month(order).disputes == Decimal("0.00")
 
 
 @pytest.mark.django_db

@@ -257,6 +257,11 @@ class TransparencyReportType(graphene.ObjectType):
     )
     reversals = graphene.Field(Money, required=True)
     refunds = graphene.Field(Money, required=True, description="Σ refunds to customers.")
+    disputes = graphene.Field(
+        Money,
+        required=True,
+        description="Chargebacks: taken back by the customers' banks − won back.",
+    )
     by_category = graphene.List(graphene.NonNull(CategoryFigures), required=True)
 
 
@@ -279,6 +284,7 @@ def report_to_graphql(report: Any) -> dict[str, Any]:
         "transfers": money(report.transfers),
         "reversals": money(report.reversals),
         "refunds": money(report.refunds),
+        "disputes": money(report.disputes),
         "by_category": [
             {
                 "category": row.category,
