@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.accounts.models import EMAIL_MAX_LENGTH
+
 
 class VendorStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
@@ -33,7 +35,7 @@ class Vendor(models.Model):
     category = models.ForeignKey(
         "catalog.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="vendors"
     )
-    email = models.EmailField()
+    email = models.EmailField(max_length=EMAIL_MAX_LENGTH)
     phone = models.CharField(max_length=32, blank=True)
     status = models.CharField(
         max_length=16, choices=VendorStatus.choices, default=VendorStatus.PENDING, db_index=True
@@ -214,7 +216,7 @@ class VendorInvitation(models.Model):
     """
 
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField()
+    email = models.EmailField(max_length=EMAIL_MAX_LENGTH)
     role = models.CharField(max_length=16, choices=VendorRole.choices, default=VendorRole.STAFF)
     token = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(

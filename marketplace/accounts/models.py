@@ -10,6 +10,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+# The longest address the email validator accepts (RFC 3696), so that a column never refuses one.
+EMAIL_MAX_LENGTH = 320
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -31,7 +34,7 @@ def normalize_email(email: str) -> str:
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    email = models.EmailField(unique=True)
+    email = models.EmailField(max_length=EMAIL_MAX_LENGTH, unique=True)
     first_name = models.CharField(max_length=150, blank=True)
     last_name = models.CharField(max_length=150, blank=True)
     language = models.CharField(max_length=8, default="fr")

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from marketplace.accounts.models import EMAIL_MAX_LENGTH
+
 
 class Checkout(models.Model):
     # The id is the unguessable token a guest uses to reach the checkout.
@@ -21,7 +23,7 @@ class Checkout(models.Model):
         on_delete=models.CASCADE,
         related_name="checkouts",
     )
-    email = models.EmailField(blank=True)
+    email = models.EmailField(max_length=EMAIL_MAX_LENGTH, blank=True)
     language = models.CharField(max_length=8, default="fr")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -13,6 +13,8 @@ from django.db.models.functions import Abs
 from django.db.models.lookups import LessThan
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.accounts.models import EMAIL_MAX_LENGTH
+
 ZERO = Decimal("0.00")
 HALF_CENT = Decimal("0.005")
 
@@ -58,7 +60,7 @@ class Order(models.Model):
         on_delete=models.SET_NULL,
         related_name="orders",
     )
-    email = models.EmailField()
+    email = models.EmailField(max_length=EMAIL_MAX_LENGTH)
     status = models.CharField(
         max_length=16, choices=OrderStatus.choices, default=OrderStatus.UNPAID, db_index=True
     )

@@ -224,6 +224,24 @@ def test_email_update_validates(gql):
     assert good["checkoutEmailUpdate"]["checkout"]["email"] == "me@example.org"
 
 
+def test_any_address_the_validator_accepts_is_stored_and_a_longer_one_refused(gql):
+    # given the longest address email validation accepts (320 characters) and one more
+    city = town()
+    bread = variant(shop(city, "bakery"))
+    longest = "a" * 64 + "@" + ".".join(["b" * 63] * 3) + "." + "c" * 63
+    assert len(longest) == 320
+
+    def create(email):
+        return gql.execute(
+            CREATE, {"input": {"town": city.slug, "email": email, "lines": [line(bread, 1)]}}
+        )["checkoutCreate"]
+
+    # then the first is kept whole (never a database error), the second is a coded error
+    kept = create(longest)
+    assert kept["errors"] == [] and kept["checkout"]["email"] == longest
+    assert [e["code"] for e in create("a" + longest)["errors"]] == ["INVALID"]
+
+
 def test_checkout_query_count_is_pinned(gql, django_assert_num_queries):
     # given a checkout with lines of three shops
     city = town()

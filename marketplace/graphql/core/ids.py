@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from graphql_relay import from_global_id
 
 
@@ -12,22 +13,15 @@ def decode_id(global_id: str, expected_type: str, *, field: str = "id") -> int:
         type_name, raw_pk = from_global_id(global_id)
         pk = int(raw_pk)
     except (ValueError, TypeError, UnicodeDecodeError) as error:
-        raise ValidationError(
-            {
-                field: ValidationError(
-                    f"{global_id!r} is not a valid {expected_type} id.", code="INVALID"
-                )
-            }
-        ) from error
+        raise _invalid(global_id, expected_type, field) from error
     if type_name != expected_type or pk <= 0:
-        raise ValidationError(
-            {
-                field: ValidationError(
-                    f"{global_id!r} is not a valid {expected_type} id.", code="INVALID"
-                )
-            }
-        )
+        raise _invalid(global_id, expected_type, field)
     return pk
+
+
+def _invalid(global_id: str, expected_type: str, field: str) -> ValidationError:
+    message = _("%(id)r is not a valid %(type)s id.") % {"id": global_id, "type": expected_type}
+    return ValidationError({field: ValidationError(message, code="INVALID")})
 
 
 def decode_id_or_none(global_id: str, expected_type: str) -> int | None:
