@@ -24,6 +24,7 @@ from marketplace.orders.models import (
 )
 from marketplace.orders.notifications import notify_order
 from marketplace.orders.transitions import (
+    ACCEPTED_STATES,
     CUSTOMER_CANCELLABLE,
     PAID_STATES,
     shop_order_transition_allowed,
@@ -164,7 +165,10 @@ def _stop(
 
     with transaction.atomic():
         shop_order = _locked_shop_order(shop_order_id)
-        if only_from is not None and shop_order.status not in only_from:
+        if shop_order.status == to_status == ShopOrderStatus.CANCELLED:
+            return shop_order  # cancelling twice changes nothing
+        customer_too_late = only_from is not None and shop_order.status not in only_from
+        if customer_too_late and shop_order.status in ACCEPTED_STATES:
             raise ValidationError(
                 {
                     "id": ValidationError(

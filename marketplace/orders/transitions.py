@@ -26,6 +26,9 @@ PAID_STATES: frozenset[str] = frozenset({S.PAID, S.ACCEPTED, S.READY, S.FULFILLE
 # The customer may cancel until the shop accepts.
 CUSTOMER_CANCELLABLE: frozenset[str] = frozenset({S.UNCONFIRMED, S.PAID})
 
+# The shop has taken the order on (the customer must ask it to cancel).
+ACCEPTED_STATES: frozenset[str] = frozenset({S.ACCEPTED, S.READY})
+
 
 def shop_order_transition_allowed(from_status: str, to_status: str) -> bool:
     return to_status in TRANSITIONS.get(from_status, frozenset())

@@ -156,7 +156,9 @@ def test_a_page_larger_than_the_maximum_is_refused(gql, demo):
         '{ town(slug: "nancy") { vendors(first: 1000) { totalCount } } }', expect_errors=True
     )
 
-    assert body["errors"][0]["message"] == "first must be between 0 and 100."
+    error = body["errors"][0]
+    assert error["message"] == "first doit être compris entre 0 et 100."  # French by default
+    assert error["extensions"] == {"code": "INVALID", "field": "first"}
 
 
 def test_a_query_text_is_validated_once_and_then_served_from_the_cache(gql, demo):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 
 from marketplace.orders.models import Order, OrderLine, ShopOrder
 from marketplace.orders.tasks import send_order_notification
@@ -149,6 +150,14 @@ def test_guest_customer_cancels_with_the_token_before_acceptance_only(gql, marke
     )["shopOrderCancel"]
     assert cancelled["shopOrder"]["status"] == "CANCELLED"
     assert Stock.objects.get(variant=market["brie"]).quantity_allocated == 0
+    # cancelling it again changes nothing (no error, no second email, no second release)
+    emails_before = len(mail.outbox)
+    again = gql.execute(CANCEL, {"id": market["cheese_so"], "reason": "bis", "token": token})
+    assert again["shopOrderCancel"] == {
+        "shopOrder": {"status": "CANCELLED", "statusReason": "Plus besoin"},
+        "errors": [],
+    }
+    assert len(mail.outbox) == emails_before
     # without the token: refused
     no_token = gql.execute(CANCEL, {"id": market["bakery_so"], "reason": "x"})["shopOrderCancel"]
     assert _codes(no_token) == [(None, "PERMISSION_DENIED")]

@@ -7,6 +7,7 @@ from typing import Any
 
 import graphene
 from django.conf import settings
+from django.utils.translation import gettext as _
 from graphql import GraphQLError
 from graphql_relay import cursor_to_offset, offset_to_cursor
 
@@ -27,14 +28,16 @@ def connection_args(first: int | None, after: str | None) -> tuple[int, int]:
     limit = settings.MAX_PAGE_SIZE if first is None else first
     if limit < 0 or limit > settings.MAX_PAGE_SIZE:
         raise GraphQLError(
-            f"first must be between 0 and {settings.MAX_PAGE_SIZE}.",
+            _("first must be between 0 and %(max)d.") % {"max": settings.MAX_PAGE_SIZE},
             extensions={"code": "INVALID", "field": "first"},
         )
     offset = 0
     if after:
         position = cursor_to_offset(after)
         if position is None or position < 0:
-            raise GraphQLError("Invalid cursor.", extensions={"code": "INVALID", "field": "after"})
+            raise GraphQLError(
+                _("Invalid cursor."), extensions={"code": "INVALID", "field": "after"}
+            )
         offset = position + 1
     return offset, limit
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import graphene
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from graphql import GraphQLError
 
 from marketplace.governance.audit import audit_entries
@@ -118,7 +119,7 @@ class Query(graphene.ObjectType):
             report = transparency_report(town=found, year=year, month=month)
         except ValidationError as error:
             raise GraphQLError(
-                "Give a month between 1 and 12 of a year between 2000 and 2999.",
+                _("Give a month between 1 and 12 of a year between 2000 and 2999."),
                 extensions={"code": "INVALID_PERIOD", "field": "month"},
             ) from error
         return types.report_to_graphql(report)

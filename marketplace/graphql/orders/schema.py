@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import graphene
-from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from graphql import GraphQLError
 
 from marketplace.graphql.core.ids import decode_id_or_none
@@ -96,7 +96,7 @@ class Query(graphene.ObjectType):
             is_vendor_member(user, shop.pk) or is_town_staff(user, shop.town_id)
         ):
             raise GraphQLError(
-                str(PermissionDenied("Only the shop's members may see its orders.")),
+                _("Only the shop's members may see its orders."),
                 extensions={"code": "PERMISSION_DENIED"},
             )
         queryset = ShopOrder.objects.filter(vendor_id=shop.pk).order_by("-created_at", "-pk")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
-from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from graphql import GraphQLError
 
 from marketplace.graphql.core.ids import decode_id_or_none
@@ -38,7 +38,7 @@ class Query(graphene.ObjectType):
             is_vendor_member(user, shop.pk) or is_town_staff(user, shop.town_id)
         ):
             raise GraphQLError(
-                str(PermissionDenied("Only the shop's members may see its payment account.")),
+                _("Only the shop's members may see its payment account."),
                 extensions={"code": "PERMISSION_DENIED"},
             )
         return ConnectedAccount.objects.filter(vendor_id=shop.pk).first()
