@@ -32,7 +32,8 @@ demo: install ## Run the demo on embedded defaults (SQLite, eager Celery, dummy 
 	@echo "  Open data:          http://127.0.0.1:8000/open-data/rennes/catalogue.csv (and commission-rules, audit-log, transparency)"
 	@echo "  Admin:              http://127.0.0.1:8000/admin/ (platform superusers: .venv/bin/python manage.py createsuperuser)"
 	@echo
-	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	@# gunicorn, the production server (deploy/gunicorn.conf.py): racing clients queue, never reset.
+	$(DEMO_ENV) $(PY) -m gunicorn -c deploy/gunicorn.conf.py
 
 .PHONY: load-towns
 load-towns: install ## Load a towns.json file: make load-towns FILE=path/to/towns.json
