@@ -5,6 +5,7 @@ from typing import Any
 import graphene
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
 from marketplace.accounts.authentication import token_create
@@ -38,7 +39,7 @@ class TokenCreate(BaseMutation):
         )
         if limited:
             raise ValidationError(
-                "Too many login attempts; try again in a minute.",
+                _("Too many login attempts; try again in a minute."),
                 code=AccountErrorCode.RATE_LIMITED.value,
             )
         issued = token_create(email=email, password=password)

@@ -4,6 +4,7 @@ from typing import Any
 
 import graphene
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from marketplace.accounts.error_codes import AccountErrorCode
 from marketplace.accounts.tokens import REFRESH, create_access_token, user_from_token
@@ -30,7 +31,7 @@ class TokenRefresh(BaseMutation):
             raise ValidationError(
                 {
                     "refreshToken": ValidationError(
-                        "The refresh token is invalid or expired.",
+                        _("The refresh token is invalid or expired."),
                         code=AccountErrorCode.INVALID.value,
                     )
                 }

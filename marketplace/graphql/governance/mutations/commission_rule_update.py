@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
+from django.utils.translation import gettext as _
 
 from marketplace.governance.error_codes import GovernanceErrorCode
 from marketplace.governance.models import CommissionRule
@@ -58,7 +59,7 @@ def _town_of_rule(rule_id: int) -> int:
         raise ValidationError(
             {
                 "id": ValidationError(
-                    "No such commission rule.", code=GovernanceErrorCode.NOT_FOUND.value
+                    _("No such commission rule."), code=GovernanceErrorCode.NOT_FOUND.value
                 )
             }
         )
