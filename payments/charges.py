@@ -118,7 +118,7 @@ def payment_succeed(*, payment: Payment, charge_id: str, order: Order | None = N
     locked too (else it is locked here). Idempotent. Runs in the caller's transaction when there
     is one (no savepoint: an error aborts it all).
     """
-    from marketplace.orders.lifecycle import order_mark_paid_locked
+    from marketplace.orders.lifecycle import order_mark_paid
 
     with transaction.atomic(savepoint=False):
         if payment.status == PaymentStatus.SUCCEEDED:
@@ -142,7 +142,7 @@ def payment_succeed(*, payment: Payment, charge_id: str, order: Order | None = N
             logger.warning("payment succeeded for order %s, %s: refunding", order.pk, order.status)
             transaction.on_commit(lambda: _refund_all(payment_pk, shop_order_ids))
             return payment
-        order_mark_paid_locked(order=order)
+        order_mark_paid(order=order)
         fee_known = payment.fee is not None
         transaction.on_commit(lambda: _after_success(payment_pk, shop_order_ids, fee_known))
     return payment

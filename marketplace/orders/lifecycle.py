@@ -1,7 +1,6 @@
 """The order lifecycle: payment, cancellation and each shop order's transitions.
 
-Entry points of payments: `order_mark_paid` (or `order_mark_paid_locked`) and
-`order_cancel_unpaid` (all idempotent).
+Entry points of payments: `order_mark_paid` and `order_cancel_unpaid` (both idempotent).
 """
 
 from __future__ import annotations
@@ -31,17 +30,12 @@ from marketplace.orders.transitions import (
 )
 
 
-def order_mark_paid(*, order_id: int) -> Order:
+def order_mark_paid(*, order: Order) -> Order:
     """unpaid -> paid, and its unconfirmed shop orders -> paid; notifies. Idempotent.
 
-    Runs in the caller's transaction when there is one (no savepoint: an error aborts it all).
+    The caller holds the order row locked (and `order` is updated). Runs in the caller's
+    transaction (no savepoint: an error aborts it all).
     """
-    with transaction.atomic(savepoint=False):
-        return order_mark_paid_locked(order=Order.objects.select_for_update().get(pk=order_id))
-
-
-def order_mark_paid_locked(*, order: Order) -> Order:
-    """`order_mark_paid` for a caller that already holds the order row locked (updates `order`)."""
     with transaction.atomic(savepoint=False):
         if order.status != OrderStatus.UNPAID:
             return order

@@ -37,11 +37,15 @@ def unpaid_order(settings):
     return order, bread, cheese
 
 
+def _locked(order):
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
 def test_mark_paid_is_idempotent(unpaid_order):
     order, _bread, _cheese = unpaid_order
-    first = order_mark_paid(order_id=order.pk)
+    first = order_mark_paid(order=_locked(order))
     paid_at = first.paid_at
-    second = order_mark_paid(order_id=order.pk)
+    second = order_mark_paid(order=_locked(order))
     assert (first.status, second.status) == ("paid", "paid")
     assert second.paid_at == paid_at
     assert set(ShopOrder.objects.values_list("status", flat=True)) == {"paid"}
@@ -61,7 +65,7 @@ def test_cancel_unpaid_releases_everything_once(unpaid_order):
 
 def test_cancel_unpaid_leaves_a_paid_order_alone(unpaid_order):
     order, bread, _cheese = unpaid_order
-    order_mark_paid(order_id=order.pk)
+    order_mark_paid(order=_locked(order))
     result = order_cancel_unpaid(order_id=order.pk, reason="late")
     assert result.status == "paid"
     assert Stock.objects.get(variant=bread).quantity_allocated == 2
@@ -70,7 +74,7 @@ def test_cancel_unpaid_leaves_a_paid_order_alone(unpaid_order):
 def test_mark_paid_does_not_revive_a_cancelled_order(unpaid_order):
     order, _bread, _cheese = unpaid_order
     order_cancel_unpaid(order_id=order.pk, reason="expired")
-    assert order_mark_paid(order_id=order.pk).status == "cancelled"
+    assert order_mark_paid(order=_locked(order)).status == "cancelled"
     assert set(ShopOrder.objects.values_list("status", flat=True)) == {"cancelled"}
 
 
