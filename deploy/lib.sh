@@ -15,6 +15,7 @@
 : "${OPENSEARCH_VERSION:=2.19.6}"        # latest 2.19.x on Maven Central; 3.x needs Java 21
 : "${STRIPE_MOCK_VERSION:=v0.203.0}"     # github.com/stripe/stripe-mock, via the Go module proxy
 : "${OPENSEARCH_HEAP:=512m}"
+: "${AXE_CORE_VERSION:=4.11.0}"         # npm axe-core, injected by the browser tests
 : "${PG_VERSION:=15}"
 : "${PG_CLUSTER:=main}"
 : "${MAVEN_REPO:=https://repo1.maven.org/maven2}"
@@ -522,6 +523,25 @@ stripe_wait() {
 
 stripe_stop() { stop_pidfile stripe-mock "$STRIPE_PIDFILE" stripe-mock 10; }
 
+# ======================================== browser =========================================
+# Debian's Chromium and its driver for the browser tests (no browser download), and axe-core
+# (npm pack: the registry's tarball, no install step) for the accessibility checks.
+AXE_DIR="$MP_ROOT/axe-core-$AXE_CORE_VERSION"
+
+browser_up() {
+    apt_install chromium chromium-driver fonts-dejavu-core
+    if [ ! -s "$AXE_DIR/axe.min.js" ]; then
+        local tmp
+        tmp=$(mktemp -d)
+        (cd "$tmp" && npm pack --silent "axe-core@$AXE_CORE_VERSION" >/dev/null 2>>"$MP_LOGS/npm.log") ||
+            die "npm pack axe-core@$AXE_CORE_VERSION failed (see $MP_LOGS/npm.log)"
+        mkdir -p "$AXE_DIR"
+        tar -xzf "$tmp"/axe-core-*.tgz -C "$tmp"
+        cp "$tmp/package/axe.min.js" "$tmp/package/LICENSE" "$AXE_DIR/"
+        rm -rf "$tmp"
+    fi
+}
+
 # =========================================== env ===========================================
 print_env() {
     cat <<EOF
@@ -530,5 +550,6 @@ REDIS_URL=redis://$REDIS_HOST:$REDIS_PORT/0
 SEARCH_URL=$OS_URL
 STRIPE_API_BASE=http://$STRIPE_HOST:$STRIPE_PORT
 STRIPE_SECRET_KEY=$STRIPE_KEY
+AXE_JS=$AXE_DIR/axe.min.js
 EOF
 }

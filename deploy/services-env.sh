@@ -7,9 +7,10 @@ export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 export SEARCH_URL="${SEARCH_URL:-http://127.0.0.1:9200}"
 export STRIPE_API_BASE="${STRIPE_API_BASE:-http://127.0.0.1:12111}"
 export STRIPE_SECRET_KEY="${STRIPE_SECRET_KEY:-sk_test_123}"
+export AXE_JS="${AXE_JS:-/opt/marketplace/axe-core-4.11.0/axe.min.js}"
 case "$0" in
     *services-env.sh)
-        for var in DATABASE_URL REDIS_URL SEARCH_URL STRIPE_API_BASE STRIPE_SECRET_KEY; do
+        for var in DATABASE_URL REDIS_URL SEARCH_URL STRIPE_API_BASE STRIPE_SECRET_KEY AXE_JS; do
             eval "printf 'export %s=%s\n' \"\$var\" \"\$$var\""
         done ;;
 esac

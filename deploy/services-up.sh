@@ -20,6 +20,8 @@ redis_up
 log "redis       ready  $REDIS_HOST:$REDIS_PORT  (log $MP_LOGS/redis.log)  $(elapsed)"
 os_up
 stripe_up
+browser_up
+log "browser     ready  $(chromium --version 2>/dev/null | head -n1), axe-core $AXE_CORE_VERSION  $(elapsed)"
 stripe_wait
 log "stripe-mock ready  http://$STRIPE_HOST:$STRIPE_PORT  $STRIPE_MOCK_VERSION  (log $MP_LOGS/stripe-mock.log)  $(elapsed)"
 os_wait 180

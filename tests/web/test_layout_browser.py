@@ -1,0 +1,29 @@
+"""The shared layout in a real browser: French first, accessible, the same header and footer."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_home_page_opens_in_french_with_no_serious_accessibility_violation(web):
+    web.open("/")
+
+    assert web.driver.find_element("css selector", "html").get_attribute("lang") == "fr"
+    assert "Où va l’argent" in web.text
+    assert web.axe() == []
+    web.screenshots("layout-home")
+
+
+def test_the_login_page_logs_a_customer_in_and_out(web, django_user_model):
+    django_user_model.objects.create_user(email="client@example.org", password="demo-password-1")
+
+    web.login("client@example.org", "demo-password-1")
+    assert web.find("form[action$='/compte/deconnexion/']")
+    web.find("form[action$='/compte/deconnexion/'] button").click()
+    web.wait_for("a[href^='/compte/connexion/']")
+
+
+def test_pages_work_with_javascript_off(web_nojs):
+    web_nojs.open("/compte/connexion/")
+
+    assert web_nojs.find("input[name=username]")
