@@ -1,4 +1,4 @@
-"""Shop decisions by the association: approve, suspend, reinstate.
+"""Shop decisions by the association: approve, refuse, suspend, reinstate.
 
 Only approved shops sell and are indexed. A decision re-indexes the shop's products (the search
 app drops a non-approved shop's products), and checkout refuses a non-approved shop's variants at
@@ -42,6 +42,30 @@ def vendor_approve(*, vendor_id: int, actor: Any) -> Vendor:
 
 def vendor_suspend(*, vendor_id: int, reason: str, actor: Any) -> Vendor:
     """approved (or pending: a refusal) → suspended. The reason is public."""
+    return _vendor_decide(
+        vendor_id=vendor_id,
+        action=AuditAction.VENDOR_SUSPEND,
+        reason=_required_reason(reason),
+        actor=actor,
+    )
+
+
+def vendor_refuse(*, vendor_id: int, reason: str, actor: Any) -> Vendor:
+    """pending → suspended: an application turned down. The reason is public.
+
+    Unlike `vendor_suspend`, it refuses a shop already approved (that one is suspended, not
+    refused). Audited as a suspension whose `before` status is `pending`.
+    """
+    return _vendor_decide(
+        vendor_id=vendor_id,
+        action=AuditAction.VENDOR_SUSPEND,
+        reason=_required_reason(reason),
+        actor=actor,
+        allowed=frozenset({VendorStatus.PENDING}),
+    )
+
+
+def _required_reason(reason: str) -> str:
     reason = reason.strip()
     if not reason:
         raise ValidationError(
@@ -52,9 +76,7 @@ def vendor_suspend(*, vendor_id: int, reason: str, actor: Any) -> Vendor:
                 )
             }
         )
-    return _vendor_decide(
-        vendor_id=vendor_id, action=AuditAction.VENDOR_SUSPEND, reason=reason, actor=actor
-    )
+    return reason
 
 
 def vendor_reinstate(*, vendor_id: int, actor: Any) -> Vendor:
@@ -64,8 +86,16 @@ def vendor_reinstate(*, vendor_id: int, actor: Any) -> Vendor:
     )
 
 
-def _vendor_decide(*, vendor_id: int, action: str, reason: str, actor: Any) -> Vendor:
-    allowed, target = _TRANSITIONS[action]
+def _vendor_decide(
+    *,
+    vendor_id: int,
+    action: str,
+    reason: str,
+    actor: Any,
+    allowed: frozenset[str] | None = None,
+) -> Vendor:
+    default_allowed, target = _TRANSITIONS[action]
+    allowed = default_allowed if allowed is None else allowed
     with transaction.atomic():
         vendor = Vendor.objects.select_for_update().filter(pk=vendor_id).first()
         if vendor is None:
