@@ -36,7 +36,9 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 
 def _chromium(*, javascript: bool) -> WebDriver:
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.fail(f"{CHROMIUM} or {CHROMEDRIVER} missing: run deploy/services-up.sh (installs them)")
+        pytest.fail(
+            f"{CHROMIUM} or {CHROMEDRIVER} missing: run deploy/services-up.sh (installs them)"
+        )
     profile = tempfile.mkdtemp(prefix="marketplace-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
@@ -132,7 +134,9 @@ class Web:
         )
 
     def wait_for_text(self, text: str, timeout: float = 10) -> None:
-        WebDriverWait(self.driver, timeout).until(lambda d: text in d.find_element(By.TAG_NAME, "body").text)
+        WebDriverWait(self.driver, timeout).until(
+            lambda d: text in d.find_element(By.TAG_NAME, "body").text
+        )
 
     def login(self, email: str, password: str) -> Web:
         self.open("/compte/connexion/")

@@ -17,4 +17,6 @@ def money(amount: Any, currency: str = "EUR") -> str:
     if amount is None or amount == "":
         return ""
     # Babel writes French amounts with a narrow no-break space before the symbol, as typography wants.
-    return format_currency(Decimal(amount), currency or "EUR", locale=to_locale(get_language() or "fr"))
+    return format_currency(
+        Decimal(amount), currency or "EUR", locale=to_locale(get_language() or "fr")
+    )
