@@ -192,7 +192,7 @@ RESERVATION_MINUTES = int(os.environ.get("RESERVATION_MINUTES", "15"))
 DEFAULT_COMMISSION_PERCENTAGE = Decimal(os.environ.get("DEFAULT_COMMISSION_PERCENTAGE", "5"))
 DEFAULT_VAT_RATE = Decimal("20.00")
 REDUCED_VAT_RATE = Decimal("5.50")
-MAX_PAGE_SIZE = 100
+MAX_PAGE_SIZE = int(os.environ.get("MAX_PAGE_SIZE", "100"))
 
 # --- GraphQL --------------------------------------------------------------------------------------
 GRAPHENE = {
@@ -202,6 +202,18 @@ GRAPHENE = {
 }
 GRAPHQL_MAX_DEPTH = int(os.environ.get("GRAPHQL_MAX_DEPTH", "10"))
 GRAPHQL_MAX_COST = int(os.environ.get("GRAPHQL_MAX_COST", "50000"))
+# Limits of one document (README, "Limits"); introspection only in the demo unless asked for.
+GRAPHQL_MAX_QUERY_BYTES = int(os.environ.get("GRAPHQL_MAX_QUERY_BYTES", "20000"))
+GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "5000"))
+GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "30"))
+GRAPHQL_MAX_ROOT_FIELDS = int(os.environ.get("GRAPHQL_MAX_ROOT_FIELDS", "20"))
+GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", DEBUG)
+# The cost of one call of a field whose work is far more than a column's.
+GRAPHQL_FIELD_WEIGHTS = {
+    "__schema": int(os.environ.get("GRAPHQL_INTROSPECTION_COST", "10000")),
+    "__type": int(os.environ.get("GRAPHQL_INTROSPECTION_COST", "10000")) // 10,
+    "search": int(os.environ.get("GRAPHQL_SEARCH_COST", "5000")),
+}
 
 # --- Tokens ---------------------------------------------------------------------------------------
 JWT_ACCESS_TTL = timedelta(minutes=int(os.environ.get("JWT_ACCESS_MINUTES", "30")))

@@ -2,13 +2,49 @@
 
 graphql-core 3.2.4+ passes the field's path to `handle_field_error`; the library's execution
 context still calls it without one, so the path is rebuilt from the error here.
+
+An error raised by a resolver reaches the client with its message only when it was meant for
+the client (GraphQLError, a permission or validation error, graphene's own messages about ids);
+anything else (a database error, a bug) is logged with its traceback and answered with a generic
+message, so no internal text (SQL, constraint names, file paths) leaks.
 """
 
 from __future__ import annotations
 
+import logging
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from graphql import GraphQLError, GraphQLOutputType
 from graphql.pyutils import Path
 from graphql_sync_dataloaders import DeferredExecutionContext
+
+logger = logging.getLogger(__name__)
+
+INTERNAL_ERROR_MESSAGE = "Internal error: it has been logged; please try again later."
+_FOR_THE_CLIENT = (GraphQLError, PermissionDenied, ValidationError, ObjectDoesNotExist)
+
+
+def _meant_for_the_client(error: BaseException | None) -> bool:
+    # graphene raises plain `Exception` with a message for an id of the wrong type or shape.
+    return error is None or type(error) is Exception or isinstance(error, _FOR_THE_CLIENT)
+
+
+def internal_error(error: BaseException, *, located: GraphQLError | None = None) -> GraphQLError:
+    """The generic error for an unexpected exception, which is logged."""
+    path = located.path if located else None
+    logger.error("GraphQL internal error at %s", path, exc_info=error)
+    return GraphQLError(
+        INTERNAL_ERROR_MESSAGE,
+        nodes=located.nodes if located else None,
+        path=path,
+        extensions={"code": "INTERNAL_ERROR"},
+    )
+
+
+def client_facing(error: GraphQLError) -> GraphQLError:
+    if error.original_error is None or _meant_for_the_client(error.original_error):
+        return error
+    return internal_error(error.original_error, located=error)
 
 
 class DataLoaderExecutionContext(DeferredExecutionContext):
@@ -18,7 +54,7 @@ class DataLoaderExecutionContext(DeferredExecutionContext):
         if path is None:
             for key in error.path or ():
                 path = Path(path, key, None)
-        super().handle_field_error(error, return_type, path)  # type: ignore[arg-type]
+        super().handle_field_error(client_facing(error), return_type, path)  # type: ignore[arg-type]
 
 
 __all__ = ["DataLoaderExecutionContext"]

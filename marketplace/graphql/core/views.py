@@ -7,15 +7,25 @@ Only valid documents are kept, so invalid queries cannot fill the cache.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import Any
 
-from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseNotAllowed
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+    JsonResponse,
+)
+from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.settings import graphene_settings
+from graphene_django.views import GraphQLView as GrapheneView
 from graphene_django.views import HttpError
 from graphene_file_upload.django import FileUploadGraphQLView
+from graphene_file_upload.utils import place_files_in_operations
 from graphql import (
     DocumentNode,
     ExecutionResult,
@@ -29,13 +39,10 @@ from graphql import (
     validate,
 )
 
-from marketplace.graphql.core.execution import DataLoaderExecutionContext
-from marketplace.graphql.core.limits import QueryCostRule, depth_limit_rule
+from marketplace.graphql.core.execution import DataLoaderExecutionContext, internal_error
+from marketplace.graphql.core.limits import QueryLimits, limit_rules
 
 CACHED_DOCUMENTS = 500
-CACHED_QUERY_MAX_LENGTH = 20_000
-# The specification's rules, then ours. Built once: part of the cache key.
-VALIDATION_RULES = (*specified_rules, depth_limit_rule(), QueryCostRule)
 
 
 class InvalidDocument(Exception):
@@ -44,10 +51,17 @@ class InvalidDocument(Exception):
         self.errors = errors
 
 
-def _validated(schema: GraphQLSchema, rules: tuple[Any, ...], query: str) -> DocumentNode:
-    """The parsed document, or GraphQLError (syntax) / InvalidDocument (validation)."""
-    document = parse(query)
-    errors = validate(schema, document, rules, graphene_settings.MAX_VALIDATION_ERRORS)
+def _validated(schema: GraphQLSchema, query: str, limits: QueryLimits) -> DocumentNode:
+    """The parsed document, or GraphQLError (syntax) / InvalidDocument (validation).
+
+    Our limits run only once the specification's rules passed: every fragment then exists and
+    none spreads itself, so the limits never meet an impossible document.
+    """
+    document = parse(query, max_tokens=limits.max_tokens)
+    max_errors = graphene_settings.MAX_VALIDATION_ERRORS
+    errors = validate(schema, document, specified_rules, max_errors)
+    if not errors:
+        errors = validate(schema, document, limit_rules(limits), max_errors)
     if errors:
         raise InvalidDocument(errors)
     return document
@@ -56,21 +70,107 @@ def _validated(schema: GraphQLSchema, rules: tuple[Any, ...], query: str) -> Doc
 _validated_cached = lru_cache(maxsize=CACHED_DOCUMENTS)(_validated)
 
 
-def validated_document(schema: GraphQLSchema, rules: tuple[Any, ...], query: str) -> DocumentNode:
-    if len(query) > CACHED_QUERY_MAX_LENGTH:
-        return _validated(schema, rules, query)
-    return _validated_cached(schema, rules, query)
+def validated_document(schema: GraphQLSchema, query: str, limits: QueryLimits) -> DocumentNode:
+    """Documents are at most `max_bytes` long, so every valid one may be kept."""
+    if len(query.encode("utf-8", errors="replace")) > limits.max_bytes:
+        raise GraphQLError(
+            f"The query is longer than the limit of {limits.max_bytes} bytes.",
+            extensions={"code": "QUERY_TOO_LARGE"},
+        )
+    return _validated_cached(schema, query, limits)
 
 
+def _bad_request(message: str) -> HttpError:
+    return HttpError(HttpResponseBadRequest(message))
+
+
+def _multipart_operations(request: HttpRequest) -> dict[str, Any]:
+    """The operations of a GraphQL multipart request, with its files in place, or 400."""
+    try:
+        operations = json.loads(request.POST["operations"])
+        files_map = json.loads(request.POST.get("map", "{}"))
+    except ValueError as error:
+        raise _bad_request("The operations and map fields must be JSON.") from error
+    if not isinstance(operations, dict):
+        raise _bad_request("The operations field must be a JSON object.")
+    if not isinstance(files_map, dict) or not all(
+        isinstance(paths, list) and all(isinstance(path, str) for path in paths)
+        for paths in files_map.values()
+    ):
+        raise _bad_request("The map field must map each file key to a list of paths.")
+    missing = sorted(key for key in files_map if key not in request.FILES)
+    if missing:
+        raise _bad_request(f"The map names files that were not sent: {', '.join(missing)}.")
+    try:
+        placed = place_files_in_operations(operations, files_map, request.FILES)
+    except (KeyError, IndexError, ValueError, TypeError) as error:
+        raise _bad_request("A path of the map does not lead to a null value.") from error
+    return placed  # type: ignore[no-any-return]
+
+
+_CSRF = CsrfViewMiddleware(lambda _request: HttpResponse())
+
+
+def _csrf_protected(_request: HttpRequest) -> HttpResponse:  # pragma: no cover - never called
+    return HttpResponse()
+
+
+def _csrf_refusal(request: HttpRequest) -> HttpResponse | None:
+    """A 403 for a POST authenticated by the session cookie without a valid CSRF token.
+
+    A call with `Authorization: Bearer` carries no ambient authority: no token needed. GraphiQL
+    sends the csrftoken cookie's value in X-CSRFToken (the view sets the cookie).
+    """
+    if request.method != "POST" or request.headers.get("Authorization", "").lower().startswith(
+        "bearer "
+    ):
+        return None
+    if not request.user.is_authenticated:
+        return None
+    if _CSRF.process_view(request, _csrf_protected, (), {}):
+        return JsonResponse(
+            {
+                "errors": [
+                    {
+                        "message": "CSRF token missing or incorrect: send the csrftoken cookie's "
+                        "value in X-CSRFToken, or authenticate with Authorization: Bearer.",
+                        "extensions": {"code": "CSRF_FAILED"},
+                    }
+                ]
+            },
+            status=403,
+        )
+    return None
+
+
+# The middleware's check is replaced by `_csrf_refusal`: only session-authenticated calls need it.
 @method_decorator(csrf_exempt, name="dispatch")
 class GraphQLView(FileUploadGraphQLView):  # type: ignore[misc]
     """GraphQL over HTTP; multipart uploads follow the GraphQL multipart request spec."""
 
     execution_context_class = DataLoaderExecutionContext
 
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("validation_rules", VALIDATION_RULES)
-        super().__init__(**kwargs)
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return _csrf_refusal(request) or super().dispatch(request, *args, **kwargs)
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        if self.get_content_type(request) == "multipart/form-data" and "operations" in request.POST:
+            return _multipart_operations(request)
+        return super().parse_body(request)
+
+    @staticmethod
+    def get_graphql_params(request: HttpRequest, data: Any) -> tuple[Any, Any, Any, Any]:
+        """The query, variables and operation name, each of the type the spec says, or 400."""
+        if not isinstance(data, dict):
+            raise _bad_request("The request body must be a JSON object.")
+        query, variables, operation_name, id_ = GrapheneView.get_graphql_params(request, data)
+        if query is not None and not isinstance(query, str):
+            raise _bad_request("query must be a string.")
+        if variables is not None and not isinstance(variables, dict):
+            raise _bad_request("variables must be a JSON object.")
+        if operation_name is not None and not isinstance(operation_name, str):
+            raise _bad_request("operationName must be a string.")
+        return query, variables, operation_name, id_
 
     def get_context(self, request: HttpRequest) -> HttpRequest:
         return request
@@ -90,7 +190,7 @@ class GraphQLView(FileUploadGraphQLView):  # type: ignore[misc]
             raise HttpError(HttpResponseBadRequest("Must provide query string."))
         schema = self.schema.graphql_schema
         try:
-            document = validated_document(schema, tuple(self.validation_rules), query)
+            document = validated_document(schema, query, QueryLimits.from_settings())
         except GraphQLError as error:
             return ExecutionResult(data=None, errors=[error])
         except InvalidDocument as invalid:
@@ -120,9 +220,7 @@ class GraphQLView(FileUploadGraphQLView):  # type: ignore[misc]
                 middleware=self.get_middleware(request),
                 execution_context_class=self.execution_context_class,
             )
-        except Exception as error:  # reported as a GraphQL error, as graphene does
-            return ExecutionResult(
-                data=None, errors=[GraphQLError(str(error), original_error=error)]
-            )
+        except Exception as error:  # reported as a GraphQL error without its internal text
+            return ExecutionResult(data=None, errors=[internal_error(error)])
         assert isinstance(result, ExecutionResult)  # no async resolvers: never awaitable
         return result

@@ -1,0 +1,81 @@
+"""Items 4 and 12 of issue #15: CSRF on /graphql/, and no internal error text in answers."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.test import Client
+
+from marketplace.accounts.tokens import create_access_token
+from tests.factories import UserFactory
+from tests.hardening.conftest import post_json
+
+pytestmark = pytest.mark.django_db
+
+ME = "{ me { email } }"
+
+
+@pytest.fixture
+def browser(db):
+    """A browser with a logged-in session (as the web pages log in), enforcing CSRF like prod."""
+    user = UserFactory(email="victim@example.org", is_superuser=True, is_staff=True)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    return client
+
+
+def test_a_cross_site_form_post_with_the_session_cookie_is_refused(browser):
+    response = browser.post(
+        "/graphql/", {"query": 'mutation { tokenCreate(email: "a@b.c", password: "x") { token } }'}
+    )
+
+    assert response.status_code == 403
+    assert response.json()["errors"][0]["extensions"] == {"code": "CSRF_FAILED"}
+
+
+def test_a_cookie_authenticated_json_post_without_the_token_is_refused(browser):
+    response = post_json(browser, {"query": ME})
+
+    assert response.status_code == 403
+
+
+def test_a_cookie_authenticated_post_with_the_csrf_token_runs_as_graphiql_does(browser):
+    page = browser.get("/graphql/", HTTP_ACCEPT="text/html")
+    token = page.cookies["csrftoken"].value
+
+    response = post_json(browser, {"query": ME}, HTTP_X_CSRFTOKEN=token)
+
+    assert response.status_code == 200
+    assert response.json() == {"data": {"me": {"email": "victim@example.org"}}}
+
+
+def test_a_bearer_call_needs_no_csrf_token(db):
+    user = UserFactory(email="api@example.org")
+    client = Client(enforce_csrf_checks=True)
+
+    response = post_json(
+        client, {"query": ME}, HTTP_AUTHORIZATION=f"Bearer {create_access_token(user)}"
+    )
+
+    assert response.json() == {"data": {"me": {"email": "api@example.org"}}}
+
+
+def test_an_anonymous_call_needs_no_csrf_token(db):
+    response = post_json(Client(enforce_csrf_checks=True), {"query": ME})
+
+    assert response.json() == {"data": {"me": None}}
+
+
+def test_a_database_error_reaches_the_client_as_a_generic_message_and_is_logged(gql, caplog):
+    caplog.set_level(logging.ERROR, logger="marketplace.graphql.core.execution")
+
+    body = gql.execute('{ town(slug: "a\\u0000b") { slug } }', expect_errors=True)
+
+    assert body["data"] == {"town": None}
+    assert body["errors"][0]["message"] == (
+        "Internal error: it has been logged; please try again later."
+    )
+    assert body["errors"][0]["extensions"] == {"code": "INTERNAL_ERROR"}
+    assert body["errors"][0]["path"] == ["town"]
+    assert "NUL" in caplog.text  # the real text is in the log only
