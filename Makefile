@@ -48,10 +48,11 @@ services-down: ## Stop the services
 	bash deploy/services-down.sh
 
 .PHONY: lint
-lint: install ## ruff (lint + format check) and mypy
+lint: install ## ruff (lint + format check), mypy and the layers contract (import-linter)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(TEST_ENV) $(PY) -m mypy marketplace vendors payments search
+	.venv/bin/lint-imports
 
 .PHONY: schema
 schema: install ## Export the GraphQL schema to schema.graphql

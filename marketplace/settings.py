@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "graphene_django",
+    "marketplace.core",
     "marketplace.accounts",
     "marketplace.towns",
     "marketplace.catalog",
@@ -169,6 +170,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "payments-retry-pending-transfers": {
         "task": "payments.tasks.retry_pending_transfers",
         "schedule": timedelta(minutes=5),
+    },
+    # The outbox's sweep: every side effect whose task has not run to its end (marketplace/core).
+    "core-outbox-relay": {
+        "task": "marketplace.core.tasks.outbox_sweep",
+        "schedule": timedelta(minutes=1),
     },
 }
 

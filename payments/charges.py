@@ -18,12 +18,21 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.core.outbox import Cause, queue_task_on_commit
+from marketplace.orders.error_codes import OrderErrorCode
+from marketplace.orders.lifecycle import order_cancel_unpaid, order_mark_paid
 from marketplace.orders.models import Order, OrderStatus, ShopOrder
 from payments.error_codes import PaymentErrorCode
 from payments.gateways import GatewayError, get_gateway
 from payments.ledger import ledger_record, ledger_record_many
 from payments.models import LedgerEntryKind, Payment, PaymentStatus
-from payments.queue import enqueue
+from payments.tasks import (
+    cancel_payment_intent,
+    process_deferred_webhook_events,
+    record_payment_fee,
+    refund_cancelled_shop_order,
+    schedule_transfer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -77,13 +86,11 @@ def payment_start_for_order(*, order: Order) -> PaymentOutcome:
         if result.status == "succeeded":
             payment_succeed(payment=payment, charge_id=result.charge_id, order=order)
         else:
-            payment_pk = payment.pk
-            transaction.on_commit(lambda: _reprocess_deferred(payment_pk))
+            # An event about this intent may have come before this commit: processed again.
+            queue_task_on_commit(
+                process_deferred_webhook_events, cause=Cause("payment", payment.pk, "started")
+            )
         return PaymentOutcome(payment.gateway, payment.status, payment.client_secret or None)
-
-
-def _reprocess_deferred(payment_id: int) -> None:
-    enqueue("process_deferred_webhook_events")
 
 
 def _record_charge(
@@ -118,8 +125,6 @@ def payment_succeed(*, payment: Payment, charge_id: str, order: Order | None = N
     locked too (else it is locked here). Idempotent. Runs in the caller's transaction when there
     is one (no savepoint: an error aborts it all).
     """
-    from marketplace.orders.lifecycle import order_mark_paid
-
     with transaction.atomic(savepoint=False):
         if payment.status == PaymentStatus.SUCCEEDED:
             return payment
@@ -134,32 +139,25 @@ def payment_succeed(*, payment: Payment, charge_id: str, order: Order | None = N
         payment.save(update_fields=["status", "charge_id", "succeeded_at", "fee", "updated_at"])
         shop_orders = list(ShopOrder.objects.filter(order_id=order.pk).order_by("pk"))
         _record_charge(payment, order, shop_orders, now)
-        payment_pk = payment.pk
-        shop_order_ids = [shop_order.pk for shop_order in shop_orders]
         if order.status != OrderStatus.UNPAID:
             # The money arrived for an order cancelled meanwhile (failure, timeout): it is
             # recorded as it happened, then refunded in full, shop order by shop order.
             logger.warning("payment succeeded for order %s, %s: refunding", order.pk, order.status)
-            transaction.on_commit(lambda: _refund_all(payment_pk, shop_order_ids))
+            cause = Cause("payment", payment.pk, "succeeded_after_cancel")
+            queue_task_on_commit(record_payment_fee, cause=cause, payment_id=payment.pk)
+            for shop_order in shop_orders:
+                queue_task_on_commit(
+                    refund_cancelled_shop_order, cause=cause, shop_order_id=shop_order.pk
+                )
             return payment
         order_mark_paid(order=order)
-        fee_known = payment.fee is not None
-        transaction.on_commit(lambda: _after_success(payment_pk, shop_order_ids, fee_known))
+        cause = Cause("payment", payment.pk, "succeeded")
+        if payment.fee is None:
+            queue_task_on_commit(record_payment_fee, cause=cause, payment_id=payment.pk)
+        if getattr(settings, "TRANSFER_TRIGGER", "fulfilment") == "payment":
+            for shop_order in shop_orders:
+                queue_task_on_commit(schedule_transfer, cause=cause, shop_order_id=shop_order.pk)
     return payment
-
-
-def _refund_all(payment_id: int, shop_order_ids: list[int]) -> None:
-    enqueue("record_payment_fee", payment_id)
-    for shop_order_id in shop_order_ids:
-        enqueue("refund_cancelled_shop_order", shop_order_id)
-
-
-def _after_success(payment_id: int, shop_order_ids: list[int], fee_known: bool) -> None:
-    if not fee_known:
-        enqueue("record_payment_fee", payment_id)
-    if getattr(settings, "TRANSFER_TRIGGER", "fulfilment") == "payment":
-        for shop_order_id in shop_order_ids:
-            enqueue("schedule_transfer", shop_order_id)
 
 
 def payment_record_fee(*, payment_id: int) -> Decimal | None:
@@ -195,8 +193,6 @@ def payment_end_unpaid(*, order_id: int, status: str, reason: str, cancel_intent
     released (order_cancel_unpaid), and the PaymentIntent canceled at the provider on commit.
     Returns False (changes nothing) when the payment had already succeeded.
     """
-    from marketplace.orders.lifecycle import order_cancel_unpaid
-
     with transaction.atomic():
         payment = Payment.objects.select_for_update().filter(order_id=order_id).first()
         if payment is not None and payment.status == PaymentStatus.SUCCEEDED:
@@ -206,14 +202,42 @@ def payment_end_unpaid(*, order_id: int, status: str, reason: str, cancel_intent
             payment.failure_message = reason
             payment.save(update_fields=["status", "failure_message", "updated_at"])
             if cancel_intent and payment.intent_id and payment.gateway == "stripe":
-                payment_pk = payment.pk
-                transaction.on_commit(lambda: _cancel_intent(payment_pk))
+                queue_task_on_commit(
+                    cancel_payment_intent,
+                    cause=Cause("payment", payment.pk, status),
+                    payment_id=payment.pk,
+                )
         order_cancel_unpaid(order_id=order_id, reason=reason)
     return True
 
 
-def _cancel_intent(payment_id: int) -> None:
-    enqueue("cancel_payment_intent", payment_id)
+def order_cancel_before_payment(*, order_id: int, reason: str) -> Order:
+    """The customer gives up an order not paid yet: the payment is canceled (the intent too, at
+    the provider), every shop order cancelled and its stock released. Idempotent.
+    A paid order is refused (ALREADY_PAID): its shop orders are cancelled one by one."""
+    with transaction.atomic():
+        # Not locked here: payment_end_unpaid locks the payment, then the order (the webhooks'
+        # order).
+        order = Order.objects.filter(pk=order_id).first()
+        if order is None:
+            raise ValidationError(
+                {"id": ValidationError(_("Order not found."), code=OrderErrorCode.NOT_FOUND.value)}
+            )
+        if order.status == OrderStatus.CANCELLED:
+            return order
+        if order.status != OrderStatus.UNPAID or not payment_end_unpaid(
+            order_id=order.pk, status=PaymentStatus.CANCELED, reason=reason, cancel_intent=True
+        ):
+            raise ValidationError(
+                {
+                    "id": ValidationError(
+                        _("This order is paid: cancel its shop orders one by one."),
+                        code=OrderErrorCode.ALREADY_PAID.value,
+                    )
+                }
+            )
+        order.refresh_from_db(fields=["status", "updated_at"])
+    return order
 
 
 def payment_cancel_intent(*, payment_id: int) -> None:

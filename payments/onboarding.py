@@ -14,10 +14,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from marketplace.core.outbox import Cause, queue_task_on_commit
 from payments.error_codes import PaymentErrorCode
 from payments.gateways import GatewayError, get_gateway
 from payments.models import ConnectedAccount, Transfer, TransferStatus
-from payments.queue import enqueue
+from payments.tasks import send_transfer
 from vendors.models import Vendor
 
 
@@ -120,10 +121,7 @@ def connected_account_apply_event(*, account_data: dict[str, Any], created: int)
                 .order_by("pk")
                 .values_list("pk", flat=True)
             )
-            transaction.on_commit(lambda: _send_all(transfer_ids))
+            cause = Cause("connected_account", account.pk, "can_receive_transfers")
+            for transfer_id in transfer_ids:
+                queue_task_on_commit(send_transfer, cause=cause, transfer_id=transfer_id)
     return True
-
-
-def _send_all(transfer_ids: list[int]) -> None:
-    for transfer_id in transfer_ids:
-        enqueue("send_transfer", transfer_id)

@@ -23,6 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.core.outbox import Cause, queue_task_on_commit
 from marketplace.orders.allocation import lines_release
 from marketplace.orders.lifecycle import order_close_if_done
 from marketplace.orders.models import OrderLine, ShopOrder, ShopOrderStatus
@@ -43,7 +44,7 @@ from payments.models import (
     Transfer,
     TransferStatus,
 )
-from payments.queue import enqueue
+from payments.tasks import send_refund, send_refund_emails
 
 CENT = Decimal("0.01")
 REFUNDABLE_STATES = PAID_STATES | {ShopOrderStatus.CANCELLED, ShopOrderStatus.REFUSED}
@@ -153,13 +154,12 @@ def shop_order_refund(
                 )
             ShopOrder.objects.filter(pk=shop_order.pk).update(status=ShopOrderStatus.REFUNDED)
             order_close_if_done(order_id=shop_order.order_id)
-        refund_pk = refund.pk
-        transaction.on_commit(lambda: _after_refund(refund_pk, automatic))
+        queue_task_on_commit(
+            send_refund,
+            cause=Cause("shop_order", shop_order.pk, "refund_automatic" if automatic else "refund"),
+            refund_id=refund.pk,
+        )
     return refund
-
-
-def _after_refund(refund_id: int, automatic: bool) -> None:
-    enqueue("send_refund", refund_id)
 
 
 def shop_order_refund_remaining(*, shop_order_id: int) -> Refund | None:
@@ -214,7 +214,11 @@ def refund_send(*, refund_id: int) -> Refund:
                 refund.save(update_fields=["refund_id", "status", "last_error", "updated_at"])
                 _record_refund(refund, shop_order)
                 # The customer and the shop hear of it once the money is on its way back.
-                transaction.on_commit(lambda: enqueue("send_refund_emails", refund_id))
+                queue_task_on_commit(
+                    send_refund_emails,
+                    cause=Cause("refund", refund_id, "succeeded"),
+                    refund_id=refund_id,
+                )
     if refund.reversal_due and not refund.reversal_id:
         refund = _reverse(refund, shop_order, gateway, f"{base_key}-reversal", metadata)
     return refund

@@ -11,12 +11,15 @@ from __future__ import annotations
 import logging
 from decimal import ROUND_DOWN, Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from marketplace.core.outbox import Cause, queue_task_on_commit
+from marketplace.governance.town_settings import governance_settings_for
 from marketplace.orders.models import ShopOrder, ShopOrderStatus
+from payments.charges import payment_record_fee
 from payments.gateways import GatewayError, get_gateway
+from payments.gateways.stripe import from_minor
 from payments.ledger import ZERO, MoneySum, ledger_record
 from payments.models import (
     ConnectedAccount,
@@ -28,7 +31,7 @@ from payments.models import (
     Transfer,
     TransferStatus,
 )
-from payments.queue import enqueue
+from payments.tasks import send_refund, send_transfer
 
 logger = logging.getLogger(__name__)
 
@@ -40,12 +43,7 @@ def transfer_key(transfer: Transfer) -> str:
 
 
 def stripe_fees_payer(*, town_id: int) -> str:
-    """ "association" (default) or "vendor": the town's governance setting, else
-    settings.STRIPE_FEES_BORNE_BY."""
-    try:
-        from marketplace.governance.town_settings import governance_settings_for
-    except ImportError:
-        return str(getattr(settings, "STRIPE_FEES_BORNE_BY", "association"))
+    """ "association" (default) or "vendor": the town's governance setting."""
     return governance_settings_for(town_id).stripe_fees_payer
 
 
@@ -70,8 +68,6 @@ def transfer_schedule(*, shop_order_id: int) -> Transfer | None:
         return None
     vendor_pays_fees = stripe_fees_payer(town_id=shop_order.order.town_id) == "vendor"
     if vendor_pays_fees and payment.fee is None:
-        from payments.charges import payment_record_fee
-
         payment_record_fee(payment_id=payment.pk)
         payment.refresh_from_db(fields=["fee"])
     with transaction.atomic():
@@ -109,13 +105,12 @@ def transfer_schedule(*, shop_order_id: int) -> Transfer | None:
             reference=payment.charge_id,
         )
         if amount > 0:
-            transfer_pk = transfer.pk
-            transaction.on_commit(lambda: _send(transfer_pk))
+            queue_task_on_commit(
+                send_transfer,
+                cause=Cause("shop_order", shop_order.pk, "transfer_created"),
+                transfer_id=transfer.pk,
+            )
     return transfer
-
-
-def _send(transfer_id: int) -> None:
-    enqueue("send_transfer", transfer_id)
 
 
 def _destination(transfer: Transfer, gateway_name: str) -> str | None:
@@ -197,20 +192,14 @@ def transfer_send(*, transfer_id: int) -> Transfer:
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        if due:
-            transaction.on_commit(lambda: _send_refunds(due))
+        cause = Cause("transfer", transfer.pk, "sent_with_reversals_due")
+        for refund_id in due:
+            queue_task_on_commit(send_refund, cause=cause, refund_id=refund_id)
     return transfer
-
-
-def _send_refunds(refund_ids: list[int]) -> None:
-    for refund_id in refund_ids:
-        enqueue("send_refund", refund_id)
 
 
 def transfer_apply_reversed_event(*, transfer_data: dict[str, object]) -> bool:
     """`transfer.reversed`: the provider's amount_reversed only ever grows our record."""
-    from payments.gateways.stripe import from_minor
-
     with transaction.atomic():
         transfer = (
             Transfer.objects.select_for_update()

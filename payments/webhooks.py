@@ -15,13 +15,14 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from marketplace.core.outbox import Cause, queue_task_on_commit
 from payments.charges import payment_end_unpaid, payment_succeed
 from payments.disputes import dispute_funds_move, dispute_record
 from payments.gateways.stripe import from_minor, to_minor
 from payments.models import Payment, PaymentStatus, WebhookEvent, WebhookEventStatus
 from payments.onboarding import connected_account_apply_event
-from payments.queue import enqueue
 from payments.refunds import refund_apply_provider_status
+from payments.tasks import process_webhook_event
 from payments.transfers import transfer_apply_reversed_event
 
 logger = logging.getLogger(__name__)
@@ -46,15 +47,14 @@ def webhook_event_receive(*, event: dict[str, Any], gateway: str = "stripe") -> 
                 created=int(event.get("created") or 0),
                 payload=event,
             )
-            stored_pk = stored.pk
-            transaction.on_commit(lambda: _queue(stored_pk))
+            queue_task_on_commit(
+                process_webhook_event,
+                cause=Cause("webhook_event", stored.pk, stored.type),
+                event_pk=stored.pk,
+            )
     except IntegrityError:
         return False
     return True
-
-
-def _queue(event_pk: int) -> None:
-    enqueue("process_webhook_event", event_pk)
 
 
 def _object(event: WebhookEvent) -> dict[str, Any]:

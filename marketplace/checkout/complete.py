@@ -27,7 +27,7 @@ from marketplace.checkout.reservations import lock_stocks
 from marketplace.governance.commission import commission_quotes
 from marketplace.orders.models import Order, OrderLine, ShopOrder
 from marketplace.orders.numbers import order_number
-from payments import hooks
+from payments.charges import PaymentOutcome, payment_start_for_order
 from search.indexing import mark_products_dirty
 from vendors.models import Stock, VendorStatus
 from vendors.stock import available_quantities
@@ -36,7 +36,7 @@ from vendors.stock import available_quantities
 @dataclass(frozen=True)
 class CheckoutCompletion:
     order: Order
-    payment: hooks.PaymentStart | None  # None when the order already existed
+    payment: PaymentOutcome | None  # None when the order already existed
     created: bool
 
 
@@ -106,7 +106,7 @@ def _complete(pk: uuid.UUID, user: Any) -> CheckoutCompletion:
     # Its children are gone: skip the collector's SELECT of the checkout row.
     Checkout.objects.filter(pk=checkout.pk)._raw_delete(using=Checkout.objects.db)
     # With Stripe, starting the payment is a network call: made before the stock is locked.
-    payment = hooks.payment_start(order=order)  # may mark `order` paid (dummy gateway)
+    payment = payment_start_for_order(order=order)  # may mark `order` paid (dummy gateway)
     # The stock rows are what concurrent buyers wait for: locked last, so held the least time.
     # A shortage found now rolls the whole transaction back (order and payment included; a
     # PaymentIntent already created is never confirmed, so nothing is charged).

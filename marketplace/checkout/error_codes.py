@@ -16,5 +16,5 @@ class CheckoutErrorCode(Enum):
     EMPTY_CHECKOUT = "EMPTY_CHECKOUT"
     EMAIL_REQUIRED = "EMAIL_REQUIRED"
     DUPLICATED_INPUT = "DUPLICATED_INPUT"
-    # Raised by payments.hooks.payment_start when the payment provider cannot be reached.
+    # Raised by payments.charges.payment_start_for_order when the payment provider cannot be reached.
     GATEWAY_ERROR = "GATEWAY_ERROR"

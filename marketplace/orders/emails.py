@@ -8,10 +8,16 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from marketplace.orders.models import Order, ShopOrder
-from marketplace.orders.notifications import CUSTOMER_EVENTS, SHOP_EVENTS
 from vendors.models import FulfilmentMethodName
 
 LANGUAGES = ("fr", "en")
+
+
+# event -> who hears of it
+CUSTOMER_EVENTS = frozenset(
+    {"order_paid", "order_cancelled", "accepted", "refused", "ready", "fulfilled", "cancelled"}
+)
+SHOP_EVENTS = frozenset({"new_order", "cancelled"})
 
 
 def _render(language: str, context: dict[str, object]) -> tuple[str, str]:

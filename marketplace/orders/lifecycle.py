@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.core.outbox import Cause, queue_task_on_commit
 from marketplace.orders.allocation import lines_consume, lines_release
 from marketplace.orders.error_codes import OrderErrorCode
 from marketplace.orders.models import (
@@ -28,6 +29,10 @@ from marketplace.orders.transitions import (
     PAID_STATES,
     shop_order_transition_allowed,
 )
+
+# The one way orders reach payments: its tasks, recorded in the outbox with their cause (the
+# layers contract in pyproject.toml allows lifecycle → payments.tasks and nothing else upward).
+from payments.tasks import refund_cancelled_shop_order, schedule_transfer
 
 
 def order_mark_paid(*, order: Order) -> Order:
@@ -139,24 +144,23 @@ def shop_order_mark_ready(*, shop_order_id: int) -> ShopOrder:
 
 def shop_order_fulfil(*, shop_order_id: int, user: Any = None) -> ShopOrder:
     """The customer collected (or received) the goods: stock consumed, the shop gets paid."""
-    from payments import hooks
-
     with transaction.atomic():
         shop_order = _locked_shop_order(shop_order_id)
         _move(shop_order, ShopOrderStatus.FULFILLED)
         lines_consume(lines=_lines(shop_order), user=user, note=f"shop order {shop_order.pk}")
         order_close_if_done(order_id=shop_order.order_id)
         notify_order(order_id=shop_order.order_id, event="fulfilled", shop_order_id=shop_order.pk)
-        pk = shop_order.pk
-        transaction.on_commit(lambda: hooks.on_shop_order_fulfilled(shop_order_id=pk))
+        queue_task_on_commit(
+            schedule_transfer,
+            cause=Cause("shop_order", shop_order.pk, "fulfilled"),
+            shop_order_id=shop_order.pk,
+        )
     return shop_order
 
 
 def _stop(
     shop_order_id: int, to_status: str, reason: str, *, only_from: frozenset[str] | None = None
 ) -> ShopOrder:
-    from payments import hooks
-
     with transaction.atomic():
         shop_order = _locked_shop_order(shop_order_id)
         if shop_order.status == to_status == ShopOrderStatus.CANCELLED:
@@ -190,39 +194,12 @@ def _stop(
         event = "refused" if to_status == ShopOrderStatus.REFUSED else "cancelled"
         notify_order(order_id=shop_order.order_id, event=event, shop_order_id=shop_order.pk)
         if from_status in PAID_STATES:
-            pk = shop_order.pk
-            transaction.on_commit(lambda: hooks.on_shop_order_cancelled(shop_order_id=pk))
+            queue_task_on_commit(
+                refund_cancelled_shop_order,
+                cause=Cause("shop_order", shop_order.pk, event),
+                shop_order_id=shop_order.pk,
+            )
     return shop_order
-
-
-def order_cancel_before_payment(*, order_id: int, reason: str) -> Order:
-    """The customer gives up an order not paid yet: the payment is abandoned (the intent
-    canceled at the provider), every shop order cancelled and its stock released. Idempotent.
-    A paid order is refused (ALREADY_PAID): its shop orders are cancelled one by one."""
-    from payments import hooks
-
-    with transaction.atomic():
-        # Not locked here: payments locks the payment, then the order (the webhooks' order).
-        order = Order.objects.filter(pk=order_id).first()
-        if order is None:
-            raise ValidationError(
-                {"id": ValidationError(_("Order not found."), code=OrderErrorCode.NOT_FOUND.value)}
-            )
-        if order.status == OrderStatus.CANCELLED:
-            return order
-        if order.status != OrderStatus.UNPAID or not hooks.payment_abandon(
-            order_id=order.pk, reason=reason
-        ):
-            raise ValidationError(
-                {
-                    "id": ValidationError(
-                        _("This order is paid: cancel its shop orders one by one."),
-                        code=OrderErrorCode.ALREADY_PAID.value,
-                    )
-                }
-            )
-        order.refresh_from_db(fields=["status", "updated_at"])
-    return order
 
 
 def shop_order_refuse(*, shop_order_id: int, reason: str) -> ShopOrder:

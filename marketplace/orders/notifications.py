@@ -1,31 +1,23 @@
-"""Order emails: queued through Celery on commit, rendered in the order's language."""
+"""Order emails: recorded in the outbox with their cause, sent by Celery after commit."""
 
 from __future__ import annotations
 
-import logging
-
-from django.db import transaction
-
-logger = logging.getLogger(__name__)
-
-# event -> who hears of it
-CUSTOMER_EVENTS = frozenset(
-    {"order_paid", "order_cancelled", "accepted", "refused", "ready", "fulfilled", "cancelled"}
-)
-SHOP_EVENTS = frozenset({"new_order", "cancelled"})
+from marketplace.core.outbox import Cause, queue_task_on_commit
+from marketplace.orders.tasks import send_order_notification
 
 
 def notify_order(*, order_id: int, event: str, shop_order_id: int | None = None) -> None:
-    """Queues the emails of one event once the transaction commits."""
-
-    def send() -> None:
-        from marketplace.orders.tasks import send_order_notification
-
-        try:
-            send_order_notification.delay(
-                order_id=order_id, event=event, shop_order_id=shop_order_id
-            )
-        except Exception:  # the broker is down: the order is saved, the email is lost
-            logger.exception("order notification %s for order %s not queued", event, order_id)
-
-    transaction.on_commit(send)
+    """Records the emails of one event in the current transaction (the outbox): they are sent
+    once it commits, even when the broker is down at that moment."""
+    cause = (
+        Cause("shop_order", shop_order_id, event)
+        if shop_order_id
+        else Cause("order", order_id, event)
+    )
+    queue_task_on_commit(
+        send_order_notification,
+        cause=cause,
+        order_id=order_id,
+        event=event,
+        shop_order_id=shop_order_id,
+    )

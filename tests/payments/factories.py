@@ -87,7 +87,7 @@ def make_order(
 
 def start_payment(order: Order) -> Any:
     """payment_start inside a transaction, as checkoutComplete does."""
-    from payments.hooks import payment_start
+    from payments.charges import payment_start_for_order as payment_start
 
     with transaction.atomic():
         return payment_start(order=order)

@@ -215,7 +215,7 @@ def test_the_webhook_arriving_before_checkout_complete_commits_is_applied_after(
 
     with transaction.atomic():
         order = make_order(town, [(vendor, "20.00", "0.00", "1.00")])
-        from payments.hooks import payment_start
+        from payments.charges import payment_start_for_order as payment_start
 
         payment_start(order=order)
         payment = Payment.objects.select_related("order").get(order=order)

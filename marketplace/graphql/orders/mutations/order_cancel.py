@@ -11,9 +11,9 @@ from marketplace.graphql.core.mutations import BaseMutation
 from marketplace.graphql.orders.access import is_order_customer
 from marketplace.graphql.orders.types import OrderError, OrderType
 from marketplace.orders.error_codes import OrderErrorCode
-from marketplace.orders.lifecycle import order_cancel_before_payment
 from marketplace.orders.models import Order
 from marketplace.towns.access import is_town_staff
+from payments.charges import order_cancel_before_payment
 
 
 class OrderCancel(BaseMutation):

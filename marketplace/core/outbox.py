@@ -1,0 +1,156 @@
+"""Side effects recorded with their cause, delivered at least once (the transactional outbox).
+
+`queue_task_on_commit(task, cause=…, **kwargs)` is the one way the domain schedules a Celery task
+(like Zulip's `queue_event_on_commit`): it takes the task itself, writes an `OutboxMessage` in the
+caller's transaction (what to run, and what caused it), and once that transaction commits hands
+the message to the broker. Whatever happens next, the message stays until its task has run to
+its end:
+- the broker is down at commit: the message waits; the beat sweep `outbox_relay` delivers it;
+- the task fails (a provider's 5xx, a timeout): it is tried again, backing off up to 10 minutes;
+- the worker dies in the middle: the delivery's lease runs out and the sweep runs it again.
+So tasks scheduled here must be idempotent (they take ids and call idempotent services).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from celery import Task, current_app, shared_task
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from marketplace.core.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+# The fast path has this long before the sweep takes a message that was never tried.
+GRACE = timedelta(seconds=30)
+# A delivery under way holds its message this long; past it, the sweep assumes it crashed.
+LEASE = timedelta(minutes=5)
+MAX_BACKOFF_SECONDS = 600
+SWEEP_BATCH = 200
+
+
+@dataclass(frozen=True)
+class Cause:
+    """What changed (`shop_order`, `payment`, …), which one (its id) and why (`fulfilled`, …)."""
+
+    what: str
+    id: int | str
+    why: str
+
+
+def queue_task_on_commit(task: Task, /, *, cause: Cause, **kwargs: Any) -> OutboxMessage:
+    """Records `task(**kwargs)` in the current transaction; delivers it after commit.
+
+    `kwargs` are JSON values (ids). Call it inside the transaction that makes the change, so the
+    side effect is saved if and only if its cause is.
+    """
+    if task.name not in current_app.tasks:
+        raise ValueError(f"{task.name} is not a registered Celery task")
+    now = timezone.now()
+    message = OutboxMessage.objects.create(
+        task_name=task.name,
+        kwargs=kwargs,
+        cause_type=cause.what[:64],
+        cause_id=str(cause.id)[:64],
+        reason=cause.why[:64],
+        available_at=now + GRACE,
+    )
+    message_pk = message.pk
+    transaction.on_commit(lambda: _publish(message_pk))
+    return message
+
+
+def _publish(message_id: int) -> None:
+    try:
+        # No publish retries: a broker that is down leaves the message to the sweep at once.
+        outbox_deliver.apply_async(args=(message_id,), retry=False)
+    except Exception:  # any broker error: the message is saved, the sweep delivers it
+        logger.warning("outbox message %s not queued: the relay will deliver it", message_id)
+
+
+def _task(name: str) -> Task:
+    tasks = current_app.tasks
+    if name not in tasks:
+        current_app.loader.import_default_modules()  # a process that never loaded the tasks
+    return tasks[name]
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
+
+
+def outbox_message_deliver(*, message_id: int, sweep: bool = False) -> str:
+    """Runs a message's task once, unless delivered or held by another delivery.
+
+    The fast path takes only a message never tried; the sweep only one whose time has come.
+    Returns "delivered", "failed" (tried again later) or "skipped".
+    """
+    now = timezone.now()
+    claim = Q(available_at__lte=now) if sweep else Q(attempts=0)
+    claimed = OutboxMessage.objects.filter(claim, pk=message_id, delivered_at__isnull=True).update(
+        attempts=F("attempts") + 1, available_at=now + LEASE
+    )
+    if not claimed:
+        return "skipped"
+    message = OutboxMessage.objects.get(pk=message_id)
+    try:
+        _task(message.task_name)(**message.kwargs)
+    except Exception as error:  # every failure is retried: the message stays until it runs
+        log = logger.error if message.attempts >= 8 else logger.warning
+        log(
+            "outbox message %s (%s) failed, attempt %s: %r",
+            message.pk,
+            message,
+            message.attempts,
+            error,
+        )
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            available_at=timezone.now() + _backoff(message.attempts),
+            last_error=repr(error)[:2000],
+        )
+        return "failed"
+    OutboxMessage.objects.filter(pk=message.pk).update(delivered_at=timezone.now(), last_error="")
+    return "delivered"
+
+
+def outbox_due(*, limit: int = SWEEP_BATCH) -> list[int]:
+    """Undelivered messages whose time has come, oldest first."""
+    return list(
+        OutboxMessage.objects.filter(delivered_at__isnull=True, available_at__lte=timezone.now())
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def outbox_relay(*, limit: int = SWEEP_BATCH) -> dict[str, int]:
+    """The sweep: delivers every due message (in this process). Returns counts by outcome."""
+    counts = {"delivered": 0, "failed": 0, "skipped": 0}
+    for message_id in outbox_due(limit=limit):
+        counts[outbox_message_deliver(message_id=message_id, sweep=True)] += 1
+    return counts
+
+
+def outbox_undelivered(*, cause_type: str | None = None) -> list[OutboxMessage]:
+    """What is still to run (for tests, checks and the admin)."""
+    messages = OutboxMessage.objects.filter(delivered_at__isnull=True)
+    if cause_type is not None:
+        messages = messages.filter(cause_type=cause_type)
+    return list(messages.order_by("pk"))
+
+
+@shared_task(name="marketplace.core.tasks.outbox_deliver", ignore_result=True)
+def outbox_deliver(message_id: int) -> str:
+    """The fast path: one message, queued on commit."""
+    return outbox_message_deliver(message_id=message_id)
+
+
+@shared_task(name="marketplace.core.tasks.outbox_sweep", ignore_result=True)
+def outbox_sweep() -> dict[str, int]:
+    """The beat sweep (`core-outbox-relay`, every minute)."""
+    return outbox_relay()
