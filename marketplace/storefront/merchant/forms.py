@@ -1,0 +1,258 @@
+"""The merchants' forms: they parse input; the services decide."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.catalog.models import Category
+from marketplace.towns.models import Town
+from vendors.models import FulfilmentMethodName, StockMovementReason, VendorRole
+from vendors.opening_hours import DAYS
+from vendors.stock_updates import ADJUST_REASONS
+
+DAY_LABELS = {
+    "mon": _("Monday"),
+    "tue": _("Tuesday"),
+    "wed": _("Wednesday"),
+    "thu": _("Thursday"),
+    "fri": _("Friday"),
+    "sat": _("Saturday"),
+    "sun": _("Sunday"),
+}
+METHODS = list(FulfilmentMethodName)
+
+
+class FulfilmentFieldsMixin(forms.Form):
+    """One checkbox and one fee per fulfilment method (pickup, local delivery, shipping)."""
+
+    def add_fulfilment_fields(self) -> None:
+        for method in METHODS:
+            self.fields[f"offer_{method.value}"] = forms.BooleanField(
+                label=method.label, required=False
+            )
+            self.fields[f"fee_{method.value}"] = forms.DecimalField(
+                label=_("Fee"), required=False, min_value=Decimal("0"), decimal_places=2
+            )
+
+    def fulfilment_rows(self) -> list[tuple[Any, Any]]:
+        return [(self[f"offer_{m.value}"], self[f"fee_{m.value}"]) for m in METHODS]
+
+    def fulfilment_methods(self) -> list[dict[str, Any]]:
+        return [
+            {"method": m.value, "fee": self.cleaned_data.get(f"fee_{m.value}") or Decimal("0")}
+            for m in METHODS
+            if self.cleaned_data.get(f"offer_{m.value}")
+        ]
+
+
+class ApplyForm(FulfilmentFieldsMixin):
+    town = forms.ModelChoiceField(label=_("Town"), queryset=Town.objects.order_by("name"))
+    name = forms.CharField(label=_("Shop name"), max_length=160)
+    slug = forms.SlugField(
+        label=_("Address of the shop's page"),
+        max_length=80,
+        required=False,
+        help_text=_("Lowercase letters, digits and hyphens; made from the name when empty."),
+    )
+    email = forms.EmailField(label=_("Shop's email"), required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
+    street = forms.CharField(label=_("Street"), max_length=200, required=False)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=16, required=False)
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    # Only asked of a visitor without an account.
+    account_email = forms.EmailField(label=_("Your email (to log in)"), required=False)
+    password = forms.CharField(
+        label=_("Choose a password"), widget=forms.PasswordInput, required=False
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+
+    def __init__(self, *args: Any, with_account: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_fulfilment_fields()
+        self.with_account = with_account
+        if with_account:
+            self.fields["account_email"].required = True
+            self.fields["password"].required = True
+        else:
+            for name in ("account_email", "password", "first_name"):
+                del self.fields[name]
+        if not self.is_bound:
+            self.initial.setdefault("offer_pickup", True)
+
+    def service_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "slug": data["slug"] or None,
+            "email": data["email"] or None,
+            "phone": data["phone"],
+            "description": data["description"],
+            "address": {
+                "street": data["street"],
+                "postal_code": data["postal_code"],
+                "city": data["city"],
+                "country": "FR",
+            },
+            "fulfilment_methods": self.fulfilment_methods(),
+        }
+
+
+SHOP_ERROR_FIELDS = {
+    "address.street": "street",
+    "address.postalCode": "postal_code",
+    "address.city": "city",
+    "address.country": "country",
+    "location": "latitude",
+    "fulfilmentMethods": "offer_pickup",
+    "openingHours": "hours_mon",
+    "name": "name",
+}
+
+
+class ProfileForm(FulfilmentFieldsMixin):
+    name = forms.CharField(label=_("Shop name"), max_length=160)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
+    email = forms.EmailField(label=_("Shop's email"))
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    street = forms.CharField(label=_("Street"), max_length=200, required=False)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=16, required=False)
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    country = forms.CharField(label=_("Country (two letters)"), max_length=2, initial="FR")
+    latitude = forms.FloatField(label=_("Latitude"), required=False)
+    longitude = forms.FloatField(label=_("Longitude"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for day in DAYS:
+            self.fields[f"hours_{day}"] = forms.CharField(
+                label=DAY_LABELS[day],
+                required=False,
+                max_length=100,
+                help_text=_("e.g. 09:00-12:00,14:00-19:00; empty: closed"),
+            )
+        self.add_fulfilment_fields()
+
+    def hours_fields(self) -> list[Any]:
+        return [self[f"hours_{day}"] for day in DAYS]
+
+    def service_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        result: dict[str, Any] = {
+            "name": data["name"],
+            "description": data["description"],
+            "email": data["email"],
+            "phone": data["phone"],
+            "address": {
+                "street": data["street"],
+                "postal_code": data["postal_code"],
+                "city": data["city"],
+                "country": data["country"],
+            },
+            "opening_hours": {day: (data[f"hours_{day}"] or "").strip() or None for day in DAYS},
+            "fulfilment_methods": self.fulfilment_methods(),
+        }
+        if data.get("latitude") is not None or data.get("longitude") is not None:
+            result["location"] = {
+                "latitude": data.get("latitude"),
+                "longitude": data.get("longitude"),
+            }
+        return result
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount to refund"), min_value=Decimal("0.01"), decimal_places=2
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class ProductForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
+    category = forms.ModelChoiceField(
+        label=_("Category (sets the VAT rate)"), queryset=Category.objects.order_by("name")
+    )
+    image = forms.ImageField(label=_("Photo (JPEG, PNG or WebP, 5 MB at most)"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["category"]
+        field.label_from_instance = lambda c: f"{c.name} ({c.vat_rate} %)"
+        # The service checks the image (format, size): Django's own check would do it twice.
+        self.fields["image"] = forms.FileField(label=self.fields["image"].label, required=False)
+
+
+class VariantForm(forms.Form):
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    sku = forms.CharField(label=_("SKU"), max_length=64)
+    name = forms.CharField(label=_("Variant"), max_length=120, required=False)
+    price = forms.DecimalField(label=_("Price incl. VAT"), decimal_places=2, max_digits=10)
+    stock = forms.IntegerField(label=_("Stock"), min_value=0, required=False)
+    low_stock_threshold = forms.IntegerField(
+        label=_("Low stock below"), min_value=0, required=False
+    )
+    remove = forms.BooleanField(label=_("Remove"), required=False)
+
+    def service_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        values: dict[str, Any] = {
+            "sku": data["sku"],
+            "name": data["name"],
+            "price": data["price"],
+            "low_stock_threshold": data["low_stock_threshold"],
+        }
+        if data.get("stock") is not None:
+            values["stock"] = data["stock"]
+        return values
+
+
+VariantFormSet = forms.formset_factory(VariantForm, extra=1, max_num=50, validate_max=True)
+
+
+class StockAdjustForm(forms.Form):
+    delta = forms.IntegerField(label=_("Units (+ or −)"))
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[(r.value, StockMovementReason(r).label) for r in ADJUST_REASONS],
+    )
+    note = forms.CharField(label=_("Note"), max_length=255, required=False)
+
+
+class ProductFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.order_by("name"), required=False
+    )
+    stock = forms.ChoiceField(
+        label=_("Stock"),
+        required=False,
+        choices=[("", _("All")), ("out", _("Out of stock")), ("low", _("Low stock"))],
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"))
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+    role = forms.ChoiceField(label=_("Role"), choices=VendorRole.choices, initial=VendorRole.STAFF)
+
+
+class InvitationAcceptForm(forms.Form):
+    code = forms.CharField(label=_("Invitation code"), max_length=100)
+
+
+class MonthForm(forms.Form):
+    month = forms.RegexField(regex=r"^\d{4}-(0[1-9]|1[0-2])$", required=False)

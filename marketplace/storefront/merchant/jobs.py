@@ -1,0 +1,85 @@
+"""Running a catalogue import job: small files at once, large ones in a Celery task."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketplace.storefront.merchant.models import CatalogImportJob, ImportJobStatus
+from vendors.csv_import import catalog_import
+
+# Above this many lines, the file is imported by a worker and the page shows a progress bar.
+INLINE_MAX_ROWS = 300
+
+
+def import_job_create(
+    *, vendor_id: int, user: Any, filename: str, content: bytes, dry_run: bool
+) -> CatalogImportJob:
+    """Records the job; runs it now when the file is small, else on commit in a task."""
+    from marketplace.storefront.merchant.tasks import run_catalog_import_job
+
+    rows = max(content.count(b"\n") - 1, 0)
+    job = CatalogImportJob.objects.create(
+        vendor_id=vendor_id,
+        user=user if getattr(user, "pk", None) else None,
+        filename=filename[:255],
+        content=content,
+        rows=rows,
+        dry_run=dry_run,
+    )
+    if rows <= INLINE_MAX_ROWS:
+        import_job_run(job_id=job.pk)
+        job.refresh_from_db()
+    else:
+        transaction.on_commit(lambda: run_catalog_import_job.delay(job.pk))
+    return job
+
+
+def import_job_run(*, job_id: int) -> CatalogImportJob | None:
+    """Runs the job once (idempotent: a job already started is left alone)."""
+    started = CatalogImportJob.objects.filter(pk=job_id, status=ImportJobStatus.QUEUED).update(
+        status=ImportJobStatus.RUNNING, started_at=timezone.now()
+    )
+    job = CatalogImportJob.objects.select_related("user").filter(pk=job_id).first()
+    if not started or job is None:
+        return job
+    try:
+        report = catalog_import(
+            vendor_id=job.vendor_id, content=bytes(job.content), dry_run=job.dry_run, user=job.user
+        )
+    except ValidationError as error:  # the file itself is unreadable (encoding, header, size)
+        _finish(job, ImportJobStatus.DONE, [_file_error(m) for m in error.messages])
+        return job
+    except Exception:
+        _finish(job, ImportJobStatus.FAILED, [_file_error(_("The import stopped: try again."))])
+        raise
+    _finish(
+        job,
+        ImportJobStatus.DONE,
+        [asdict(e) for e in report.errors],
+        counts=(report.created, report.updated, report.unchanged),
+    )
+    return job
+
+
+def _file_error(message: str) -> dict[str, Any]:
+    return {"line": 0, "field": "file", "code": "INVALID_FILE", "message": message}
+
+
+def _finish(
+    job: CatalogImportJob,
+    status: str,
+    errors: list[dict[str, Any]],
+    *,
+    counts: tuple[int, int, int] = (0, 0, 0),
+) -> None:
+    created, updated, unchanged = counts
+    job.report = {"created": created, "updated": updated, "unchanged": unchanged, "errors": errors}
+    job.status = status
+    job.finished_at = timezone.now()
+    job.save(update_fields=["report", "status", "finished_at"])

@@ -1,0 +1,13 @@
+"""Celery tasks of the merchants' back office: they take ids and call services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="storefront_merchant.run_catalog_import_job")
+def run_catalog_import_job(job_id: int) -> str:
+    from marketplace.storefront.merchant.jobs import import_job_run
+
+    job = import_job_run(job_id=job_id)
+    return job.status if job else "missing"

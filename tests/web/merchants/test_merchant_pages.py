@@ -1,0 +1,464 @@
+"""The merchants' back office with Django's test client: scoping, forms and their errors."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.test import TestCase
+from PIL import Image
+
+from marketplace.orders.models import ShopOrder
+from marketplace.storefront.merchant.models import CatalogImportJob
+from payments.models import Refund
+from tests.factories import ProductFactory, UserFactory, VariantFactory, VendorMemberFactory
+from tests.web.merchants.conftest import paid_order
+from vendors.models import Product, StockMovement, Vendor, VendorMember, VendorRole, VendorStatus
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "product,description,category,sku,variant_name,price,stock\n"
+
+
+def url(shop, path=""):
+    return f"/commercant/{shop.town.slug}/{shop.slug}/{path}"
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, shop):
+    response = client.get(url(shop, "commandes/"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/compte/connexion/?next=")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "",
+        "commandes/",
+        "commandes/preparation/",
+        "produits/",
+        "produits/nouveau/",
+        "stock/bas/",
+        "stock/mouvements/",
+        "import/",
+        "export.csv",
+        "boutique/",
+        "equipe/",
+        "argent/",
+        "argent/releve.csv",
+    ],
+)
+def test_a_member_of_another_shop_gets_404_on_every_page(
+    client, login, shop, other_shop, other_owner, path
+):
+    login(other_owner)
+
+    assert client.get(url(shop, path)).status_code == 404
+    assert client.get(url(other_shop, path)).status_code in {200, 302}
+
+
+def test_another_shops_order_product_and_import_answer_404_without_their_data(
+    client, login, town, shop, other_shop, owner
+):
+    theirs = paid_order(town, other_shop, email="secret-customer@example.org")
+    product = ProductFactory(vendor=other_shop, name="Pain secret")
+    variant = VariantFactory(product=product, vendor=other_shop)
+    job = CatalogImportJob.objects.create(vendor=other_shop, content=b"x", filename="theirs.csv")
+    login(owner)
+
+    for path in (
+        f"commandes/{theirs.pk}/",
+        f"commandes/{theirs.pk}/rembourser/",
+        f"produits/{product.pk}/",
+        f"import/{job.pk}/",
+    ):
+        response = client.get(url(shop, path))
+        assert response.status_code == 404, path
+        assert b"secret" not in response.content
+    assert client.post(url(shop, f"commandes/{theirs.pk}/accepter/")).status_code == 404
+    assert (
+        client.post(
+            url(shop, f"stock/{variant.pk}/ajuster/"), {"delta": "5", "reason": "received"}
+        ).status_code
+        == 404
+    )
+    theirs.refresh_from_db()
+    assert theirs.status == "paid"
+    assert StockMovement.objects.filter(stock__variant=variant).count() == 0
+
+
+def test_a_visitor_applies_with_a_new_account_and_lands_in_a_pending_shop(client, town):
+    response = client.post(
+        "/commercant/ouvrir-une-boutique/",
+        {
+            "account_email": "nouvelle@example.org",
+            "password": "un-mot-de-passe-solide-42",
+            "first_name": "Nina",
+            "town": town.pk,
+            "name": "Les Halles de Nina",
+            "description": "Fruits et légumes",
+            "offer_pickup": "on",
+            "fee_pickup": "0",
+            "offer_local_delivery": "on",
+            "fee_local_delivery": "3.50",
+        },
+    )
+
+    vendor = Vendor.objects.get(town=town, slug="les-halles-de-nina")
+    assert response.status_code == 302
+    assert response["Location"] == url(vendor, "produits/")
+    assert vendor.status == VendorStatus.PENDING
+    assert VendorMember.objects.get(vendor=vendor).user.email == "nouvelle@example.org"
+    assert sorted(vendor.fulfilment_methods.values_list("method", "fee")) == [
+        ("local_delivery", Decimal("3.50")),
+        ("pickup", Decimal("0.00")),
+    ]
+    assert client.get(url(vendor, "produits/")).status_code == 200
+
+
+def test_an_application_with_a_taken_slug_shows_the_error_and_creates_nothing(client, town, shop):
+    response = client.post(
+        "/commercant/ouvrir-une-boutique/",
+        {
+            "account_email": "autre@example.org",
+            "password": "un-mot-de-passe-solide-42",
+            "town": town.pk,
+            "name": "La Criée",
+            "slug": "la-criee",
+            "offer_pickup": "on",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Un autre commerce de cette ville utilise déjà" in response.content.decode()
+    assert not Vendor.objects.filter(name="La Criée").exclude(pk=shop.pk).exists()
+    assert not UserFactory._meta.model.objects.filter(email="autre@example.org").exists()
+
+
+def test_a_member_of_several_shops_chooses_one(client, login, owner, shop, other_shop):
+    VendorMemberFactory(vendor=other_shop, user=owner, role=VendorRole.STAFF)
+    login(owner)
+
+    page = client.get("/commercant/").content.decode()
+
+    assert url(shop, "commandes/") in page and url(other_shop, "commandes/") in page
+
+
+def test_the_inbox_counts_orders_by_state_and_the_poll_returns_the_fragment(
+    client, login, town, shop, owner
+):
+    first = paid_order(town, shop)
+    paid_order(town, shop)
+    ShopOrder.objects.filter(pk=first.pk).update(status="accepted")
+    login(owner)
+
+    page = client.get(url(shop, "commandes/")).content.decode()
+    fragment = client.get(url(shop, "commandes/?etat=accepted"), HTTP_HX_REQUEST="true")
+
+    assert 'data-count="new">1<' in page and 'data-count="accepted">1<' in page
+    assert 'hx-trigger="every 15s"' in page
+    assert fragment.content.decode().lstrip().startswith('<section id="inbox"')
+    assert first.order.number in fragment.content.decode()
+
+
+def test_accept_ready_fulfil_then_refusing_needs_a_reason(client, login, town, shop, owner):
+    shop_order = paid_order(town, shop)
+    other = paid_order(town, shop)
+    login(owner)
+
+    for action in ("accepter", "prete", "remise"):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            response = client.post(url(shop, f"commandes/{shop_order.pk}/{action}/"))
+        assert response.status_code == 302
+    refused = client.post(url(shop, f"commandes/{other.pk}/refuser/"), {"refuse-reason": ""})
+
+    shop_order.refresh_from_db()
+    other.refresh_from_db()
+    assert shop_order.status == "fulfilled"
+    assert refused.status_code == 400
+    assert "Ce champ est obligatoire" in refused.content.decode()
+    assert other.status == "paid"
+
+
+def test_an_invalid_transition_is_a_message_not_an_error(client, login, town, shop, owner):
+    shop_order = paid_order(town, shop)
+    login(owner)
+
+    response = client.post(url(shop, f"commandes/{shop_order.pk}/remise/"), follow=True)
+
+    assert response.status_code == 200
+    assert "ne peut pas passer" in response.content.decode()
+
+
+def test_a_partial_refund_shows_the_shops_share_then_refunds(client, login, town, shop, owner):
+    shop_order = paid_order(town, shop, goods="40.00", commission="2.00")
+    login(owner)
+
+    preview = client.post(
+        url(shop, f"commandes/{shop_order.pk}/rembourser/"),
+        {"amount": "10.00", "reason": "Abîmé", "preview": "1"},
+    )
+    assert Refund.objects.count() == 0
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        done = client.post(
+            url(shop, f"commandes/{shop_order.pk}/rembourser/"),
+            {"amount": "10.00", "reason": "Abîmé", "confirm": "1"},
+        )
+
+    assert "9,50" in preview.content.decode()  # the shop bears 10.00 less 0.50 of commission
+    assert done.status_code == 302
+    refund = Refund.objects.get()
+    assert (refund.amount, refund.shop_share, refund.commission_refunded) == (
+        Decimal("10.00"),
+        Decimal("9.50"),
+        Decimal("0.50"),
+    )
+
+
+def test_a_refund_above_what_remains_is_a_form_error(client, login, town, shop, owner):
+    shop_order = paid_order(town, shop, goods="40.00")
+    login(owner)
+
+    response = client.post(
+        url(shop, f"commandes/{shop_order.pk}/rembourser/"),
+        {"amount": "41.00", "reason": "x", "preview": "1"},
+    )
+
+    assert response.status_code == 400
+    assert "40.00" in response.content.decode()
+    assert Refund.objects.count() == 0
+
+
+def _png() -> io.BytesIO:
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), "#c33").save(buffer, format="PNG")
+    buffer.seek(0)
+    buffer.name = "tomates.png"
+    return buffer
+
+
+def _product_post(category, **extra):
+    data = {
+        "name": "Tomates anciennes",
+        "description": "Du jardin",
+        "category": category.pk,
+        "variants-TOTAL_FORMS": "1",
+        "variants-INITIAL_FORMS": "0",
+        "variants-MIN_NUM_FORMS": "0",
+        "variants-MAX_NUM_FORMS": "50",
+        "variants-0-sku": "TOM-1KG",
+        "variants-0-name": "1 kg",
+        "variants-0-price": "4.20",
+        "variants-0-stock": "12",
+    }
+    data.update(extra)
+    return data
+
+
+def test_a_product_with_its_photo_is_created(
+    client, login, shop, owner, category, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    login(owner)
+
+    response = client.post(
+        url(shop, "produits/nouveau/"), {**_product_post(category), "image": _png()}
+    )
+
+    assert response.status_code == 302
+    product = Product.objects.get(vendor=shop)
+    assert product.thumbnail.name and product.image.name
+    variant = product.variants.get()
+    assert (variant.sku, variant.price, variant.stock.quantity) == ("TOM-1KG", Decimal("4.20"), 12)
+
+
+def test_a_duplicate_sku_is_shown_on_its_variant_row(client, login, shop, owner, category):
+    VariantFactory(product__vendor=shop, vendor=shop, sku="TOM-1KG")
+    login(owner)
+
+    response = client.post(url(shop, "produits/nouveau/"), _product_post(category))
+
+    assert response.status_code == 400
+    assert (
+        "Une autre déclinaison de ce commerce utilise déjà cette référence"
+        in response.content.decode()
+    )
+    assert Product.objects.filter(vendor=shop, name="Tomates anciennes").count() == 0
+
+
+def test_stock_adjust_inline_with_htmx_returns_the_row_and_records_the_movement(
+    client, login, shop, owner
+):
+    variant = VariantFactory(product__vendor=shop, vendor=shop, stock=5)
+    login(owner)
+
+    response = client.post(
+        url(shop, f"stock/{variant.pk}/ajuster/"),
+        {"delta": "-2", "reason": "loss", "note": "cassé"},
+        HTTP_HX_REQUEST="true",
+    )
+    refused = client.post(
+        url(shop, f"stock/{variant.pk}/ajuster/"),
+        {"delta": "-10", "reason": "loss"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.content.decode().lstrip().startswith(f'<tr id="stock-{variant.pk}">')
+    movement = StockMovement.objects.get(stock__variant=variant)
+    assert (movement.delta, movement.quantity_after, movement.reason, movement.note) == (
+        -2,
+        3,
+        "loss",
+        "cassé",
+    )
+    assert "négatif" in refused.content.decode()
+    variant.stock.refresh_from_db()
+    assert variant.stock.quantity == 3
+
+
+def test_the_product_list_searches_and_filters_low_stock(client, login, shop, owner):
+    low = VariantFactory(
+        product__vendor=shop, product__name="Huîtres", vendor=shop, stock=1, low_stock_threshold=5
+    )
+    VariantFactory(
+        product__vendor=shop, product__name="Moules", vendor=shop, stock=50, low_stock_threshold=5
+    )
+    login(owner)
+
+    found = client.get(url(shop, "produits/?q=hu")).content.decode()
+    low_page = client.get(url(shop, "produits/?stock=low")).content.decode()
+    low_list = client.get(url(shop, "stock/bas/")).content.decode()
+
+    assert "Huîtres" in found and "Moules" not in found
+    assert "Huîtres" in low_page and "Moules" not in low_page
+    assert low.sku in low_list
+
+
+def test_import_dry_run_shows_the_bad_row_then_a_clean_file_imports(
+    client, login, shop, owner, category
+):
+    login(owner)
+    bad = HEADER + "Pain,,epicerie,PAIN-1,,2.10,10\nBrioche,,epicerie,BRI-1,,abc,5\n"
+    good = HEADER + "Pain,,epicerie,PAIN-1,,2.10,10\n"
+
+    checked = client.post(url(shop, "import/"), {"file": io.BytesIO(bad.encode())}, follow=True)
+    upload = io.BytesIO(good.encode())
+    upload.name = "catalogue.csv"
+    clean = client.post(url(shop, "import/"), {"file": upload})
+    job = CatalogImportJob.objects.filter(vendor=shop).first()
+    imported = client.post(url(shop, f"import/{job.pk}/confirmer/"), follow=True)
+
+    page = checked.content.decode()
+    assert "import-errors" in page and '<td class="num">3</td>' in page and "price" in page
+    assert clean.status_code == 302
+    assert "1 créé" in imported.content.decode() or "1 created" in imported.content.decode()
+    assert Product.objects.get(vendor=shop).name == "Pain"
+
+
+def test_a_large_file_runs_as_a_background_job_and_export_reimports_unchanged(
+    client, login, shop, owner, category
+):
+    rows = "".join(f"Produit {i},,epicerie,SKU-{i:04d},,1.50,3\n" for i in range(400))
+    login(owner)
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(url(shop, "import/"), {"file": io.BytesIO((HEADER + rows).encode())})
+    dry = CatalogImportJob.objects.get(vendor=shop)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(url(shop, f"import/{dry.pk}/confirmer/"))
+    progress = client.get(url(shop, f"import/{dry.pk}/"), HTTP_HX_REQUEST="true").content.decode()
+    exported = client.get(url(shop, "export.csv")).content
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(url(shop, "import/"), {"file": io.BytesIO(exported)})
+    again = CatalogImportJob.objects.filter(vendor=shop).first()
+
+    assert dry.rows == 400 and Product.objects.filter(vendor=shop).count() == 400
+    assert 'value="100"' in progress and "hx-trigger" not in progress
+    assert again.report == {"created": 0, "updated": 0, "unchanged": 400, "errors": []}
+
+
+def test_the_profile_saves_hours_and_methods_and_shows_service_errors(client, login, shop, owner):
+    login(owner)
+    data = {
+        "name": "La Criée",
+        "description": "Poissons du port",
+        "email": "criee@example.org",
+        "country": "FR",
+        "hours_mon": "08:00-12:00,15:00-19:00",
+        "hours_tue": "",
+        "offer_pickup": "on",
+        "fee_pickup": "0",
+        "offer_shipping": "on",
+        "fee_shipping": "7.90",
+        "latitude": "43.40",
+        "longitude": "3.69",
+    }
+
+    saved = client.post(url(shop, "boutique/"), data)
+    wrong = client.post(url(shop, "boutique/"), {**data, "hours_wed": "19:00-08:00"})
+
+    shop.refresh_from_db()
+    assert saved.status_code == 302
+    assert (
+        shop.opening_hours["mon"] == "08:00-12:00,15:00-19:00" and shop.opening_hours["wed"] is None
+    )
+    assert sorted(shop.fulfilment_methods.values_list("method", flat=True)) == [
+        "pickup",
+        "shipping",
+    ]
+    assert (shop.latitude, shop.longitude) == (43.40, 3.69)
+    assert wrong.status_code == 400 and "19:00-08:00" in wrong.content.decode()
+
+
+def test_staff_read_but_cannot_change_the_profile_nor_invite(client, login, shop):
+    staff = UserFactory(email="vendeur@example.org")
+    VendorMemberFactory(vendor=shop, user=staff, role=VendorRole.STAFF)
+    login(staff)
+
+    assert client.get(url(shop, "boutique/")).status_code == 200
+    client.post(
+        url(shop, "boutique/"), {"name": "Piratée", "email": "x@example.org", "country": "FR"}
+    )
+    assert (
+        client.post(
+            url(shop, "equipe/inviter/"), {"email": "z@example.org", "role": "staff"}
+        ).status_code
+        == 403
+    )
+    shop.refresh_from_db()
+    assert shop.name == "La Criée"
+
+
+def test_team_invite_and_transfer_of_ownership(client, login, shop, owner):
+    colleague = UserFactory(email="collegue@example.org")
+    member = VendorMemberFactory(vendor=shop, user=colleague, role=VendorRole.STAFF)
+    login(owner)
+
+    invited = client.post(
+        url(shop, "equipe/inviter/"), {"email": "nouveau@example.org", "role": "staff"}
+    )
+    bad = client.post(url(shop, "equipe/inviter/"), {"email": "pas-un-email", "role": "staff"})
+    transferred = client.post(url(shop, f"equipe/{member.pk}/proprietaire/"))
+
+    assert invited.status_code == 302 and bad.status_code == 400
+    assert shop.invitations.filter(email="nouveau@example.org").exists()
+    assert transferred.status_code == 302
+    assert dict(shop.members.values_list("user__email", "role")) == {
+        "collegue@example.org": "owner",
+        "marchande@example.org": "staff",
+    }
+
+
+def test_money_page_and_statement_csv(client, login, town, shop, owner):
+    shop_order = paid_order(town, shop, goods="30.00", commission="1.50")
+    login(owner)
+
+    page = client.get(url(shop, "argent/")).content.decode()
+    csv_body = client.get(url(shop, "argent/releve.csv")).content.decode()
+    onboard = client.post(url(shop, "argent/stripe/"))
+
+    assert 'data-figure="sales">30,00' in page.replace("\u00a0", " ").replace("\u202f", " ")
+    assert shop_order.order.number in csv_body and "total_sales,,30.00" in csv_body
+    assert onboard.status_code == 302 and "onboarded=" in onboard["Location"]
