@@ -1,0 +1,152 @@
+"""The back office's forms. They parse input only; the services decide (their error codes come
+back onto these forms through `add_service_errors`)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.catalog.models import Category
+from marketplace.governance.models import AuditAction, StripeFeesPayer
+from marketplace.towns.models import Town, TownStaffRole
+from vendors.models import Vendor, VendorStatus
+
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+
+
+def add_service_errors(
+    form: forms.Form, error: ValidationError, aliases: dict[str, str] | None = None
+) -> None:
+    """Puts a service's errors (`{field: [ValidationError(code=…)]}`) on the form's fields.
+
+    The services name fields as the API does (`validFrom`); a field the form does not have
+    (or `id`) becomes a form-wide error. Codes are kept (`form.has_error(field, code)`).
+    """
+    aliases = aliases or {}
+    if not hasattr(error, "error_dict"):
+        for item in error.error_list:
+            form.add_error(None, item)
+        return
+    for name, items in error.error_dict.items():
+        field = aliases.get(name, _snake(name))
+        target = field if field in form.fields else None
+        for item in items:
+            form.add_error(target, item)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (public)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,  # the service says when it is missing (REASON_REQUIRED)
+        max_length=2000,
+    )
+
+
+class RuleCreateForm(forms.Form):
+    vendor = forms.ModelChoiceField(
+        label=_("Shop"),
+        queryset=Vendor.objects.none(),
+        required=False,
+        empty_label=_("Every shop"),
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.order_by("name"),
+        required=False,
+        empty_label=_("Every category"),
+    )
+    percentage = forms.DecimalField(label=_("Percentage of the goods (%)"), initial="5")
+    fixed_amount = forms.DecimalField(label=_("Fixed amount per shop order"), required=False)
+    min_amount = forms.DecimalField(label=_("Minimum per shop order"), required=False)
+    max_amount = forms.DecimalField(label=_("Maximum per shop order"), required=False)
+    valid_from = forms.DateTimeField(
+        label=_("Valid from (empty: now)"), required=False, widget=DATETIME_INPUT
+    )
+    valid_until = forms.DateTimeField(
+        label=_("Valid until (empty: no end)"), required=False, widget=DATETIME_INPUT
+    )
+
+    def __init__(self, *args: Any, town: Town, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        vendor_field = self.fields["vendor"]
+        assert isinstance(vendor_field, forms.ModelChoiceField)
+        vendor_field.queryset = Vendor.objects.filter(town=town).order_by("name")
+
+
+class RuleUpdateForm(forms.Form):
+    percentage = forms.DecimalField(label=_("Percentage of the goods (%)"))
+    fixed_amount = forms.DecimalField(label=_("Fixed amount per shop order"), required=False)
+    min_amount = forms.DecimalField(label=_("Minimum per shop order"), required=False)
+    max_amount = forms.DecimalField(label=_("Maximum per shop order"), required=False)
+    valid_until = forms.DateTimeField(
+        label=_("Valid until (empty: no end)"), required=False, widget=DATETIME_INPUT
+    )
+
+
+class RuleEndForm(forms.Form):
+    at = forms.DateTimeField(label=_("End at (empty: now)"), required=False, widget=DATETIME_INPUT)
+
+
+class PreviewForm(forms.Form):
+    vendor = forms.ModelChoiceField(label=_("Shop"), queryset=Vendor.objects.none())
+    goods = forms.DecimalField(
+        label=_("Goods in the order"), min_value=0, max_digits=10, decimal_places=2, initial="50"
+    )
+    at = forms.DateTimeField(
+        label=_("Order placed on (empty: now)"), required=False, widget=DATETIME_INPUT
+    )
+
+    def __init__(self, *args: Any, town: Town, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        vendor_field = self.fields["vendor"]
+        assert isinstance(vendor_field, forms.ModelChoiceField)
+        vendor_field.queryset = Vendor.objects.filter(
+            town=town, status=VendorStatus.APPROVED
+        ).order_by("name")
+
+
+class TownSettingsForm(forms.Form):
+    refund_commission = forms.BooleanField(
+        label=_("Give the commission back when a shop order is refunded"), required=False
+    )
+    stripe_fees_payer = forms.ChoiceField(
+        label=_("Who bears Stripe's fees"), choices=StripeFeesPayer.choices
+    )
+
+
+class StaffGrantForm(forms.Form):
+    email = forms.EmailField(label=_("Email of the account"))
+    role = forms.ChoiceField(label=_("Role"), choices=TownStaffRole.choices)
+
+
+class StaffRevokeForm(forms.Form):
+    email = forms.EmailField(widget=forms.HiddenInput)
+
+
+class AuditFilterForm(forms.Form):
+    who = forms.CharField(label=_("Who (email)"), required=False, max_length=320)
+    action = forms.ChoiceField(
+        label=_("What"), required=False, choices=[("", _("Every action")), *AuditAction.choices]
+    )
+    since = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT)
+    until = forms.DateField(label=_("To (included)"), required=False, widget=DATE_INPUT)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error(
+                "until",
+                ValidationError(_("The end comes before the start."), code="INVALID_PERIOD"),
+            )
+        return data

@@ -1,0 +1,126 @@
+"""What the back office reads (no decision here): the town dashboard's figures and lists.
+
+Days are the town's days (its timezone). Failed money movements are read from the payments
+models' states: a transfer not sent whose last attempt failed at the provider, a transfer
+waiting for the shop's payment account, a refund that failed (or whose last attempt failed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from marketplace.orders.models import Order, OrderStatus, ShopOrder
+from marketplace.towns.models import Town
+from payments.ledger import MoneySum
+from payments.models import Refund, RefundStatus, Transfer, TransferStatus
+from vendors.models import Vendor, VendorStatus
+
+ZERO = Decimal("0.00")
+# An order counts once it is paid (cancelled before payment and unpaid ones do not).
+COUNTED_ORDERS = (OrderStatus.PAID, OrderStatus.CLOSED)
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: dt.date
+    orders: int
+
+
+@dataclass(frozen=True)
+class CategorySales:
+    name: str
+    shop_orders: int
+    goods: Decimal
+
+
+def town_zone(town: Town) -> ZoneInfo:
+    return ZoneInfo(town.timezone or "Europe/Paris")
+
+
+def orders_per_day(*, town: Town, days: int = 14) -> list[DayCount]:
+    """Paid orders placed on each of the last `days` days (today included), oldest first."""
+    zone = town_zone(town)
+    today = timezone.now().astimezone(zone).date()
+    first = today - dt.timedelta(days=days - 1)
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
+    counts = dict(
+        Order.objects.filter(town=town, created_at__gte=start, status__in=COUNTED_ORDERS)
+        .annotate(day=TruncDate("created_at", tzinfo=zone))
+        .order_by()
+        .values_list("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    return [
+        DayCount(
+            day=first + dt.timedelta(days=i), orders=counts.get(first + dt.timedelta(days=i), 0)
+        )
+        for i in range(days)
+    ]
+
+
+def top_categories(*, town: Town, days: int = 30, limit: int = 5) -> list[CategorySales]:
+    """Goods sold (tax included) by the shops' main category over the last `days` days."""
+    since = timezone.now() - dt.timedelta(days=days)
+    rows = (
+        ShopOrder.objects.filter(
+            order__town=town, order__status__in=COUNTED_ORDERS, created_at__gte=since
+        )
+        .order_by()
+        .values("vendor__category__name")
+        .annotate(n=Count("pk"), goods=MoneySum("subtotal"))
+        .order_by("-goods", "vendor__category__name")[:limit]
+    )
+    return [
+        CategorySales(
+            name=row["vendor__category__name"] or "", shop_orders=row["n"], goods=row["goods"]
+        )
+        for row in rows
+    ]
+
+
+def active_shops(*, town: Town) -> int:
+    return Vendor.objects.filter(town=town, status=VendorStatus.APPROVED).count()
+
+
+def waiting_applications(*, town: Town) -> QuerySet[Vendor]:
+    return Vendor.objects.filter(town=town, status=VendorStatus.PENDING).order_by("created_at")
+
+
+def transfers_needing_a_person(*, town: Town) -> QuerySet[Transfer]:
+    return (
+        Transfer.objects.filter(vendor__town=town)
+        .filter(
+            Q(status=TransferStatus.WAITING)
+            | (Q(status=TransferStatus.PENDING) & ~Q(last_error=""))
+        )
+        .select_related("vendor", "shop_order__order")
+        .order_by("created_at")
+    )
+
+
+def refunds_needing_a_person(*, town: Town) -> QuerySet[Refund]:
+    return (
+        Refund.objects.filter(shop_order__order__town=town)
+        .filter(
+            Q(status=RefundStatus.FAILED) | (Q(status=RefundStatus.PENDING) & ~Q(last_error=""))
+        )
+        .select_related("shop_order__vendor", "shop_order__order")
+        .order_by("created_at")
+    )
+
+
+def latest_shop_orders(*, town: Town, limit: int = 10) -> QuerySet[ShopOrder]:
+    """The newest shop orders with the commission each one was charged (and under which rule)."""
+    return (
+        ShopOrder.objects.filter(order__town=town)
+        .select_related("order", "vendor", "commission_rule")
+        .order_by("-created_at", "-pk")[:limit]
+    )

@@ -1,0 +1,408 @@
+"""The association's back office with Django's test client: scoping, decisions, rules, roles."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from marketplace.governance.models import AuditEntry, CommissionRule, TownSettings
+from marketplace.towns.models import TownStaff
+from tests.factories import CategoryFactory, VendorFactory
+from tests.governance.factories import CommissionRuleFactory, ShopOrderFactory
+from vendors.models import VendorStatus
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+
+
+@pytest.fixture
+def as_rennes_admin(client, rennes_admin):
+    client.force_login(rennes_admin)
+    return client
+
+
+def test_a_visitor_is_sent_to_the_login_page(client, rennes):
+    response = client.get("/association/rennes/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/compte/connexion/?next=/association/rennes/")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/association/rennes/",
+        "/association/rennes/boutiques/",
+        "/association/rennes/commission/",
+        "/association/rennes/reglages/",
+        "/association/rennes/equipe/",
+        "/association/rennes/journal/",
+    ],
+)
+def test_nancy_staff_get_a_404_on_every_page_of_rennes(client, nancy_admin, rennes, path):
+    client.force_login(nancy_admin)
+
+    assert client.get(path).status_code == 404
+
+
+def test_nancy_staff_cannot_decide_on_a_rennes_shop_nor_open_it_through_their_own_town(
+    client, nancy_admin, rennes, nancy
+):
+    shop = VendorFactory(town=rennes, status=VendorStatus.PENDING)
+    client.force_login(nancy_admin)
+
+    assert client.post(f"/association/rennes/boutiques/{shop.pk}/approve/").status_code == 404
+    assert client.get(f"/association/nancy/boutiques/{shop.pk}/").status_code == 404
+    assert client.post(f"/association/nancy/boutiques/{shop.pk}/approve/").status_code == 404
+    shop.refresh_from_db()
+    assert shop.status == VendorStatus.PENDING
+
+
+def test_a_staff_member_of_one_town_lands_on_its_dashboard(as_rennes_admin):
+    response = as_rennes_admin.get("/association/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/association/rennes/"
+
+
+def test_an_account_without_a_role_sees_no_town(client, customer):
+    client.force_login(customer)
+
+    response = client.get("/association/")
+
+    assert response.status_code == 200
+    assert list(response.context["towns"]) == []
+
+
+def test_the_dashboard_shows_orders_applications_and_each_order_commission(as_rennes_admin, rennes):
+    VendorFactory(town=rennes, status=VendorStatus.PENDING, name="Le Fournil Neuf")
+    rule = CommissionRuleFactory(town=rennes, percentage=D("7.5"))
+    shop_order = ShopOrderFactory(
+        order__town=rennes,
+        order__status="paid",
+        subtotal=D("50.00"),
+        commission=D("3.75"),
+        commission_rule=rule,
+        commission_percentage=D("7.5"),
+    )
+
+    response = as_rennes_admin.get("/association/rennes/")
+
+    assert response.status_code == 200
+    assert response.context["applications_count"] == 1
+    assert response.context["days_total"] == 1
+    assert response.context["latest_shop_orders"] == [shop_order]
+    page = response.content.decode()
+    assert "Le Fournil Neuf" in page
+    assert "3,75\u00a0€" in page
+    assert f"n° {rule.pk}" in page
+    assert 'role="img"' in page
+
+
+def test_a_moderator_approves_an_application_which_is_audited(client, rennes_moderator, rennes):
+    shop = VendorFactory(town=rennes, status=VendorStatus.PENDING, name="Pains du Coin")
+    client.force_login(rennes_moderator)
+
+    response = client.post(f"/association/rennes/boutiques/{shop.pk}/approve/", follow=True)
+
+    assert response.redirect_chain == [(f"/association/rennes/boutiques/{shop.pk}/", 302)]
+    shop.refresh_from_db()
+    assert shop.status == VendorStatus.APPROVED
+    assert AuditEntry.objects.get(object_id=shop.pk).actor == rennes_moderator
+    assert "Pains du Coin est approuvée" in response.content.decode()
+
+
+def test_refusing_without_a_reason_shows_the_services_error_on_the_field(as_rennes_admin, rennes):
+    shop = VendorFactory(town=rennes, status=VendorStatus.PENDING)
+
+    response = as_rennes_admin.post(
+        f"/association/rennes/boutiques/{shop.pk}/refuse/", {"refuse-reason": "  "}
+    )
+
+    assert response.status_code == 400
+    form = response.context["refuse_form"]
+    assert form.has_error("reason", "REASON_REQUIRED")
+    assert "Indiquez le motif" in response.content.decode()
+    shop.refresh_from_db()
+    assert shop.status == VendorStatus.PENDING
+
+
+def test_refusing_an_application_keeps_the_public_reason(as_rennes_admin, rennes):
+    shop = VendorFactory(town=rennes, status=VendorStatus.PENDING)
+
+    as_rennes_admin.post(
+        f"/association/rennes/boutiques/{shop.pk}/refuse/", {"refuse-reason": "Hors de Rennes"}
+    )
+
+    shop.refresh_from_db()
+    assert (shop.status, shop.status_reason) == (VendorStatus.SUSPENDED, "Hors de Rennes")
+
+
+def test_suspend_then_reinstate(as_rennes_admin, rennes):
+    shop = VendorFactory(town=rennes, status=VendorStatus.APPROVED)
+
+    as_rennes_admin.post(
+        f"/association/rennes/boutiques/{shop.pk}/suspend/", {"suspend-reason": "Impayés"}
+    )
+    shop.refresh_from_db()
+    assert shop.status == VendorStatus.SUSPENDED
+    as_rennes_admin.post(f"/association/rennes/boutiques/{shop.pk}/reinstate/")
+    shop.refresh_from_db()
+    assert shop.status == VendorStatus.APPROVED
+
+
+def test_a_decision_that_does_not_fit_the_status_is_an_error_not_a_500(as_rennes_admin, rennes):
+    shop = VendorFactory(town=rennes, status=VendorStatus.APPROVED)
+
+    response = as_rennes_admin.post(f"/association/rennes/boutiques/{shop.pk}/approve/")
+
+    assert response.status_code == 400
+    assert response.context["failed_forms"][0].has_error("__all__", "INVALID_STATUS_TRANSITION")
+
+
+def test_the_applications_list_is_the_towns_own(as_rennes_admin, rennes, nancy):
+    mine = VendorFactory(town=rennes, status=VendorStatus.PENDING)
+    VendorFactory(town=nancy, status=VendorStatus.PENDING)
+
+    response = as_rennes_admin.get("/association/rennes/boutiques/")
+
+    assert list(response.context["vendors"]) == [mine]
+    assert as_rennes_admin.get("/association/rennes/boutiques/?statut=nope").status_code == 404
+
+
+def _local(moment):
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_an_admin_creates_a_shop_rule_with_a_validity_window(as_rennes_admin, rennes):
+    shop = VendorFactory(town=rennes)
+    start = timezone.now() + timedelta(days=1)
+
+    response = as_rennes_admin.post(
+        "/association/rennes/commission/nouvelle/",
+        {
+            "rule-vendor": shop.pk,
+            "rule-percentage": "3.5",
+            "rule-fixed_amount": "0.20",
+            "rule-valid_from": "2099-01-01T00:00",
+            "rule-valid_until": "2099-02-01T00:00",
+        },
+    )
+
+    assert response.status_code == 302
+    rule = CommissionRule.objects.get()
+    assert (rule.vendor, rule.percentage, rule.fixed_amount) == (shop, D("3.500"), D("0.20"))
+    # The form's times are the town's (Paris: UTC+1 in January).
+    assert rule.valid_from.isoformat() == "2098-12-31T23:00:00+00:00"
+    assert rule.valid_until.isoformat() == "2099-01-31T23:00:00+00:00"
+    assert start < rule.valid_from
+
+
+def test_a_rule_form_shows_each_service_error_on_its_field_and_creates_nothing(
+    as_rennes_admin, rennes
+):
+    response = as_rennes_admin.post(
+        "/association/rennes/commission/nouvelle/",
+        {
+            "rule-percentage": "120",
+            "rule-min_amount": "5",
+            "rule-max_amount": "1",
+            "rule-valid_from": "2099-02-01T00:00",
+            "rule-valid_until": "2099-01-01T00:00",
+        },
+    )
+
+    assert response.status_code == 400
+    form = response.context["create_form"]
+    assert form.has_error("percentage", "INVALID_PERCENTAGE")
+    assert form.has_error("min_amount", "MIN_GREATER_THAN_MAX")
+    assert form.has_error("valid_until", "INVALID_WINDOW")
+    assert "Le pourcentage doit être compris entre 0 et 100" in response.content.decode()
+    assert not CommissionRule.objects.exists()
+
+
+def test_an_overlapping_rule_is_refused_on_its_start(as_rennes_admin, rennes):
+    CommissionRuleFactory(town=rennes)
+
+    response = as_rennes_admin.post(
+        "/association/rennes/commission/nouvelle/", {"rule-percentage": "4"}
+    )
+
+    assert response.status_code == 400
+    assert response.context["create_form"].has_error("valid_from", "OVERLAPPING_RULE")
+    assert CommissionRule.objects.count() == 1
+
+
+def test_a_shop_of_another_town_is_not_a_choice(as_rennes_admin, rennes, nancy):
+    elsewhere = VendorFactory(town=nancy)
+
+    response = as_rennes_admin.post(
+        "/association/rennes/commission/nouvelle/",
+        {"rule-vendor": elsewhere.pk, "rule-percentage": "4"},
+    )
+
+    assert response.status_code == 400
+    assert response.context["create_form"].has_error("vendor", "invalid_choice")
+
+
+def test_a_moderator_sees_the_rules_but_cannot_create_one(client, rennes_moderator, rennes):
+    client.force_login(rennes_moderator)
+
+    assert client.get("/association/rennes/commission/").status_code == 200
+    response = client.post("/association/rennes/commission/nouvelle/", {"rule-percentage": "4"})
+
+    assert response.status_code == 404
+    assert not CommissionRule.objects.exists()
+
+
+def test_changing_a_rule_makes_a_new_version_and_keeps_the_history(as_rennes_admin, rennes):
+    old = CommissionRuleFactory(town=rennes, percentage=D("5"))
+
+    response = as_rennes_admin.post(
+        f"/association/rennes/commission/{old.pk}/modifier/",
+        {"update-percentage": "6", "update-fixed_amount": "0"},
+    )
+
+    new = CommissionRule.objects.get(previous=old)
+    assert response["Location"] == f"/association/rennes/commission/{new.pk}/"
+    assert new.percentage == D("6.000")
+    old.refresh_from_db()
+    assert old.valid_until == new.valid_from
+    page = as_rennes_admin.get(f"/association/rennes/commission/{new.pk}/")
+    assert [v.rule for v in page.context["chain"]] == [new, old]
+    assert [v.status for v in page.context["chain"]] == ["active", "superseded"]
+
+
+def test_a_rule_of_another_town_is_a_404(as_rennes_admin, nancy):
+    elsewhere = CommissionRuleFactory(town=nancy)
+
+    assert as_rennes_admin.get(f"/association/rennes/commission/{elsewhere.pk}/").status_code == 404
+    response = as_rennes_admin.post(
+        f"/association/rennes/commission/{elsewhere.pk}/modifier/", {"update-percentage": "1"}
+    )
+    assert response.status_code == 404
+    assert CommissionRule.objects.count() == 1
+
+
+def test_ending_a_rule_in_the_past_is_an_error_on_its_field(as_rennes_admin, rennes):
+    rule = CommissionRuleFactory(town=rennes)
+
+    response = as_rennes_admin.post(
+        f"/association/rennes/commission/{rule.pk}/fin/", {"end-at": "2001-01-01T00:00"}
+    )
+
+    assert response.status_code == 400
+    assert response.context["end_form"].has_error("at", "INVALID_WINDOW")
+    rule.refresh_from_db()
+    assert rule.valid_until is None
+
+
+def test_the_preview_tells_what_a_shop_would_pay_and_under_which_rule(as_rennes_admin, rennes):
+    bakery = CategoryFactory(slug="boulangerie")
+    shop = VendorFactory(town=rennes, category=bakery, name="La Fournée")
+    CommissionRuleFactory(town=rennes, percentage=D("5"))
+    category_rule = CommissionRuleFactory(
+        town=rennes, category=bakery, percentage=D("4"), fixed_amount=D("0.30")
+    )
+
+    response = as_rennes_admin.get(
+        "/association/rennes/commission/", {"preview-vendor": shop.pk, "preview-goods": "50"}
+    )
+
+    quote = response.context["quote"]
+    assert (quote.rule, quote.amount) == (category_rule, D("2.30"))
+    page = response.content.decode()
+    assert "<strong>La Fournée</strong> paierait <strong>2,30\u00a0€</strong>" in page
+    assert f"selon la règle n° {category_rule.pk}" in page
+
+
+def test_the_settings_are_saved_through_the_service_and_audited(as_rennes_admin, rennes):
+    response = as_rennes_admin.post(
+        "/association/rennes/reglages/", {"stripe_fees_payer": "vendor"}
+    )
+
+    assert response.status_code == 302
+    row = TownSettings.objects.get(town=rennes)
+    assert (row.refund_commission, row.stripe_fees_payer) == (False, "vendor")
+    assert AuditEntry.objects.filter(action="town_settings.update").count() == 1
+
+
+def test_an_unknown_payer_is_a_field_error(as_rennes_admin, rennes):
+    response = as_rennes_admin.post("/association/rennes/reglages/", {"stripe_fees_payer": "x"})
+
+    assert response.status_code == 400
+    assert response.context["form"].has_error("stripe_fees_payer", "invalid_choice")
+    assert not TownSettings.objects.exists()
+
+
+def test_an_admin_grants_and_revokes_a_role(as_rennes_admin, rennes, customer):
+    as_rennes_admin.post(
+        "/association/rennes/equipe/ajouter/", {"email": customer.email, "role": "moderator"}
+    )
+    assert TownStaff.objects.get(town=rennes, user=customer).role == "moderator"
+
+    as_rennes_admin.post("/association/rennes/equipe/retirer/", {"email": customer.email})
+    assert not TownStaff.objects.filter(town=rennes, user=customer).exists()
+
+
+def test_granting_to_an_unknown_email_and_removing_the_last_admin_are_field_errors(
+    as_rennes_admin, rennes, rennes_admin
+):
+    response = as_rennes_admin.post(
+        "/association/rennes/equipe/ajouter/", {"email": "nobody@example.org", "role": "admin"}
+    )
+    assert response.status_code == 400
+    assert response.context["grant_form"].has_error("email", "NOT_FOUND")
+
+    response = as_rennes_admin.post(
+        "/association/rennes/equipe/retirer/", {"email": rennes_admin.email}
+    )
+    assert response.status_code == 400
+    assert response.context["revoke_form"].has_error("email", "LAST_ADMIN")
+    assert TownStaff.objects.filter(town=rennes, user=rennes_admin).exists()
+
+
+def test_a_moderator_cannot_grant_a_role(client, rennes_moderator, rennes, customer):
+    client.force_login(rennes_moderator)
+
+    response = client.post(
+        "/association/rennes/equipe/ajouter/", {"email": customer.email, "role": "admin"}
+    )
+
+    assert response.status_code == 404
+    assert not TownStaff.objects.filter(user=customer).exists()
+
+
+def test_the_audit_log_filters_by_who_what_and_when(as_rennes_admin, rennes, rennes_moderator):
+    shop = VendorFactory(town=rennes, status=VendorStatus.PENDING)
+    as_rennes_admin.post(f"/association/rennes/boutiques/{shop.pk}/approve/")
+    as_rennes_admin.post("/association/rennes/reglages/", {"stripe_fees_payer": "vendor"})
+    today = timezone.localdate().isoformat()
+
+    def actions(**query):
+        response = as_rennes_admin.get("/association/rennes/journal/", query)
+        return [entry.action for entry in response.context["page"]]
+
+    assert actions() == ["town_settings.update", "vendor.approve"]
+    assert actions(action="vendor.approve") == ["vendor.approve"]
+    assert actions(who="association@rennes") == ["town_settings.update", "vendor.approve"]
+    assert actions(who="moderation@") == []
+    assert actions(since=today, until=today) == ["town_settings.update", "vendor.approve"]
+    assert actions(until="2000-01-01") == []
+
+
+def test_an_audit_period_that_ends_before_it_starts_is_a_field_error(as_rennes_admin, rennes):
+    response = as_rennes_admin.get(
+        "/association/rennes/journal/", {"since": "2026-02-01", "until": "2026-01-01"}
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].has_error("until", "INVALID_PERIOD")
+
+
+def test_pages_speak_english_on_request(as_rennes_admin, rennes):
+    response = as_rennes_admin.get("/association/rennes/commission/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert "Which rule applies" in response.content.decode()
