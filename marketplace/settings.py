@@ -139,6 +139,21 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Counters every worker must share (login and checkout limits): Redis, else the database
+# (its table is created by the accounts migrations).
+LIMITS_CACHE = "limits"
+CACHES[LIMITS_CACHE] = (
+    {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "limits",
+    }
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "marketplace_limits_cache",
+    }
+)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
@@ -224,7 +239,7 @@ GRAPHQL_FIELD_WEIGHTS = {
 # --- Tokens ---------------------------------------------------------------------------------------
 JWT_ACCESS_TTL = timedelta(minutes=int(os.environ.get("JWT_ACCESS_MINUTES", "30")))
 JWT_REFRESH_TTL = timedelta(days=int(os.environ.get("JWT_REFRESH_DAYS", "30")))
-RATELIMIT_USE_CACHE = "default"
+RATELIMIT_USE_CACHE = LIMITS_CACHE
 
 # --- I18n -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -304,4 +319,7 @@ LOGGING = {
         "urllib3": {"level": "WARNING"},
     },
 }
-LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10/m")
+# Failed logins: per account (any address), and per client address (any account).
+LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10/15m")
+LOGIN_ADDRESS_RATE_LIMIT = os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "100/h")
+AUTHENTICATION_BACKENDS = ["marketplace.accounts.backends.ThrottledModelBackend"]

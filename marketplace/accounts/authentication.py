@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.accounts.error_codes import AccountErrorCode
 from marketplace.accounts.models import User, normalize_email
+from marketplace.accounts.throttle import login_failure_record, login_throttled
 from marketplace.accounts.tokens import create_access_token, create_refresh_token
 
 # Hashing a dummy password when the email is unknown keeps response times alike.
@@ -23,11 +24,18 @@ class IssuedTokens:
     refresh_token: str
 
 
-def token_create(*, email: str, password: str) -> IssuedTokens:
+def token_create(*, email: str, password: str, address: str | None = None) -> IssuedTokens:
+    """Tokens for the right email and password, within the login limit (marketplace.throttle)."""
+    if login_throttled(email=email, address=address):
+        raise ValidationError(
+            _("Too many login attempts; try again in a minute."),
+            code=AccountErrorCode.RATE_LIMITED.value,
+        )
     user = User.objects.filter(email__iexact=normalize_email(email)).first()
     if user is None:
         check_password(password, _DUMMY_HASH)
     if user is None or not user.check_password(password):
+        login_failure_record(email=email, address=address)
         raise ValidationError(
             {
                 "email": ValidationError(

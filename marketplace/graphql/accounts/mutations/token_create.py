@@ -3,12 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
-from django_ratelimit.core import is_ratelimited
 
 from marketplace.accounts.authentication import token_create
+from marketplace.accounts.backends import client_address
 from marketplace.accounts.error_codes import AccountErrorCode
 from marketplace.graphql.accounts.types import AccountError, UserType
 from marketplace.graphql.core.mutations import BaseMutation
@@ -30,17 +27,5 @@ class TokenCreate(BaseMutation):
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, email: str, password: str) -> dict[str, Any]:
-        limited = is_ratelimited(
-            info.context,
-            group="token-create",
-            key="ip",
-            rate=settings.LOGIN_RATE_LIMIT,
-            increment=True,
-        )
-        if limited:
-            raise ValidationError(
-                _("Too many login attempts; try again in a minute."),
-                code=AccountErrorCode.RATE_LIMITED.value,
-            )
-        issued = token_create(email=email, password=password)
+        issued = token_create(email=email, password=password, address=client_address(info.context))
         return {"token": issued.token, "refresh_token": issued.refresh_token, "user": issued.user}

@@ -7,13 +7,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from marketplace.accounts.error_codes import AccountErrorCode
-from marketplace.accounts.tokens import REFRESH, create_access_token, user_from_token
+from marketplace.accounts.tokens import refresh_token_rotate
 from marketplace.graphql.accounts.types import AccountError, UserType
 from marketplace.graphql.core.mutations import BaseMutation
 
 
 class TokenRefresh(BaseMutation):
-    """A new access token from a refresh token."""
+    """A new access token and a new refresh token; the refresh token given is used up."""
 
     error_codes = AccountErrorCode
 
@@ -21,13 +21,14 @@ class TokenRefresh(BaseMutation):
         refresh_token = graphene.String(required=True)
 
     token = graphene.String()
+    refresh_token = graphene.String(description="Use it for the next refresh: each is used once.")
     user = graphene.Field(UserType)
     errors = graphene.List(graphene.NonNull(AccountError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, refresh_token: str) -> dict[str, Any]:
-        user = user_from_token(refresh_token, kind=REFRESH)
-        if user is None:
+        pair = refresh_token_rotate(refresh_token=refresh_token)
+        if pair is None:
             raise ValidationError(
                 {
                     "refreshToken": ValidationError(
@@ -36,4 +37,4 @@ class TokenRefresh(BaseMutation):
                     )
                 }
             )
-        return {"token": create_access_token(user), "user": user}
+        return {"token": pair.token, "refresh_token": pair.refresh_token, "user": pair.user}
