@@ -34,7 +34,9 @@ def _lock_members(vendor_id: int) -> list[VendorMember]:
 def vendor_member_invite(
     *, vendor_id: int, email: str, role: str = VendorRole.STAFF, invited_by: Any
 ) -> InviteResult:
-    """An existing account becomes a member at once; otherwise a pending invitation is emailed."""
+    """A pending invitation is emailed, whether or not an account has this address: nobody
+    becomes a member (least of all an owner) without accepting, and the answer is the same
+    either way, so it tells nobody whether an account exists."""
     address = str(email or "").strip().lower()
     try:
         validate_email(address)
@@ -48,16 +50,14 @@ def vendor_member_invite(
 
     with transaction.atomic():
         members = _lock_members(vendor_id)
-        user = User.objects.filter(email__iexact=address).first()
-        if user is not None:
-            if any(member.user_id == user.pk for member in members):
-                raise field_error(
-                    "email",
-                    _("This person is already a member of the shop."),
-                    VendorErrorCode.ALREADY_MEMBER,
-                )
-            member = VendorMember.objects.create(vendor_id=vendor_id, user=user, role=role)
-            return InviteResult(member=member, invitation=None)
+        if User.objects.filter(
+            pk__in=[member.user_id for member in members], email__iexact=address
+        ).exists():
+            raise field_error(
+                "email",
+                _("This person is already a member of the shop."),
+                VendorErrorCode.ALREADY_MEMBER,
+            )
         if VendorInvitation.objects.filter(
             vendor_id=vendor_id, email=address, accepted_at__isnull=True
         ).exists():

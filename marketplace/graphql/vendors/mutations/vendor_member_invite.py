@@ -18,8 +18,9 @@ from vendors.models import VendorRole
 
 
 class VendorMemberInvite(BaseMutation):
-    """Invite someone to the shop by email (its owners). An existing account becomes a member at
-    once (`member`); otherwise an invitation is emailed (`invitation`)."""
+    """Invite someone to the shop by email (its owners): an invitation is emailed, which the
+    person accepts (vendorInvitationAccept) once logged in with that address. The answer is the
+    same whether or not an account has the address."""
 
     error_codes = VendorErrorCode
 
@@ -28,7 +29,10 @@ class VendorMemberInvite(BaseMutation):
         email = graphene.String(required=True)
         role = VendorRoleEnum(description="STAFF by default.")
 
-    member = graphene.Field(VendorMemberType)
+    member = graphene.Field(
+        VendorMemberType,
+        deprecation_reason="Always null: nobody becomes a member without accepting.",
+    )
     invitation = graphene.Field(VendorInvitationType)
     errors = graphene.List(graphene.NonNull(VendorError), required=True)
 
