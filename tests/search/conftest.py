@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import fcntl
-import tempfile
+import socket
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection
 
 from marketplace.towns.loading import load_towns
 from marketplace.towns.models import Town
@@ -23,6 +21,7 @@ query Search($town: String!, $query: String, $filter: SearchFilterInput, $near: 
   search(town: $town, query: $query, filter: $filter, near: $near, sortBy: $sortBy,
          first: $first, after: $after) {
     totalCount
+    backend
     facets {
       categories { value label count }
       vendors { value label count }
@@ -37,24 +36,21 @@ query Search($town: String!, $query: String, $filter: SearchFilterInput, $near: 
 """
 
 
-# Engine tests share this lock; the outage test takes it alone, so that stopping the engine never
-# breaks an engine test of another xdist worker or of another run on this machine.
-ENGINE_LOCK = Path(tempfile.gettempdir()) / "marketplace-search-engine-tests.lock"
-
-
-@contextmanager
-def engine_lock(*, exclusive: bool) -> Iterator[None]:
-    with ENGINE_LOCK.open("a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released): an unreachable engine."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _private_indices(settings: Any, worker_id: str) -> Iterator[Any]:
     settings.SEARCH_BACKEND = "engine"
-    settings.SEARCH_INDEX_PREFIX = f"{django_settings.SEARCH_INDEX_PREFIX}-test-{worker_id}"
+    # Named after the test database too: two runs on this machine (each with its own database)
+    # never delete each other's indices.
+    database = str(connection.settings_dict["NAME"]).lower()
+    settings.SEARCH_INDEX_PREFIX = (
+        f"{django_settings.SEARCH_INDEX_PREFIX}-test-{database}-{worker_id}"
+    )
     client = get_client()
     pattern = f"{settings.SEARCH_INDEX_PREFIX}-*"
     client.indices.delete(index=pattern, ignore_unavailable=True, allow_no_indices=True)
@@ -65,15 +61,7 @@ def _private_indices(settings: Any, worker_id: str) -> Iterator[Any]:
 @pytest.fixture
 def engine(settings: Any, worker_id: str) -> Iterator[Any]:
     """The real engine, with indices of this test only (deleted afterwards)."""
-    with engine_lock(exclusive=False):
-        yield from _private_indices(settings, worker_id)
-
-
-@pytest.fixture
-def engine_alone(settings: Any, worker_id: str) -> Iterator[Any]:
-    """The real engine, no other engine test running meanwhile (the test may stop it)."""
-    with engine_lock(exclusive=True):
-        yield from _private_indices(settings, worker_id)
+    yield from _private_indices(settings, worker_id)
 
 
 @pytest.fixture
@@ -89,8 +77,16 @@ def indexed(engine: Any, towns: dict[str, Town]) -> dict[str, Town]:
     return towns
 
 
-def search(gql: Any, town: str, query: str = "", **variables: Any) -> dict[str, Any]:
-    return gql.execute(SEARCH_QUERY, {"town": town, "query": query, **variables})["search"]
+def search(
+    gql: Any, town: str, query: str = "", *, answered_by: str | None = None, **variables: Any
+) -> dict[str, Any]:
+    """The search's result, after checking which backend answered it: the configured one
+    (SEARCH_BACKEND) unless `answered_by` says otherwise ("ENGINE" or "DATABASE"). So an engine
+    test fails when the engine did not answer, even if the database fallback found the same."""
+    result = gql.execute(SEARCH_QUERY, {"town": town, "query": query, **variables})["search"]
+    expected = answered_by or str(django_settings.SEARCH_BACKEND).upper()
+    assert result["backend"] == expected, f"answered by {result['backend']}, not {expected}"
+    return result
 
 
 def names(result: dict[str, Any]) -> list[str]:

@@ -123,6 +123,7 @@ class Query(graphene.ObjectType):
                 SearchConnection, nodes, offset=offset, total=result.total, limit=limit
             )
             connection.facets = result.facets
+            connection.backend = result.backend
             return connection
 
         return then(

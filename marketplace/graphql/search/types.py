@@ -9,6 +9,13 @@ from marketplace.graphql.core.scalars import Decimal
 from marketplace.graphql.vendors.types import FulfilmentMethodEnum, ProductType
 from search.query import SortBy
 
+SearchBackendEnum = graphene.Enum(
+    "SearchBackend",
+    [("ENGINE", "engine"), ("DATABASE", "database")],
+    description="ENGINE: the search engine answered; DATABASE: the database did (the demo's "
+    "backend, or the fallback while the engine cannot answer).",
+)
+
 SearchSortByEnum = graphene.Enum(
     "SearchSortBy",
     [(item.name, item.value) for item in SortBy],
@@ -75,7 +82,14 @@ class SearchConnection(CountableConnection):
         node = SearchHit
 
     facets = graphene.Field(SearchFacets, required=True)
+    backend = graphene.Field(
+        SearchBackendEnum, required=True, description="Which backend answered this search."
+    )
 
     @staticmethod
     def resolve_facets(root: Any, _info: Any) -> Any:
         return root.facets
+
+    @staticmethod
+    def resolve_backend(root: Any, _info: Any) -> Any:
+        return root.backend
