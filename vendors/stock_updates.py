@@ -69,12 +69,22 @@ def apply_low_stock_rules(stocks: Iterable[tuple[Stock, int | None]]) -> None:
         transaction.on_commit(partial(notify_low_stock.delay, stock_id))
 
 
+# Far below the column's 2³¹ − 1, so that sums over a shop's stocks stay in range too.
+MAX_STOCK_QUANTITY = 10**9
+
+
 def _change(
     *, variant: Variant, stock: Stock, new_quantity: int, user: Any, reason: str, note: str
 ) -> Stock:
     if new_quantity < 0:
         raise field_error(
             "quantity", _("Stock cannot be negative."), VendorErrorCode.INVALID_QUANTITY
+        )
+    if new_quantity > MAX_STOCK_QUANTITY:
+        raise field_error(
+            "quantity",
+            _("Stock cannot exceed %(max)d units.") % {"max": MAX_STOCK_QUANTITY},
+            VendorErrorCode.INVALID_QUANTITY,
         )
     if new_quantity < stock.quantity_allocated:
         raise field_error(

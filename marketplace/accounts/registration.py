@@ -12,6 +12,22 @@ from marketplace.accounts.error_codes import AccountErrorCode
 from marketplace.accounts.models import User, normalize_email
 from marketplace.accounts.tasks import send_welcome_email
 
+_COLUMNS = {"firstName": "first_name", "lastName": "last_name"}
+
+
+def _check_lengths(**values: str) -> None:
+    """Each text within its column's length (an error per field, nothing stored)."""
+    errors = {}
+    for field, value in values.items():
+        max_length = User._meta.get_field(_COLUMNS[field]).max_length
+        if max_length is not None and len(value) > max_length:
+            errors[field] = ValidationError(
+                _("At most %(max)d characters.") % {"max": max_length},
+                code=AccountErrorCode.INVALID.value,
+            )
+    if errors:
+        raise ValidationError(errors)
+
 
 def account_register(
     *, email: str, password: str, first_name: str = "", last_name: str = "", language: str = "fr"
@@ -36,6 +52,7 @@ def account_register(
                 )
             }
         )
+    _check_lengths(firstName=first_name.strip(), lastName=last_name.strip())
     candidate = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
     try:
         validate_password(password, user=candidate)

@@ -25,6 +25,8 @@ from marketplace.towns.models import Town
 from vendors.models import Vendor
 
 HUNDRED = Decimal(100)
+# The largest amount the columns hold (max_digits=10, decimal_places=2).
+MAX_AMOUNT = Decimal("99999999.99")
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 MILLI = Decimal("0.001")
@@ -88,6 +90,8 @@ def _validate_terms(terms: RuleTerms) -> None:
         exponent = value.as_tuple().exponent
         if value < ZERO:
             add(field, _("An amount cannot be negative."), Code.NEGATIVE_AMOUNT)
+        elif value > MAX_AMOUNT:
+            add(field, _("An amount is at most %(max)s.") % {"max": MAX_AMOUNT}, Code.INVALID)
         elif isinstance(exponent, int) and exponent < -2:
             add(field, _("An amount has at most 2 decimals."), Code.INVALID)
     if (
