@@ -1,10 +1,14 @@
-"""Catalogue export as CSV, in the format that `catalog_import` reads back unchanged."""
+"""Catalogue export as CSV, in the format that `catalog_import` reads back unchanged.
+
+Text cells are made safe for spreadsheets (marketplace.spreadsheets); the importer undoes it.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 
+from marketplace.spreadsheets import spreadsheet_safe
 from vendors.csv_import import HEADERS
 from vendors.models import Variant
 
@@ -27,5 +31,6 @@ def catalog_export(*, vendor_id: int) -> str:
         )
     )
     for product, description, category, sku, name, price, quantity in rows:
-        writer.writerow([product, description, category, sku, name, f"{price:.2f}", quantity or 0])
+        texts = [spreadsheet_safe(text) for text in (product, description, category, sku, name)]
+        writer.writerow([*texts, f"{price:.2f}", quantity or 0])
     return out.getvalue()

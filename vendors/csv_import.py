@@ -4,7 +4,8 @@ File: UTF-8 (BOM or not), `,` or `;` separated, header
 `product,description,category,sku,variant_name,price,stock` (French names accepted), one row per
 variant. A row's variant is found by SKU within the shop; its product by the SKU's current product
 when the name matches, else by name, else created. Variants absent from the file are left as they
-are. Counts are per variant: a variant whose product's description/category changed is "updated".
+are. A cell `'=…` (how catalogExport protects cells from spreadsheets' formulas) reads as `=…`.
+Counts are per variant: a variant whose product's description/category changed is "updated".
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from marketplace.catalog.models import Category
+from marketplace.spreadsheets import spreadsheet_text
 from search.indexing import mark_products_dirty
 from vendors.catalogue import unique_product_slug
 from vendors.error_codes import VendorErrorCode
@@ -140,7 +142,9 @@ def _parse_rows(content: bytes, *, currency: str) -> tuple[list[Row], list[RowEr
                 )
             )
             continue
-        cells = {name: value.strip() for name, value in zip(names, raw, strict=True)}
+        cells = {
+            name: spreadsheet_text(value.strip()) for name, value in zip(names, raw, strict=True)
+        }
         row_errors = _row_errors(cells, line, categories, currency, delimiter)
         sku = cells["sku"]
         if sku and sku in seen_skus:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from marketplace.governance import open_data
 from marketplace.governance.transparency import transparency_report
+from marketplace.spreadsheets import spreadsheet_safe
 from marketplace.towns.models import Town
 
 
@@ -25,9 +26,11 @@ def _csv_response(rows: list[dict[str, Any]], columns: list[str], filename: str)
     for row in rows:
         writer.writerow(
             {
-                key: json.dumps(value, ensure_ascii=False)
-                if isinstance(value, dict | list)
-                else value
+                key: spreadsheet_safe(
+                    json.dumps(value, ensure_ascii=False)
+                    if isinstance(value, dict | list)
+                    else value
+                )
                 for key, value in row.items()
             }
         )
