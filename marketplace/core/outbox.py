@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from celery import Task, current_app, shared_task
@@ -85,13 +85,16 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
 
 
-def outbox_message_deliver(*, message_id: int, sweep: bool = False) -> str:
+def outbox_message_deliver(
+    *, message_id: int, sweep: bool = False, now: datetime | None = None
+) -> str:
     """Runs a message's task once, unless delivered or held by another delivery.
 
-    The fast path takes only a message never tried; the sweep only one whose time has come.
-    Returns "delivered", "failed" (tried again later) or "skipped".
+    The fast path takes only a message never tried; the sweep only one whose time has come
+    (`now`: the present, or later in tests). Returns "delivered", "failed" (tried again later)
+    or "skipped".
     """
-    now = timezone.now()
+    now = now or timezone.now()
     claim = Q(available_at__lte=now) if sweep else Q(attempts=0)
     claimed = OutboxMessage.objects.filter(claim, pk=message_id, delivered_at__isnull=True).update(
         attempts=F("attempts") + 1, available_at=now + LEASE
@@ -119,20 +122,22 @@ def outbox_message_deliver(*, message_id: int, sweep: bool = False) -> str:
     return "delivered"
 
 
-def outbox_due(*, limit: int = SWEEP_BATCH) -> list[int]:
+def outbox_due(*, limit: int = SWEEP_BATCH, now: datetime | None = None) -> list[int]:
     """Undelivered messages whose time has come, oldest first."""
     return list(
-        OutboxMessage.objects.filter(delivered_at__isnull=True, available_at__lte=timezone.now())
+        OutboxMessage.objects.filter(
+            delivered_at__isnull=True, available_at__lte=now or timezone.now()
+        )
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
 
 
-def outbox_relay(*, limit: int = SWEEP_BATCH) -> dict[str, int]:
+def outbox_relay(*, limit: int = SWEEP_BATCH, now: datetime | None = None) -> dict[str, int]:
     """The sweep: delivers every due message (in this process). Returns counts by outcome."""
     counts = {"delivered": 0, "failed": 0, "skipped": 0}
-    for message_id in outbox_due(limit=limit):
-        counts[outbox_message_deliver(message_id=message_id, sweep=True)] += 1
+    for message_id in outbox_due(limit=limit, now=now):
+        counts[outbox_message_deliver(message_id=message_id, sweep=True, now=now)] += 1
     return counts
 
 

@@ -1,42 +1,80 @@
-"""A tiny loopback HTTP server standing in for Stripe when it fails: 500s or slow answers."""
+"""A tiny loopback HTTP server standing in for Stripe when it fails, or a fault proxy in front of
+stripe-mock.
+
+Modes: "500" answers every request with a 500; "sleep" waits `sleep_seconds` then answers 500
+(a client with a shorter timeout sees a timeout); "drop" closes the connection without a word;
+"proxy" forwards to `upstream` (stripe-mock) and returns its answer. `plan` takes precedence:
+a list of modes used one per request, in order, before falling back to `mode`.
+"""
 
 from __future__ import annotations
 
+import http.client
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlparse
 
 
 class FaultServer:
-    def __init__(self) -> None:
-        self.mode = "500"  # "500" | "sleep"
+    def __init__(self, upstream: str = "") -> None:
+        self.mode = "500"  # "500" | "sleep" | "drop" | "proxy"
+        self.plan: list[str] = []
+        self.upstream = upstream
         self.sleep_seconds = 2.0
         self.requests: list[tuple[str, str, str]] = []  # (method, path, Idempotency-Key)
+        self.lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                server.requests.append(
-                    (self.command, self.path, self.headers.get("Idempotency-Key") or "")
-                )
-                if server.mode == "sleep":
-                    time.sleep(server.sleep_seconds)
-                body = json.dumps(
-                    {"error": {"type": "api_error", "message": "Injected fault."}}
-                ).encode()
+                body_in = self.rfile.read(length) if length else b""
+                with server.lock:
+                    server.requests.append(
+                        (self.command, self.path, self.headers.get("Idempotency-Key") or "")
+                    )
+                    mode = server.plan.pop(0) if server.plan else server.mode
                 try:
+                    if mode == "drop":
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        self.close_connection = True
+                        return
+                    if mode == "proxy":
+                        self._forward(body_in)
+                        return
+                    if mode == "sleep":
+                        time.sleep(server.sleep_seconds)
+                    body = json.dumps(
+                        {"error": {"type": "api_error", "message": "Injected fault."}}
+                    ).encode()
                     self.send_response(500)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+                except (BrokenPipeError, ConnectionResetError, OSError):
+                    self.close_connection = True
+
+            def _forward(self, body_in: bytes) -> None:
+                target = urlparse(server.upstream)
+                conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+                skip = {"host", "connection", "content-length", "transfer-encoding"}
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
+                conn.request(self.command, self.path, body=body_in or None, headers=headers)
+                answer = conn.getresponse()
+                data = answer.read()
+                self.send_response(answer.status)
+                for key, value in answer.getheaders():
+                    if key.lower() not in skip:
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                conn.close()
 
             do_GET = do_POST = do_DELETE = _answer
 
