@@ -1,7 +1,11 @@
+import uuid
+
 import pytest
 from django.core import mail
+from django.core.cache import caches
 
 from marketplace.accounts.models import User
+from marketplace.accounts.throttle import _keys
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -136,17 +140,26 @@ def test_a_garbage_token_is_anonymous(gql):
 
 
 def test_login_attempts_are_rate_limited(gql, settings):
-    settings.LOGIN_RATE_LIMIT = "3/h"  # an hour-long window: no reset during the test
-    UserFactory(email="bob@example.org")
-    from django.core.cache import cache
-
-    cache.clear()
-    codes = [
-        gql.execute(LOGIN, {"email": "bob@example.org", "password": "nope"})["tokenCreate"][
-            "errors"
-        ][0]["code"]
-        for _ in range(4)
-    ]
-
-    assert codes == ["INVALID_CREDENTIALS"] * 3 + ["RATE_LIMITED"]
-    cache.clear()
+    # Given an account never tried before, and limits with windows of their own (no reset during
+    # the test, no count left by another test); the limits cache is shared with the broker's
+    # Redis, so only this test's counters are deleted, never the whole database
+    settings.LOGIN_RATE_LIMIT = "3/h"
+    settings.LOGIN_ADDRESS_RATE_LIMIT = "100/2h"
+    email = f"bob-{uuid.uuid4().hex[:8]}@example.org"
+    UserFactory(email=email)
+    limits = caches[settings.LIMITS_CACHE]
+    counters = [key for key, _limit, _period in _keys(email=email, address="127.0.0.1")]
+    limits.delete_many(counters)
+    try:
+        # When the wrong password is tried four times
+        codes = [
+            gql.execute(LOGIN, {"email": email, "password": "nope"})["tokenCreate"]["errors"][0][
+                "code"
+            ]
+            for _ in range(4)
+        ]
+        # Then the fourth is refused without being checked
+        assert codes == ["INVALID_CREDENTIALS"] * 3 + ["RATE_LIMITED"]
+        assert limits.get_many(counters) == {counters[0]: 3, counters[1]: 3}
+    finally:
+        limits.delete_many(counters)

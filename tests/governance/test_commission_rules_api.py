@@ -9,8 +9,10 @@ from graphql_relay import to_global_id
 
 from marketplace.governance.commission import commission_quote
 from marketplace.governance.models import AuditEntry, CommissionRule
+from marketplace.orders.models import ShopOrder
+from tests.checkout.helpers import COMPLETE, line, shop, variant
+from tests.checkout.helpers import CREATE as CHECKOUT_CREATE
 from tests.factories import CategoryFactory, TownFactory, UserFactory, VendorFactory
-from tests.governance.factories import ShopOrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -346,29 +348,43 @@ def test_commission_rules_resolve_relations_in_a_fixed_number_of_queries(
     assert len(data["commissionRules"]) == 6
 
 
-def test_a_rule_change_never_alters_a_past_shop_orders_snapshot(gql, admin, town):
-    vendor = VendorFactory(town=town)
+def test_a_rule_change_never_alters_a_past_shop_orders_snapshot(gql, admin, town, settings):
+    # Given a 3 % rule, and an order of 50.00 placed through checkoutComplete (the service
+    # computes and snapshots the commission; nothing in this test writes it)
+    settings.PAYMENT_GATEWAY = "dummy"
+    vendor = shop(town, "fromagerie")
+    tomme = variant(vendor, price="25.00", stock=5)
     gql.login(admin)
     rule_id = _create(gql, percentage="3")["commissionRule"]["id"]
-    quote = commission_quote(vendor=vendor, goods=Decimal("50.00"), at=timezone.now())
-    shop_order = ShopOrderFactory(
-        order__town=town,
-        vendor=vendor,
-        subtotal=Decimal("50.00"),
-        commission_rule=quote.rule,
-        commission_percentage=quote.percentage,
-        commission_fixed=quote.fixed_amount,
-        commission=quote.amount,
-    )
+    gql.logout()
+    checkout = gql.execute(
+        CHECKOUT_CREATE,
+        {"input": {"town": town.slug, "email": "client@example.org", "lines": [line(tomme, 2)]}},
+    )["checkoutCreate"]["checkout"]
+    placed = gql.execute(COMPLETE, {"id": checkout["id"]})["checkoutComplete"]
+    assert placed["errors"] == []
+    shop_order = ShopOrder.objects.get(order__number=placed["order"]["number"])
+    assert (
+        shop_order.commission_rule_id,
+        shop_order.commission_percentage,
+        shop_order.commission_fixed,
+        shop_order.commission,
+    ) == (CommissionRule.objects.get().pk, Decimal("3.000"), Decimal("0.00"), Decimal("1.50"))
 
+    # When the rule is changed to 8 % + 1.00
+    gql.login(admin)
     gql.execute(UPDATE, {"id": rule_id, "input": {"percentage": "8", "fixedAmount": "1"}})
-    shop_order.refresh_from_db()
 
+    # Then the placed order keeps its snapshot (and its rule version is unchanged)
+    shop_order.refresh_from_db()
     assert shop_order.commission_rule.percentage == Decimal("3.000")
-    assert (shop_order.commission_percentage, shop_order.commission) == (
-        Decimal("3.000"),
-        Decimal("1.50"),
-    )
+    assert (
+        shop_order.commission_percentage,
+        shop_order.commission_fixed,
+        shop_order.commission,
+        shop_order.payout,
+    ) == (Decimal("3.000"), Decimal("0.00"), Decimal("1.50"), Decimal("48.50"))
+    # And a later quote uses the new version: 8 % of 50.00 + 1.00
     later = commission_quote(
         vendor=vendor, goods=Decimal("50.00"), at=timezone.now() + timedelta(seconds=1)
     )
