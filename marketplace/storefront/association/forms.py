@@ -16,6 +16,8 @@ from marketplace.towns.models import Town, TownStaffRole
 from vendors.models import Vendor, VendorStatus
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+# Decimals in the language's form ("3,5" in French) in a text box with a decimal keyboard on phones.
+DECIMAL_INPUT = forms.TextInput(attrs={"inputmode": "decimal"})
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -43,6 +45,10 @@ def add_service_errors(
             form.add_error(target, item)
 
 
+def _shop_name(vendor: Vendor) -> str:
+    return vendor.name
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (public)"),
@@ -65,10 +71,18 @@ class RuleCreateForm(forms.Form):
         required=False,
         empty_label=_("Every category"),
     )
-    percentage = forms.DecimalField(label=_("Percentage of the goods (%)"), initial="5")
-    fixed_amount = forms.DecimalField(label=_("Fixed amount per shop order"), required=False)
-    min_amount = forms.DecimalField(label=_("Minimum per shop order"), required=False)
-    max_amount = forms.DecimalField(label=_("Maximum per shop order"), required=False)
+    percentage = forms.DecimalField(
+        localize=True, widget=DECIMAL_INPUT, label=_("Percentage of the goods (%)"), initial="5"
+    )
+    fixed_amount = forms.DecimalField(
+        localize=True, widget=DECIMAL_INPUT, label=_("Fixed amount per shop order"), required=False
+    )
+    min_amount = forms.DecimalField(
+        localize=True, widget=DECIMAL_INPUT, label=_("Minimum per shop order"), required=False
+    )
+    max_amount = forms.DecimalField(
+        localize=True, widget=DECIMAL_INPUT, label=_("Maximum per shop order"), required=False
+    )
     valid_from = forms.DateTimeField(
         label=_("Valid from (empty: now)"), required=False, widget=DATETIME_INPUT
     )
@@ -81,13 +95,22 @@ class RuleCreateForm(forms.Form):
         vendor_field = self.fields["vendor"]
         assert isinstance(vendor_field, forms.ModelChoiceField)
         vendor_field.queryset = Vendor.objects.filter(town=town).order_by("name")
+        vendor_field.label_from_instance = _shop_name  # type: ignore[method-assign]
 
 
 class RuleUpdateForm(forms.Form):
-    percentage = forms.DecimalField(label=_("Percentage of the goods (%)"))
-    fixed_amount = forms.DecimalField(label=_("Fixed amount per shop order"), required=False)
-    min_amount = forms.DecimalField(label=_("Minimum per shop order"), required=False)
-    max_amount = forms.DecimalField(label=_("Maximum per shop order"), required=False)
+    percentage = forms.DecimalField(
+        localize=True, widget=DECIMAL_INPUT, label=_("Percentage of the goods (%)")
+    )
+    fixed_amount = forms.DecimalField(
+        localize=True, widget=DECIMAL_INPUT, label=_("Fixed amount per shop order"), required=False
+    )
+    min_amount = forms.DecimalField(
+        localize=True, widget=DECIMAL_INPUT, label=_("Minimum per shop order"), required=False
+    )
+    max_amount = forms.DecimalField(
+        localize=True, widget=DECIMAL_INPUT, label=_("Maximum per shop order"), required=False
+    )
     valid_until = forms.DateTimeField(
         label=_("Valid until (empty: no end)"), required=False, widget=DATETIME_INPUT
     )
@@ -100,7 +123,13 @@ class RuleEndForm(forms.Form):
 class PreviewForm(forms.Form):
     vendor = forms.ModelChoiceField(label=_("Shop"), queryset=Vendor.objects.none())
     goods = forms.DecimalField(
-        label=_("Goods in the order"), min_value=0, max_digits=10, decimal_places=2, initial="50"
+        localize=True,
+        widget=DECIMAL_INPUT,
+        label=_("Goods in the order"),
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        initial="50",
     )
     at = forms.DateTimeField(
         label=_("Order placed on (empty: now)"), required=False, widget=DATETIME_INPUT
@@ -113,6 +142,7 @@ class PreviewForm(forms.Form):
         vendor_field.queryset = Vendor.objects.filter(
             town=town, status=VendorStatus.APPROVED
         ).order_by("name")
+        vendor_field.label_from_instance = _shop_name  # type: ignore[method-assign]
 
 
 class TownSettingsForm(forms.Form):

@@ -1,0 +1,119 @@
+"""Journeys of the association in a real browser: approve an application, create a rule with a
+validity window, then the public page shows the rule and the month's figures as the ledger has
+them; another town's staff get a 404. axe-core finds no serious or critical violation."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from selenium.webdriver.support.ui import Select
+
+from marketplace.governance.models import CommissionRule
+from payments.ledger import ledger_record, ledger_totals_by_kind
+from tests.factories import PASSWORD, CategoryFactory, VendorFactory
+from tests.governance.factories import ShopOrderFactory
+from vendors.models import Vendor, VendorStatus
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+D = Decimal
+
+
+def _set(web, css, value):
+    """datetime-local inputs take their value in ISO form whatever the browser's language."""
+    web.driver.execute_script("arguments[0].value = arguments[1];", web.find(css), value)
+
+
+def _book_a_sale(town, vendor):
+    shop_order = ShopOrderFactory(
+        order__town=town, vendor=vendor, subtotal=D("42.50"), commission=D("2.13")
+    )
+    common = {
+        "currency": "EUR",
+        "town_id": town.pk,
+        "order_id": shop_order.order_id,
+        "shop_order_id": shop_order.pk,
+        "vendor_id": vendor.pk,
+        "occurred_at": timezone.now(),
+    }
+    ledger_record(key="b:charge", kind="charge", amount=D("42.50"), **common)
+    ledger_record(key="b:share", kind="shop_share", amount=D("40.37"), **common)
+    ledger_record(key="b:commission", kind="commission", amount=D("2.13"), **common)
+    ledger_record(key="b:fee", kind="stripe_fee", amount=D("0.89"), **common)
+    ledger_record(key="b:transfer", kind="transfer", amount=D("40.37"), **common)
+
+
+def test_staff_approve_an_application_and_create_a_rule_then_the_public_page_shows_both(
+    web, rennes, rennes_admin
+):
+    bakery = CategoryFactory(slug="boulangerie", name="Boulangerie")
+    applicant = VendorFactory(
+        town=rennes, status=VendorStatus.PENDING, name="Le Nouveau Fournil", category=bakery
+    )
+    _book_a_sale(rennes, VendorFactory(town=rennes, category=bakery, name="La Fournée"))
+
+    web.login(rennes_admin.email, PASSWORD)
+    web.open("/association/")
+    assert web.path == "/association/rennes/"
+    assert "1\ncandidatures en attente" in web.text
+    assert web.axe() == []
+    web.screenshots("association-dashboard")
+
+    web.open("/association/rennes/boutiques/")
+    web.driver.find_element("link text", "Le Nouveau Fournil").click()
+    web.wait_for("#approve")
+    assert web.axe() == []
+    web.screenshots("association-application")
+    web.click("#approve")
+    web.wait_for_text("Le Nouveau Fournil est approuvée")
+    assert Vendor.objects.get(pk=applicant.pk).status == VendorStatus.APPROVED
+
+    web.open("/association/rennes/commission/")
+    Select(web.find("#id_rule-vendor")).select_by_visible_text("Le Nouveau Fournil")
+    web.fill("#id_rule-percentage", "3,5")
+    start = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT08:00")
+    until = (timezone.localtime() + timedelta(days=31)).strftime("%Y-%m-%dT08:00")
+    _set(web, "#id_rule-valid_from", start)
+    _set(web, "#id_rule-valid_until", until)
+    web.find("form[action$='/commission/nouvelle/'] button[type=submit]").click()
+    web.wait_for_text("est enregistrée")
+    rule = CommissionRule.objects.get(vendor=applicant)
+    assert (rule.percentage, rule.valid_until - rule.valid_from) == (D("3.500"), timedelta(days=30))
+    assert web.axe() == []
+    web.screenshots("association-rules")
+
+    web.logout()
+    web.open("/")
+    web.driver.find_element("link text", "Où va l’argent").click()
+    web.driver.find_element("link text", "Rennes").click()
+    web.wait_for("#month-figures")
+    in_force = web.find("#rules-in-force").text
+    assert f"{rule.pk} Boutique Le Nouveau Fournil 3,5 %" in in_force
+    assert "Programmée" in in_force
+    now = timezone.localtime()
+    totals = ledger_totals_by_kind(town_id=rennes.pk, year=now.year, month=now.month)
+    figures = {
+        # Selenium gives the text with plain spaces where the page has no-break spaces.
+        cell.get_attribute("data-figure"): cell.text.replace("\u00a0", " ")
+        for cell in web.find_all("#month-figures td[data-figure]")
+    }
+    assert totals["charge"] == D("42.50") and figures["gross"] == "42,50 €"
+    assert totals["commission"] == D("2.13") and figures["commission"] == "2,13 €"
+    assert totals["stripe_fee"] == D("0.89") and figures["stripe_fees"] == "0,89 €"
+    assert totals["transfer"] == D("40.37") and figures["transfers"] == "40,37 €"
+    assert figures["refunds"] == figures["disputes"] == "0,00 €"
+    assert len(web.find_all("svg[role=img] title")) == 3
+    assert web.axe() == []
+    web.screenshots("transparency-town")
+
+
+def test_nancy_staff_cannot_open_the_back_office_of_rennes(web, rennes, nancy_admin):
+    web.login(nancy_admin.email, PASSWORD)
+
+    web.open("/association/rennes/")
+
+    assert "Rennes" not in web.text
+    assert "Not Found" in web.driver.title or "404" in web.driver.page_source
+    web.open("/association/")
+    assert web.path == "/association/nancy/"
