@@ -44,6 +44,7 @@ class CommissionRuleType(graphene.ObjectType):
     class Meta:
         name = "CommissionRule"
         interfaces = (relay.Node,)
+        possible_types = (CommissionRule,)
         description = "One version of a commission rule; changes create new versions."
 
     town = graphene.Field("marketplace.graphql.towns.types.TownType")

@@ -53,6 +53,7 @@ class ShopOrderType(graphene.ObjectType):
     class Meta:
         name = "ShopOrder"
         interfaces = (relay.Node,)
+        possible_types = (ShopOrder,)
 
     number = graphene.String(required=True, description="The order's number.")
     vendor = graphene.Field("marketplace.graphql.vendors.types.VendorType", required=True)
@@ -133,6 +134,7 @@ class OrderType(graphene.ObjectType):
     class Meta:
         name = "Order"
         interfaces = (relay.Node,)
+        possible_types = (Order,)
 
     number = graphene.String(required=True)
     status = graphene.Field(OrderStatusEnum, required=True)

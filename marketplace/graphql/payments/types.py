@@ -38,6 +38,7 @@ class RefundType(graphene.ObjectType):
     class Meta:
         name = "Refund"
         interfaces = (relay.Node,)
+        possible_types = (Refund,)
 
     sequence = graphene.Int(required=True)
     status = graphene.Field(RefundStatusEnum, required=True)

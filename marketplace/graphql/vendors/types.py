@@ -112,7 +112,18 @@ class VariantType(graphene.ObjectType):
 
     @classmethod
     def get_node(cls, info: Any, pk: str) -> Any:
-        return loaders.VariantByIdLoader(info.context).load(int(pk))
+        """A variant of a shop that is not public is hidden, as its product and shop are."""
+        return then(
+            loaders.VariantByIdLoader(info.context).load(int(pk)),
+            lambda variant: (
+                None
+                if variant is None
+                else then(
+                    loaders.VendorByIdLoader(info.context).load(variant.vendor_id),
+                    lambda vendor: variant if vendor_is_visible(info, vendor) else None,
+                )
+            ),
+        )
 
     @staticmethod
     def resolve_price(root: Variant, info: Any) -> Any:
@@ -350,6 +361,7 @@ class VendorMemberType(graphene.ObjectType):
     class Meta:
         name = "VendorMember"
         interfaces = (relay.Node,)
+        possible_types = (VendorMember,)
 
     email = graphene.String(required=True)
     first_name = graphene.String(required=True)
