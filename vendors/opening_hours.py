@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -56,3 +57,19 @@ def normalize_opening_hours(value: dict[str, Any]) -> dict[str, str | None]:
         day: (",".join(p.strip() for p in value[day].split(",")) if value.get(day) else None)
         for day in DAYS
     }
+
+
+def opening_hours_open_at(*, opening_hours: dict[str, Any], at: datetime) -> bool:
+    """Whether the shop is open at `at` (a datetime in the shop's town's timezone)."""
+    hours = (opening_hours or {}).get(DAYS[at.weekday()])
+    if not isinstance(hours, str) or not hours:
+        return False
+    minute = at.hour * 60 + at.minute
+    for part in hours.split(","):
+        match = _RANGE.match(part.strip())
+        if match:
+            start = int(match[1]) * 60 + int(match[2])
+            end = int(match[3]) * 60 + int(match[4])
+            if start <= minute < end:
+                return True
+    return False

@@ -1,25 +1,45 @@
-"""Server-rendered pages for customers: towns, a town's shops, a shop, search.
-
-They only read: through the models for browsing and through the search service for search.
-Buying goes through the GraphQL API (checkout*), which these pages link to.
-"""
+"""Server-rendered pages for browsing: towns, a town's home, search (with suggestions), a shop, a
+product. They read through the models and the search service; buying is in `cart_views`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
 
 from marketplace.catalog.models import Category
+from marketplace.storefront.cart import cart_count
+from marketplace.storefront.forms import AddToCartForm
+from marketplace.storefront.places import place_lookup
+from marketplace.storefront.templatetags.money import money
 from marketplace.towns.models import Town
-from search.query import SearchUnavailable
+from search.query import Near, SearchUnavailable, SortBy
 from search.searching import products_search
-from vendors.models import Product, Vendor, VendorStatus
-from vendors.opening_hours import DAYS
+from vendors.models import FulfilmentMethod, Product, Variant, Vendor, VendorStatus
+from vendors.opening_hours import DAYS, opening_hours_open_at
 from vendors.stock import available_quantities
 
 PAGE_SIZE = 24
+SUGGESTIONS = 6
+NEAR_RADIUS_KM = 30.0
+SORTS = {
+    "relevance": SortBy.RELEVANCE,
+    "price_asc": SortBy.PRICE_ASC,
+    "price_desc": SortBy.PRICE_DESC,
+    "distance": SortBy.DISTANCE,
+}
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -29,98 +49,346 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "storefront/home.html", {"towns": towns})
 
 
-def _town(slug: str) -> Town:
+def town_of(slug: str) -> Town:
     return get_object_or_404(Town, slug=slug)
 
 
+def town_now(town: Town) -> Any:
+    return timezone.localtime(timezone.now(), town_timezone(town))
+
+
+def town_timezone(town: Town) -> ZoneInfo:
+    return ZoneInfo(town.timezone or "Europe/Paris")
+
+
+def town_context(request: HttpRequest, town: Town, **extra: Any) -> dict[str, Any]:
+    return {"town": town, "cart_count": cart_count(request, town), **extra}
+
+
 def town_detail(request: HttpRequest, town: str) -> HttpResponse:
-    current = _town(town)
-    shops = (
+    current = town_of(town)
+    now = town_now(current)
+    shops = list(
         Vendor.objects.filter(town=current, status=VendorStatus.APPROVED)
         .select_related("category")
         .order_by("name")
     )
-    categories = Category.objects.filter(parent=None).order_by("name")
+    for shop in shops:
+        shop.open_now = opening_hours_open_at(opening_hours=shop.opening_hours, at=now)  # type: ignore[attr-defined]
+    categories = (
+        Category.objects.filter(
+            products__vendor__town=current, products__vendor__status=VendorStatus.APPROVED
+        )
+        .annotate(product_count=Count("products"))
+        .order_by("name")
+    )
     return render(
         request,
         "storefront/town.html",
-        {"town": current, "shops": shops, "categories": categories},
+        town_context(request, current, shops=shops, categories=categories),
     )
 
 
-def vendor_detail(request: HttpRequest, town: str, vendor: str) -> HttpResponse:
-    current = _town(town)
-    shop = get_object_or_404(
-        Vendor.objects.select_related("category"),
-        town=current,
-        slug=vendor,
-        status=VendorStatus.APPROVED,
-    )
-    products = list(
-        Product.objects.filter(vendor=shop)
-        .select_related("category")
-        .prefetch_related("variants")
-        .order_by("name")
-    )
-    available = available_quantities(v.pk for p in products for v in p.variants.all())
-    for product in products:
-        for variant in product.variants.all():
-            variant.available = available[variant.pk]  # type: ignore[attr-defined]
-    hours = [(day, shop.opening_hours.get(day)) for day in DAYS]
-    return render(
-        request,
-        "storefront/vendor.html",
-        {
-            "town": current,
-            "shop": shop,
-            "products": products,
-            "hours": hours,
-            "methods": shop.fulfilment_methods.order_by("method"),
-        },
-    )
+def legacy_redirect(request: HttpRequest, name: str, **kwargs: Any) -> HttpResponse:
+    """The first English paths (/towns/…) move to the French ones, query string kept."""
+    target = reverse(f"storefront:{name}", kwargs=kwargs)
+    if request.META.get("QUERY_STRING"):
+        target += "?" + request.META["QUERY_STRING"]
+    return redirect(target, permanent=True)
+
+
+@dataclass
+class Link:
+    label: str
+    url: str
+    count: int | None = None
+    selected: bool = False
+
+
+def _params(request: HttpRequest) -> dict[str, str]:
+    keep = ("q", "category", "shop", "price", "in_stock", "sort", "lat", "lon", "where")
+    return {k: request.GET[k] for k in keep if request.GET.get(k)}
+
+
+def _url(params: dict[str, str], **changes: str | None) -> str:
+    merged = {**params, **changes}
+    merged.pop("page", None) if "page" not in changes else None
+    return "?" + urlencode({k: v for k, v in merged.items() if v})
+
+
+def _price_range(value: str) -> tuple[Decimal | None, Decimal | None]:
+    low, _sep, high = value.partition("-")
+    try:
+        return (Decimal(low) if low else None, Decimal(high) if high else None)
+    except InvalidOperation:
+        return (None, None)
+
+
+def _near(request: HttpRequest, town: Town) -> tuple[Near | None, str]:
+    """The point of "near me": the browser's position, else the place typed, else none."""
+    try:
+        lat, lon = float(request.GET["lat"]), float(request.GET["lon"])
+        return Near(latitude=lat, longitude=lon, radius_km=NEAR_RADIUS_KM), ""
+    except (KeyError, ValueError):
+        pass
+    where = request.GET.get("where", "").strip()
+    if not where:
+        return None, ""
+    place = place_lookup(town=town, text=where)
+    if place is None:
+        return None, _("We do not know the place “%(place)s” in %(town)s; try a postcode.") % {
+            "place": where,
+            "town": town.name,
+        }
+    return Near(latitude=place.latitude, longitude=place.longitude, radius_km=NEAR_RADIUS_KM), ""
 
 
 def search(request: HttpRequest, town: str) -> HttpResponse:
-    current = _town(town)
-    query = request.GET.get("q", "")
-    category = request.GET.get("category") or None
-    in_stock = request.GET.get("in_stock") == "1" or None
+    current = town_of(town)
+    params = _params(request)
+    query = params.get("q", "")
+    category = params.get("category")
+    shop = params.get("shop")
+    price = params.get("price", "")
+    in_stock = params.get("in_stock") == "1"
+    sort = params.get("sort", "relevance")
     try:
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         page = 1
-    error = ""
+    near, place_error = _near(request, current)
+    if sort not in SORTS or (sort == "distance" and near is None):
+        sort = "relevance"
+    price_min, price_max = _price_range(price)
+    errors: list[str] = [place_error] if place_error else []
     result = None
     try:
         result = products_search(
             town_slug=current.slug,
             query=query,
             categories=[category] if category else None,
-            in_stock=in_stock,
+            vendors=[shop] if shop else None,
+            price_min=price_min,
+            price_max=price_max,
+            in_stock=True if in_stock else None,
+            near=near,
+            sort_by=SORTS[sort],
             offset=(page - 1) * PAGE_SIZE,
             limit=PAGE_SIZE,
         )
     except ValidationError as invalid:
-        error = " ".join(invalid.messages)
+        errors.extend(invalid.messages)
     except SearchUnavailable as unavailable:
         raise Http404(str(unavailable)) from unavailable
-    products = []
+    hits = []
+    facets: dict[str, list[Link]] = {}
     if result is not None:
-        by_id = Product.objects.select_related("vendor", "category").prefetch_related("variants")
-        found = by_id.in_bulk([hit.product_id for hit in result.hits])
-        products = [found[hit.product_id] for hit in result.hits if hit.product_id in found]
+        hits = _hits(result.hits)
+        facets = {
+            "categories": [
+                Link(
+                    f.label,
+                    _url(params, category=None if f.value == category else f.value),
+                    f.count,
+                    f.value == category,
+                )
+                for f in result.facets.categories
+            ],
+            "shops": [
+                Link(
+                    f.label,
+                    _url(params, shop=None if f.value == shop else f.value),
+                    f.count,
+                    f.value == shop,
+                )
+                for f in result.facets.vendors
+            ],
+            "prices": [
+                Link(
+                    _price_label(r.start, r.end, current.currency),
+                    _url(params, price=None if r.value == price else r.value),
+                    r.count,
+                    r.value == price,
+                )
+                for r in result.facets.price_ranges
+                if r.count or r.value == price
+            ],
+        }
+        stocked = next((f.count for f in result.facets.availability if f.value == "in_stock"), 0)
+        facets["stock"] = [
+            Link(
+                _("In stock only"),
+                _url(params, in_stock=None if in_stock else "1"),
+                stocked,
+                in_stock,
+            )
+        ]
+    sorts = [
+        Link(label, _url(params, sort=value), None, value == sort)
+        for value, label in (
+            ("relevance", _("Relevance")),
+            ("price_asc", _("Price, lowest first")),
+            ("price_desc", _("Price, highest first")),
+            ("distance", _("Distance")),
+        )
+        if value != "distance" or near is not None
+    ]
+    total = result.total if result is not None else 0
     return render(
         request,
         "storefront/search.html",
-        {
-            "town": current,
-            "query": query,
-            "category": category,
-            "in_stock": in_stock,
-            "result": result,
-            "products": products,
-            "error": error,
-            "page": page,
-            "has_next": result is not None and page * PAGE_SIZE < result.total,
-        },
+        town_context(
+            request,
+            current,
+            query=query,
+            params=params,
+            hits=hits,
+            total=total,
+            facets=facets,
+            sorts=sorts,
+            errors=errors,
+            near=near,
+            page=page,
+            previous_url=_url(params, page=str(page - 1)) if page > 1 else "",
+            next_url=_url(params, page=str(page + 1)) if page * PAGE_SIZE < total else "",
+            clear_url=_url({"q": query} if query else {}),
+        ),
+    )
+
+
+def _price_label(start: Decimal | None, end: Decimal | None, currency: str) -> str:
+    if start is None:
+        return _("under %(price)s") % {"price": money(end, currency)}
+    if end is None:
+        return _("%(price)s and more") % {"price": money(start, currency)}
+    return _("%(low)s to %(high)s") % {"low": money(start, currency), "high": money(end, currency)}
+
+
+@dataclass
+class ProductHit:
+    product: Product
+    price_min: Decimal
+    price_max: Decimal
+    available: int
+    distance_km: float | None
+
+
+def _hits(hits: list[Any]) -> list[ProductHit]:
+    """The products of the hits, in their order, with price range and stock (three queries)."""
+    found = (
+        Product.objects.select_related("vendor", "category")
+        .prefetch_related(Prefetch("variants", queryset=Variant.objects.order_by("position", "pk")))
+        .in_bulk([hit.product_id for hit in hits])
+    )
+    variant_ids = [v.pk for p in found.values() for v in p.variants.all()]
+    available = available_quantities(variant_ids)
+    rows = []
+    for hit in hits:
+        product = found.get(hit.product_id)
+        if product is None or not product.variants.all():
+            continue
+        prices = [v.price for v in product.variants.all()]
+        rows.append(
+            ProductHit(
+                product=product,
+                price_min=min(prices),
+                price_max=max(prices),
+                available=sum(available[v.pk] for v in product.variants.all()),
+                distance_km=hit.distance_km,
+            )
+        )
+    return rows
+
+
+@require_GET
+def suggestions(request: HttpRequest, town: str) -> HttpResponse:
+    """A few product names matching what is typed (htmx swaps them under the search box)."""
+    current = town_of(town)
+    query = request.GET.get("q", "").strip()
+    hits: list[ProductHit] = []
+    if len(query) >= 2:
+        try:
+            result = products_search(
+                town_slug=current.slug, query=query, limit=SUGGESTIONS, facets=frozenset()
+            )
+            hits = _hits(result.hits)
+        except (ValidationError, SearchUnavailable):
+            hits = []
+    return render(
+        request,
+        "storefront/_suggestions.html",
+        {"town": current, "hits": hits, "query": query},
+    )
+
+
+def _shop(town: Town, slug: str) -> Vendor:
+    return get_object_or_404(
+        Vendor.objects.select_related("category", "town"),
+        town=town,
+        slug=slug,
+        status=VendorStatus.APPROVED,
+    )
+
+
+DAY_NAMES = {
+    "mon": gettext_lazy("Monday"),
+    "tue": gettext_lazy("Tuesday"),
+    "wed": gettext_lazy("Wednesday"),
+    "thu": gettext_lazy("Thursday"),
+    "fri": gettext_lazy("Friday"),
+    "sat": gettext_lazy("Saturday"),
+    "sun": gettext_lazy("Sunday"),
+}
+
+
+def vendor_detail(request: HttpRequest, town: str, vendor: str) -> HttpResponse:
+    current = town_of(town)
+    shop = _shop(current, vendor)
+    products = list(
+        Product.objects.filter(vendor=shop)
+        .select_related("category")
+        .prefetch_related(Prefetch("variants", queryset=Variant.objects.order_by("position", "pk")))
+        .order_by("category__name", "name")
+    )
+    available = available_quantities(v.pk for p in products for v in p.variants.all())
+    groups: dict[str, list[Product]] = {}
+    for product in products:
+        for variant in product.variants.all():
+            variant.available = available[variant.pk]  # type: ignore[attr-defined]
+        groups.setdefault(product.category.name, []).append(product)
+    hours = [(str(DAY_NAMES[day]), shop.opening_hours.get(day)) for day in DAYS]
+    return render(
+        request,
+        "storefront/vendor.html",
+        town_context(
+            request,
+            current,
+            shop=shop,
+            groups=groups,
+            hours=hours,
+            open_now=opening_hours_open_at(opening_hours=shop.opening_hours, at=town_now(current)),
+            methods=FulfilmentMethod.objects.filter(vendor=shop).order_by("fee", "method"),
+        ),
+    )
+
+
+def product_detail(request: HttpRequest, town: str, vendor: str, product: str) -> HttpResponse:
+    current = town_of(town)
+    shop = _shop(current, vendor)
+    item = get_object_or_404(
+        Product.objects.select_related("category").prefetch_related(
+            Prefetch("variants", queryset=Variant.objects.order_by("position", "pk"))
+        ),
+        vendor=shop,
+        slug=product,
+    )
+    variants = list(item.variants.all())
+    available = available_quantities(v.pk for v in variants)
+    for variant in variants:
+        variant.available = available[variant.pk]  # type: ignore[attr-defined]
+    form = AddToCartForm(variants=variants, initial={"quantity": 1})
+    return render(
+        request,
+        "storefront/product.html",
+        town_context(request, current, shop=shop, product=item, variants=variants, form=form),
     )

@@ -24,31 +24,33 @@ def test_the_home_page_lists_the_towns_with_their_shop_counts(client, demo):
 def test_a_town_page_lists_only_its_approved_shops(client, demo):
     VendorFactory(town__slug="rennes", name="Pas Encore Ouvert", status=VendorStatus.PENDING)
 
-    page = client.get("/towns/rennes/").content.decode()
+    page = client.get("/villes/rennes/").content.decode()
 
     assert "Pas Encore Ouvert" not in page
     assert page.count('<li class="card">') == 16
 
 
 def test_a_shop_page_shows_products_prices_and_stock(client, demo):
-    page = client.get("/towns/montpellier/shops/boulangerie-du-marche/").content.decode()
+    page = client.get("/villes/montpellier/commerces/boulangerie-du-marche/").content.decode()
 
     assert "Baguette de tradition" in page
-    assert "1,31 EUR" in page or "1.31 EUR" in page
+    assert "1,31\u00a0€" in page
     assert "40 en stock" in page
 
 
 def test_an_unknown_town_or_shop_is_a_404(client, demo):
-    assert client.get("/towns/atlantis/").status_code == 404
-    assert client.get("/towns/rennes/shops/no-such-shop/").status_code == 404
+    assert client.get("/villes/atlantis/").status_code == 404
+    assert client.get("/villes/rennes/commerces/no-such-shop/").status_code == 404
+    # the first, English paths move to the French ones
+    assert client.get("/towns/rennes/", follow=True).redirect_chain == [("/villes/rennes/", 301)]
 
 
 def test_the_search_page_finds_french_words_without_accents(client, demo, settings):
     settings.SEARCH_BACKEND = "database"
 
-    page = client.get("/towns/rennes/search/", {"q": "biere"}).content.decode()
+    page = client.get("/villes/rennes/recherche/", {"q": "biere"}).content.decode()
 
     assert "Bière" in page
     # and the category chips show the categories' names, not their slugs
     category = Category.objects.get(slug="cave")
-    assert f">{escape(category.name)} (" in page
+    assert f'>{escape(category.name)} <span class="count">(' in page

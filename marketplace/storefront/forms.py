@@ -1,0 +1,82 @@
+"""The customers' forms. They parse input only; the services decide and their errors are shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.checkout.lines import MAX_LINE_QUANTITY
+
+
+def add_service_errors(
+    form: forms.Form, error: ValidationError, fields: dict[str, str] | None = None
+) -> None:
+    """A service's coded errors on the form: on the matching field, else above the form."""
+    fields = fields or {}
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            target = fields.get(name, name if name in form.fields else None)
+            for item in errors:
+                form.add_error(target, ValidationError(item.messages, code=item.code))
+    else:
+        form.add_error(None, error)
+
+
+class AddToCartForm(forms.Form):
+    variant = forms.TypedChoiceField(label=_("Choice"), coerce=int)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_LINE_QUANTITY)
+
+    def __init__(self, *args: Any, variants: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice = self.fields["variant"]
+        assert isinstance(choice, forms.ChoiceField)
+        choice.choices = [(v.pk, v.name or v.sku) for v in variants]
+        if len(variants) == 1:
+            self.fields["variant"].widget = forms.HiddenInput()
+            self.fields["variant"].initial = variants[0].pk
+        self.fields["quantity"].widget.attrs.update({"inputmode": "numeric", "size": 4})
+
+
+class QuantityForm(forms.Form):
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=0, max_value=MAX_LINE_QUANTITY)
+
+
+class DeliveryForm(forms.Form):
+    method = forms.CharField(label=_("Delivery"), max_length=16)
+
+
+class ContactForm(forms.Form):
+    email = forms.EmailField(label=_("Email"), max_length=320)
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(
+        label=_("Email"),
+        max_length=320,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
+class RegisterForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"), max_length=320, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    password = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+    )
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        strip=False,
+    )

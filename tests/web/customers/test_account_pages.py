@@ -1,0 +1,150 @@
+"""The customer's account on the web: register, log in (the cart joins), orders, data, deletion."""
+
+import json
+
+import pytest
+from django.core import mail
+from django.core.cache import caches
+
+from marketplace.checkout.models import Checkout, CheckoutLine
+from marketplace.orders.models import Order
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def page(response):
+    return response.content.decode()
+
+
+def test_register_logs_in_and_shows_the_account(client):
+    response = client.post(
+        "/compte/inscription/",
+        {
+            "email": "Nouveau@Example.org",
+            "password": "une-phrase-assez-longue",
+            "first_name": "Léa",
+        },
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0] == "/compte/"
+    assert "nouveau@example.org" in page(response)
+    assert "Aucune commande" in page(response)
+
+
+def test_register_refuses_a_taken_email_and_a_weak_password_in_french(client):
+    UserFactory(email="pris@example.org")
+
+    taken = page(
+        client.post(
+            "/compte/inscription/",
+            {"email": "pris@example.org", "password": "une-phrase-assez-longue"},
+        )
+    )
+    weak = page(
+        client.post("/compte/inscription/", {"email": "neuf@example.org", "password": "123"})
+    )
+
+    assert "Un compte existe déjà avec cette adresse" in taken
+    assert "mot de passe" in weak.lower() and 'class="errorlist' in weak
+
+
+def test_login_joins_the_guest_cart_to_the_accounts_cart(client, shops):
+    user = UserFactory(email="client@example.org")
+    older = Checkout.objects.create(town=shops.town, user=user, email=user.email)
+    CheckoutLine.objects.create(checkout=older, variant=shops.honey_small, quantity=1)
+    client.post("/villes/bourg/panier/ajouter/", {"variant": shops.baguette.pk, "quantity": 2})
+    guest = Checkout.objects.get(user=None)
+
+    response = client.post(
+        "/compte/connexion/", {"username": "client@example.org", "password": PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert list(Checkout.objects.values_list("pk", "user_id")) == [(guest.pk, user.pk)]
+    assert sorted(CheckoutLine.objects.values_list("variant_id", "quantity")) == sorted(
+        [(shops.baguette.pk, 2), (shops.honey_small.pk, 1)]
+    )
+    html = page(client.get("/villes/bourg/panier/"))
+    assert "Baguette de tradition" in html and "Miel de châtaignier" in html
+
+
+def test_failed_logins_are_limited(client, settings):
+    settings.LOGIN_RATE_LIMIT = "2/m"
+    caches["limits"].clear()  # this test's own Redis database: no count left from an earlier run
+    UserFactory(email="client@example.org")
+    for _attempt in range(2):
+        assert (
+            client.post(
+                "/compte/connexion/", {"username": "client@example.org", "password": "faux"}
+            ).status_code
+            == 200
+        )
+
+    response = client.post(
+        "/compte/connexion/", {"username": "client@example.org", "password": PASSWORD}
+    )
+
+    assert response.status_code == 429
+    assert "Trop de tentatives" in page(response)
+
+
+def test_an_account_finds_its_orders_and_another_accounts_order_is_a_404(client, shops):
+    user = UserFactory(email="client@example.org")
+    client.force_login(user)
+    client.post("/villes/bourg/panier/ajouter/", {"variant": shops.baguette.pk, "quantity": 1})
+    response = client.post("/villes/bourg/commande/", {"email": user.email})
+    order = Order.objects.get()
+
+    assert response["Location"] == f"/commandes/{order.token}/"
+    assert order.number in page(client.get("/compte/"))
+    assert "Boulangerie Dupain" in page(client.get(f"/compte/commandes/{order.number}/"))
+    client.force_login(UserFactory(email="autre@example.org"))
+    assert client.get(f"/compte/commandes/{order.number}/").status_code == 404
+    assert client.post(f"/commandes/{order.token}/annuler/").status_code == 404
+
+
+def test_download_my_data_is_json_with_my_orders(client, shops):
+    user = UserFactory(email="client@example.org")
+    client.force_login(user)
+
+    response = client.get("/compte/mes-donnees/")
+
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert json.loads(response.content)["profile"]["email"] == "client@example.org"
+
+
+def test_delete_my_account_needs_the_password(client):
+    user = UserFactory(email="client@example.org")
+    client.force_login(user)
+
+    wrong = page(client.post("/compte/supprimer/", {"password": "faux"}))
+    assert "Le mot de passe est incorrect" in wrong or 'class="errorlist' in wrong
+
+    response = client.post("/compte/supprimer/", {"password": PASSWORD})
+    assert response.status_code == 302
+    assert not type(user).objects.filter(pk=user.pk).exists()
+
+
+def test_password_reset_sends_a_link_that_sets_a_new_password(client):
+    UserFactory(email="client@example.org")
+
+    client.post("/compte/mot-de-passe/", {"email": "client@example.org"})
+
+    assert len(mail.outbox) == 1
+    link = next(
+        line for line in mail.outbox[0].body.splitlines() if "/compte/mot-de-passe/" in line
+    )
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    form = client.get("/" + path, follow=True)
+    response = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "nouvelle-phrase-longue", "new_password2": "nouvelle-phrase-longue"},
+    )
+    assert response["Location"] == "/compte/mot-de-passe/change/"
+    assert client.login(email="client@example.org", password="nouvelle-phrase-longue")
+
+
+def test_account_pages_need_a_login(client):
+    assert client.get("/compte/")["Location"].startswith("/compte/connexion/?next=")

@@ -1,0 +1,88 @@
+"""Browsing a town with the Django test client: home, search (facets, sorts, near me), shop, product."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def page(response):
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_town_home_shows_categories_shops_open_or_closed_and_the_search(client, shops):
+    html = page(client.get("/villes/bourg/"))
+
+    assert "Pain" in html and "Épicerie" in html
+    assert "Ouvert en ce moment" in html  # the bakery opens all week, all day
+    assert "Fermé en ce moment" in html  # the grocer has no hours
+    assert 'hx-get="/villes/bourg/suggestions/"' in html
+    assert "Ailleurs" not in html
+
+
+def test_suggestions_come_from_the_search_service(client, shops):
+    html = page(client.get("/villes/bourg/suggestions/", {"q": "bague"}))
+
+    assert "Baguette de tradition" in html
+    assert "/villes/bourg/commerces/boulangerie/baguette/" in html
+
+
+def test_search_shows_facets_with_counts_and_filters_by_one(client, shops):
+    html = page(client.get("/villes/bourg/recherche/"))
+    assert "2 produits" in html
+    assert 'Pain <span class="count">(1)</span>' in html
+
+    html = page(client.get("/villes/bourg/recherche/", {"category": "epicerie"}))
+    assert "1 produit" in html and "Miel de châtaignier" in html and "Baguette" not in html
+    assert "à partir de 6,50\u00a0€" in html
+
+
+def test_search_near_a_postcode_sorts_by_distance(client, shops):
+    html = page(client.get("/villes/bourg/recherche/", {"where": "01090", "sort": "distance"}))
+
+    assert html.index("Miel de châtaignier") < html.index("Baguette de tradition")
+    assert " km" in html
+
+
+def test_an_unknown_place_is_told_in_words(client, shops):
+    html = page(client.get("/villes/bourg/recherche/", {"where": "Atlantide"}))
+
+    assert "Nous ne connaissons pas le lieu" in html
+
+
+def test_a_shop_page_has_hours_address_map_link_delivery_and_products_by_category(client, shops):
+    html = page(client.get("/villes/bourg/commerces/epicerie/"))
+
+    assert "openstreetmap.org/?mlat=45.1" in html
+    assert "Livraison locale" in html and "4,90\u00a0€" in html
+    assert "Lundi" in html and "fermé" in html
+    assert "Miel de châtaignier" in html
+
+
+def test_a_product_page_shows_variants_with_price_and_stock_and_the_add_form(client, shops):
+    html = page(client.get("/villes/bourg/commerces/epicerie/miel/"))
+
+    assert "250 g" in html and "1 kg" in html
+    assert "19,00\u00a0€" in html and "2 en stock" in html
+    assert 'action="/villes/bourg/panier/ajouter/"' in html
+
+
+def test_unknown_town_shop_or_product_is_a_404(client, shops):
+    assert client.get("/villes/atlantis/").status_code == 404
+    assert client.get("/villes/bourg/commerces/nope/").status_code == 404
+    assert client.get("/villes/bourg/commerces/boulangerie/miel/").status_code == 404
+
+
+def test_the_old_english_paths_redirect_to_the_french_ones(client, shops):
+    response = client.get("/towns/bourg/search/?q=miel")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/villes/bourg/recherche/?q=miel"
+
+
+def test_pages_send_a_content_security_policy_without_inline_code(client, shops):
+    response = client.get("/villes/bourg/")
+
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "stripe" not in policy

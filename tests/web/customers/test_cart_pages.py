@@ -1,0 +1,202 @@
+"""The cart and the checkout with the Django test client: the same checkout services as the API."""
+
+from decimal import Decimal
+
+import pytest
+
+from marketplace.checkout.models import Checkout, CheckoutLine
+from marketplace.orders.models import Order, OrderStatus
+from vendors.models import Stock
+
+pytestmark = pytest.mark.django_db
+
+
+def add(client, variant, quantity=1, town="bourg"):
+    return client.post(
+        f"/villes/{town}/panier/ajouter/", {"variant": variant.pk, "quantity": quantity}
+    )
+
+
+def page(response):
+    return response.content.decode()
+
+
+def test_one_cart_holds_two_shops_with_subtotals_delivery_vat_and_total(client, shops):
+    add(client, shops.baguette, 2)
+    add(client, shops.honey_small, 1)
+
+    html = page(client.get("/villes/bourg/panier/"))
+
+    assert Checkout.objects.count() == 1
+    assert "Boulangerie Dupain" in html and "Épicerie Miel" in html
+    assert "2,60\u00a0€" in html  # 2 baguettes
+    assert "9,10\u00a0€" in html  # total: 2.60 + 6.50, pickup for both by default
+    assert "TVA 5.50" in html or "TVA 5,50" in html
+    assert "réservés pour vous jusqu’à" in html
+
+
+def test_choosing_delivery_adds_the_shops_fee_to_the_total(client, shops):
+    add(client, shops.honey_small, 1)
+
+    client.post(f"/villes/bourg/panier/livraison/{shops.grocer.pk}/", {"method": "local_delivery"})
+
+    html = page(client.get("/villes/bourg/panier/"))
+    assert "11,40\u00a0€" in html  # 6.50 + 4.90
+
+
+def test_a_method_the_shop_does_not_offer_is_refused_in_words(client, shops):
+    add(client, shops.baguette, 1)
+
+    response = client.post(
+        f"/villes/bourg/panier/livraison/{shops.bakery.pk}/", {"method": "shipping"}, follow=True
+    )
+
+    assert "ne propose pas ce mode de remise" in page(response)
+
+
+@pytest.mark.parametrize("quantity", ["0", "-1", "abc", "10001"])
+def test_a_bad_quantity_is_refused_and_changes_nothing(client, shops, quantity):
+    response = client.post(
+        "/villes/bourg/panier/ajouter/",
+        {"variant": shops.baguette.pk, "quantity": quantity},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert 'class="messages"' in page(response)
+    assert CheckoutLine.objects.count() == 0
+
+
+def test_more_than_the_stock_is_refused_with_the_services_message(client, shops):
+    response = add(client, shops.honey_big, 3)
+
+    assert response.status_code == 302
+    assert CheckoutLine.objects.count() == 0
+    html = page(client.get(response["Location"]))
+    assert "Stock insuffisant" in html
+
+
+def test_a_product_of_another_town_cannot_go_in_this_towns_cart(client, shops):
+    add(client, shops.other_town_variant, 1)
+
+    assert CheckoutLine.objects.count() == 0
+
+
+def test_another_towns_cart_is_its_own(client, shops):
+    add(client, shops.baguette, 1)
+    add(client, shops.other_town_variant, 1, town="ailleurs")
+
+    assert Checkout.objects.count() == 2
+    cart = page(client.get("/villes/ailleurs/panier/")).split('id="cart"')[1]
+    assert "Baguette de tradition" not in cart and "Produit" in cart
+
+
+def test_someone_elses_checkout_in_the_session_is_ignored(client, shops, django_user_model):
+    owner = django_user_model.objects.create_user(
+        email="owner@example.org", password="x-long-password-1"
+    )
+    theirs = Checkout.objects.create(town=shops.town, user=owner, email=owner.email)
+    session = client.session
+    session["carts"] = {"bourg": str(theirs.pk)}
+    session.save()
+
+    html = page(client.get("/villes/bourg/panier/"))
+
+    assert "Votre panier est vide" in html
+
+
+def test_changing_a_quantity_and_removing_a_line(client, shops):
+    add(client, shops.baguette, 1)
+    add(client, shops.honey_small, 1)
+    line = CheckoutLine.objects.get(variant=shops.baguette)
+
+    client.post(f"/villes/bourg/panier/lignes/{line.pk}/", {"quantity": "3"})
+    assert CheckoutLine.objects.get(pk=line.pk).quantity == 3
+
+    client.post(f"/villes/bourg/panier/lignes/{line.pk}/supprimer/")
+    assert list(CheckoutLine.objects.values_list("variant_id", flat=True)) == [shops.honey_small.pk]
+
+
+def test_a_line_that_ran_out_or_changed_price_says_so(client, shops):
+    add(client, shops.honey_small, 2)
+    add(client, shops.baguette, 1)
+    Stock.objects.filter(variant=shops.honey_small).update(quantity=0)
+    shops.baguette.price = Decimal("1.45")
+    shops.baguette.save(update_fields=["price"])
+
+    html = page(client.get("/villes/bourg/panier/"))
+
+    assert "Épuisé depuis que vous l’avez mis dans votre panier" in html
+    assert "Le prix est passé de 1,30\u00a0€ à 1,45\u00a0€." in html
+
+
+def test_a_guest_orders_from_two_shops_and_follows_the_order_with_its_token(client, shops):
+    add(client, shops.baguette, 2)
+    add(client, shops.honey_small, 1)
+    client.post(f"/villes/bourg/panier/livraison/{shops.grocer.pk}/", {"method": "local_delivery"})
+
+    response = client.post("/villes/bourg/commande/", {"email": "camille@example.org"})
+
+    order = Order.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/commandes/{order.token}/"
+    assert order.status == OrderStatus.PAID and order.total == Decimal("14.00")
+    html = page(client.get(response["Location"]))
+    assert order.number in html
+    assert "Boulangerie Dupain" in html and "Épicerie Miel" in html
+    assert "Livraison locale" in html and "Retrait en boutique" in html
+    assert "Votre panier est vide" in page(client.get("/villes/bourg/panier/"))
+
+
+def test_a_guest_without_email_is_told_and_nothing_is_ordered(client, shops):
+    add(client, shops.baguette, 1)
+
+    html = page(client.post("/villes/bourg/commande/", {"email": "pas-un-email"}))
+
+    assert "Saisissez une adresse e-mail valide" in html
+    assert Order.objects.count() == 0
+
+
+def test_the_checkout_refuses_when_stock_ran_out_meanwhile(client, shops):
+    add(client, shops.honey_big, 2)
+    Stock.objects.filter(variant=shops.honey_big).update(quantity=1)
+
+    html = page(client.post("/villes/bourg/commande/", {"email": "camille@example.org"}))
+
+    assert "Stock insuffisant" in html
+    assert Order.objects.count() == 0
+
+
+def test_an_unknown_order_token_is_a_404_and_an_empty_cart_redirects(client, shops):
+    assert client.get("/commandes/00000000-0000-0000-0000-000000000000/").status_code == 404
+    assert client.get("/villes/bourg/commande/").status_code == 302
+    assert client.post("/villes/bourg/panier/lignes/1/", {"quantity": "1"}).status_code == 404
+
+
+def test_with_stripe_the_guest_pays_on_a_page_that_alone_allows_stripes_script(
+    client, shops, stripe
+):
+    add(client, shops.baguette, 1)
+
+    response = client.post("/villes/bourg/commande/", {"email": "camille@example.org"})
+
+    order = Order.objects.get()
+    assert order.status == OrderStatus.UNPAID
+    assert response["Location"] == f"/commandes/{order.token}/paiement/"
+    pay = client.get(response["Location"])
+    assert "https://js.stripe.com" in pay["Content-Security-Policy"]
+    assert 'data-secret="' in page(pay) and "https://js.stripe.com/v3/" in page(pay)
+    assert "stripe" not in client.get(f"/commandes/{order.token}/")["Content-Security-Policy"]
+
+
+def test_a_guest_cancels_an_unpaid_order_with_its_token(client, shops, stripe):
+    add(client, shops.baguette, 1)
+    client.post("/villes/bourg/commande/", {"email": "camille@example.org"})
+    order = Order.objects.get()
+    assert order.status == OrderStatus.UNPAID
+
+    response = client.post(f"/commandes/{order.token}/annuler/", follow=True)
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert "est annulée" in page(response)
