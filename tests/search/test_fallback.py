@@ -38,6 +38,7 @@ def test_the_database_answers_when_the_engine_is_unreachable(
     ]
 
 
+@pytest.mark.engine
 def test_the_engine_answers_when_it_is_reachable(indexed: Any, gql: Any, caplog: Any) -> None:
     # When searching with the engine up and the town indexed
     with caplog.at_level(logging.WARNING, logger="search.searching"):
