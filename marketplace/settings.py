@@ -256,6 +256,10 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # A request's body apart from its files (JSON, form fields): 400 beyond it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("REQUEST_MAX_BYTES", str(2 * 1024 * 1024)))
+# Uploads: an image's pixels are checked from its header before it is decoded.
+IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", "24000000"))
+CATALOG_IMPORT_MAX_BYTES = int(os.environ.get("CATALOG_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+CATALOG_IMPORT_MAX_ROWS = int(os.environ.get("CATALOG_IMPORT_MAX_ROWS", "10000"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Email ----------------------------------------------------------------------------------------------

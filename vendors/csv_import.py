@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -34,7 +35,7 @@ from vendors.models import (
     Vendor,
 )
 from vendors.stock_updates import apply_low_stock_rules
-from vendors.validation import field_error, price_problem
+from vendors.validation import field_error, price_problem, require_approved
 
 HEADERS = ("product", "description", "category", "sku", "variant_name", "price", "stock")
 ALIASES = {
@@ -47,7 +48,10 @@ ALIASES = {
     "nom_variante": "variant_name",
     "prix": "price",
 }
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILE_BYTES: int = settings.CATALOG_IMPORT_MAX_BYTES
+MAX_ROWS: int = settings.CATALOG_IMPORT_MAX_ROWS
+# A file this wrong is not worth reading further (the report lists the first ones).
+MAX_ERRORS = 100
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,9 @@ def decode_csv(content: bytes) -> tuple[list[str], Iterator[list[str]], Any]:
     """(normalised header, row iterator, reader) or a coded error on `file`."""
     if len(content) > MAX_FILE_BYTES:
         raise field_error(
-            "file", _("The file is larger than 20 MB."), VendorErrorCode.FILE_TOO_LARGE
+            "file",
+            _("The file is larger than %(size)d kB.") % {"size": MAX_FILE_BYTES // 1024},
+            VendorErrorCode.FILE_TOO_LARGE,
         )
     try:
         text = content.decode("utf-8-sig")
@@ -129,6 +135,26 @@ def _parse_rows(content: bytes, *, currency: str) -> tuple[list[Row], list[RowEr
             )
             break
         line = reader.line_num
+        if line > MAX_ROWS + 1:  # the header is line 1
+            errors.append(
+                RowError(
+                    line,
+                    None,
+                    VendorErrorCode.FILE_TOO_LARGE.value,
+                    _("At most %(rows)d rows per file.") % {"rows": MAX_ROWS},
+                )
+            )
+            break
+        if len(errors) >= MAX_ERRORS:
+            errors.append(
+                RowError(
+                    line,
+                    None,
+                    VendorErrorCode.INVALID_FILE.value,
+                    _("Stopped after %(count)d errors.") % {"count": MAX_ERRORS},
+                )
+            )
+            break
         if not any(cell.strip() for cell in raw):
             continue
         if len(raw) != len(names):
@@ -226,6 +252,7 @@ def catalog_import(
     *, vendor_id: int, content: bytes, dry_run: bool = False, user: Any = None
 ) -> ImportReport:
     vendor = Vendor.objects.select_related("town").get(pk=vendor_id)
+    require_approved(vendor)
     rows, errors = _parse_rows(content, currency=vendor.town.currency)
     if errors:
         return ImportReport(errors=errors)

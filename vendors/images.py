@@ -7,6 +7,7 @@ import uuid
 import warnings
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -16,7 +17,7 @@ from PIL import Image, UnidentifiedImageError
 from search.indexing import mark_products_dirty
 from vendors.error_codes import VendorErrorCode
 from vendors.models import Product
-from vendors.validation import field_error
+from vendors.validation import field_error, require_approved
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 THUMBNAIL_SIZE = 400
@@ -37,8 +38,16 @@ def _read_image(upload: Any) -> tuple[bytes, str]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
+            with Image.open(io.BytesIO(data)) as probe:  # reads the header only
                 image_format = probe.format or ""
+                width, height = probe.size
+                if width * height > settings.IMAGE_MAX_PIXELS:
+                    raise field_error(
+                        "file",
+                        _("The image has more than %(pixels)d megapixels.")
+                        % {"pixels": settings.IMAGE_MAX_PIXELS // 1_000_000},
+                        VendorErrorCode.FILE_TOO_LARGE,
+                    )
                 probe.verify()
     except (
         UnidentifiedImageError,
@@ -71,7 +80,10 @@ def _thumbnail(data: bytes, image_format: str) -> bytes:
 
 
 def product_image_upload(*, product_id: int, upload: Any) -> Product:
-    """Replace the product's image (and its 400 px thumbnail)."""
+    """Replace the product's image (and its 400 px thumbnail), for an approved shop's product.
+
+    The pixel dimensions are checked from the header before anything is decoded."""
+    require_approved(Product.objects.select_related("vendor").get(pk=product_id).vendor)
     data, image_format = _read_image(upload)
     try:
         thumbnail = _thumbnail(data, image_format)

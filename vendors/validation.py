@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.catalog.models import Category
 from vendors.error_codes import VendorErrorCode
-from vendors.models import FulfilmentMethodName
+from vendors.models import FulfilmentMethodName, Vendor, VendorStatus
 from vendors.opening_hours import normalize_opening_hours, opening_hours_problems
 
 MAX_PRICE = Decimal("99999999.99")
@@ -19,6 +19,16 @@ MAX_PRICE = Decimal("99999999.99")
 
 def field_error(field: str, message: str, code: VendorErrorCode) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code.value)})
+
+
+def require_approved(vendor: Vendor) -> None:
+    """Uploads and imports cost work and space: only for a shop the town has approved."""
+    if vendor.status != VendorStatus.APPROVED:
+        raise field_error(
+            "vendor",
+            _("Only an approved shop can upload images or import a catalogue."),
+            VendorErrorCode.VENDOR_NOT_ACTIVE,
+        )
 
 
 def currency_places(currency: str) -> int:

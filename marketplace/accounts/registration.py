@@ -19,7 +19,7 @@ def _check_lengths(**values: str) -> None:
     """Each text within its column's length (an error per field, nothing stored)."""
     errors = {}
     for field, value in values.items():
-        max_length = User._meta.get_field(_COLUMNS[field]).max_length
+        max_length = getattr(User._meta.get_field(_COLUMNS[field]), "max_length", None)
         if max_length is not None and len(value) > max_length:
             errors[field] = ValidationError(
                 _("At most %(max)d characters.") % {"max": max_length},
