@@ -35,7 +35,11 @@ class FulfilmentFieldsMixin(forms.Form):
                 label=method.label, required=False
             )
             self.fields[f"fee_{method.value}"] = forms.DecimalField(
-                label=_("Fee"), required=False, min_value=Decimal("0"), decimal_places=2
+                localize=True,
+                label=_("Fee"),
+                required=False,
+                min_value=Decimal("0"),
+                decimal_places=2,
             )
 
     def fulfilment_rows(self) -> list[tuple[Any, Any]]:
@@ -172,7 +176,7 @@ class ReasonForm(forms.Form):
 
 class RefundForm(forms.Form):
     amount = forms.DecimalField(
-        label=_("Amount to refund"), min_value=Decimal("0.01"), decimal_places=2
+        localize=True, label=_("Amount to refund"), min_value=Decimal("0.01"), decimal_places=2
     )
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
@@ -197,7 +201,9 @@ class VariantForm(forms.Form):
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
     sku = forms.CharField(label=_("SKU"), max_length=64)
     name = forms.CharField(label=_("Variant"), max_length=120, required=False)
-    price = forms.DecimalField(label=_("Price incl. VAT"), decimal_places=2, max_digits=10)
+    price = forms.DecimalField(
+        localize=True, label=_("Price incl. VAT"), decimal_places=2, max_digits=10
+    )
     stock = forms.IntegerField(label=_("Stock"), min_value=0, required=False)
     low_stock_threshold = forms.IntegerField(
         label=_("Low stock below"), min_value=0, required=False

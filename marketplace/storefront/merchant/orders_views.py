@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from marketplace.orders.lifecycle import (
@@ -29,6 +29,7 @@ from marketplace.storefront.merchant.access import ShopAccess, is_htmx, shop_vie
 from marketplace.storefront.merchant.errors import add_service_errors
 from marketplace.storefront.merchant.forms import ReasonForm, RefundForm
 from marketplace.storefront.merchant.views import shop_url
+from marketplace.storefront.templatetags.money import money
 from payments.refund_preview import shop_order_refund_preview, shop_order_refundable_amount
 from payments.refunds import shop_order_refund
 
@@ -37,7 +38,7 @@ S = ShopOrderStatus
 TABS: list[tuple[str, Any, tuple[str, ...]]] = [
     ("new", gettext_lazy("New"), (S.PAID,)),
     ("accepted", gettext_lazy("To prepare"), (S.ACCEPTED,)),
-    ("ready", gettext_lazy("Ready"), (S.READY,)),
+    ("ready", pgettext_lazy("merchant", "Ready"), (S.READY,)),
     ("fulfilled", gettext_lazy("Handed over"), (S.FULFILLED,)),
     ("closed", gettext_lazy("Refused, cancelled, refunded"), (S.REFUSED, S.CANCELLED, S.REFUNDED)),
 ]
@@ -211,7 +212,10 @@ def order_refund(request: HttpRequest, access: ShopAccess, pk: int) -> HttpRespo
                 messages.success(
                     request,
                     _("Refund of %(amount)s requested (%(reason)s).")
-                    % {"amount": refund.amount, "reason": form.cleaned_data["reason"]},
+                    % {
+                        "amount": money(refund.amount, refund.currency),
+                        "reason": form.cleaned_data["reason"],
+                    },
                 )
                 return redirect(shop_url(access.vendor, "merchant:order", pk=shop_order.pk))
             preview = shop_order_refund_preview(shop_order_id=shop_order.pk, amount=amount)

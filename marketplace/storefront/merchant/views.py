@@ -67,7 +67,7 @@ def apply(request: HttpRequest) -> HttpResponse:
                     town_id=town_id,
                     data=data,
                 )
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user)
             else:
                 vendor = vendor_apply(user=request.user, town_id=town_id, data=data)
         except ValidationError as error:
