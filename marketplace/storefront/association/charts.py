@@ -52,13 +52,16 @@ class Chart:
     plot_bottom: float = 0
 
 
-def nice_ceiling(value: Decimal) -> Decimal:
-    """The smallest of 1, 2, 2.5, 5 × 10^k that is ≥ value (1 for nothing to show)."""
-    value = Decimal(value)
+def nice_ceiling(value: Decimal, *, minimum: Decimal = ZERO) -> Decimal:
+    """The smallest of 1, 2, 4, 8 × 10^k that is ≥ value and ≥ minimum (1 for nothing to show).
+
+    Its quarters (the chart's ticks) are round: 0.25, 0.5, 1, 2 × 10^k.
+    """
+    value = max(Decimal(value), minimum)
     if value <= ZERO:
         return Decimal(1)
     exponent = value.adjusted()
-    for step in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)):
+    for step in (Decimal(1), Decimal(2), Decimal(4), Decimal(8), Decimal(10)):
         candidate = step.scaleb(exponent)
         if candidate >= value:
             return candidate
@@ -71,11 +74,16 @@ def column_chart(
     series: Sequence[Sequence[Decimal]],
     width: int = 640,
     height: int = 260,
+    minimum_top: Decimal = ZERO,
 ) -> Chart:
-    """Grouped vertical columns: one group per label, one column per series."""
-    chart = Chart(width=width, height=height, plot_left=78, plot_right=width - 8, plot_top=12)
+    """Grouped vertical columns: one group per label, one column per series.
+
+    `minimum_top=4` for counts keeps every tick a whole number."""
+    chart = Chart(width=width, height=height, plot_left=96, plot_right=width - 8, plot_top=12)
     chart.plot_bottom = height - 34
-    top = nice_ceiling(max((v for values in series for v in values), default=ZERO))
+    top = nice_ceiling(
+        max((v for values in series for v in values), default=ZERO), minimum=minimum_top
+    )
     plot_height = chart.plot_bottom - chart.plot_top
     chart.ticks = [
         Tick(

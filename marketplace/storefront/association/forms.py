@@ -45,8 +45,11 @@ def add_service_errors(
             form.add_error(target, item)
 
 
-def _shop_name(vendor: Vendor) -> str:
-    return vendor.name
+class ShopChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A town's shops, by their name."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
 
 
 class ReasonForm(forms.Form):
@@ -59,7 +62,7 @@ class ReasonForm(forms.Form):
 
 
 class RuleCreateForm(forms.Form):
-    vendor = forms.ModelChoiceField(
+    vendor = ShopChoiceField(
         label=_("Shop"),
         queryset=Vendor.objects.none(),
         required=False,
@@ -95,7 +98,6 @@ class RuleCreateForm(forms.Form):
         vendor_field = self.fields["vendor"]
         assert isinstance(vendor_field, forms.ModelChoiceField)
         vendor_field.queryset = Vendor.objects.filter(town=town).order_by("name")
-        vendor_field.label_from_instance = _shop_name  # type: ignore[method-assign]
 
 
 class RuleUpdateForm(forms.Form):
@@ -121,7 +123,7 @@ class RuleEndForm(forms.Form):
 
 
 class PreviewForm(forms.Form):
-    vendor = forms.ModelChoiceField(label=_("Shop"), queryset=Vendor.objects.none())
+    vendor = ShopChoiceField(label=_("Shop"), queryset=Vendor.objects.none())
     goods = forms.DecimalField(
         localize=True,
         widget=DECIMAL_INPUT,
@@ -142,7 +144,6 @@ class PreviewForm(forms.Form):
         vendor_field.queryset = Vendor.objects.filter(
             town=town, status=VendorStatus.APPROVED
         ).order_by("name")
-        vendor_field.label_from_instance = _shop_name  # type: ignore[method-assign]
 
 
 class TownSettingsForm(forms.Form):

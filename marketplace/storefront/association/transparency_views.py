@@ -91,12 +91,13 @@ def transparency_town(request: HttpRequest, town: str) -> HttpResponse:
     ]
     names = _category_names(report)
     categories = [(names.get(row.category, row.category or ""), row) for row in report.by_category]
+    # Short labels: the chart's left column is narrow; the table above has the full ones.
     flows = [
-        (_("Paid to the shops"), report.transfers),
-        (_("Commission kept by the association"), report.commission),
+        (_("To the shops"), report.transfers),
+        (_("Commission"), report.commission),
         (_("Stripe fees"), report.stripe_fees),
-        (_("Refunded to customers"), report.refunds),
-        (_("Chargebacks (disputes)"), report.disputes),
+        (_("Refunds"), report.refunds),
+        (_("Chargebacks"), report.disputes),
     ]
     versions = rule_versions(current)
     context = {

@@ -36,6 +36,7 @@ def dashboard(request: HttpRequest, town: Town) -> HttpResponse:
         labels=[f"{day.day:%d/%m}" for day in days],
         series=[[Decimal(day.orders) for day in days]],
         height=220,
+        minimum_top=Decimal(4),
     )
     failed_transfers = list(queries.transfers_needing_a_person(town=town)[:50])
     failed_refunds = list(queries.refunds_needing_a_person(town=town)[:50])

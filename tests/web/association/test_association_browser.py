@@ -66,7 +66,8 @@ def test_staff_approve_an_application_and_create_a_rule_then_the_public_page_sho
     assert web.axe() == []
     web.screenshots("association-application")
     web.click("#approve")
-    web.wait_for_text("Le Nouveau Fournil est approuvée")
+    # Wait for the next page's message (the old page's body goes stale while it loads).
+    assert "Le Nouveau Fournil est approuvée" in web.wait_for(".messages").text
     assert Vendor.objects.get(pk=applicant.pk).status == VendorStatus.APPROVED
 
     web.open("/association/rennes/commission/")
@@ -77,7 +78,7 @@ def test_staff_approve_an_application_and_create_a_rule_then_the_public_page_sho
     _set(web, "#id_rule-valid_from", start)
     _set(web, "#id_rule-valid_until", until)
     web.find("form[action$='/commission/nouvelle/'] button[type=submit]").click()
-    web.wait_for_text("est enregistrée")
+    assert "est enregistrée" in web.wait_for(".messages").text
     rule = CommissionRule.objects.get(vendor=applicant)
     assert (rule.percentage, rule.valid_until - rule.valid_from) == (D("3.500"), timedelta(days=30))
     assert web.axe() == []
