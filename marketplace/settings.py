@@ -186,6 +186,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "payments.tasks.retry_pending_transfers",
         "schedule": timedelta(minutes=5),
     },
+    # manage.py ledger_check, daily: each town's staff is emailed the violations found.
+    "payments-ledger-check": {
+        "task": "payments.tasks.ledger_check_daily",
+        "schedule": timedelta(days=1),
+    },
     # The outbox's sweep: every side effect whose task has not run to its end (marketplace/core).
     "core-outbox-relay": {
         "task": "marketplace.core.tasks.outbox_sweep",

@@ -50,3 +50,93 @@ def refund_notify(*, refund_id: int) -> int:
                 subject, shop_body + "\n", settings.DEFAULT_FROM_EMAIL, [shop_order.vendor.email]
             ).send()
     return sent
+
+
+def town_staff_emails(*, town_id: int) -> list[str]:
+    """The addresses of the town's staff (administrators and moderators)."""
+    from marketplace.towns.models import TownStaff
+
+    return sorted(
+        set(
+            TownStaff.objects.filter(town_id=town_id)
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+    )
+
+
+def refund_failed_notify(*, refund_id: int) -> int:
+    """Tells the shop and the town's staff that a refund failed at the provider: the customer
+    was not repaid and the shop order can be refunded again."""
+    refund = (
+        Refund.objects.select_related("shop_order__order", "shop_order__vendor")
+        .filter(pk=refund_id)
+        .first()
+    )
+    if refund is None:
+        return 0
+    shop_order = refund.shop_order
+    recipients = [shop_order.vendor.email] if shop_order.vendor.email else []
+    recipients += town_staff_emails(town_id=shop_order.order.town_id)
+    if not recipients:
+        return 0
+    with translation.override("fr"):
+        values = {
+            "amount": refund.amount,
+            "currency": refund.currency,
+            "number": shop_order.order.number,
+            "shop": shop_order.vendor.name,
+            "error": refund.last_error or "-",
+        }
+        subject = _("Refund of %(amount)s %(currency)s failed on order %(number)s") % values
+        body = (
+            _(
+                "The refund of %(amount)s %(currency)s on order %(number)s (%(shop)s) failed "
+                "at the payment provider (%(error)s). The customer has not been repaid; what "
+                "the refund had taken from the shop is given back. The order can be refunded "
+                "again."
+            )
+            % values
+        )
+    return EmailMessage(subject, body + "\n", settings.DEFAULT_FROM_EMAIL, recipients).send()
+
+
+def payment_review_notify(*, payment_id: int) -> int:
+    """Asks the town's staff to look at money received that does not match its order."""
+    from payments.models import Payment
+
+    payment = Payment.objects.select_related("order").filter(pk=payment_id).first()
+    if payment is None:
+        return 0
+    recipients = town_staff_emails(town_id=payment.order.town_id)
+    if not recipients:
+        return 0
+    with translation.override("fr"):
+        values = {
+            "number": payment.order.number,
+            "received": payment.mismatch_amount,
+            "amount": payment.amount,
+            "currency": payment.currency,
+        }
+        subject = _("Payment to check on order %(number)s") % values
+        body = (
+            _(
+                "%(received)s %(currency)s were received for order %(number)s, which costs "
+                "%(amount)s %(currency)s. The order was not marked paid and the money received "
+                "is refunded. Please check with the customer."
+            )
+            % values
+        )
+    return EmailMessage(subject, body + "\n", settings.DEFAULT_FROM_EMAIL, recipients).send()
+
+
+def ledger_check_notify(*, town_id: int, violations: list[str]) -> int:
+    """Sends the ledger check's violations of a town to its staff."""
+    recipients = town_staff_emails(town_id=town_id)
+    if not recipients or not violations:
+        return 0
+    with translation.override("fr"):
+        subject = _("Ledger check: %(count)s problem(s) to look at") % {"count": len(violations)}
+        intro = _("The daily ledger check found these problems:")
+    body = intro + "\n\n" + "\n".join(f"- {line}" for line in violations) + "\n"
+    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, recipients).send()

@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.orders.models import balances
+
 ZERO = Decimal("0.00")
 
 
@@ -81,6 +83,11 @@ class Payment(models.Model):
     failure_code = models.CharField(max_length=64, blank=True)
     failure_message = models.TextField(blank=True)
     disputed_amount = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    # Money received that does not match the order (`payment_intent.succeeded` for another
+    # amount): never marked paid; the amount is refunded and a person is asked to look.
+    mismatch_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    mismatch_refund_id = models.CharField(max_length=64, blank=True)
+    needs_review = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
@@ -111,6 +118,10 @@ class Transfer(models.Model):
     transfer_id = models.CharField(max_length=64, blank=True, db_index=True)
     reversed_amount = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     attempts = models.PositiveIntegerField(default=0)
+    # Stripe forgets an idempotency key after 24 hours: a retry later than KEY_WINDOW after the
+    # key was first sent looks the transfer up first, then uses the next version of the key.
+    key_version = models.PositiveIntegerField(default=1)
+    key_first_sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -140,7 +151,12 @@ class Refund(models.Model):
 
     `amount` goes back to the customer; the shop bears `shop_share`, the association
     `commission_refunded` (amount = shop_share + commission_refunded). `reversal_amount` is what
-    is taken back from a transfer already sent (set when the reversal is done).
+    is taken back from a transfer already sent (fixed before the reversal is asked for, under the
+    transfer's lock; done once `reversal_id` is set).
+
+    A refund that fails at the provider after it was accepted (`refund.failed`, ...) is undone:
+    its ledger entries are reversed, and what the shop lost by it (reversal, smaller transfer) is
+    given back by a new transfer (`restore_amount`, `restore_id`) once `restore_due`.
     """
 
     shop_order = models.ForeignKey(
@@ -159,7 +175,16 @@ class Refund(models.Model):
     reversal_due = models.BooleanField(default=False)
     reversal_amount = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     reversal_id = models.CharField(max_length=64, blank=True)
+    # The provider transfer reversed: the shop order's transfer ("" for it), or the transfer that
+    # gave back an undone refund (once the first is all reversed).
+    reversal_source = models.CharField(max_length=64, blank=True)
+    restore_due = models.BooleanField(default=False)
+    restore_amount = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    restore_id = models.CharField(max_length=64, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # See Transfer.key_version.
+    key_version = models.PositiveIntegerField(default=1)
+    key_first_sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     requested_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -175,8 +200,15 @@ class Refund(models.Model):
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
             models.CheckConstraint(
-                condition=Q(amount=models.F("shop_share") + models.F("commission_refunded")),
+                # To the cent on SQLite too (it adds decimals in floating point).
+                condition=balances(
+                    models.F("amount"), models.F("shop_share") + models.F("commission_refunded")
+                ),
                 name="refund_shares_balance",
+            ),
+            models.CheckConstraint(
+                condition=Q(shop_share__gte=0) & Q(commission_refunded__gte=0),
+                name="refund_shares_not_negative",
             ),
         ]
 
@@ -267,10 +299,17 @@ class LedgerEntryKind(models.TextChoices):
     | dispute           | customer       | platform_cash | withdrawn by the customer's bank    |
     |                   |                |               | for a chargeback (dispute)          |
     | dispute_won       | platform_cash  | customer      | given back when the dispute is won  |
+    | fee_recharge_back | stripe_fees    | shop_payable  | a shop's part of the fee given back |
+    |                   |                |               | (its shop order refunded, see below)|
+    | refund_failed     | platform_cash  | customer      | a refund that failed at the provider|
+    |                   |                |               | after it was booked (undoes refund) |
+    | refund_shop_failed| customer       | shop_payable  | undoes refund_shop                  |
+    | commission_refund_failed | customer | commission   | undoes commission_refund            |
 
-    `gross` of a period = Σ charge; net commission = Σ commission − Σ commission_refund; money
-    sent to shops = Σ transfer − Σ reversal; fees borne by the association = Σ stripe_fee −
-    Σ fee_recharge; disputes outstanding = Σ dispute − Σ dispute_won (Stripe's dispute fee is a
+    `gross` of a period = Σ charge; refunds = Σ refund − Σ refund_failed; net commission =
+    Σ commission − (Σ commission_refund − Σ commission_refund_failed); money sent to shops =
+    Σ transfer − Σ reversal; fees borne by the association = Σ stripe_fee − (Σ fee_recharge −
+    Σ fee_recharge_back); disputes outstanding = Σ dispute − Σ dispute_won (Stripe's dispute fee is a
     stripe_fee). Balances (debit − credit) of a settled shop order: customer = 0 (for an order:
     its disputes outstanding), shop_payable = 0 once transferred, platform_cash = commission kept −
     fees.
@@ -288,6 +327,10 @@ class LedgerEntryKind(models.TextChoices):
     FEE_RECHARGE = "fee_recharge", _("Stripe fee borne by the shop")
     DISPUTE = "dispute", _("Chargeback withdrawn")
     DISPUTE_WON = "dispute_won", _("Chargeback won back")
+    FEE_RECHARGE_BACK = "fee_recharge_back", _("Stripe fee given back to the shop")
+    REFUND_FAILED = "refund_failed", _("Refund failed")
+    REFUND_SHOP_FAILED = "refund_shop_failed", _("Refund borne by the shop, failed")
+    COMMISSION_REFUND_FAILED = "commission_refund_failed", _("Commission refund failed")
 
 
 LEDGER_ACCOUNTS: dict[str, tuple[str, str]] = {
@@ -303,6 +346,10 @@ LEDGER_ACCOUNTS: dict[str, tuple[str, str]] = {
     LedgerEntryKind.FEE_RECHARGE: (LedgerAccount.SHOP_PAYABLE, LedgerAccount.STRIPE_FEES),
     LedgerEntryKind.DISPUTE: (LedgerAccount.CUSTOMER, LedgerAccount.PLATFORM_CASH),
     LedgerEntryKind.DISPUTE_WON: (LedgerAccount.PLATFORM_CASH, LedgerAccount.CUSTOMER),
+    LedgerEntryKind.FEE_RECHARGE_BACK: (LedgerAccount.STRIPE_FEES, LedgerAccount.SHOP_PAYABLE),
+    LedgerEntryKind.REFUND_FAILED: (LedgerAccount.PLATFORM_CASH, LedgerAccount.CUSTOMER),
+    LedgerEntryKind.REFUND_SHOP_FAILED: (LedgerAccount.CUSTOMER, LedgerAccount.SHOP_PAYABLE),
+    LedgerEntryKind.COMMISSION_REFUND_FAILED: (LedgerAccount.CUSTOMER, LedgerAccount.COMMISSION),
 }
 
 

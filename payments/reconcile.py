@@ -24,6 +24,8 @@ KIND_OF_TYPE = {
     "payment": LedgerEntryKind.CHARGE,
     "refund": LedgerEntryKind.REFUND,
     "payment_refund": LedgerEntryKind.REFUND,
+    "refund_failure": LedgerEntryKind.REFUND_FAILED,
+    "payment_failure_refund": LedgerEntryKind.REFUND_FAILED,
     "transfer": LedgerEntryKind.TRANSFER,
     "transfer_cancel": LedgerEntryKind.REVERSAL,
     "transfer_refund": LedgerEntryKind.REVERSAL,

@@ -7,8 +7,21 @@ A refund of `amount` is split between the shop (`shop_share`) and the associatio
   remains), so the shop bears what it received in proportion: payout × amount / total.
 - False: the association keeps its commission; the shop bears the whole refund, as long as it
   received enough (the rest, only reachable near a full refund, is borne by the association).
-The customer gets `amount` back on the charge; when the shop's transfer was made, the shop's
-share is reversed from it (once the transfer is sent, when it is still in flight).
+Shares are allocated on the running total (the commission refunded after a refund is the
+commission × refunded so far / total, half-up, less what earlier refunds gave back), so every
+share lies between 0 and the refund's amount and the refund that completes the shop order takes
+exactly what remains, however many parts it was refunded in.
+
+The customer gets `amount` back on the charge; the ledger books it once the provider accepted it.
+When the shop's transfer exists, the shop's share is reversed from it (once the transfer is sent;
+the amount is fixed under the transfer's lock before the provider is asked). A refund still
+pending is never kept from a transfer: the transfer is made in full and the share reversed once
+the refund succeeds.
+
+A refund the provider refuses outright fails at once (nothing was booked). One that fails later
+(`refund.failed`, a `charge.refunded` / `refund.updated` with a failed refund) is undone
+(`refund_undo`): the shop order can be refunded again, the ledger entries are reversed, what the
+shop lost by it is given back by a new transfer, and the shop and the town's staff are told.
 """
 
 from __future__ import annotations
@@ -19,7 +32,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,7 +47,7 @@ from marketplace.orders.transitions import (
 )
 from payments.error_codes import PaymentErrorCode
 from payments.gateways import GatewayError, get_gateway
-from payments.ledger import ZERO, MoneySum, ledger_record, ledger_record_many
+from payments.ledger import ZERO, ledger_balances, ledger_record, ledger_record_many
 from payments.models import (
     LedgerEntryKind,
     Payment,
@@ -44,7 +57,13 @@ from payments.models import (
     Transfer,
     TransferStatus,
 )
-from payments.tasks import send_refund, send_refund_emails
+from payments.tasks import send_refund, send_refund_emails, send_refund_failed_emails
+from payments.transfers import (
+    KEY_WINDOW,
+    idempotency_key,
+    shop_order_fee_adjust,
+    transfer_destination,
+)
 
 CENT = Decimal("0.01")
 REFUNDABLE_STATES = PAID_STATES | {ShopOrderStatus.CANCELLED, ShopOrderStatus.REFUSED}
@@ -67,23 +86,29 @@ def refund_commission_policy(*, town_id: int) -> bool:
 def refund_split(
     *, shop_order: ShopOrder, amount: Decimal, previous: list[Refund]
 ) -> tuple[Decimal, Decimal]:
-    """(shop_share, commission_refunded) of a new refund of `amount`, given the earlier ones."""
+    """(shop_share, commission_refunded) of a new refund of `amount`, given the earlier ones
+    (not failed). Both lie in [0, amount]; the shop never bears more than its payout left, the
+    association never gives back more than its commission left."""
     total = shop_order.subtotal + shop_order.delivery_fee
     refunded_before = sum((r.amount for r in previous), ZERO)
     shop_before = sum((r.shop_share for r in previous), ZERO)
     commission_before = sum((r.commission_refunded for r in previous), ZERO)
-    completes = refunded_before + amount == total
-    if refund_commission_policy(town_id=shop_order.order.town_id):
-        if completes:
-            commission = shop_order.commission - commission_before
-        else:
-            commission = (shop_order.commission * amount / total).quantize(
-                CENT, rounding=ROUND_HALF_UP
-            )
-            commission = min(commission, shop_order.commission - commission_before)
-        return amount - commission, commission
-    shop_share = min(amount, shop_order.payout - shop_before)
-    return shop_share, amount - shop_share
+    commission_left = shop_order.commission - commission_before
+    payout_left = shop_order.payout - shop_before
+    if refunded_before + amount == total:
+        commission = commission_left
+    elif refund_commission_policy(town_id=shop_order.order.town_id):
+        refunded_after = refunded_before + amount
+        target = (shop_order.commission * refunded_after / total).quantize(
+            CENT, rounding=ROUND_HALF_UP
+        )
+        commission = target - commission_before
+    else:
+        commission = amount - min(amount, payout_left)
+    # Within bounds whatever earlier refunds (some maybe failed) gave back.
+    commission = min(commission, amount, max(commission_left, ZERO))
+    commission = max(commission, amount - max(payout_left, ZERO), ZERO)
+    return amount - commission, commission
 
 
 def shop_order_refund(
@@ -175,13 +200,24 @@ def shop_order_refund_remaining(*, shop_order_id: int) -> Refund | None:
         return None
 
 
+def _has_work(refund: Refund) -> bool:
+    if refund.status == RefundStatus.PENDING:
+        return True
+    if refund.status == RefundStatus.SUCCEEDED:
+        return refund.reversal_due and not refund.reversal_id
+    return refund.restore_due and not refund.restore_id
+
+
 def refund_send(*, refund_id: int) -> Refund:
-    """Sends the refund, then the reversal when due. Each step once, state saved before the call.
+    """Sends the refund, then the reversal when due (or, for a refund undone, gives the shop
+    back what it lost). Each step once, state saved before the call.
 
     Raises GatewayError when the provider fails (retry as is: same idempotency keys).
     """
     with transaction.atomic():
         refund = Refund.objects.select_for_update().get(pk=refund_id)
+        if not _has_work(refund):
+            return refund
         shop_order = ShopOrder.objects.select_related("order").get(pk=refund.shop_order_id)
         payment = Payment.objects.get(order_id=shop_order.order_id)
         refund.attempts += 1
@@ -193,40 +229,83 @@ def refund_send(*, refund_id: int) -> Refund:
         "order_number": shop_order.order.number,
         "refund": str(refund.sequence),
     }
-    if not refund.refund_id:
-        try:
-            provider_id = gateway.refund_create(
-                charge_id=payment.charge_id,
-                amount=refund.amount,
-                currency=refund.currency,
-                metadata=metadata,
-                idempotency_key=base_key,
-            )
-        except GatewayError as error:
-            _fail(refund.pk, error)
-            raise
+    if refund.status == RefundStatus.PENDING and not refund.refund_id:
+        provider_id = _create(refund, payment, gateway, base_key, metadata)
         with transaction.atomic():
+            locked_order = (
+                ShopOrder.objects.select_for_update(of=("self",))
+                .select_related("order")
+                .get(pk=shop_order.pk)
+            )
             refund = Refund.objects.select_for_update().get(pk=refund_id)
-            if not refund.refund_id:
+            if not refund.refund_id and refund.status == RefundStatus.PENDING:
                 refund.refund_id = provider_id
                 refund.status = RefundStatus.SUCCEEDED
                 refund.last_error = ""
                 refund.save(update_fields=["refund_id", "status", "last_error", "updated_at"])
-                _record_refund(refund, shop_order)
+                _record_refund(refund, locked_order)
+                shop_order_fee_adjust(shop_order=locked_order, payment=payment)
                 # The customer and the shop hear of it once the money is on its way back.
                 queue_task_on_commit(
                     send_refund_emails,
                     cause=Cause("refund", refund_id, "succeeded"),
                     refund_id=refund_id,
                 )
-    if refund.reversal_due and not refund.reversal_id:
+    if refund.status == RefundStatus.SUCCEEDED and refund.reversal_due and not refund.reversal_id:
         refund = _reverse(refund, shop_order, gateway, f"{base_key}-reversal", metadata)
+    if refund.status == RefundStatus.FAILED and refund.restore_due and not refund.restore_id:
+        refund = _restore(refund, shop_order, payment, gateway, f"{base_key}-restore", metadata)
     return refund
 
 
+def _create(
+    refund: Refund, payment: Payment, gateway: Any, base_key: str, metadata: dict[str, str]
+) -> str:
+    """The refund at the provider, with the row's key version; past Stripe's idempotency
+    window, looks it up first, then moves to a new key version."""
+    now = timezone.now()
+    if refund.key_first_sent_at is not None and now - refund.key_first_sent_at > KEY_WINDOW:
+        try:
+            found = gateway.refund_find(charge_id=payment.charge_id, metadata=metadata)
+        except GatewayError as error:
+            _save_error(refund.pk, error)
+            raise
+        if found:
+            return str(found)
+        refund.key_version += 1
+        refund.key_first_sent_at = None
+    if refund.key_first_sent_at is None:
+        refund.key_first_sent_at = now
+        Refund.objects.filter(pk=refund.pk).update(
+            key_version=refund.key_version, key_first_sent_at=now, updated_at=now
+        )
+    try:
+        return str(
+            gateway.refund_create(
+                charge_id=payment.charge_id,
+                amount=refund.amount,
+                currency=refund.currency,
+                metadata=metadata,
+                idempotency_key=idempotency_key(base_key, refund.key_version),
+            )
+        )
+    except GatewayError as error:
+        _fail(refund.pk, error)
+        raise
+
+
+def _save_error(refund_id: int, error: GatewayError) -> None:
+    Refund.objects.filter(pk=refund_id).update(
+        last_error=str(error)[:2000], updated_at=timezone.now()
+    )
+
+
 def _fail(refund_id: int, error: GatewayError) -> None:
-    """Saves the error; a refusal (not retryable) fails the refund and gives its amount back."""
+    """Saves the error; a refusal (not retryable) fails the refund and gives its amount back
+    (nothing was booked: the customer, the shop and the association are as before)."""
     with transaction.atomic():
+        shop_order_id = Refund.objects.values_list("shop_order_id", flat=True).get(pk=refund_id)
+        ShopOrder.objects.select_for_update(of=("self",)).get(pk=shop_order_id)
         refund = Refund.objects.select_for_update().get(pk=refund_id)
         refund.last_error = str(error)[:2000]
         fields = ["last_error", "updated_at"]
@@ -237,18 +316,27 @@ def _fail(refund_id: int, error: GatewayError) -> None:
             ShopOrder.objects.filter(pk=refund.shop_order_id).update(
                 refunded_amount=F("refunded_amount") - refund.amount, updated_at=timezone.now()
             )
+            queue_task_on_commit(
+                send_refund_failed_emails,
+                cause=Cause("refund", refund_id, "refused"),
+                refund_id=refund_id,
+            )
         refund.save(update_fields=fields)
 
 
-def _record_refund(refund: Refund, shop_order: ShopOrder) -> None:
-    common: dict[str, Any] = {
+def _common(refund: Refund, shop_order: ShopOrder, reference: str) -> dict[str, Any]:
+    return {
         "currency": refund.currency,
         "town_id": shop_order.order.town_id,
         "order_id": shop_order.order_id,
         "shop_order_id": shop_order.pk,
         "vendor_id": shop_order.vendor_id,
-        "reference": refund.refund_id,
+        "reference": reference,
     }
+
+
+def _record_refund(refund: Refund, shop_order: ShopOrder) -> None:
+    common = _common(refund, shop_order, refund.refund_id)
     ledger_record_many(
         entries=[
             {"key": f"{kind.value}:{refund.pk}", "kind": kind, "amount": amount, **common}
@@ -261,63 +349,213 @@ def _record_refund(refund: Refund, shop_order: ShopOrder) -> None:
     )
 
 
+def _record_refund_failed(refund: Refund, shop_order: ShopOrder) -> None:
+    common = _common(refund, shop_order, refund.refund_id)
+    ledger_record_many(
+        entries=[
+            {"key": f"{kind.value}:{refund.pk}", "kind": kind, "amount": amount, **common}
+            for kind, amount in (
+                (LedgerEntryKind.REFUND_FAILED, refund.amount),
+                (LedgerEntryKind.REFUND_SHOP_FAILED, refund.shop_share),
+                (LedgerEntryKind.COMMISSION_REFUND_FAILED, refund.commission_refunded),
+            )
+        ]
+    )
+
+
+def _reversal_source(transfer: Transfer, refund_pk: int) -> tuple[str, Decimal]:
+    """The provider transfer to reverse from and what is left to reverse on it: the shop order's
+    transfer, then the transfers that gave back undone refunds; counting what other refunds
+    have reversed or fixed to reverse."""
+    refunds = Refund.objects.filter(shop_order_id=transfer.shop_order_id).exclude(pk=refund_pk)
+    taken: dict[str, Decimal] = {}
+    for source, amount in refunds.filter(Q(reversal_due=True) | ~Q(reversal_id="")).values_list(
+        "reversal_source", "reversal_amount"
+    ):
+        taken[source] = taken.get(source, ZERO) + amount
+    restored = refunds.exclude(restore_id="").order_by("pk")
+    sources = [("", transfer.amount), *restored.values_list("restore_id", "restore_amount")]
+    for source, amount in sources:
+        if amount - taken.get(source, ZERO) > 0:
+            return source, amount - taken.get(source, ZERO)
+    return "", ZERO
+
+
 def _reverse(
     refund: Refund, shop_order: ShopOrder, gateway: Any, key: str, metadata: dict[str, str]
 ) -> Refund:
-    transfer = Transfer.objects.get(shop_order_id=shop_order.pk)
-    if transfer.status != TransferStatus.SENT:
-        return refund  # sent later: transfer_send asks for this reversal again
-    reversed_by_others = (
-        Refund.objects.filter(shop_order_id=shop_order.pk)
-        .exclude(pk=refund.pk)
-        .aggregate(total=MoneySum("reversal_amount"))["total"]
-        or ZERO
-    )
-    amount = min(refund.shop_share, transfer.amount - reversed_by_others)
-    if amount <= 0:
-        Refund.objects.filter(pk=refund.pk).update(reversal_due=False)
-        refund.reversal_due = False
-        return refund
+    with transaction.atomic():
+        # The amount is fixed under the transfer's lock, counting what other reversals of the
+        # same transfer have fixed: two at once never reverse more than was sent.
+        transfer = Transfer.objects.select_for_update().get(shop_order_id=shop_order.pk)
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if refund.reversal_id or not refund.reversal_due:
+            return refund
+        if transfer.status != TransferStatus.SENT:
+            return refund  # sent later: transfer_send asks for this reversal again
+        if refund.reversal_amount <= 0:
+            source, available = _reversal_source(transfer, refund.pk)
+            amount = min(refund.shop_share, available)
+            if amount <= 0:
+                refund.reversal_due = False
+                refund.save(update_fields=["reversal_due", "updated_at"])
+                return refund
+            refund.reversal_amount = amount
+            refund.reversal_source = source
+            refund.save(update_fields=["reversal_amount", "reversal_source", "updated_at"])
+        amount = refund.reversal_amount
+        transfer_id_at_provider = refund.reversal_source or transfer.transfer_id
     try:
         reversal_id = gateway.transfer_reverse(
-            transfer_id=transfer.transfer_id,
+            transfer_id=transfer_id_at_provider,
             amount=amount,
             currency=refund.currency,
             metadata=metadata,
             idempotency_key=key,
         )
     except GatewayError as error:
-        Refund.objects.filter(pk=refund.pk).update(
-            last_error=str(error)[:2000], updated_at=timezone.now()
-        )
+        _save_error(refund.pk, error)
         raise
     with transaction.atomic():
+        transfer = Transfer.objects.select_for_update().get(shop_order_id=shop_order.pk)
         refund = Refund.objects.select_for_update().get(pk=refund.pk)
         if refund.reversal_id:
             return refund
-        transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
         refund.reversal_id = reversal_id
-        refund.reversal_amount = amount
-        refund.save(update_fields=["reversal_id", "reversal_amount", "updated_at"])
-        Transfer.objects.filter(pk=transfer.pk).update(
-            reversed_amount=F("reversed_amount") + amount, updated_at=timezone.now()
-        )
+        fields = ["reversal_id", "updated_at"]
+        if refund.status == RefundStatus.FAILED and not refund.restore_id:
+            # Undone while its reversal was on its way: the shop gets it back too.
+            refund.restore_due = True
+            fields.append("restore_due")
+        refund.save(update_fields=fields)
+        if not refund.reversal_source:  # (a give-back transfer is followed on the refund)
+            Transfer.objects.filter(pk=transfer.pk).update(
+                reversed_amount=F("reversed_amount") + amount, updated_at=timezone.now()
+            )
         ledger_record(
             key=f"reversal:{refund.pk}",
             kind=LedgerEntryKind.REVERSAL,
             amount=amount,
-            currency=refund.currency,
-            town_id=shop_order.order.town_id,
-            order_id=shop_order.order_id,
-            shop_order_id=shop_order.pk,
-            vendor_id=shop_order.vendor_id,
-            reference=reversal_id,
+            **_common(refund, shop_order, reversal_id),
         )
     return refund
 
 
+def _restore(
+    refund: Refund,
+    shop_order: ShopOrder,
+    payment: Payment,
+    gateway: Any,
+    key: str,
+    metadata: dict[str, str],
+) -> Refund:
+    """Gives the shop back, by a new transfer, what it lost to a refund that was undone: what
+    the ledger says the shop order still owes the shop, once its transfer is sent and no other
+    refund of it is under way. Fixed before the call, sent once."""
+    with transaction.atomic():
+        transfer = Transfer.objects.select_for_update().get(shop_order_id=shop_order.pk)
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if refund.restore_id or not refund.restore_due:
+            return refund
+        if transfer.status not in (TransferStatus.SENT, TransferStatus.SKIPPED):
+            return refund  # transfer_send asks for it again once the transfer is sent
+        if refund.restore_amount <= 0:
+            busy = (
+                Refund.objects.filter(shop_order_id=shop_order.pk)
+                .exclude(pk=refund.pk)
+                .filter(
+                    Q(status=RefundStatus.PENDING)
+                    | Q(status=RefundStatus.SUCCEEDED, reversal_due=True, reversal_id="")
+                    | Q(restore_due=True, restore_id="", restore_amount__gt=0)
+                )
+                .exists()
+            )
+            if busy:
+                return refund  # the beat tries again once they are done
+            owed = -ledger_balances(shop_order_id=shop_order.pk)["shop_payable"]
+            if owed <= 0:
+                refund.restore_due = False
+                refund.save(update_fields=["restore_due", "updated_at"])
+                return refund
+            refund.restore_amount = owed
+            refund.save(update_fields=["restore_amount", "updated_at"])
+        destination = transfer_destination(transfer, gateway.name)
+        if destination is None:
+            return refund  # the shop cannot be paid now: the beat tries again
+        amount = refund.restore_amount
+    try:
+        restore_id = gateway.transfer_create(
+            amount=amount,
+            currency=refund.currency,
+            destination=destination,
+            source_transaction=payment.charge_id,
+            transfer_group=shop_order.order.number,
+            metadata={**metadata, "restore": "1"},
+            idempotency_key=key,
+        )
+    except GatewayError as error:
+        _save_error(refund.pk, error)
+        raise
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if refund.restore_id:
+            return refund
+        refund.restore_id = restore_id
+        refund.last_error = ""
+        refund.save(update_fields=["restore_id", "last_error", "updated_at"])
+        ledger_record(
+            key=f"transfer:restore:{refund.pk}",
+            kind=LedgerEntryKind.TRANSFER,
+            amount=amount,
+            **_common(refund, shop_order, restore_id),
+        )
+    return refund
+
+
+def refund_undo(*, refund_id: int, reason: str) -> bool:
+    """A refund the provider accepted failed afterwards: the customer was not repaid.
+
+    The shop order's refunded amount is given back (it can be refunded again), the ledger
+    entries are reversed, the shop's part of Stripe's fee set again, and what the shop lost by
+    the refund (a reversal, a smaller transfer) is given back by a new transfer (`_restore`).
+    The shop and the town's staff are told. False when it had already failed.
+    """
+    with transaction.atomic():
+        shop_order_id = Refund.objects.values_list("shop_order_id", flat=True).get(pk=refund_id)
+        shop_order = (
+            ShopOrder.objects.select_for_update(of=("self",))
+            .select_related("order")
+            .get(pk=shop_order_id)
+        )
+        transfer = Transfer.objects.select_for_update().filter(shop_order_id=shop_order_id).first()
+        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        if refund.status == RefundStatus.FAILED:
+            return False
+        booked = refund.status == RefundStatus.SUCCEEDED
+        refund.status = RefundStatus.FAILED
+        refund.last_error = reason[:2000]
+        refund.reversal_due = False
+        if booked:
+            _record_refund_failed(refund, shop_order)
+            payment = Payment.objects.get(order_id=shop_order.order_id)
+            shop_order_fee_adjust(shop_order=shop_order, payment=payment)
+            refund.restore_due = transfer is not None
+        refund.save(
+            update_fields=["status", "last_error", "reversal_due", "restore_due", "updated_at"]
+        )
+        ShopOrder.objects.filter(pk=shop_order.pk).update(
+            refunded_amount=F("refunded_amount") - refund.amount, updated_at=timezone.now()
+        )
+        cause = Cause("refund", refund.pk, "failed")
+        queue_task_on_commit(send_refund_failed_emails, cause=cause, refund_id=refund.pk)
+        if refund.restore_due:
+            queue_task_on_commit(send_refund, cause=cause, refund_id=refund.pk)
+    return True
+
+
 def refunds_to_retry() -> list[int]:
-    """Refunds not sent yet, or whose reversal is still due on a sent transfer."""
+    """Refunds not sent yet, reversals still due on a sent transfer, and shops still to be
+    given back what an undone refund took."""
     pending = Refund.objects.filter(status=RefundStatus.PENDING)
     reversals = Refund.objects.filter(
         status=RefundStatus.SUCCEEDED,
@@ -325,18 +563,46 @@ def refunds_to_retry() -> list[int]:
         reversal_id="",
         shop_order__transfer__status=TransferStatus.SENT,
     )
-    ids = set(pending.values_list("pk", flat=True)[:500]) | set(
-        reversals.values_list("pk", flat=True)[:500]
+    restores = Refund.objects.filter(
+        status=RefundStatus.FAILED,
+        restore_due=True,
+        restore_id="",
+        shop_order__transfer__status__in=[TransferStatus.SENT, TransferStatus.SKIPPED],
     )
+    ids: set[int] = set()
+    for queryset in (pending, reversals, restores):
+        ids |= set(queryset.values_list("pk", flat=True)[:500])
     return sorted(ids)
 
 
-def refund_apply_provider_status(*, refund_id_at_provider: str, status: str) -> bool:
-    """`charge.refunded` / `refund.updated` / `refund.failed`: marks our refund failed when the
-    provider says so (never goes back from succeeded to pending)."""
+def refund_apply_provider_status(
+    *, refund_id_at_provider: str, status: str, metadata: dict[str, Any] | None = None
+) -> str:
+    """`charge.refunded` / `refund.updated` / `refund.failed`: a refund the provider says failed
+    (or was canceled) is undone. Returns "undone", "unchanged", or "unknown_yet" when the
+    refund is ours (by its metadata) but its provider id is not saved yet (try again later)."""
     if status not in ("failed", "canceled"):
-        return False
-    updated = Refund.objects.filter(refund_id=refund_id_at_provider).exclude(
-        status=RefundStatus.FAILED
-    )
-    return bool(updated.update(status=RefundStatus.FAILED, updated_at=timezone.now()))
+        return "unchanged"
+    refund = None
+    if refund_id_at_provider:
+        refund = Refund.objects.filter(refund_id=refund_id_at_provider).first()
+    if refund is None:
+        metadata = metadata or {}
+        shop_order_id = str(metadata.get("shop_order_id") or "")
+        sequence = str(metadata.get("refund") or "")
+        if (
+            shop_order_id.isdigit()
+            and sequence.isdigit()
+            and Refund.objects.filter(
+                shop_order_id=int(shop_order_id),
+                sequence=int(sequence),
+                refund_id="",
+                status=RefundStatus.PENDING,
+            ).exists()
+        ):
+            return "unknown_yet"
+        return "unchanged"
+    if refund.status == RefundStatus.FAILED:
+        return "unchanged"
+    undone = refund_undo(refund_id=refund.pk, reason=f"provider: refund {status}")
+    return "undone" if undone else "unchanged"

@@ -136,3 +136,31 @@ def retry_pending_transfers() -> dict[str, int]:
             continue
     return {**sent, "events": process_deferred_webhook_events()}
 
+
+@shared_task(name="payments.tasks.send_refund_failed_emails")
+def send_refund_failed_emails(refund_id: int) -> int:
+    from payments.emails import refund_failed_notify  # cycle: see the module's docstring
+
+    return refund_failed_notify(refund_id=refund_id)
+
+
+@shared_task(name="payments.tasks.refund_mismatched_payment")
+def refund_mismatched_payment(payment_id: int) -> str:
+    from payments.review import payment_refund_mismatch  # cycle: see the module's docstring
+
+    return payment_refund_mismatch(payment_id=payment_id)
+
+
+@shared_task(name="payments.tasks.send_payment_review_email")
+def send_payment_review_email(payment_id: int) -> int:
+    from payments.emails import payment_review_notify  # cycle: see the module's docstring
+
+    return payment_review_notify(payment_id=payment_id)
+
+
+@shared_task(name="payments.tasks.ledger_check_daily")
+def ledger_check_daily() -> int:
+    """Beat, daily: checks the ledger and emails each town's staff its violations."""
+    from payments.ledger_check import ledger_check_and_notify  # cycle: see the docstring
+
+    return ledger_check_and_notify()

@@ -1,17 +1,27 @@
 """Paying the shops: one transfer per shop order, sent once, retried until it goes through.
 
 The amount is fixed when the transfer is created: ShopOrder.payout less the share of refunds
-already borne by the shop. A refund made after that is taken back by a reversal once the
-transfer is sent. The idempotency key is the shop order's, so a retry after a timeout or a 5xx
-never pays twice.
+that succeeded (a refund still pending is not kept: it is reversed once it succeeds), less the
+shop's part of Stripe's fee when the town has shops bear it. A refund made after that is taken
+back by a reversal once the transfer is sent. The idempotency key is the shop order's, so a
+retry after a timeout or a 5xx never pays twice; a retry past Stripe's 24-hour idempotency window
+looks the transfer up first, then uses the next key version (`key_version`).
+
+Stripe's fee borne by a shop (`stripe_fees_payer` = "vendor"): its part of the charge's fee, in
+proportion, rounded down, but never more than what the shop keeps of the sale (payout − its
+share of refunds). So a shop order refunded in full bears no fee (the association does), and a
+refund before or after the transfer books the same (`shop_order_fee_adjust`).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
+from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from marketplace.core.outbox import Cause, queue_task_on_commit
@@ -20,7 +30,7 @@ from marketplace.orders.models import ShopOrder, ShopOrderStatus
 from payments.charges import payment_record_fee
 from payments.gateways import GatewayError, get_gateway
 from payments.gateways.stripe import from_minor
-from payments.ledger import ZERO, MoneySum, ledger_record
+from payments.ledger import ZERO, MoneySum, ledger_entries, ledger_record
 from payments.models import (
     ConnectedAccount,
     LedgerEntryKind,
@@ -37,9 +47,17 @@ logger = logging.getLogger(__name__)
 
 NO_TRANSFER_STATES = frozenset({ShopOrderStatus.CANCELLED, ShopOrderStatus.REFUSED})
 
+# Stripe keeps an idempotency key 24 hours; past this, a retry may not be recognised.
+KEY_WINDOW = timedelta(hours=23)
+
+
+def idempotency_key(base: str, version: int) -> str:
+    """The key of a call's `version`: the first is the base itself (`…-v2` and so on after)."""
+    return base if version <= 1 else f"{base}-v{version}"
+
 
 def transfer_key(transfer: Transfer) -> str:
-    return f"shop-order-{transfer.shop_order_id}-transfer"
+    return idempotency_key(f"shop-order-{transfer.shop_order_id}-transfer", transfer.key_version)
 
 
 def stripe_fees_payer(*, town_id: int) -> str:
@@ -56,11 +74,59 @@ def _fee_share(payment: Payment, shop_order: ShopOrder) -> Decimal:
     return share.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
+def _fee_target(payment: Payment, shop_order: ShopOrder, borne: Decimal) -> Decimal:
+    """The shop's part of the fee: never more than what it keeps of the sale."""
+    return min(_fee_share(payment, shop_order), max(shop_order.payout - borne, ZERO))
+
+
+def _borne_by_shop(shop_order_id: int) -> Decimal:
+    """The shop's share of the refunds that succeeded."""
+    return (
+        Refund.objects.filter(shop_order_id=shop_order_id, status=RefundStatus.SUCCEEDED).aggregate(
+            total=MoneySum("shop_share")
+        )["total"]
+        or ZERO
+    )
+
+
+def shop_order_fee_adjust(*, shop_order: ShopOrder, payment: Payment) -> Decimal:
+    """After a refund succeeded or was undone: sets the shop's part of Stripe's fee booked on a
+    shop order already transferred to what it must be now (`fee_recharge` / `fee_recharge_back`).
+    The caller holds the shop order locked. Returns the change (0 when nothing moved)."""
+    if not Transfer.objects.filter(shop_order_id=shop_order.pk).exists():
+        return ZERO  # booked when the transfer is created
+    if stripe_fees_payer(town_id=shop_order.order.town_id) != "vendor" or payment.fee is None:
+        return ZERO
+    entries = ledger_entries(shop_order_id=shop_order.pk).filter(
+        kind__in=[LedgerEntryKind.FEE_RECHARGE, LedgerEntryKind.FEE_RECHARGE_BACK]
+    )
+    booked = ZERO
+    for kind, amount in entries.values_list("kind", "amount"):
+        booked += amount if kind == LedgerEntryKind.FEE_RECHARGE else -amount
+    change = _fee_target(payment, shop_order, _borne_by_shop(shop_order.pk)) - booked
+    if change == 0:
+        return ZERO
+    kind = LedgerEntryKind.FEE_RECHARGE if change > 0 else LedgerEntryKind.FEE_RECHARGE_BACK
+    ledger_record(
+        key=f"{kind.value}:{shop_order.pk}:{entries.count() + 1}",
+        kind=kind,
+        amount=abs(change),
+        currency=shop_order.currency,
+        town_id=shop_order.order.town_id,
+        order_id=shop_order.order_id,
+        shop_order_id=shop_order.pk,
+        vendor_id=shop_order.vendor_id,
+        reference=payment.charge_id,
+    )
+    return change
+
+
 def transfer_schedule(*, shop_order_id: int) -> Transfer | None:
     """Creates the shop order's transfer (once) and sends it on commit. None when unpaid.
 
     When the town has shops bear Stripe's fees, the shop's part of the fee is recorded
-    (fee_recharge) and kept from the transfer; the fee is fetched first if not known yet.
+    (fee_recharge) and kept from the transfer; the fee is fetched first if not known yet, and
+    the transfer waits for it (GatewayError, retried) rather than going out without it.
     """
     shop_order = ShopOrder.objects.select_related("order").get(pk=shop_order_id)
     payment = Payment.objects.filter(order_id=shop_order.order_id).first()
@@ -70,6 +136,8 @@ def transfer_schedule(*, shop_order_id: int) -> Transfer | None:
     if vendor_pays_fees and payment.fee is None:
         payment_record_fee(payment_id=payment.pk)
         payment.refresh_from_db(fields=["fee"])
+        if payment.fee is None:
+            raise GatewayError("Stripe's fee on the charge is not known yet.", retryable=True)
     with transaction.atomic():
         shop_order = ShopOrder.objects.select_for_update().get(pk=shop_order_id)
         existing = Transfer.objects.filter(shop_order_id=shop_order_id).first()
@@ -77,14 +145,10 @@ def transfer_schedule(*, shop_order_id: int) -> Transfer | None:
             return existing
         if shop_order.status in NO_TRANSFER_STATES:
             return None
-        borne = (
-            Refund.objects.filter(shop_order_id=shop_order_id)
-            .exclude(status=RefundStatus.FAILED)
-            .aggregate(total=MoneySum("shop_share"))["total"]
-            or ZERO
-        )
-        fee_share = _fee_share(payment, shop_order) if vendor_pays_fees else ZERO
-        fee_share = min(fee_share, max(shop_order.payout - borne, ZERO))
+        # Only refunds that succeeded are kept from the transfer: one still pending (Stripe
+        # down) may yet be refused; it is reversed from the transfer once it succeeds.
+        borne = _borne_by_shop(shop_order_id)
+        fee_share = _fee_target(payment, shop_order, borne) if vendor_pays_fees else ZERO
         amount = max(shop_order.payout - borne - fee_share, ZERO)
         transfer = Transfer.objects.create(
             shop_order=shop_order,
@@ -105,6 +169,9 @@ def transfer_schedule(*, shop_order_id: int) -> Transfer | None:
             reference=payment.charge_id,
         )
         if amount > 0:
+            Refund.objects.filter(
+                shop_order_id=shop_order_id, status=RefundStatus.PENDING, shop_share__gt=0
+            ).update(reversal_due=True, updated_at=timezone.now())
             queue_task_on_commit(
                 send_transfer,
                 cause=Cause("shop_order", shop_order.pk, "transfer_created"),
@@ -113,7 +180,8 @@ def transfer_schedule(*, shop_order_id: int) -> Transfer | None:
     return transfer
 
 
-def _destination(transfer: Transfer, gateway_name: str) -> str | None:
+def transfer_destination(transfer: Transfer, gateway_name: str) -> str | None:
+    """The shop's connected account when it can be paid (None: wait)."""
     account = ConnectedAccount.objects.filter(vendor_id=transfer.vendor_id).first()
     if account is not None and account.can_receive_transfers:
         return account.account_id
@@ -133,7 +201,7 @@ def transfer_send(*, transfer_id: int) -> Transfer:
             return transfer
         payment = Payment.objects.get(order__shop_orders__pk=transfer.shop_order_id)
         gateway = get_gateway(payment.gateway)
-        destination = _destination(transfer, gateway.name)
+        destination = transfer_destination(transfer, gateway.name)
         if destination is None:
             if transfer.status != TransferStatus.WAITING:
                 transfer.status = TransferStatus.WAITING
@@ -143,17 +211,16 @@ def transfer_send(*, transfer_id: int) -> Transfer:
         transfer.status = TransferStatus.PENDING
         transfer.save(update_fields=["attempts", "status", "updated_at"])
         order_number = payment.order.number
+    metadata = {"shop_order_id": str(transfer.shop_order_id), "order_number": order_number}
     try:
-        transfer_id_at_provider = gateway.transfer_create(
+        found = _key_window(transfer, gateway, order_number, metadata)
+        transfer_id_at_provider = found or gateway.transfer_create(
             amount=transfer.amount,
             currency=transfer.currency,
             destination=destination,
             source_transaction=payment.charge_id,
             transfer_group=order_number,
-            metadata={
-                "shop_order_id": str(transfer.shop_order_id),
-                "order_number": order_number,
-            },
+            metadata=metadata,
             idempotency_key=transfer_key(transfer),
         )
     except GatewayError as error:
@@ -185,10 +252,10 @@ def transfer_send(*, transfer_id: int) -> Transfer:
             reference=transfer_id_at_provider,
             occurred_at=transfer.sent_at,
         )
+        # Reversals of refunds made meanwhile, and shops to be given back an undone refund.
         due = list(
-            Refund.objects.filter(
-                shop_order_id=transfer.shop_order_id, reversal_due=True, reversal_id=""
-            )
+            Refund.objects.filter(shop_order_id=transfer.shop_order_id)
+            .filter(Q(reversal_due=True, reversal_id="") | Q(restore_due=True, restore_id=""))
             .order_by("pk")
             .values_list("pk", flat=True)
         )
@@ -196,6 +263,27 @@ def transfer_send(*, transfer_id: int) -> Transfer:
         for refund_id in due:
             queue_task_on_commit(send_refund, cause=cause, refund_id=refund_id)
     return transfer
+
+
+def _key_window(
+    transfer: Transfer, gateway: Any, transfer_group: str, metadata: dict[str, str]
+) -> str | None:
+    """Stripe forgets an idempotency key after 24 hours. A retry later than KEY_WINDOW after the
+    key was first sent looks the transfer up (an earlier try may have gone through); when it is
+    not there, the next key version is used. Returns the transfer found, if any."""
+    now = timezone.now()
+    if transfer.key_first_sent_at is not None and now - transfer.key_first_sent_at > KEY_WINDOW:
+        found = gateway.transfer_find(transfer_group=transfer_group, metadata=metadata)
+        if found:
+            return str(found)
+        transfer.key_version += 1
+        transfer.key_first_sent_at = None
+    if transfer.key_first_sent_at is None:
+        transfer.key_first_sent_at = now
+        Transfer.objects.filter(pk=transfer.pk).update(
+            key_version=transfer.key_version, key_first_sent_at=now, updated_at=now
+        )
+    return None
 
 
 def transfer_apply_reversed_event(*, transfer_data: dict[str, object]) -> bool:

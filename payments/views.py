@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from payments.gateways import WebhookVerificationError
 from payments.gateways.stripe import StripeGateway
-from payments.webhooks import webhook_event_receive
+from payments.webhooks import MalformedEvent, webhook_event_receive
 
 logger = logging.getLogger(__name__)
 
@@ -25,5 +25,9 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
     except WebhookVerificationError as error:
         logger.warning("stripe webhook refused: %s", error)
         return JsonResponse({"error": "invalid signature"}, status=400)
-    created = webhook_event_receive(event=event, gateway="stripe")
+    try:
+        created = webhook_event_receive(event=event, gateway="stripe")
+    except MalformedEvent as error:
+        logger.warning("stripe webhook malformed: %s", error)
+        return JsonResponse({"error": "malformed event"}, status=400)
     return JsonResponse({"received": True, "duplicate": not created})

@@ -22,6 +22,7 @@ from payments.gateways.stripe import from_minor, to_minor
 from payments.models import Payment, PaymentStatus, WebhookEvent, WebhookEventStatus
 from payments.onboarding import connected_account_apply_event
 from payments.refunds import refund_apply_provider_status
+from payments.review import payment_flag_mismatch
 from payments.tasks import process_webhook_event
 from payments.transfers import transfer_apply_reversed_event
 
@@ -34,8 +35,48 @@ class Deferred(Exception):
     """The event's object is not known yet: try again later."""
 
 
+class MalformedEvent(ValueError):
+    """A signed event that is not shaped as the provider's events are: answered 400, kept as
+    `ignored` (once per id) and never processed."""
+
+
+def _check_shape(event: dict[str, Any]) -> None:
+    event_id, event_type = event.get("id"), event.get("type")
+    if not isinstance(event_id, str) or not event_id or len(event_id) > 128:
+        raise MalformedEvent("the event id is not a string of at most 128 characters")
+    if not isinstance(event_type, str) or not event_type or len(event_type) > 64:
+        raise MalformedEvent("the event type is not a string of at most 64 characters")
+    created = event.get("created", 0)
+    if isinstance(created, bool) or not isinstance(created, int | None):
+        raise MalformedEvent("`created` is not a number of seconds")
+    data = event.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        raise MalformedEvent("`data.object` is not an object")
+
+
 def webhook_event_receive(*, event: dict[str, Any], gateway: str = "stripe") -> bool:
-    """Stores a verified event once; its processing is queued on commit. False if a duplicate."""
+    """Stores a verified event once; its processing is queued on commit. False if a duplicate.
+
+    Raises MalformedEvent (after keeping it as `ignored` when it has a usable id) for an event
+    that is signed but not shaped as an event."""
+    try:
+        _check_shape(event)
+    except MalformedEvent as error:
+        event_id = event.get("id")
+        if isinstance(event_id, str) and 0 < len(event_id) <= 128:
+            with transaction.atomic():
+                WebhookEvent.objects.get_or_create(
+                    event_id=event_id,
+                    defaults={
+                        "gateway": gateway,
+                        "type": str(event.get("type") or "")[:64],
+                        "payload": event,
+                        "status": WebhookEventStatus.IGNORED,
+                        "note": f"malformed: {error}",
+                        "processed_at": timezone.now(),
+                    },
+                )
+        raise
     if WebhookEvent.objects.filter(event_id=str(event["id"])[:128]).exists():
         return False  # the common duplicate: one query
     try:
@@ -92,7 +133,11 @@ def _on_intent_succeeded(event: WebhookEvent) -> str:
     received = int(intent.get("amount_received") or intent.get("amount") or 0)
     if received != to_minor(payment.amount, payment.currency):
         logger.error("intent %s: received %s for %s", payment.intent_id, received, payment.amount)
-        return f"amount mismatch: {from_minor(received, payment.currency)} != {payment.amount}"
+        return payment_flag_mismatch(
+            payment=payment,
+            received=from_minor(received, payment.currency),
+            charge_id=_charge_id(intent),
+        )
     payment_succeed(payment=payment, charge_id=_charge_id(intent))
     return "payment succeeded"
 
@@ -119,23 +164,27 @@ def _on_intent_ended(status: str, reason: str) -> Callable[[WebhookEvent], str]:
     return handle
 
 
+def _refund_status(refund: dict[str, Any]) -> str:
+    outcome = refund_apply_provider_status(
+        refund_id_at_provider=str(refund.get("id") or ""),
+        status=str(refund.get("status") or ""),
+        metadata=dict(refund.get("metadata") or {}),
+    )
+    if outcome == "unknown_yet":
+        raise Deferred(f"refund {refund.get('id')} is ours but not saved yet")
+    return outcome
+
+
 def _on_charge_refunded(event: WebhookEvent) -> str:
     charge = _object(event)
     refunds = ((charge.get("refunds") or {}).get("data")) or []
-    changed = 0
-    for item in refunds:
-        changed += refund_apply_provider_status(
-            refund_id_at_provider=str(item.get("id", "")), status=str(item.get("status", ""))
-        )
-    return f"{changed} refund(s) marked failed"
+    undone = sum(_refund_status(dict(item)) == "undone" for item in refunds)
+    return f"{undone} failed refund(s) undone"
 
 
 def _on_refund(event: WebhookEvent) -> str:
-    refund = _object(event)
-    changed = refund_apply_provider_status(
-        refund_id_at_provider=str(refund.get("id", "")), status=str(refund.get("status", ""))
-    )
-    return "refund marked failed" if changed else "nothing to change"
+    undone = _refund_status(_object(event)) == "undone"
+    return "failed refund undone" if undone else "nothing to change"
 
 
 def _on_dispute(event: WebhookEvent) -> str:
@@ -200,6 +249,12 @@ def webhook_event_process(*, event_pk: int) -> str:
                 event.note = str(deferred)
             except ValueError as error:
                 event.status, event.note = WebhookEventStatus.IGNORED, str(error)
+            except (TypeError, KeyError, AttributeError, ArithmeticError) as error:
+                # Not shaped as expected (a value of the wrong type, ...): retrying changes
+                # nothing, so it is set aside for a person to look at.
+                logger.warning("webhook event %s ignored: %r", event.event_id, error)
+                event.status = WebhookEventStatus.IGNORED
+                event.note = f"malformed: {error!r}"[:2000]
         if event.status != WebhookEventStatus.DEFERRED:
             event.processed_at = timezone.now()
         event.save(update_fields=["status", "note", "attempts", "processed_at"])

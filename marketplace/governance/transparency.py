@@ -85,6 +85,7 @@ def transparency_report(*, town: Town, year: int, month: int) -> TransparencyRep
                 LedgerEntryKind.CHARGE,
                 LedgerEntryKind.COMMISSION,
                 LedgerEntryKind.COMMISSION_REFUND,
+                LedgerEntryKind.COMMISSION_REFUND_FAILED,
             ]
         )
         .order_by()
@@ -97,7 +98,7 @@ def transparency_report(*, town: Town, year: int, month: int) -> TransparencyRep
         )
         if row["kind"] == LedgerEntryKind.CHARGE:
             figures["gross"] += row["total"]
-        elif row["kind"] == LedgerEntryKind.COMMISSION:
+        elif row["kind"] in (LedgerEntryKind.COMMISSION, LedgerEntryKind.COMMISSION_REFUND_FAILED):
             figures["commission"] += row["total"]
         else:
             figures["commission"] -= row["total"]
@@ -107,6 +108,9 @@ def transparency_report(*, town: Town, year: int, month: int) -> TransparencyRep
             grouped.items(), key=lambda item: (item[0] is None, item[0] or "")
         )
     ]
+    commission_refunded = (
+        totals[LedgerEntryKind.COMMISSION_REFUND] - totals[LedgerEntryKind.COMMISSION_REFUND_FAILED]
+    )
     return TransparencyReport(
         town_slug=town.slug,
         currency=town.currency,
@@ -114,13 +118,14 @@ def transparency_report(*, town: Town, year: int, month: int) -> TransparencyRep
         month=month,
         orders=orders,
         gross=totals[LedgerEntryKind.CHARGE],
-        commission=totals[LedgerEntryKind.COMMISSION] - totals[LedgerEntryKind.COMMISSION_REFUND],
+        commission=totals[LedgerEntryKind.COMMISSION] - commission_refunded,
         commission_charged=totals[LedgerEntryKind.COMMISSION],
-        commission_refunded=totals[LedgerEntryKind.COMMISSION_REFUND],
+        commission_refunded=commission_refunded,
         stripe_fees=totals[LedgerEntryKind.STRIPE_FEE],
         transfers=totals[LedgerEntryKind.TRANSFER] - totals[LedgerEntryKind.REVERSAL],
         reversals=totals[LedgerEntryKind.REVERSAL],
-        refunds=totals[LedgerEntryKind.REFUND],
+        # A refund that failed after it was booked was never paid back.
+        refunds=totals[LedgerEntryKind.REFUND] - totals[LedgerEntryKind.REFUND_FAILED],
         disputes=totals[LedgerEntryKind.DISPUTE] - totals[LedgerEntryKind.DISPUTE_WON],
         by_category=by_category,
     )

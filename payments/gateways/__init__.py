@@ -92,6 +92,14 @@ class Gateway(Protocol):
         idempotency_key: str,
     ) -> str: ...
 
+    def refund_find(self, *, charge_id: str, metadata: dict[str, str]) -> str | None:
+        """The refund on the charge made with these metadata, if one was (idempotency window)."""
+        ...
+
+    def transfer_find(self, *, transfer_group: str, metadata: dict[str, str]) -> str | None:
+        """The transfer of the group made with these metadata, if one was."""
+        ...
+
     def transfer_reverse(
         self,
         *,

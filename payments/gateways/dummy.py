@@ -60,6 +60,12 @@ class DummyGateway:
     def refund_create(self, *, idempotency_key: str, **_: Any) -> str:
         return _id("re", idempotency_key)
 
+    def refund_find(self, *, charge_id: str, metadata: dict[str, str]) -> str | None:
+        return None
+
+    def transfer_find(self, *, transfer_group: str, metadata: dict[str, str]) -> str | None:
+        return None
+
     def transfer_reverse(self, *, idempotency_key: str, **_: Any) -> str:
         return _id("trr", idempotency_key)
 

@@ -85,6 +85,15 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise GatewayError(str(error), retryable=retryable, code=error.code or "") from error
 
 
+def _matching(objects: list[Any], metadata: dict[str, str]) -> str | None:
+    """The id of the first object whose metadata hold all of `metadata`."""
+    for item in objects:
+        found = dict(getattr(item, "metadata", None) or {})
+        if all(found.get(key) == value for key, value in metadata.items()):
+            return str(item.id)
+    return None
+
+
 class StripeGateway:
     name = "stripe"
     charges_fees = True
@@ -214,6 +223,17 @@ class StripeGateway:
             options={"idempotency_key": idempotency_key},
         )
         return str(refund.id)
+
+    def refund_find(self, *, charge_id: str, metadata: dict[str, str]) -> str | None:
+        page = _call(self.client.v1.refunds.list, params={"charge": charge_id, "limit": 100})
+        return _matching(page.data, metadata)
+
+    def transfer_find(self, *, transfer_group: str, metadata: dict[str, str]) -> str | None:
+        page = _call(
+            self.client.v1.transfers.list,
+            params={"transfer_group": transfer_group, "limit": 100},
+        )
+        return _matching(page.data, metadata)
 
     def transfer_reverse(
         self,

@@ -1,0 +1,285 @@
+"""Refunds that fail at Stripe, before or after they were booked, and refunds still pending when
+the shop is paid: the customer, the shop and the association end as if the refund never was
+(#14 defects 1 and 3), and the refund can be made again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from marketplace.orders.lifecycle import shop_order_accept, shop_order_fulfil, shop_order_mark_ready
+from marketplace.orders.models import ShopOrder
+from payments.gateways import GatewayError
+from payments.ledger import ledger_balances, ledger_totals_for_shop_order
+from payments.models import LedgerEntry, Payment, Refund, Transfer
+from payments.refunds import refund_send, shop_order_refund
+from payments.tasks import retry_pending_transfers
+from tests.factories import TownFactory, TownStaffFactory, VendorFactory
+from tests.payments.conftest import STRIPE_MOCK, event, intent_object, post_event, run_on_commit
+from tests.payments.factories import make_order, payable, start_payment
+from tests.payments.ledger_checks import assert_ledger_invariants
+from tests.payments.stripe_script import ScriptedStripe, refusal
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def scripted() -> Iterator[ScriptedStripe]:
+    server = ScriptedStripe(STRIPE_MOCK)
+    server.thread.start()
+    yield server
+    server.httpd.shutdown()
+    server.httpd.server_close()
+
+
+def _paid(client: Client, goods: str = "30.00", fee: str = "4.00", commission: str = "1.50") -> Any:
+    place = TownFactory()
+    TownStaffFactory(town=place)
+    vendor = VendorFactory(town=place, email="shop@example.org")
+    payable(vendor)
+    order = make_order(place, [(vendor, goods, fee, commission)])
+    start_payment(order)
+    payment = Payment.objects.select_related("order").get(order=order)
+    post_event(client, event("payment_intent.succeeded", intent_object(payment, charge="ch_rf")))
+    return ShopOrder.objects.select_related("order").get(order=order)
+
+
+def _fulfil(shop_order: ShopOrder) -> None:
+    with run_on_commit():
+        shop_order_accept(shop_order_id=shop_order.pk)
+        shop_order_mark_ready(shop_order_id=shop_order.pk)
+        shop_order_fulfil(shop_order_id=shop_order.pk)
+
+
+def _refund(shop_order: ShopOrder, amount: str) -> Refund:
+    with run_on_commit():
+        refund = shop_order_refund(shop_order_id=shop_order.pk, amount=Decimal(amount))
+    refund.refresh_from_db()
+    return refund
+
+
+def _refund_object(refund: Refund, status: str = "failed") -> dict[str, Any]:
+    return {
+        "id": refund.refund_id,
+        "object": "refund",
+        "amount": int(refund.amount * 100),
+        "status": status,
+        "failure_reason": "expired_or_canceled_card",
+        "metadata": {"shop_order_id": str(refund.shop_order_id), "refund": str(refund.sequence)},
+    }
+
+
+def _subjects() -> list[str]:
+    return sorted(message.subject for message in mail.outbox)
+
+
+def test_a_full_refund_failing_after_the_transfer_is_undone_and_can_be_made_again(
+    stripe: Any, client: Client
+) -> None:
+    # given a paid shop order of 34.00 whose shop was paid 32.50, then refunded in full: the
+    # customer's 34.00 accepted by Stripe, the shop's 32.50 reversed
+    shop_order = _paid(client)
+    _fulfil(shop_order)
+    refund = _refund(shop_order, "34.00")
+    assert (refund.status, refund.reversal_amount) == ("succeeded", Decimal("32.50"))
+    mail.outbox.clear()
+
+    # when Stripe says afterwards that the refund failed (the card expired)
+    response = post_event(client, event("refund.failed", _refund_object(refund)))
+
+    # then the refund is undone: nothing counts as refunded, the ledger says the customer was
+    # not repaid, and the shop is given back the 32.50 reversed, by a new transfer
+    assert response.status_code == 200
+    refund.refresh_from_db()
+    shop_order.refresh_from_db()
+    assert (refund.status, refund.restore_amount) == ("failed", Decimal("32.50"))
+    assert refund.restore_id.startswith("tr_")
+    assert shop_order.refunded_amount == Decimal("0.00")
+    totals = ledger_totals_for_shop_order(shop_order_id=shop_order.pk)
+    assert (totals["refund"], totals["refund_failed"]) == (Decimal("34.00"), Decimal("34.00"))
+    assert (totals["transfer"], totals["reversal"]) == (Decimal("65.00"), Decimal("32.50"))
+    assert ledger_balances(shop_order_id=shop_order.pk)["shop_payable"] == Decimal("0.00")
+    # the shop and the town's staff are told
+    assert _subjects() == [
+        f"Le remboursement de 34.00 EUR a échoué sur la commande {shop_order.order.number}"
+    ]
+    assert sorted(mail.outbox[0].to) == sorted(
+        ["shop@example.org", *shop_order.order.town.staff.values_list("user__email", flat=True)]
+    )
+    assert_ledger_invariants()
+
+    # when the same event comes again: nothing more
+    post_event(client, event("refund.failed", _refund_object(refund)))
+    assert LedgerEntry.objects.filter(kind="transfer").count() == 2
+
+    # and the full refund can be made again, and succeeds
+    again = _refund(shop_order, "34.00")
+    assert (again.sequence, again.status, again.reversal_amount) == (
+        2,
+        "succeeded",
+        Decimal("32.50"),
+    )
+    shop_order.refresh_from_db()
+    assert shop_order.refunded_amount == Decimal("34.00")
+    assert_ledger_invariants()
+
+
+def test_a_partial_refund_failing_before_the_transfer_leaves_the_shop_its_full_payout(
+    stripe: Any, client: Client
+) -> None:
+    # given a paid shop order refunded 10.00 (Stripe accepted it) before it is fulfilled
+    shop_order = _paid(client)
+    refund = _refund(shop_order, "10.00")
+    assert refund.status == "succeeded"
+
+    # when charge.refunded reports that refund failed, then the shop order is fulfilled
+    charge = {
+        "id": "ch_rf",
+        "object": "charge",
+        "amount_refunded": 0,
+        "refunds": {"object": "list", "data": [_refund_object(refund)]},
+    }
+    post_event(client, event("charge.refunded", charge))
+    _fulfil(shop_order)
+
+    # then the shop is paid its whole payout, nothing is to give back, the ledger is whole
+    refund.refresh_from_db()
+    assert (refund.status, refund.restore_due, refund.restore_id) == ("failed", False, "")
+    assert Transfer.objects.get().amount == Decimal("32.50")
+    shop_order.refresh_from_db()
+    assert shop_order.refunded_amount == Decimal("0.00")
+    assert_ledger_invariants()
+
+
+def test_a_partial_refund_failing_after_the_transfer_gives_back_its_reversal(
+    stripe: Any, client: Client
+) -> None:
+    # given a paid, transferred shop order (32.50 sent) refunded 10.00: 9.56 reversed
+    shop_order = _paid(client)
+    _fulfil(shop_order)
+    refund = _refund(shop_order, "10.00")
+    assert refund.reversal_amount == Decimal("9.56")
+
+    # when refund.updated says it failed
+    post_event(client, event("refund.updated", _refund_object(refund)))
+
+    # then the 9.56 goes back to the shop, and what can be refunded is 34.00 again
+    refund.refresh_from_db()
+    assert (refund.status, refund.restore_amount) == ("failed", Decimal("9.56"))
+    shop_order.refresh_from_db()
+    assert shop_order.refunded_amount == Decimal("0.00")
+    assert_ledger_invariants()
+
+
+def test_a_refund_succeeding_later_is_not_undone(stripe: Any, client: Client) -> None:
+    # given a refund accepted by Stripe
+    shop_order = _paid(client)
+    refund = _refund(shop_order, "5.00")
+
+    # when Stripe says it is pending, then succeeded
+    for status in ("pending", "succeeded"):
+        post_event(client, event("refund.updated", _refund_object(refund, status)))
+
+    # then it stays as it was
+    refund.refresh_from_db()
+    assert refund.status == "succeeded"
+    assert LedgerEntry.objects.filter(kind="refund_failed").count() == 0
+    assert_ledger_invariants()
+
+
+def test_a_failure_event_before_our_refund_is_saved_waits_for_it(
+    stripe: Any, client: Client
+) -> None:
+    # given a refund asked for but not sent yet (its Stripe id not saved)
+    shop_order = _paid(client)
+    refund = shop_order_refund(shop_order_id=shop_order.pk, amount=Decimal("5.00"))
+    early = _refund_object(refund)
+    early["id"] = "re_not_saved_yet"
+
+    # when a failure event about it comes (found by its metadata)
+    post_event(client, event("refund.failed", early))
+
+    # then the event is deferred, not lost
+    from payments.models import WebhookEvent
+
+    assert WebhookEvent.objects.get(type="refund.failed").status == "deferred"
+    # (the refund is then sent; the event about another id changes nothing once processed)
+    refund_send(refund_id=refund.pk)
+    assert_ledger_invariants()
+
+
+def test_a_refund_pending_during_an_outage_is_not_kept_from_the_transfer_and_a_refusal_leaves_all_whole(
+    stripe: Any, client: Client, scripted: ScriptedStripe
+) -> None:
+    # given a paid shop order of 34.00 refunded 10.00 while Stripe is down (the refund pending)
+    shop_order = _paid(client)
+    stripe.STRIPE_API_BASE = scripted.url
+    scripted.answer("POST", "/v1/refunds", 500, {"error": {"type": "api_error"}})
+    with pytest.raises(GatewayError):
+        refund_send(
+            refund_id=shop_order_refund(shop_order_id=shop_order.pk, amount=Decimal("10.00")).pk
+        )
+    refund = Refund.objects.get()
+    assert refund.status == "pending"
+
+    # when the shop order is fulfilled meanwhile
+    _fulfil(shop_order)
+
+    # then the shop is paid in full (the refund is not made yet), its share to be reversed later
+    transfer = Transfer.objects.get()
+    assert (transfer.status, transfer.amount) == ("sent", Decimal("32.50"))
+    refund.refresh_from_db()
+    assert refund.reversal_due is True
+
+    # when Stripe, back, refuses the refund outright
+    scripted.rules.clear()
+    scripted.answer("POST", "/v1/refunds", 400, refusal())
+    mail.outbox.clear()
+    with run_on_commit():
+        retry_pending_transfers()
+
+    # then the refund failed, nothing was booked or reversed, the shop keeps its 32.50, the
+    # customer can be refunded again, and the shop and staff are told
+    refund.refresh_from_db()
+    shop_order.refresh_from_db()
+    assert (refund.status, refund.reversal_due, refund.reversal_id) == ("failed", False, "")
+    assert shop_order.refunded_amount == Decimal("0.00")
+    assert LedgerEntry.objects.filter(kind__in=["refund", "reversal"]).count() == 0
+    assert Transfer.objects.get().reversed_amount == Decimal("0.00")
+    assert len(mail.outbox) == 1 and "shop@example.org" in mail.outbox[0].to
+    assert_ledger_invariants()
+
+    # and when Stripe accepts a new refund, the shop's share is reversed from its transfer
+    scripted.rules.clear()
+    again = _refund(shop_order, "10.00")
+    assert (again.status, again.reversal_amount) == ("succeeded", Decimal("9.56"))
+    assert_ledger_invariants()
+
+
+def test_a_refund_pending_at_the_transfer_that_then_succeeds_is_reversed(
+    stripe: Any, client: Client, scripted: ScriptedStripe
+) -> None:
+    # given a refund pending (Stripe down) when the shop order is fulfilled
+    shop_order = _paid(client)
+    stripe.STRIPE_API_BASE = scripted.url
+    scripted.answer("POST", "/v1/refunds", 503, {"error": {"type": "api_error"}})
+    refund = shop_order_refund(shop_order_id=shop_order.pk, amount=Decimal("10.00"))
+    with pytest.raises(GatewayError):
+        refund_send(refund_id=refund.pk)
+    _fulfil(shop_order)
+
+    # when Stripe is back and the beat retries the refund
+    scripted.rules.clear()
+    with run_on_commit():
+        retry_pending_transfers()
+
+    # then the refund is made and the shop's share reversed from the full transfer
+    refund.refresh_from_db()
+    assert (refund.status, refund.reversal_amount) == ("succeeded", Decimal("9.56"))
+    assert Transfer.objects.get().reversed_amount == Decimal("9.56")
+    assert_ledger_invariants()
