@@ -13,7 +13,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Min
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -171,9 +170,7 @@ def _explain(
             for m, fee in sorted(group.methods.items(), key=lambda i: (i[1], i[0]))
         ]
         groups.append(GroupView(group, lines, methods))
-    until = Reservation.objects.filter(checkout_id=checkout.pk).aggregate(until=Min("expires_at"))[
-        "until"
-    ]
+    until = min(held.values(), default=None)
     vat: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal("0.00"), Decimal("0.00")])
     for group in summary.groups:
         for rate, amounts in group.vat_breakdown().items():

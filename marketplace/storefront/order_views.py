@@ -99,7 +99,7 @@ def order_pay(request: HttpRequest, token: str) -> HttpResponse:
             "order": order,
             "town": order.town,
             "client_secret": payment.client_secret,
-            "publishable_key": getattr(settings, "STRIPE_PUBLISHABLE_KEY", ""),
+            "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
             "return_url": request.build_absolute_uri(order_track_url(order)),
         },
     )

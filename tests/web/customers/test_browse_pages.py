@@ -86,3 +86,10 @@ def test_pages_send_a_content_security_policy_without_inline_code(client, shops)
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     assert "stripe" not in policy
+
+
+def test_pages_are_in_english_on_request_with_money_in_the_english_format(client, shops):
+    html = page(client.get("/villes/bourg/commerces/epicerie/miel/", HTTP_ACCEPT_LANGUAGE="en"))
+
+    assert '<html lang="en">' in html
+    assert "Add to cart" in html and "€19.00" in html

@@ -1,0 +1,352 @@
+"""The customers' pages: largest contentful paint and bytes in headless Chromium, and server time
+with 20 concurrent clients (figures, not assertions).
+
+    python tests/benchmarks/bench_web_pages.py [--clients 20] [--requests 25]
+
+On a throwaway PostgreSQL database (<DATABASE_URL's name>_bench_web: created, migrated, loaded with
+the demo towns, dropped at the end) served by gunicorn with the production settings
+(deploy/gunicorn.conf.py, DEBUG off, whitenoise static files). Search answers from the search engine
+when SEARCH_URL is set (an index of its own prefix, built here and deleted at the end), else from
+the database backend. Pages: the town home, a search, a shop, the cart (two shops' lines).
+
+1. Chromium (Debian's, driven by Selenium), cache disabled, each page loaded cold: LCP from a
+   buffered PerformanceObserver('largest-contentful-paint'), bytes = navigation + resources'
+   transferSize (compressed bytes on the wire, headers included).
+2. N client threads (default 20), each with its own session and cart, request the four pages in
+   turn; per page p50 / p95 / max of the response time measured by the client (localhost).
+Prints the machine load (/proc/loadavg) before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookies
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+os.environ["PAYMENT_GATEWAY"] = "dummy"
+os.environ.pop("STRIPE_SECRET_KEY", None)
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-web-not-a-secret-but-long-enough-for-hs256")
+os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+os.environ["DJANGO_DEBUG"] = "0"
+os.environ["SEARCH_INDEX_PREFIX"] = f"benchweb{os.getpid()}"
+os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
+os.environ["LOGIN_RATE_LIMIT"] = "1000/m"
+if not os.environ.get("SEARCH_URL"):
+    os.environ["SEARCH_BACKEND"] = "database"
+
+from tests.benchmarks.throwaway_db import ThrowawayDatabase  # noqa: E402
+
+DATABASE = ThrowawayDatabase("web")
+PY = sys.executable
+VAR = ROOT / "var" / "bench_web"
+TOWN = "montpellier"
+SHOP = "boulangerie-du-marche"
+SEARCH = "/villes/montpellier/recherche/?q=pain"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+
+LCP_JS = """
+const done = arguments[arguments.length - 1];
+let last = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) last = entry.startTime;
+}).observe({type: 'largest-contentful-paint', buffered: true});
+setTimeout(() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const resources = performance.getEntriesByType('resource');
+  const bytes = (nav ? nav.transferSize : 0) + resources.reduce((s, r) => s + r.transferSize, 0);
+  done({lcp: last, bytes: bytes, resources: resources.length,
+        html: nav ? nav.transferSize : 0});
+}, 300);
+"""
+
+
+def _manage(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PY, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _product_paths() -> list[str]:
+    """Two products of two shops of the town, to fill a cart from both."""
+    import django
+
+    django.setup()
+    from vendors.models import Product, Stock
+
+    Stock.objects.update(quantity=1_000_000)  # 20 clients never run out
+    paths = []
+    for product in (
+        Product.objects.filter(vendor__town__slug=TOWN, vendor__status="approved")
+        .select_related("vendor")
+        .order_by("vendor_id", "pk")
+        .distinct("vendor_id")[:2]
+    ):
+        paths.append(f"/villes/{TOWN}/commerces/{product.vendor.slug}/{product.slug}/")
+    return paths
+
+
+class Client:
+    """One visitor with its own cookies (the session cookie is Secure: sent by hand over HTTP)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.cookies: dict[str, str] = {}
+        self.opener = urllib.request.build_opener(_NoRedirect)
+
+    def request(self, path: str, data: dict[str, str] | None = None) -> tuple[int, str]:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        req = urllib.request.Request(self.base + path, data=body)
+        if self.cookies:
+            req.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        try:
+            response = self.opener.open(req, timeout=30)
+        except urllib.error.HTTPError as error:
+            response = error
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookie = http.cookies.SimpleCookie(header)
+            for key, morsel in cookie.items():
+                self.cookies[key] = morsel.value
+        return response.status, response.read().decode("utf-8", "replace")
+
+    def add_to_cart(self, product_path: str) -> None:
+        _status, html = self.request(product_path)
+        variant = re.search(r'name="variant" value="(\d+)"', html) or re.search(
+            r'<option value="(\d+)"', html
+        )
+        assert variant, product_path
+        status, _html = self.request(
+            f"/villes/{TOWN}/panier/ajouter/",
+            {
+                "csrfmiddlewaretoken": self.cookies["csrftoken"],
+                "variant": variant[1],
+                "quantity": "1",
+            },
+        )
+        assert status == 302, status
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None
+
+
+def _browser_figures(base: str, products: list[str]) -> None:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="bench-web-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-extensions",
+        "--lang=fr-FR",
+        "--window-size=390,844",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+        driver.get(base + "/health/")
+        # a cart from two shops, through the product pages' forms
+        for path in products:
+            driver.get(base + path)
+            driver.find_element("css selector", "form.add-to-cart button[type=submit]").click()
+        print("\nHeadless Chromium, 390 x 844, cache disabled (cold load of each page)")
+        print(f"{'page':34} {'LCP ms':>8} {'kB':>7} {'HTML kB':>8} {'files':>6}")
+        for name, path in _pages():
+            figures = []
+            for _attempt in range(3):
+                driver.get(base + path)
+                figures.append(driver.execute_async_script(LCP_JS))
+            best = min(figures, key=lambda f: f["lcp"])
+            print(
+                f"{name:34} {statistics.median(f['lcp'] for f in figures):8.0f} "
+                f"{best['bytes'] / 1024:7.1f} {best['html'] / 1024:8.1f} {best['resources']:6d}"
+            )
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _pages() -> list[tuple[str, str]]:
+    return [
+        ("town home", f"/villes/{TOWN}/"),
+        ("search (q=pain)", SEARCH),
+        ("shop", f"/villes/{TOWN}/commerces/{SHOP}/"),
+        ("cart (two shops)", f"/villes/{TOWN}/panier/"),
+    ]
+
+
+def _server_figures(base: str, products: list[str], clients: int, rounds: int) -> None:
+    times: dict[str, list[float]] = {name: [] for name, _path in _pages()}
+    errors: list[str] = []
+    lock = threading.Lock()
+    visitors = []
+    for _n in range(clients):
+        visitor = Client(base)
+        for path in products:
+            visitor.add_to_cart(path)
+        visitors.append(visitor)
+    start = threading.Barrier(clients)
+
+    def run(visitor: Client) -> None:
+        start.wait()
+        for _round in range(rounds):
+            for name, path in _pages():
+                began = time.perf_counter()
+                status, _html = visitor.request(path)
+                elapsed = (time.perf_counter() - began) * 1000
+                with lock:
+                    times[name].append(elapsed)
+                    if status != 200:
+                        errors.append(f"{name}: {status}")
+
+    threads = [threading.Thread(target=run, args=(v,)) for v in visitors]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - began
+    total = sum(len(v) for v in times.values())
+    print(
+        f"\n{clients} concurrent client(s) x {rounds} rounds of the 4 pages: {total} requests in "
+        f"{wall:.1f} s ({total / wall:.0f} req/s), non-200: {len(errors)}"
+    )
+    print(f"{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    for name, values in times.items():
+        values.sort()
+        p95 = values[max(0, int(len(values) * 0.95) - 1)]
+        print(f"{name:34} {statistics.median(values):8.1f} {p95:8.1f} {values[-1]:8.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=25, help="rounds of the 4 pages per client")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("GUNICORN_WORKERS", "4")))
+    options = parser.parse_args()
+    VAR.mkdir(parents=True, exist_ok=True)
+    DATABASE.admin(f'DROP DATABASE IF EXISTS "{DATABASE.name}" WITH (FORCE)')
+    DATABASE.admin(f'CREATE DATABASE "{DATABASE.name}"')
+    server = None
+    engine = bool(os.environ.get("SEARCH_URL"))
+    try:
+        for step in (
+            ("migrate", "--noinput", "-v", "0"),
+            ("load_towns", "marketplace/demo/towns.json"),
+            ("collectstatic", "--noinput", "-v", "0"),
+        ):
+            result = _manage(*step)
+            assert result.returncode == 0, result.stderr[-2000:]
+        if engine:
+            result = _manage("search_rebuild", TOWN)
+            print(
+                "search: engine,", "index built" if result.returncode == 0 else result.stderr[-300:]
+            )
+        else:
+            print("search: database backend (SEARCH_URL unset)")
+        products = _product_paths()
+        port = _free_port()
+        env = {
+            **os.environ,
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_WORKERS": str(options.workers),
+            "GUNICORN_LOG_LEVEL": "warning",
+        }
+        logs = (VAR / "server.log").open("wb")
+        server = subprocess.Popen(
+            [
+                PY,
+                "-m",
+                "gunicorn",
+                "-c",
+                "deploy/gunicorn.conf.py",
+                "--access-logfile",
+                "/dev/null",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=logs,
+            stderr=logs,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.3)
+        print(f"gunicorn: {options.workers} workers x 1 thread; load before: {_loadavg()}")
+        _browser_figures(f"http://localhost:{port}", products)
+        warm = Client(f"http://127.0.0.1:{port}")
+        for path in products:
+            warm.add_to_cart(path)
+        for _name, path in _pages():
+            warm.request(path)
+        _server_figures(f"http://127.0.0.1:{port}", products, 1, options.requests)
+        _server_figures(f"http://127.0.0.1:{port}", products, options.clients, options.requests)
+        print(f"\nload after: {_loadavg()} ({os.cpu_count()} cores)")
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        if engine:
+            _drop_indices()
+        from django.db import connections
+
+        connections.close_all()
+        DATABASE.admin(f'DROP DATABASE IF EXISTS "{DATABASE.name}" WITH (FORCE)')
+
+
+def _drop_indices() -> None:
+    url = os.environ["SEARCH_URL"].rstrip("/")
+    prefix = os.environ["SEARCH_INDEX_PREFIX"]
+    try:
+        urllib.request.urlopen(
+            urllib.request.Request(f"{url}/{prefix}*", method="DELETE"), timeout=10
+        ).read()
+    except urllib.error.URLError as error:
+        print("could not delete the bench indices:", error)
+
+
+def _loadavg() -> str:
+    return Path("/proc/loadavg").read_text().strip()
+
+
+if __name__ == "__main__":
+    main()
