@@ -335,3 +335,6 @@ LOGGING = {
 LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10/15m")
 LOGIN_ADDRESS_RATE_LIMIT = os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "100/h")
 AUTHENTICATION_BACKENDS = ["marketplace.accounts.backends.ThrottledModelBackend"]
+# New checkouts per client (a logged-in user, else an address): reservations cannot be renewed
+# without end by opening checkout after checkout.
+CHECKOUT_CREATE_RATE_LIMIT = os.environ.get("CHECKOUT_CREATE_RATE_LIMIT", "30/10m")

@@ -46,6 +46,22 @@ class GraphQLClient:
         return body if expect_errors else body["data"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """Rate-limit counters (logins, new checkouts) never carry over from one test to the next."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    cache = caches[settings.LIMITS_CACHE]
+    redis = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if redis is None:
+        return  # the database cache: its table is rolled back with each test
+    client = redis(write=True)
+    keys = list(client.scan_iter(f"{cache.key_prefix}:*"))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture
 def gql(client: Client) -> GraphQLClient:
     return GraphQLClient(client)

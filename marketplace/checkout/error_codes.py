@@ -16,5 +16,9 @@ class CheckoutErrorCode(Enum):
     EMPTY_CHECKOUT = "EMPTY_CHECKOUT"
     EMAIL_REQUIRED = "EMAIL_REQUIRED"
     DUPLICATED_INPUT = "DUPLICATED_INPUT"
+    # More than the town lets one checkout hold (governance settings).
+    CHECKOUT_LIMIT_EXCEEDED = "CHECKOUT_LIMIT_EXCEEDED"
+    # Too many checkouts created by one client in a short time.
+    RATE_LIMITED = "RATE_LIMITED"
     # Raised by payments.charges.payment_start_for_order when the payment provider cannot be reached.
     GATEWAY_ERROR = "GATEWAY_ERROR"

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -16,6 +17,8 @@ from marketplace.checkout.access import checkout_get
 from marketplace.checkout.error_codes import CheckoutErrorCode
 from marketplace.checkout.models import Checkout, CheckoutLine
 from marketplace.checkout.reservations import checkout_reserve
+from marketplace.governance.town_settings import governance_settings_for
+from marketplace.ratelimits import rate_limit_hit
 from marketplace.towns.models import Town
 from vendors.models import Variant, VendorStatus
 
@@ -75,6 +78,29 @@ def _check_variants(town_id: int, variant_ids: list[int]) -> None:
             )
 
 
+def _check_holding(checkout: Checkout) -> None:
+    """What the checkout now holds is within its town's caps (governance settings), or nothing
+    of the change is kept: one buyer cannot reserve a shop's whole stock."""
+    caps = governance_settings_for(checkout.town_id)
+    quantities = list(
+        CheckoutLine.objects.filter(checkout_id=checkout.pk).values_list("quantity", flat=True)
+    )
+    if quantities and max(quantities) > caps.checkout_max_units_per_variant:
+        raise _error(
+            "lines",
+            _("At most %(max)s units of one product per order."),
+            CheckoutErrorCode.CHECKOUT_LIMIT_EXCEEDED,
+            max=caps.checkout_max_units_per_variant,
+        )
+    if sum(quantities) > caps.checkout_max_units:
+        raise _error(
+            "lines",
+            _("At most %(max)s units in all per order."),
+            CheckoutErrorCode.CHECKOUT_LIMIT_EXCEEDED,
+            max=caps.checkout_max_units,
+        )
+
+
 def _merge(lines: list[LineInput]) -> dict[int, int]:
     merged: dict[int, int] = defaultdict(int)
     for line in lines:
@@ -101,6 +127,7 @@ def _add(checkout: Checkout, lines: list[LineInput]) -> None:
                 _check_quantities([LineInput(variant_id, line.quantity)], allow_zero=False)
             line.save(update_fields=["quantity"])
     CheckoutLine.objects.bulk_create(new)
+    _check_holding(checkout)
     checkout_reserve(checkout=checkout, strict_variant_ids=set(wanted))
 
 
@@ -116,12 +143,27 @@ def checkout_create(
     lines: list[LineInput],
     user: Any,
     language: str = "fr",
+    client: str | None = None,
 ) -> Checkout:
-    """A new checkout in a town (the logged-in user's, or a guest's reached by its UUID)."""
+    """A new checkout in a town (the logged-in user's, or a guest's reached by its UUID).
+
+    `client` (the caller's address; a logged-in user counts as themself) is held to
+    CHECKOUT_CREATE_RATE_LIMIT, so that nobody renews reservations without end by opening
+    checkout after checkout."""
+    logged_in = getattr(user, "is_authenticated", False)
+    if client is not None or logged_in:
+        key = f"user:{user.pk}" if logged_in else f"address:{client}"
+        if rate_limit_hit(
+            scope="checkout-create", key=key, rate=settings.CHECKOUT_CREATE_RATE_LIMIT
+        ):
+            raise _error(
+                "town",
+                _("Too many new carts in a short time; try again in a few minutes."),
+                CheckoutErrorCode.RATE_LIMITED,
+            )
     town = Town.objects.filter(slug=town_slug).first()
     if town is None:
         raise _error("town", _("Unknown town."), CheckoutErrorCode.NOT_FOUND)
-    logged_in = getattr(user, "is_authenticated", False)
     email = (email or "").strip() or (user.email if logged_in else "")
     if email:
         try:
@@ -182,6 +224,7 @@ def checkout_lines_update(*, checkout_id: Any, user: Any, lines: list[LineInput]
                 line.quantity = wanted[variant_id]
                 line.save(update_fields=["quantity"])
                 changed.add(variant_id)
+        _check_holding(checkout)
         checkout_reserve(checkout=checkout, strict_variant_ids=changed)
         _touch(checkout)
     return checkout

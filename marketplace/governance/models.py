@@ -116,6 +116,11 @@ class TownSettings(models.Model):
     stripe_fees_payer = models.CharField(
         max_length=16, choices=StripeFeesPayer.choices, default=StripeFeesPayer.ASSOCIATION
     )
+    # What one checkout may hold (its reservations): no buyer can hoard a shop's stock.
+    checkout_max_units_per_variant = models.PositiveIntegerField(default=50)
+    checkout_max_units = models.PositiveIntegerField(default=200)
+    # Whether the public audit log names the staff member who acted (else only their role).
+    audit_show_staff_names = models.BooleanField(default=False)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -22,6 +22,15 @@ class GovernanceSettings:
     refund_commission: bool
     # "association" (default) or "vendor": who bears Stripe's processing fees.
     stripe_fees_payer: str
+    # The most units of one variant, and in all, that one checkout may hold.
+    checkout_max_units_per_variant: int = 50
+    checkout_max_units: int = 200
+    # Whether the public audit log names the staff member (else only their role).
+    audit_show_staff_names: bool = False
+
+
+# A town may raise the checkout caps up to this (a line's own maximum).
+CHECKOUT_UNITS_CEILING = 10_000
 
 
 def _of(town_id: int, row: TownSettings | None) -> GovernanceSettings:
@@ -35,7 +44,23 @@ def _of(town_id: int, row: TownSettings | None) -> GovernanceSettings:
         town_id=town_id,
         refund_commission=row.refund_commission,
         stripe_fees_payer=str(row.stripe_fees_payer),
+        checkout_max_units_per_variant=row.checkout_max_units_per_variant,
+        checkout_max_units=row.checkout_max_units,
+        audit_show_staff_names=row.audit_show_staff_names,
     )
+
+
+def _check_units(field: str, value: int | None) -> None:
+    if value is not None and not 1 <= value <= CHECKOUT_UNITS_CEILING:
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    _("Enter a whole number between 1 and %(max)d.")
+                    % {"max": CHECKOUT_UNITS_CEILING},
+                    code=GovernanceErrorCode.INVALID.value,
+                )
+            }
+        )
 
 
 def governance_settings_for(town_id: int) -> GovernanceSettings:
@@ -49,7 +74,12 @@ def town_settings_update(
     actor: Any,
     refund_commission: bool | None = None,
     stripe_fees_payer: str | None = None,
+    checkout_max_units_per_variant: int | None = None,
+    checkout_max_units: int | None = None,
+    audit_show_staff_names: bool | None = None,
 ) -> GovernanceSettings:
+    _check_units("checkoutMaxUnitsPerVariant", checkout_max_units_per_variant)
+    _check_units("checkoutMaxUnits", checkout_max_units)
     if stripe_fees_payer is not None and stripe_fees_payer not in StripeFeesPayer.values:
         raise ValidationError(
             {
@@ -69,27 +99,25 @@ def town_settings_update(
                 }
             )
         row, _created = TownSettings.objects.get_or_create(town=town)
-        before = {
-            "refund_commission": row.refund_commission,
-            "stripe_fees_payer": row.stripe_fees_payer,
+        changes = {
+            "refund_commission": refund_commission,
+            "stripe_fees_payer": stripe_fees_payer,
+            "checkout_max_units_per_variant": checkout_max_units_per_variant,
+            "checkout_max_units": checkout_max_units,
+            "audit_show_staff_names": audit_show_staff_names,
         }
-        if refund_commission is not None:
-            row.refund_commission = refund_commission
-        if stripe_fees_payer is not None:
-            row.stripe_fees_payer = stripe_fees_payer
+        given = [name for name, value in changes.items() if value is not None]
+        before = {name: getattr(row, name) for name in given}
+        for name in given:
+            setattr(row, name, changes[name])
         row.updated_by = actor if getattr(actor, "is_authenticated", False) else None
-        row.save(
-            update_fields=["refund_commission", "stripe_fees_payer", "updated_by", "updated_at"]
-        )
+        row.save(update_fields=[*changes, "updated_by", "updated_at"])
         audit_record(
             town_id=town.pk,
             actor=actor,
             action=AuditAction.TOWN_SETTINGS_UPDATE,
             obj=row,
             before=before,
-            after={
-                "refund_commission": row.refund_commission,
-                "stripe_fees_payer": row.stripe_fees_payer,
-            },
+            after={name: getattr(row, name) for name in given},
         )
     return _of(town.pk, row)

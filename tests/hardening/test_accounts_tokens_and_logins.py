@@ -7,7 +7,6 @@ import json
 
 import jwt
 import pytest
-from django.core.cache import caches
 from django.core.management import call_command
 from django.test import Client
 
@@ -19,13 +18,6 @@ LOGIN = """mutation($email: String!, $password: String!) { tokenCreate(email: $e
     token refreshToken errors { field code } } }"""
 REFRESH = """mutation($t: String!) { tokenRefresh(refreshToken: $t) {
     token refreshToken errors { field code } } }"""
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits(settings):
-    caches[settings.LIMITS_CACHE].clear()
-    yield
-    caches[settings.LIMITS_CACHE].clear()
 
 
 def _login(client, email, password, address="10.0.0.1"):

@@ -176,6 +176,29 @@ class TownSettingsType(graphene.ObjectType):
         required=True, description="Whether a refund gives the commission back too."
     )
     stripe_fees_payer = graphene.Field(StripeFeesPayerEnum, required=True)
+    checkout_max_units_per_variant = graphene.Int(
+        required=True, description="The most units of one variant one checkout may hold."
+    )
+    checkout_max_units = graphene.Int(
+        required=True, description="The most units in all one checkout may hold."
+    )
+    audit_show_staff_names = graphene.Boolean(
+        required=True,
+        description="Whether the public audit log names the staff member (else only the role).",
+    )
+
+
+def audit_names_visible(info: Any, town_id: int) -> bool:
+    """The town's staff see who acted; the public too when the town decided so (per request)."""
+    from marketplace.governance.town_settings import governance_settings_for
+    from marketplace.towns.access import is_town_staff
+
+    memo: dict[int, bool] = info.context.__dict__.setdefault("_audit_names_visible", {})
+    if town_id not in memo:
+        memo[town_id] = is_town_staff(info.context.user, town_id) or (
+            governance_settings_for(town_id).audit_show_staff_names
+        )
+    return memo[town_id]
 
 
 class AuditEntryType(graphene.ObjectType):
@@ -187,7 +210,11 @@ class AuditEntryType(graphene.ObjectType):
     action = graphene.Field(AuditActionEnum, required=True)
     object_type = graphene.String(required=True)
     object_id = graphene.ID(required=True, description="Global id of the object acted on.")
-    actor_name = graphene.String(required=True, description="Empty when the account is gone.")
+    actor_name = graphene.String(
+        required=True,
+        description="Empty when the account is gone, and for the public unless the town "
+        "shows its staff's names (auditShowStaffNames); the role is always shown.",
+    )
     actor_role = graphene.String(required=True)
     reason = graphene.String(required=True)
     before = graphene.JSONString()
@@ -210,7 +237,11 @@ class AuditEntryType(graphene.ObjectType):
 
     @staticmethod
     def resolve_actor_name(root: AuditEntry, info: Any) -> Any:
-        if root.actor_id is None:
+        if (
+            root.actor_id is None
+            or root.town_id is None
+            or not audit_names_visible(info, root.town_id)
+        ):
             return ""
         return then(
             gov_loaders.UserByIdLoader(info.context).load(root.actor_id),

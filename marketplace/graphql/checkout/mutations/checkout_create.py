@@ -5,6 +5,7 @@ from typing import Any
 import graphene
 from django.utils import translation
 
+from marketplace.accounts.backends import client_address
 from marketplace.checkout.lines import checkout_create
 from marketplace.graphql.checkout.mutations._base import CheckoutMutation
 from marketplace.graphql.checkout.types import CheckoutLineInput, decode_lines
@@ -32,5 +33,6 @@ class CheckoutCreate(CheckoutMutation):
             lines=decode_lines(input.get("lines") or []),
             user=user,
             language=language[:2],
+            client=client_address(info.context),
         )
         return cls.payload(info, checkout)

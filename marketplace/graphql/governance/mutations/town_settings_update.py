@@ -18,6 +18,15 @@ from marketplace.graphql.governance.types import (
 class TownSettingsUpdateInput(graphene.InputObjectType):
     refund_commission = graphene.Boolean(description="Refunds give the commission back too.")
     stripe_fees_payer = StripeFeesPayerEnum(description="Who bears Stripe's fees.")
+    checkout_max_units_per_variant = graphene.Int(
+        description="The most units of one variant one checkout may hold (1 to 10,000)."
+    )
+    checkout_max_units = graphene.Int(
+        description="The most units in all one checkout may hold (1 to 10,000)."
+    )
+    audit_show_staff_names = graphene.Boolean(
+        description="Name the staff member in the public audit log (else only the role)."
+    )
 
 
 class TownSettingsUpdate(BaseMutation):
@@ -42,5 +51,8 @@ class TownSettingsUpdate(BaseMutation):
             actor=actor,
             refund_commission=input.get("refund_commission"),
             stripe_fees_payer=getattr(payer, "value", payer),
+            checkout_max_units_per_variant=input.get("checkout_max_units_per_variant"),
+            checkout_max_units=input.get("checkout_max_units"),
+            audit_show_staff_names=input.get("audit_show_staff_names"),
         )
         return {"town_settings": result}
