@@ -118,3 +118,19 @@ def test_nancy_staff_cannot_open_the_back_office_of_rennes(web, rennes, nancy_ad
     assert "Not Found" in web.driver.title or "404" in web.driver.page_source
     web.open("/association/")
     assert web.path == "/association/nancy/"
+
+
+def test_the_rule_settings_staff_and_audit_pages_are_accessible(web, rennes, rennes_admin):
+    shop = VendorFactory(town=rennes, status=VendorStatus.PENDING, name="La Petite Reine")
+    web.login(rennes_admin.email, PASSWORD)
+    web.open(f"/association/rennes/boutiques/{shop.pk}/")
+    web.click("#approve")
+    web.wait_for(".messages")
+
+    for path in ("/association/rennes/reglages/", "/association/rennes/equipe/"):
+        web.open(path)
+        assert web.axe() == [], path
+    web.open("/association/rennes/journal/?action=vendor.approve")
+    assert "Commerce approuvé" in web.text
+    assert web.axe() == []
+    web.screenshots("association-audit")

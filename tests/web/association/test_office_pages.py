@@ -406,3 +406,19 @@ def test_pages_speak_english_on_request(as_rennes_admin, rennes):
     response = as_rennes_admin.get("/association/rennes/commission/", HTTP_ACCEPT_LANGUAGE="en")
 
     assert "Which rule applies" in response.content.decode()
+
+
+def test_changing_a_replaced_version_shows_why_and_changes_nothing(as_rennes_admin, rennes):
+    old = CommissionRuleFactory(town=rennes, percentage=D("5"))
+    as_rennes_admin.post(
+        f"/association/rennes/commission/{old.pk}/modifier/", {"update-percentage": "6"}
+    )
+
+    response = as_rennes_admin.post(
+        f"/association/rennes/commission/{old.pk}/modifier/", {"update-percentage": "7"}
+    )
+
+    assert response.status_code == 400
+    assert response.context["update_form"].has_error("__all__", "RULE_SUPERSEDED")
+    assert "Cette version a été remplacée par une plus récente." in response.content.decode()
+    assert CommissionRule.objects.count() == 2
