@@ -81,3 +81,8 @@ format: install ## Format and fix what ruff can
 .PHONY: benchmarks
 benchmarks: install services-up ## Run the benchmarks on the real services (prints figures)
 	source deploy/services-env.sh && for b in tests/benchmarks/bench_*.py; do $(TEST_ENV) $(PY) $$b || exit 1; done
+
+.PHONY: mutation
+mutation: install services-up ## Mutation testing (mutmut) of the permission, commission, refund and transfer modules: kill rate per module, survivors (long; not in make test)
+	source deploy/services-env.sh && $(TEST_ENV) $(PY) -m mutmut run --max-children 1 >/dev/null; \
+		$(TEST_ENV) $(PY) -m mutmut results --all true | $(PY) tests/mutation_report.py
