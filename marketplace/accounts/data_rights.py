@@ -62,6 +62,8 @@ def account_data_export(*, user: User) -> dict[str, Any]:
                     "number": order.number,
                     "town": order.town.slug,
                     "email": order.email,
+                    "phone": order.phone,
+                    "delivery_address": order.delivery_address,
                     "status": order.status,
                     "currency": order.currency,
                     "subtotal": order.subtotal,
@@ -170,7 +172,11 @@ def account_delete(*, user: User, password: str) -> int:
         order_ids = sorted(_orders_of(locked).values_list("pk", flat=True))
         list(Order.objects.select_for_update().filter(pk__in=order_ids).order_by("pk").values("pk"))
         anonymised = Order.objects.filter(pk__in=order_ids).update(
-            user=None, email=ANONYMISED_EMAIL, updated_at=timezone.now()
+            user=None,
+            email=ANONYMISED_EMAIL,
+            phone="",
+            delivery_address="",
+            updated_at=timezone.now(),
         )
         locked.delete()
     return anonymised

@@ -144,6 +144,8 @@ def _create_order(summary: CheckoutSummary) -> Order:
         town=checkout.town,
         user_id=checkout.user_id,
         email=checkout.email,
+        phone=checkout.phone,
+        delivery_address=checkout.delivery_address,
         currency=summary.currency,
         subtotal=summary.subtotal,
         delivery_total=summary.delivery_total,

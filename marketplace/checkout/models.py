@@ -24,6 +24,9 @@ class Checkout(models.Model):
         related_name="checkouts",
     )
     email = models.EmailField(max_length=EMAIL_MAX_LENGTH, blank=True)
+    # Contact for the shops (web checkout): a phone, and an address when a shop delivers.
+    phone = models.CharField(max_length=32, blank=True)
+    delivery_address = models.TextField(max_length=500, blank=True)
     language = models.CharField(max_length=8, default="fr")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -61,6 +61,9 @@ class Order(models.Model):
         related_name="orders",
     )
     email = models.EmailField(max_length=EMAIL_MAX_LENGTH)
+    # Copied from the checkout: how the shops reach the customer, where the delivering ones go.
+    phone = models.CharField(max_length=32, blank=True)
+    delivery_address = models.TextField(max_length=500, blank=True)
     status = models.CharField(
         max_length=16, choices=OrderStatus.choices, default=OrderStatus.UNPAID, db_index=True
     )

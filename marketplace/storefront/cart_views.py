@@ -1,7 +1,7 @@
 """The one cart of a town (the session's checkout) and the checkout, through the checkout services
 the GraphQL mutations call: checkout_create / checkout_lines_add (add), checkout_lines_update
 (quantity), checkout_line_delete (remove), checkout_delivery_method_update (delivery),
-checkout_email_update + checkout_complete (order)."""
+checkout_contact_update + checkout_complete (order)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from marketplace.checkout.complete import checkout_complete
-from marketplace.checkout.delivery import checkout_delivery_method_update, checkout_email_update
+from marketplace.checkout.contact import DELIVERING, checkout_contact_update
+from marketplace.checkout.delivery import checkout_delivery_method_update
 from marketplace.checkout.lines import (
     LineInput,
     checkout_create,
@@ -50,8 +51,6 @@ from marketplace.storefront.templatetags.money import money
 from marketplace.storefront.views import town_context, town_of
 from vendors.models import FulfilmentMethodName, Variant
 from vendors.stock import available_quantities
-
-DELIVERING = {FulfilmentMethodName.LOCAL_DELIVERY, FulfilmentMethodName.SHIPPING}
 
 
 def _cart_url(town_slug: str) -> str:
@@ -273,7 +272,7 @@ def cart_delivery(request: HttpRequest, town: str, vendor: int) -> HttpResponse:
 
 
 def checkout_page(request: HttpRequest, town: str) -> HttpResponse:
-    """Contact, a summary, and "order and pay": checkout_email_update then checkout_complete."""
+    """Contact, a summary, and "order and pay": checkout_contact_update then checkout_complete."""
     current = town_of(town)
     checkout = cart_checkout(request, current)
     if checkout is None or not checkout.lines.exists():
@@ -281,13 +280,23 @@ def checkout_page(request: HttpRequest, town: str) -> HttpResponse:
         return redirect(_cart_url(current.slug))
     summary = checkout_summary(checkout=checkout)
     initial_email = checkout.email or (request.user.email if request.user.is_authenticated else "")
-    form = ContactForm(request.POST or None, initial={"email": initial_email})
+    form = ContactForm(
+        request.POST or None,
+        initial={
+            "email": initial_email,
+            "phone": checkout.phone,
+            "delivery_address": checkout.delivery_address,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            if form.cleaned_data["email"] != checkout.email:
-                checkout_email_update(
-                    checkout_id=checkout.pk, user=request.user, email=form.cleaned_data["email"]
-                )
+            checkout_contact_update(
+                checkout_id=checkout.pk,
+                user=request.user,
+                email=form.cleaned_data["email"],
+                phone=form.cleaned_data["phone"],
+                delivery_address=form.cleaned_data["delivery_address"],
+            )
             completion = checkout_complete(checkout_id=checkout.pk, user=request.user)
         except ValidationError as error:
             add_service_errors(form, error)

@@ -50,7 +50,24 @@ class DeliveryForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    email = forms.EmailField(label=_("Email"), max_length=320)
+    email = forms.EmailField(
+        label=_("Email"), max_length=320, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    phone = forms.CharField(
+        label=_("Phone (optional)"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}),
+    )
+    delivery_address = forms.CharField(
+        label=_("Delivery address"),
+        max_length=500,
+        required=False,
+        help_text=_("Street and number, postcode and town, floor or door code."),
+        widget=forms.Textarea(
+            attrs={"rows": 3, "autocomplete": "street-address", "aria-describedby": "address-help"}
+        ),
+    )
 
 
 class EmailAuthenticationForm(AuthenticationForm):

@@ -135,16 +135,26 @@ def test_a_guest_orders_from_two_shops_and_follows_the_order_with_its_token(clie
     add(client, shops.honey_small, 1)
     client.post(f"/villes/bourg/panier/livraison/{shops.grocer.pk}/", {"method": "local_delivery"})
 
-    response = client.post("/villes/bourg/commande/", {"email": "camille@example.org"})
+    response = client.post(
+        "/villes/bourg/commande/",
+        {
+            "email": "camille@example.org",
+            "phone": "06 12 34 56 78",
+            "delivery_address": "3 rue des Abeilles\n01090 Montmerle",
+        },
+    )
 
     order = Order.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/commandes/{order.token}/"
     assert order.status == OrderStatus.PAID and order.total == Decimal("14.00")
+    assert order.phone == "06 12 34 56 78"
+    assert order.delivery_address == "3 rue des Abeilles\n01090 Montmerle"
     html = page(client.get(response["Location"]))
     assert order.number in html
     assert "Boulangerie Dupain" in html and "Épicerie Miel" in html
     assert "Livraison locale" in html and "Retrait en boutique" in html
+    assert "3 rue des Abeilles<br>01090 Montmerle" in html
     assert "Votre panier est vide" in page(client.get("/villes/bourg/panier/"))
 
 
@@ -200,3 +210,32 @@ def test_a_guest_cancels_an_unpaid_order_with_its_token(client, shops, stripe):
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
     assert "est annulée" in page(response)
+
+
+def test_a_delivering_shop_needs_an_address_and_a_bad_phone_is_refused(client, shops):
+    add(client, shops.honey_small, 1)
+    client.post(f"/villes/bourg/panier/livraison/{shops.grocer.pk}/", {"method": "local_delivery"})
+    assert 'name="delivery_address"' in page(client.get("/villes/bourg/commande/"))
+
+    no_address = page(client.post("/villes/bourg/commande/", {"email": "camille@example.org"}))
+    bad_phone = page(
+        client.post(
+            "/villes/bourg/commande/",
+            {"email": "camille@example.org", "phone": "appelez-moi", "delivery_address": "Ici"},
+        )
+    )
+
+    assert "Un commerce vous livre : indiquez l’adresse de livraison." in no_address
+    assert "Saisissez un numéro de téléphone" in bad_phone
+    assert Order.objects.count() == 0
+
+
+def test_with_pickup_only_no_address_is_asked_nor_kept(client, shops):
+    add(client, shops.baguette, 1)
+    assert 'name="delivery_address"' not in page(client.get("/villes/bourg/commande/"))
+
+    client.post(
+        "/villes/bourg/commande/", {"email": "camille@example.org", "delivery_address": "Ici"}
+    )
+
+    assert Order.objects.get().delivery_address == ""

@@ -43,6 +43,8 @@ def test_a_guest_buys_from_two_shops_one_pickup_one_delivery(web, shops):
 
     web.click("a.btn-primary[href$='/commande/']")
     web.fill("input[name=email]", "camille@example.org")
+    web.fill("input[name=phone]", "06 12 34 56 78")
+    web.fill("textarea[name=delivery_address]", "3 rue des Abeilles, 01090 Montmerle")
     web.click("main form button[type=submit]")
     wait_text(web, "Merci ! Votre commande")
 
@@ -145,6 +147,7 @@ def test_the_whole_purchase_works_with_javascript_off(web_nojs, shops):
     web.screenshots("customers-nojs-cart")
     web.click("a.btn-primary[href$='/commande/']")
     web.fill("input[name=email]", "sans-js@example.org")
+    web.fill("textarea[name=delivery_address]", "3 rue des Abeilles, 01090 Montmerle")
     web.click("main form button[type=submit]")
     wait_text(web, "Merci ! Votre commande")
 

@@ -1,0 +1,83 @@
+"""How the shops reach the customer of a checkout: email, phone, and the delivery address, which is
+required when a shop of the checkout delivers (local delivery or shipping) and only then."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from marketplace.checkout.access import checkout_get
+from marketplace.checkout.error_codes import CheckoutErrorCode
+from marketplace.checkout.models import Checkout
+from marketplace.checkout.pricing import checkout_summary
+from vendors.models import FulfilmentMethodName
+
+DELIVERING = frozenset({FulfilmentMethodName.LOCAL_DELIVERY, FulfilmentMethodName.SHIPPING})
+PHONE = re.compile(r"^\+?[0-9][0-9 .\-()]{5,30}$")
+MAX_ADDRESS_LENGTH = 500
+
+
+def _field_error(field: str, message: str, code: CheckoutErrorCode) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code.value)})
+
+
+def checkout_contact_update(
+    *, checkout_id: Any, user: Any, email: str, phone: str = "", delivery_address: str = ""
+) -> Checkout:
+    """Sets the checkout's email, phone (optional) and delivery address.
+
+    The address is required when a shop's chosen (or default) method delivers, and dropped when
+    none does. Refused with a code on the field: INVALID (email, phone, too long an address),
+    REQUIRED (address). A refused call changes nothing.
+    """
+    email = (email or "").strip()
+    phone = " ".join((phone or "").split())
+    address = "\n".join(line.strip() for line in (delivery_address or "").strip().splitlines())
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise _field_error(
+            "email", _("Enter a valid email address."), CheckoutErrorCode.INVALID
+        ) from error
+    if phone and not PHONE.match(phone):
+        raise _field_error(
+            "phone", _("Enter a phone number (digits, spaces, +)."), CheckoutErrorCode.INVALID
+        )
+    if len(address) > MAX_ADDRESS_LENGTH:
+        raise _field_error(
+            "delivery_address",
+            _("The address is longer than %(max)s characters.") % {"max": MAX_ADDRESS_LENGTH},
+            CheckoutErrorCode.INVALID,
+        )
+    with transaction.atomic():
+        checkout = checkout_get(
+            checkout_id=checkout_id,
+            user=user,
+            queryset=Checkout.objects.select_related("town").select_for_update(of=("self",)),
+        )
+        if checkout_delivers(checkout=checkout):
+            if not address:
+                raise _field_error(
+                    "delivery_address",
+                    _("A shop delivers your order: give the delivery address."),
+                    CheckoutErrorCode.REQUIRED,
+                )
+        else:
+            address = ""
+        checkout.email = email
+        checkout.phone = phone
+        checkout.delivery_address = address
+        checkout.save(update_fields=["email", "phone", "delivery_address", "updated_at"])
+    return checkout
+
+
+def checkout_delivers(*, checkout: Checkout) -> bool:
+    """Whether a shop of the checkout delivers it (its chosen or default method)."""
+    return any(
+        group.delivery_method in DELIVERING for group in checkout_summary(checkout=checkout).groups
+    )
