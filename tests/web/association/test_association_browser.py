@@ -81,6 +81,17 @@ def test_staff_approve_an_application_and_create_a_rule_then_the_public_page_sho
     assert "est enregistrée" in web.wait_for(".messages").text
     rule = CommissionRule.objects.get(vendor=applicant)
     assert (rule.percentage, rule.valid_until - rule.valid_from) == (D("3.500"), timedelta(days=30))
+    # The preview (htmx swaps the answer in; without JavaScript the form reloads the page).
+    Select(web.find("#id_preview-vendor")).select_by_visible_text("Le Nouveau Fournil")
+    web.fill("#id_preview-goods", "50")
+    _set(web, "#id_preview-at", start.replace("T08:00", "T09:00"))
+    web.find("#preview button[type=submit]").click()
+    quote = web.wait_for(".quote").text.replace("\u00a0", " ")
+    assert "preview-vendor" not in web.driver.current_url  # swapped in place by htmx
+    assert (
+        f"Le Nouveau Fournil paierait 1,75 € sur une commande de 50,00 €, selon la règle n° {rule.pk}"
+        in quote
+    )
     assert web.axe() == []
     web.screenshots("association-rules")
 
