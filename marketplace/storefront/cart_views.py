@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from marketplace.accounts.backends import client_address
 from marketplace.checkout.complete import checkout_complete
 from marketplace.checkout.contact import DELIVERING, checkout_contact_update
 from marketplace.checkout.delivery import checkout_delivery_method_update
@@ -97,6 +98,7 @@ def cart_add(request: HttpRequest, town: str) -> HttpResponse:
                 lines=lines,
                 user=request.user,
                 language=_language(),
+                client=client_address(request),
             )
         else:
             checkout = checkout_lines_add(checkout_id=checkout.pk, user=request.user, lines=lines)

@@ -41,6 +41,7 @@ def _fast_and_local(settings: Any) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.LOGIN_RATE_LIMIT = "1000/m"
     settings.LOGIN_ADDRESS_RATE_LIMIT = "1000/m"
+    settings.CHECKOUT_CREATE_RATE_LIMIT = "1000/m"
 
 
 @pytest.fixture
