@@ -1,8 +1,9 @@
 """An order's payment: start it, then follow it to succeeded, failed or canceled.
 
-The PaymentIntent is created inside checkoutComplete's transaction because the client needs its
-secret in the response; its idempotency key holds the order's primary key (never reused, even
-after a rollback) and the attempt, so a retried call never makes a second intent for an order.
+checkoutComplete commits the order with its payment pending (`payment_prepare`), then creates the
+PaymentIntent outside any transaction (`payment_start_for_order`: a slow provider holds no lock and
+no connection in a transaction) and records it. The intent's idempotency key holds the order's
+primary key and the attempt, so a retried call never makes a second intent for an order.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from marketplace.orders.error_codes import OrderErrorCode
 from marketplace.orders.lifecycle import order_cancel_unpaid, order_mark_paid
 from marketplace.orders.models import Order, OrderStatus, ShopOrder
 from payments.error_codes import PaymentErrorCode
-from payments.gateways import GatewayError, get_gateway
+from payments.gateways import GatewayError, IntentResult, get_gateway
 from payments.ledger import ledger_record, ledger_record_many
 from payments.models import LedgerEntryKind, Payment, PaymentStatus
 from payments.tasks import (
@@ -42,55 +43,97 @@ class PaymentOutcome:
     gateway: str
     status: str
     client_secret: str | None
+    # The order as the payment start left it (paid at once with the dummy gateway), when read.
+    order: Order | None = None
 
 
 def intent_key(payment: Payment) -> str:
     return f"order-{payment.order_id}-payment-intent-{payment.attempt}"
 
 
-def payment_start_for_order(*, order: Order) -> PaymentOutcome:
-    """Creates the payment (once) of an order created in the caller's transaction
-    (checkoutComplete), which therefore nobody else can see or lock yet."""
-    with transaction.atomic(savepoint=False):
-        existing = Payment.objects.select_for_update().filter(order_id=order.pk).first()
-        if existing is not None:
-            return PaymentOutcome(existing.gateway, existing.status, existing.client_secret or None)
-        gateway = get_gateway()
-        payment = Payment(
-            order=order,
-            gateway=gateway.name,
-            amount=order.total,
-            currency=order.currency,
+def _outcome(payment: Payment, order: Order | None = None) -> PaymentOutcome:
+    return PaymentOutcome(payment.gateway, payment.status, payment.client_secret or None, order)
+
+
+def payment_prepare(*, order: Order) -> Payment:
+    """The payment of a new order, pending and without a PaymentIntent yet (one INSERT).
+
+    Called in checkoutComplete's transaction, so the order is committed with its payment pending;
+    the intent is created after that commit by `payment_start_for_order`.
+    """
+    payment = Payment(
+        order=order, gateway=get_gateway().name, amount=order.total, currency=order.currency
+    )
+    payment.save(force_insert=True)
+    return payment
+
+
+def payment_start_for_order(*, order: Order, payment: Payment | None = None) -> PaymentOutcome:
+    """Creates the order's PaymentIntent once and records it; the outcome holds the order as it
+    is then (paid at once with the dummy gateway).
+
+    Called after checkoutComplete has committed, outside any transaction: the call to the provider
+    holds no row lock and no database transaction. The idempotency key is the order's and the
+    attempt's, so calling again (a retried checkoutComplete) never makes a second intent. When the
+    provider cannot be reached, the order stays unpaid with its payment pending (ValidationError
+    GATEWAY_ERROR): a retry drives it again with the same key, and the payment timeout cancels it.
+    `payment`: the order's, when the caller has just prepared it (saves reading it).
+    """
+    if payment is None:
+        payment = Payment.objects.filter(order_id=order.pk).first()
+    if payment is None:  # an order placed before its payment was prepared in the checkout
+        payment = payment_prepare(order=order)
+    if payment.intent_id or payment.status != PaymentStatus.PENDING:
+        return _outcome(payment, order)
+    try:
+        result = get_gateway(payment.gateway).payment_create(
+            amount=payment.amount,
+            currency=payment.currency,
+            transfer_group=order.number,
+            metadata={"order_id": str(order.pk), "order_number": order.number},
+            idempotency_key=intent_key(payment),
         )
-        try:
-            result = gateway.payment_create(
-                amount=order.total,
-                currency=order.currency,
-                transfer_group=order.number,
-                metadata={"order_id": str(order.pk), "order_number": order.number},
-                idempotency_key=intent_key(payment),
-            )
-        except GatewayError as error:
-            logger.warning("payment start failed for order %s: %s", order.pk, error)
-            raise ValidationError(
-                {
-                    "payment": ValidationError(
-                        _("The payment could not be started, please try again."),
-                        code=PaymentErrorCode.GATEWAY_ERROR.value,
-                    )
-                }
-            ) from error
+    except GatewayError as error:
+        logger.warning("payment start failed for order %s: %s", order.pk, error)
+        raise ValidationError(
+            {
+                "payment": ValidationError(
+                    _("The payment could not be started, please try again."),
+                    code=PaymentErrorCode.GATEWAY_ERROR.value,
+                )
+            }
+        ) from error
+    return _payment_record_intent(payment_id=payment.pk, order=order, result=result)
+
+
+def _payment_record_intent(
+    *, payment_id: int, order: Order, result: IntentResult
+) -> PaymentOutcome:
+    """Records a created intent. Locks the payment, then (paid at once) the order: the webhooks'
+    order of locks."""
+    with transaction.atomic(savepoint=False):
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if payment.intent_id:  # recorded by a concurrent retry (the same key: the same intent)
+            return _outcome(payment, order)
         payment.intent_id = result.intent_id
         payment.client_secret = result.client_secret or ""
-        payment.save(force_insert=True)
-        if result.status == "succeeded":
+        payment.save(update_fields=["intent_id", "client_secret", "updated_at"])
+        if payment.status != PaymentStatus.PENDING:
+            # Given up meanwhile (the payment timeout): the new intent must never be paid.
+            queue_task_on_commit(
+                cancel_payment_intent,
+                cause=Cause("payment", payment.pk, "intent_after_end"),
+                payment_id=payment.pk,
+            )
+        elif result.status == "succeeded":
+            order = Order.objects.select_for_update().get(pk=payment.order_id)
             payment_succeed(payment=payment, charge_id=result.charge_id, order=order)
         else:
             # An event about this intent may have come before this commit: processed again.
             queue_task_on_commit(
                 process_deferred_webhook_events, cause=Cause("payment", payment.pk, "started")
             )
-        return PaymentOutcome(payment.gateway, payment.status, payment.client_secret or None)
+        return _outcome(payment, order)
 
 
 def _record_charge(

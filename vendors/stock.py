@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -12,18 +13,12 @@ from django.utils import timezone
 from vendors.models import Stock
 
 
-def available_quantities(
-    variant_ids: Iterable[int], *, exclude_checkout: uuid.UUID | str | None = None
-) -> dict[int, int]:
-    """quantity - allocated - unexpired reservations for each variant (0 when it has no stock).
-
-    Reservations of `exclude_checkout` (the asking customer's own checkout) do not count against
-    it. A reservation stops counting the instant it expires (expires_at > now), purge or not.
-    One SQL query.
+def free_quantity(*, exclude_checkout: uuid.UUID | str | None = None) -> Any:
+    """The expression, on a Stock row, of quantity - allocated - unexpired reservations (those of
+    `exclude_checkout` apart): what available_quantities reads and checkoutComplete allocates from.
     """
     from marketplace.checkout.models import Reservation
 
-    ids = list(variant_ids)
     reservations = Reservation.objects.filter(
         variant_id=OuterRef("variant_id"), expires_at__gt=timezone.now()
     )
@@ -36,10 +31,21 @@ def available_quantities(
         .values("total"),
         output_field=IntegerField(),
     )
-    rows = (
-        Stock.objects.filter(variant_id__in=ids)
-        .annotate(reserved=Coalesce(reserved, Value(0)))
-        .values_list("variant_id", F("quantity") - F("quantity_allocated") - F("reserved"))
+    return F("quantity") - F("quantity_allocated") - Coalesce(reserved, Value(0))
+
+
+def available_quantities(
+    variant_ids: Iterable[int], *, exclude_checkout: uuid.UUID | str | None = None
+) -> dict[int, int]:
+    """quantity - allocated - unexpired reservations for each variant (0 when it has no stock).
+
+    Reservations of `exclude_checkout` (the asking customer's own checkout) do not count against
+    it. A reservation stops counting the instant it expires (expires_at > now), purge or not.
+    One SQL query.
+    """
+    ids = list(variant_ids)
+    rows = Stock.objects.filter(variant_id__in=ids).values_list(
+        "variant_id", free_quantity(exclude_checkout=exclude_checkout)
     )
     found = {variant_id: max(0, free) for variant_id, free in rows}
     return {variant_id: found.get(variant_id, 0) for variant_id in ids}

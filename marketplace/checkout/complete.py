@@ -1,10 +1,12 @@
-"""checkoutComplete: one transaction from a checkout to a paid (or payment-pending) order.
+"""checkoutComplete: a checkout becomes an order, then its payment is started.
 
-Lock the checkout row, create the Order and one ShopOrder per shop with snapshots, start the
-payment, then lock the stock rows in pk order, re-check availability after the locks and
-allocate. The stock rows come last only so that these contended locks are held for the shortest
-time (never during a call to Stripe); nothing is visible to others before the commit, and a
-shortage rolls it all back.
+One transaction: lock the checkout row, create the Order and one ShopOrder per shop with snapshots
+and the payment (pending, no PaymentIntent yet), then lock the stock rows in pk order, re-check
+availability after the locks and allocate (the stock rows come last so that these contended locks
+are held for the shortest time); nothing is visible to others before the commit, and a shortage
+rolls it all back. Then, outside any transaction, the PaymentIntent is created (a network call that
+holds no lock) and recorded. When the provider fails, the order stays unpaid: completing again
+drives its payment again with the same idempotency key, and the payment timeout cancels it.
 Completing twice returns the same order (Order.checkout_token is unique = the checkout id).
 """
 
@@ -16,6 +18,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,21 +26,22 @@ from marketplace.checkout.access import check_checkout_access, not_found, parse_
 from marketplace.checkout.error_codes import CheckoutErrorCode
 from marketplace.checkout.models import Checkout, CheckoutDelivery, CheckoutLine, Reservation
 from marketplace.checkout.pricing import CheckoutSummary, checkout_summary
-from marketplace.checkout.reservations import lock_stocks
 from marketplace.governance.commission import commission_quotes
-from marketplace.orders.models import Order, OrderLine, ShopOrder
+from marketplace.orders.models import Order, OrderLine, OrderStatus, ShopOrder
 from marketplace.orders.numbers import order_number
-from payments.charges import PaymentOutcome, payment_start_for_order
+from payments.charges import PaymentOutcome, payment_prepare, payment_start_for_order
+from payments.models import Payment
 from search.indexing import mark_products_dirty
 from vendors.models import Stock, VendorStatus
-from vendors.stock import available_quantities
+from vendors.stock import free_quantity
 
 
 @dataclass(frozen=True)
 class CheckoutCompletion:
     order: Order
-    payment: PaymentOutcome | None  # None when the order already existed
+    payment: PaymentOutcome | None  # None when the order already existed and was not unpaid
     created: bool
+    prepared: Payment | None = None  # the new order's payment, before its intent is created
 
 
 def _error(field: str | None, message: str, code: CheckoutErrorCode) -> ValidationError:
@@ -59,13 +63,20 @@ def checkout_complete(*, checkout_id: Any, user: Any) -> CheckoutCompletion:
     pk = parse_checkout_id(checkout_id)
     try:
         with transaction.atomic():
-            return _complete(pk, user)
+            completion = _complete(pk, user)
     except IntegrityError:
         # Another request completed this checkout between our look-up and our insert.
         order = _existing(pk, user)
         if order is None:
             raise
-        return CheckoutCompletion(order=order, payment=None, created=False)
+        completion = CheckoutCompletion(order=order, payment=None, created=False)
+    if not completion.created and completion.order.status != OrderStatus.UNPAID:
+        return completion
+    # Committed: the PaymentIntent is created outside any transaction (again for an unpaid order
+    # completed before, whose payment start failed: the same idempotency key, never two intents).
+    payment = payment_start_for_order(order=completion.order, payment=completion.prepared)
+    order = payment.order or completion.order
+    return CheckoutCompletion(order=order, payment=payment, created=completion.created)
 
 
 def _complete(pk: uuid.UUID, user: Any) -> CheckoutCompletion:
@@ -105,34 +116,40 @@ def _complete(pk: uuid.UUID, user: Any) -> CheckoutCompletion:
         model.objects.filter(checkout_id=checkout.pk).delete()  # one DELETE each (fast path)
     # Its children are gone: skip the collector's SELECT of the checkout row.
     Checkout.objects.filter(pk=checkout.pk)._raw_delete(using=Checkout.objects.db)
-    # With Stripe, starting the payment is a network call: made before the stock is locked.
-    payment = payment_start_for_order(order=order)  # may mark `order` paid (dummy gateway)
+    prepared = payment_prepare(order=order)  # pending: its intent is created after the commit
     # The stock rows are what concurrent buyers wait for: locked last, so held the least time.
-    # A shortage found now rolls the whole transaction back (order and payment included; a
-    # PaymentIntent already created is never confirmed, so nothing is charged).
+    # A shortage found now rolls the whole transaction back (order and payment included).
     _allocate(summary)
     mark_products_dirty(
         product_ids=[line.variant.product_id for line in summary.lines], town_id=checkout.town_id
     )
-    return CheckoutCompletion(order=order, payment=payment, created=True)
+    return CheckoutCompletion(order=order, payment=None, created=True, prepared=prepared)
 
 
 def _allocate(summary: CheckoutSummary) -> None:
+    """Locks the stock rows in pk order, then allocates with one conditional UPDATE whose check
+    (enough free stock for every variant) reads them after the locks; a shortage raises."""
     wanted: dict[int, int] = {}
     for line in summary.lines:
         wanted[line.variant.pk] = wanted.get(line.variant.pk, 0) + line.quantity
-    stocks = lock_stocks(list(wanted))
-    available = available_quantities(list(wanted), exclude_checkout=summary.checkout.pk)
-    short = [v for v, quantity in wanted.items() if quantity > available.get(v, 0)]
-    if short:
+    ids = sorted(wanted)
+    list(Stock.objects.select_for_update().filter(variant_id__in=ids).order_by("pk").values("pk"))
+    quantity = Case(
+        *[When(variant_id=variant_id, then=Value(wanted[variant_id])) for variant_id in ids],
+        output_field=IntegerField(),
+    )
+    allocated = (
+        Stock.objects.filter(variant_id__in=ids)
+        .alias(free=free_quantity(exclude_checkout=summary.checkout.pk), wanted=quantity)
+        .filter(free__gte=F("wanted"))
+        .update(quantity_allocated=F("quantity_allocated") + quantity)
+    )
+    if allocated != len(ids):
         raise _error(
             "lines",
             _("Not enough stock left for some items; please update your cart."),
             CheckoutErrorCode.INSUFFICIENT_STOCK,
         )
-    for stock in stocks:
-        stock.quantity_allocated += wanted[stock.variant_id]
-    Stock.objects.bulk_update(stocks, ["quantity_allocated"])
 
 
 def _create_order(summary: CheckoutSummary) -> Order:

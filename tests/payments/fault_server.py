@@ -3,8 +3,10 @@ stripe-mock.
 
 Modes: "500" answers every request with a 500; "sleep" waits `sleep_seconds` then answers 500
 (a client with a shorter timeout sees a timeout); "drop" closes the connection without a word;
-"proxy" forwards to `upstream` (stripe-mock) and returns its answer. `plan` takes precedence:
-a list of modes used one per request, in order, before falling back to `mode`.
+"proxy" forwards to `upstream` (stripe-mock) and returns its answer; "hold" is a slow Stripe: it
+holds the request until `release` is set (at most `sleep_seconds`), then forwards it (`held` is
+set while a request is held). `plan` takes precedence: a list of modes used one per request, in
+order, before falling back to `mode`.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from urllib.parse import urlparse
 
 class FaultServer:
     def __init__(self, upstream: str = "") -> None:
-        self.mode = "500"  # "500" | "sleep" | "drop" | "proxy"
+        self.mode = "500"  # "500" | "sleep" | "drop" | "proxy" | "hold"
         self.plan: list[str] = []
         self.upstream = upstream
         self.sleep_seconds = 2.0
         self.requests: list[tuple[str, str, str]] = []  # (method, path, Idempotency-Key)
         self.lock = threading.Lock()
+        self.held = threading.Event()
+        self.release = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -43,6 +47,10 @@ class FaultServer:
                         self.connection.shutdown(socket.SHUT_RDWR)
                         self.close_connection = True
                         return
+                    if mode == "hold":
+                        server.held.set()
+                        server.release.wait(server.sleep_seconds)
+                        mode = "proxy"
                     if mode == "proxy":
                         self._forward(body_in)
                         return

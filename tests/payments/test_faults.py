@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
 from marketplace.checkout.models import Checkout, Reservation
 from marketplace.orders.models import Order, ShopOrder
+from payments.charges import orders_cancel_timed_out
 from payments.gateways import GatewayError
 from payments.models import LedgerEntry, Payment, Transfer
 from payments.refunds import refund_send, shop_order_refund
@@ -82,7 +86,7 @@ def test_a_transfer_failing_with_500_then_a_timeout_is_sent_once_with_one_key(
     assert_ledger_invariants()
 
 
-def test_checkout_complete_while_stripe_fails_writes_nothing_and_can_be_retried(
+def test_checkout_complete_while_stripe_fails_leaves_an_unpaid_order_a_retry_drives_again(
     stripe: Any, gql: Any, customer: Any, fault_server: FaultServer
 ) -> None:
     # given a checkout of 2 units, and Stripe answering 500
@@ -98,22 +102,69 @@ def test_checkout_complete_while_stripe_fails_writes_nothing_and_can_be_retried(
     # when the customer completes it
     result = gql.execute(COMPLETE, {"id": checkout["id"]})["checkoutComplete"]
 
-    # then a coded error comes back and no order, payment or allocation is left
+    # then a coded error comes back; the order was committed before the call to Stripe: unpaid,
+    # its stock allocated, its payment pending without an intent
     assert result["order"] is None and result["payment"] is None
     assert [(e["field"], e["code"]) for e in result["errors"]] == [("payment", "GATEWAY_ERROR")]
-    assert (Order.objects.count(), Payment.objects.count()) == (0, 0)
-    assert Stock.objects.get(variant=item).quantity_allocated == 0
+    order = Order.objects.get()
+    payment = Payment.objects.get()
+    assert (order.status, payment.status, payment.intent_id) == ("unpaid", "pending", "")
+    assert Stock.objects.get(variant=item).quantity_allocated == 2
+    assert Checkout.objects.count() == 0
     assert len(fault_server.requests) == 1
     assert fault_server.requests[0][1] == "/v1/payment_intents"
-    assert fault_server.requests[0][2].endswith("-payment-intent-1")
+    key = fault_server.requests[0][2]
+    assert key == f"order-{order.pk}-payment-intent-1"
 
-    # when Stripe is back and the customer tries again: one order, one intent
-    stripe.STRIPE_API_BASE = STRIPE_MOCK
+    # when Stripe is back (through the proxy) and the customer completes again: the same order,
+    # its payment driven again with the same idempotency key, one intent
+    fault_server.upstream = STRIPE_MOCK
+    fault_server.mode = "proxy"
     result = gql.execute(COMPLETE, {"id": checkout["id"]})["checkoutComplete"]
     assert result["errors"] == []
+    assert result["order"]["number"] == order.number
     assert result["payment"]["status"] == "pending"
+    assert result["payment"]["clientSecret"]
+    assert fault_server.keys() == [key, key]
     assert (Order.objects.count(), Payment.objects.count()) == (1, 1)
+    assert Payment.objects.get().intent_id.startswith("pi_")
     assert Stock.objects.get(variant=item).quantity_allocated == 2
+
+    # and completing once more calls Stripe no more
+    gql.execute(COMPLETE, {"id": checkout["id"]})
+    assert len(fault_server.requests) == 2
+
+
+def test_an_order_whose_payment_could_not_start_is_cancelled_by_the_payment_timeout(
+    stripe: Any, gql: Any, customer: Any, fault_server: FaultServer
+) -> None:
+    # given an order left unpaid by Stripe failing at checkoutComplete
+    place = town()
+    food()
+    item = variant(shop(place, "fromager"), price="10.00", stock=5)
+    gql.login(customer)
+    checkout = gql.execute(CREATE, {"input": {"town": place.slug, "lines": [line(item, 2)]}})[
+        "checkoutCreate"
+    ]["checkout"]
+    stripe.STRIPE_API_BASE = fault_server.url
+    gql.execute(COMPLETE, {"id": checkout["id"]})
+    order = Order.objects.get()
+    assert Stock.objects.get(variant=item).quantity_allocated == 2
+
+    # when the payment timeout has passed
+    later = timezone.now() + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES + 1)
+    cancelled = orders_cancel_timed_out(now=later)
+
+    # then the order is cancelled, its payment canceled, its stock released, Stripe not called
+    assert cancelled == [order.pk]
+    assert Order.objects.get().status == "cancelled"
+    assert Payment.objects.get().status == "canceled"
+    assert Stock.objects.get(variant=item).quantity_allocated == 0
+    assert len(fault_server.requests) == 1
+    # and a late retry of the checkout starts no payment for it
+    result = gql.execute(COMPLETE, {"id": checkout["id"]})["checkoutComplete"]
+    assert result["order"]["status"] == "CANCELLED" and result["payment"] is None
+    assert len(fault_server.requests) == 1
 
 
 def test_a_refund_failing_is_retried_by_the_beat_and_made_once(

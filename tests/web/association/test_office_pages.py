@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from marketplace.governance.models import AuditEntry, CommissionRule, TownSettings
 from marketplace.towns.models import TownStaff
+from payments.models import Refund, RefundStatus, Transfer, TransferStatus
 from tests.factories import CategoryFactory, VendorFactory
 from tests.governance.factories import CommissionRuleFactory, ShopOrderFactory
 from vendors.models import VendorStatus
@@ -422,3 +423,54 @@ def test_changing_a_replaced_version_shows_why_and_changes_nothing(as_rennes_adm
     assert response.context["update_form"].has_error("__all__", "RULE_SUPERSEDED")
     assert "Cette version a été remplacée par une plus récente." in response.content.decode()
     assert CommissionRule.objects.count() == 2
+
+
+def test_the_dashboard_lists_the_transfers_and_refunds_that_need_a_person(as_rennes_admin, rennes):
+    failing = ShopOrderFactory(order__town=rennes, order__number="RN-1")
+    waiting = ShopOrderFactory(order__town=rennes, order__number="RN-2")
+    sent = ShopOrderFactory(order__town=rennes, order__number="RN-3")
+    elsewhere = ShopOrderFactory(order__number="NC-1")
+    for shop_order, status, error in (
+        (failing, TransferStatus.PENDING, "Your destination account needs updating"),
+        (waiting, TransferStatus.WAITING, ""),
+        (sent, TransferStatus.SENT, ""),
+        (elsewhere, TransferStatus.PENDING, "boom"),
+    ):
+        Transfer.objects.create(
+            shop_order=shop_order,
+            vendor=shop_order.vendor,
+            status=status,
+            amount=shop_order.payout,
+            currency="EUR",
+            last_error=error,
+            attempts=2,
+        )
+    Refund.objects.create(
+        shop_order=sent,
+        sequence=1,
+        status=RefundStatus.FAILED,
+        amount=D("5.00"),
+        currency="EUR",
+        shop_share=D("4.75"),
+        commission_refunded=D("0.25"),
+        last_error="charge_expired_for_refund",
+    )
+    Refund.objects.create(
+        shop_order=sent,
+        sequence=2,
+        status=RefundStatus.SUCCEEDED,
+        amount=D("1.00"),
+        currency="EUR",
+        shop_share=D("1.00"),
+        commission_refunded=D("0.00"),
+    )
+
+    response = as_rennes_admin.get("/association/rennes/")
+
+    assert [t.shop_order for t in response.context["failed_transfers"]] == [failing, waiting]
+    assert [r.sequence for r in response.context["failed_refunds"]] == [1]
+    assert response.context["attention_count"] == 3
+    page = response.content.decode()
+    assert "Your destination account needs updating" in page
+    assert "charge_expired_for_refund" in page
+    assert "NC-1" not in page
