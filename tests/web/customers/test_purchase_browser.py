@@ -33,6 +33,12 @@ def add_to_cart(web, path, quantity=1, variant=None):
 def test_a_guest_buys_from_two_shops_one_pickup_one_delivery(web, shops):
     add_to_cart(web, "/villes/bourg/commerces/boulangerie/baguette/", 2)
     add_to_cart(web, "/villes/bourg/commerces/epicerie/miel/", 1, variant=shops.honey_small)
+    assert web.axe() == []  # the product page
+    web.screenshots("customers-product")
+    web.open("/villes/bourg/commerces/epicerie/")
+    assert "Ouvert en ce moment" in web.text or "Fermé en ce moment" in web.text
+    assert web.axe() == []
+    web.screenshots("customers-shop")
     web.open("/villes/bourg/panier/")
     assert "9,10 €" in web.text
     # htmx: choosing delivery updates the cart in place (the radio's change posts the form)
@@ -45,6 +51,8 @@ def test_a_guest_buys_from_two_shops_one_pickup_one_delivery(web, shops):
     web.fill("input[name=email]", "camille@example.org")
     web.fill("input[name=phone]", "06 12 34 56 78")
     web.fill("textarea[name=delivery_address]", "3 rue des Abeilles, 01090 Montmerle")
+    assert web.axe() == []  # the checkout page
+    web.screenshots("customers-checkout")
     web.click("main form button[type=submit]")
     wait_text(web, "Merci ! Votre commande")
 
