@@ -10,6 +10,17 @@ variants drawn at random among 30 per shop) are prepared beforehand. Prints p50/
 completes per second, queries per complete, the CPU each complete costs (this process and its
 workers, then the rest of the machine: PostgreSQL, Redis) and, with --profile, where the time goes.
 `--processes N` spreads the clients over N forked processes, as gunicorn workers would be.
+
+`--http` posts to gunicorn instead (deploy/gunicorn.conf.py, `--workers`, default 4) with a running
+Celery worker and beat (a queue of their own on REDIS_URL; the search engine on SEARCH_URL with
+indices of their own prefix), the side effects included; after each level it waits for the worker
+to catch up (outbox delivered, queue empty) and says how long that took. It prints the CPU each
+complete costs per process group: gunicorn, Celery, PostgreSQL (the backends of the benchmark's
+database, from /proc), the engine (the whole engine process: shared with anyone using it), the
+client. `--ceiling` first runs the SQL ceiling (../shared/bench/sql-ceiling/, pgbench on a
+throwaway database) at the same levels and prints the application as a fraction of it.
+Statements per complete are counted in-process (the same GraphQL request); PostgreSQL CPU per
+complete is read from /proc for the benchmark database's backends in every mode.
 """
 
 from __future__ import annotations
@@ -36,6 +47,15 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "bench")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ["DJANGO_DEBUG"] = "0"
 
+HTTP = "--http" in sys.argv
+if HTTP:  # a worker of our own on its own queue, indices of our own; set before Django reads them
+    os.environ["CELERY_QUEUE"] = f"bench-checkout-{os.getpid()}"
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "0"
+    os.environ["SEARCH_INDEX_PREFIX"] = f"bench-checkout-{os.getpid()}"
+    # Emails are rendered and handed to a backend that keeps them in memory (no SMTP here).
+    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+
+from tests.benchmarks import cpu_groups  # noqa: E402
 from tests.benchmarks.throwaway_db import ThrowawayDatabase  # noqa: E402
 
 DATABASE = ThrowawayDatabase("checkout")
@@ -118,7 +138,28 @@ def _prepare(town: object, shops: list[list[object]], count: int) -> list[str]:
     return ids
 
 
-MODE = {"service": False}
+MODE: dict[str, Any] = {"service": False, "http": None}
+
+
+class _HttpClient:
+    """A keep-alive HTTP connection to gunicorn, answering like Django's test client."""
+
+    def __init__(self) -> None:
+        import http.client
+
+        self.connection = http.client.HTTPConnection("127.0.0.1", MODE["http"], timeout=60)
+
+    def post(self, path: str, body: str, content_type: str) -> Any:
+        self.connection.request("POST", path, body=body, headers={"Content-Type": content_type})
+        answer = self.connection.getresponse()
+        data = answer.read()
+        return type("Answer", (), {"json": lambda _self: json.loads(data)})()
+
+
+def _client() -> Any:
+    from django.test import Client
+
+    return _HttpClient() if MODE["http"] else Client()
 
 
 def _complete_once(client: Any, checkout_id: str) -> bool:
@@ -145,7 +186,6 @@ def _complete_once(client: Any, checkout_id: str) -> bool:
 
 def _run(ids: list[str], clients: int) -> tuple[list[float], float, int]:
     from django.db import connection
-    from django.test import Client
 
     chunks = [ids[i::clients] for i in range(clients)]
     latencies: list[list[float]] = [[] for _ in range(clients)]
@@ -153,7 +193,7 @@ def _run(ids: list[str], clients: int) -> tuple[list[float], float, int]:
     barrier = threading.Barrier(clients + 1)
 
     def work(index: int) -> None:
-        client = Client()
+        client = _client()
         try:
             barrier.wait()
             for checkout_id in chunks[index]:
@@ -295,6 +335,90 @@ def _run_single(ids: list[str]) -> None:
         )
 
 
+def _worker_catch_up(timeout: float = 120) -> float | None:
+    """Seconds until the outbox is delivered and the worker's queue is empty (None: not within
+    `timeout`): the worker keeps up when this stays short."""
+    import redis
+    from django.conf import settings
+
+    from marketplace.core.models import OutboxMessage
+
+    queue = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        pending = OutboxMessage.objects.filter(delivered_at__isnull=True).count()
+        if pending == 0 and queue.llen(settings.CELERY_TASK_DEFAULT_QUEUE) == 0:
+            return time.monotonic() - started
+        time.sleep(0.2)
+    return None
+
+
+def _groups(stack: dict[str, Any] | None) -> Any:
+    from django.conf import settings
+
+    groups = {
+        "client": lambda: [os.getpid()],
+        "postgres": lambda: cpu_groups.database_backends(settings.DATABASE_URL, BENCH_DB),
+    }
+    if stack is not None:
+        groups["gunicorn"] = lambda: cpu_groups.descendants(stack["web"])
+        groups["celery"] = lambda: cpu_groups.descendants(stack["worker"])
+        groups["engine"] = cpu_groups.engine_pids
+    return cpu_groups.CpuGroups(groups)
+
+
+def _measure(args: Any, town: Any, shops: Any, stack: dict[str, Any] | None) -> dict[int, float]:
+    """Runs every level; returns completes/s per level."""
+    rates: dict[int, float] = {}
+    print(
+        f"{'clients':>8} {'completes':>10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+        f"{'per s':>8} {'failed':>7}"
+    )
+    for clients in [int(x) for x in args.levels.split(",")]:
+        total = min(args.max_total, clients * args.per_client)
+        ids = _prepare(town, shops, total)
+        if stack is not None:
+            _worker_catch_up()
+        processes = min(args.processes, clients)
+        groups = _groups(stack)
+        ours_before, busy_before = _cpu_seconds()
+        groups.start()
+        if processes > 1:
+            latencies, elapsed, failed = _run_processes(ids, clients, processes)
+        else:
+            latencies, elapsed, failed = _run(ids, clients)
+        catch_up = _worker_catch_up() if stack is not None else 0.0
+        used = groups.stop()
+        ours_after, busy_after = _cpu_seconds()
+        count = len(latencies)
+        rates[clients] = count / elapsed
+        print(
+            f"{clients:>8} {count:>10} {_percentile(latencies, 0.5) * 1000:>8.1f} "
+            f"{_percentile(latencies, 0.95) * 1000:>8.1f} "
+            f"{_percentile(latencies, 0.99) * 1000:>8.1f} "
+            f"{rates[clients]:>8.1f} {failed:>7}"
+        )
+        machine = (busy_after - busy_before) / count * 1000
+        if stack is None:
+            ours = (ours_after - ours_before) / count * 1000
+            print(
+                f"         mean {statistics.mean(latencies) * 1000:.1f} ms; CPU per complete: "
+                f"Django {ours:.1f} ms, PostgreSQL {used['postgres'] / count * 1000:.1f} ms, "
+                f"the rest of the machine {machine - ours - used['postgres'] / count * 1000:.1f} ms"
+            )
+        else:
+            groups_ms = ", ".join(
+                f"{name} {seconds / count * 1000:.1f} ms" for name, seconds in used.items()
+            )
+            late = "not within 120 s" if catch_up is None else f"{catch_up:.1f} s"
+            print(
+                f"         mean {statistics.mean(latencies) * 1000:.1f} ms; CPU per complete: "
+                f"{groups_ms}; the whole machine {machine:.1f} ms (the team's work included); "
+                f"the worker caught up {late} after the run"
+            )
+    return rates
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--per-client", type=int, default=40)
@@ -308,9 +432,19 @@ def main() -> None:
     parser.add_argument(
         "--processes", type=int, default=4, help="spread the clients over N forked processes"
     )
+    parser.add_argument("--http", action="store_true", help="through gunicorn, with a worker")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (--http)")
+    parser.add_argument("--ceiling", action="store_true", help="run the SQL ceiling first")
     args = parser.parse_args()
     MODE["service"] = args.service
+    levels = [int(x) for x in args.levels.split(",")]
 
+    ceiling: dict[int, float] = {}
+    if args.ceiling:
+        print(f"SQL ceiling ({cpu_groups.CEILING}, pgbench, 10 s per level):")
+        ceiling = cpu_groups.ceiling(os.environ["DATABASE_URL"], levels)
+        for clients, tps in ceiling.items():
+            print(f"  {clients:>3} clients: {tps:,.0f} tx/s ({1000 / tps * clients:.2f} ms each)")
     _setup_db()
     try:
         import django
@@ -321,46 +455,45 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         random.seed(7)
         town, shops = _seed(args.variants)
+        via = (
+            f"HTTP (gunicorn, {args.workers} workers, a Celery worker)"
+            if args.http
+            else ("the service" if args.service else "GraphQL in-process")
+        )
         print(
             f"database {BENCH_DB}; dummy gateway; 3 shops x {args.variants} variants; "
-            f"3 lines per checkout; via {'the service' if args.service else 'GraphQL'}; "
-            f"{args.processes} process(es); load average {os.getloadavg()[0]:.1f} "
-            f"on {os.cpu_count()} CPUs"
+            f"3 lines per checkout; via {via}; {args.processes} client process(es); "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared machine)"
         )
         print(
-            f"queries per checkoutComplete (GraphQL, full payload): {_count_queries(town, shops)}"
+            f"statements per checkoutComplete (GraphQL, full payload): "
+            f"{_count_queries(town, shops)}"
         )
-        _run(_prepare(town, shops, 20), 4)  # warm-up
-        print(
-            f"{'clients':>8} {'completes':>10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-            f"{'per s':>8} {'failed':>7}"
-        )
-        for clients in [int(x) for x in args.levels.split(",")]:
-            total = min(args.max_total, clients * args.per_client)
-            ids = _prepare(town, shops, total)
-            processes = min(args.processes, clients)
-            ours_before, busy_before = _cpu_seconds()
-            if processes > 1:
-                latencies, elapsed, failed = _run_processes(ids, clients, processes)
-            else:
-                latencies, elapsed, failed = _run(ids, clients)
-            ours_after, busy_after = _cpu_seconds()
-            ours = (ours_after - ours_before) / len(latencies) * 1000
-            others = (busy_after - busy_before) / len(latencies) * 1000 - ours
-            print(
-                f"{clients:>8} {len(latencies):>10} {_percentile(latencies, 0.5) * 1000:>8.1f} "
-                f"{_percentile(latencies, 0.95) * 1000:>8.1f} "
-                f"{_percentile(latencies, 0.99) * 1000:>8.1f} "
-                f"{len(latencies) / elapsed:>8.1f} {failed:>7}"
-            )
-            print(
-                f"         mean {statistics.mean(latencies) * 1000:.1f} ms; CPU per complete: "
-                f"Django {ours:.1f} ms, the rest of the machine (PostgreSQL, Redis...) "
-                f"{others:.1f} ms"
-            )
+        if args.http:
+            with cpu_groups.served(args.workers, ROOT / "var" / "bench-checkout.log") as stack:
+                MODE["http"] = stack["port"]
+                _run(_prepare(town, shops, 20), 4)  # warm-up: every worker connects
+                rates = _measure(args, town, shops, stack)
+        else:
+            _run(_prepare(town, shops, 20), 4)  # warm-up
+            rates = _measure(args, town, shops, None)
+        for clients, rate in rates.items():
+            if clients in ceiling:
+                print(
+                    f"  {clients:>3} clients: the application runs at {rate / ceiling[clients]:.1%} "
+                    f"of the SQL ceiling ({rate:.1f} / {ceiling[clients]:,.0f} per s)"
+                )
         if args.profile:
             print(_profile(town, shops, 100))
     finally:
+        if args.http:
+            from search.backends.engine_index import get_client
+
+            prefix = os.environ["SEARCH_INDEX_PREFIX"]
+            if os.environ.get("SEARCH_URL"):
+                get_client().indices.delete(
+                    index=f"{prefix}-*", ignore_unavailable=True, allow_no_indices=True
+                )
         _drop_db()
 
 

@@ -1,0 +1,214 @@
+"""Benchmark helpers: CPU per process group from /proc, the SQL ceiling under pgbench, and the
+served stack (gunicorn + a Celery worker with beat) on a benchmark's database."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[2]
+CEILING = next(
+    (
+        path
+        for path in (ROOT.parent / "shared" / "bench" / "sql-ceiling",
+                     Path("/work/shared/bench/sql-ceiling"))
+        if path.exists()
+    ),
+    ROOT.parent / "shared" / "bench" / "sql-ceiling",
+)  # fmt: skip
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and of its children it has waited for; 0 if gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # After the command: state(0) ... utime(11) stime(12) cutime(13) cstime(14)
+    return sum(int(x) for x in fields[11:15]) / TICK
+
+
+def descendants(pid: int) -> list[int]:
+    """The process and all its descendants (from /proc/*/stat parent ids)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def engine_pids() -> list[int]:
+    """The search engine's JVM (OpenSearch or Elasticsearch), by its command line."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"org.opensearch.bootstrap" in command or b"org.elasticsearch.bootstrap" in command:
+                pids.append(int(entry.name))
+    return pids
+
+
+def database_backends(url: str, database: str) -> list[int]:
+    """The PostgreSQL backends connected to this database (pg_stat_activity; same machine)."""
+    parsed = urlparse(url)
+    with psycopg.connect(
+        host=parsed.hostname,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [database]
+        ).fetchall()
+    return [int(pid) for (pid,) in rows]
+
+
+class CpuGroups:
+    """CPU seconds per named group of processes between `start()` and `stop()`.
+
+    A group is a function returning its pids at that moment; a process that appears meanwhile
+    counts from zero, one that ends meanwhile counts up to its last reading (so short-lived
+    backends are under-counted: the benchmark's connections are persistent).
+    """
+
+    def __init__(self, groups: dict[str, Callable[[], list[int]]]) -> None:
+        self.groups = groups
+        self.before: dict[str, dict[int, float]] = {}
+
+    def _read(self) -> dict[str, dict[int, float]]:
+        return {
+            name: {pid: process_cpu(pid) for pid in pids()} for name, pids in self.groups.items()
+        }
+
+    def start(self) -> None:
+        self.before = self._read()
+
+    def stop(self) -> dict[str, float]:
+        after = self._read()
+        used = {}
+        for name, readings in after.items():
+            earlier = self.before.get(name, {})
+            used[name] = sum(max(0.0, cpu - earlier.get(pid, 0.0)) for pid, cpu in readings.items())
+        return used
+
+
+def ceiling(url: str, levels: list[int], seconds: int = 10) -> dict[int, float]:
+    """tx/s of the bare SQL of a 3-shop checkout (sql-ceiling/checkout.sql) under pgbench, on a
+    throwaway database next to the benchmark's; {} when pgbench is missing."""
+    parsed = urlparse(url)
+    name = f"{parsed.path.lstrip('/')}_ceiling"
+    admin = {
+        "host": parsed.hostname,
+        "port": parsed.port or 5432,
+        "user": parsed.username,
+        "password": parsed.password,
+    }
+    if not (CEILING / "checkout.sql").exists():
+        print(f"  SQL ceiling: {CEILING} not found")
+        return {}
+    with psycopg.connect(**admin, dbname="postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    results: dict[int, float] = {}
+    try:
+        with psycopg.connect(**admin, dbname=name, autocommit=True) as conn:
+            conn.execute((CEILING / "schema.sql").read_text())  # type: ignore[arg-type]
+        env = {**os.environ, "PGPASSWORD": parsed.password or ""}
+        for clients in levels:
+            command = [
+                "pgbench", "-n", "-h", str(admin["host"]), "-p", str(admin["port"]),
+                "-U", str(admin["user"]), "-c", str(clients), "-j", str(min(clients, 2)),
+                "-T", str(seconds), "-f", str(CEILING / "checkout.sql"), name,
+            ]  # fmt: skip
+            run = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+            match = re.search(r"tps = ([0-9.]+)", run.stdout)
+            if match is None:
+                print(f"  SQL ceiling at {clients} clients failed: {run.stderr[-300:]}")
+                continue
+            results[clients] = float(match.group(1))
+    except FileNotFoundError:
+        print("  SQL ceiling: pgbench not installed (Debian: postgresql-client)")
+    finally:
+        with psycopg.connect(**admin, dbname="postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return results
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def served(workers: int, log: Path) -> Iterator[dict[str, Any]]:
+    """gunicorn (`workers` processes) and a Celery worker with beat, on this process's
+    environment (the benchmark's database, queue and index prefix); stopped afterwards."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": str(workers),
+        "GUNICORN_LOG_LEVEL": "warning",
+    }
+    log.parent.mkdir(parents=True, exist_ok=True)
+    out = log.open("wb")
+    web = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
+        cwd=ROOT, env=env, stdout=out, stderr=out,
+    )  # fmt: skip
+    worker = subprocess.Popen(
+        [
+            sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-B",
+            "-Q", os.environ["CELERY_QUEUE"], "--concurrency=2", "--loglevel=WARNING",
+            "--without-heartbeat", "--without-mingle", "--without-gossip",
+            "-s", str(log.parent / f"beat-schedule-{os.getpid()}"),
+        ],
+        cwd=ROOT, env=env, stdout=out, stderr=out,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or web.poll() is not None:
+                    raise RuntimeError(f"gunicorn did not start; see {log}") from None
+                time.sleep(0.3)
+        yield {"port": port, "web": web.pid, "worker": worker.pid}
+    finally:
+        for process in (web, worker):
+            process.terminate()
+        for process in (web, worker):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        out.close()
