@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 from marketplace.orders.models import Order, ShopOrder
@@ -62,6 +63,9 @@ def _send(*, order_id: int, event: str, shop_order_id: int | None) -> int:
             "shop_order": shop_order,
             "delivery": delivery,
             "audience": "",
+            # The customer's link to follow the order (the web shop's tracking page, by token).
+            "tracking_url": settings.PUBLIC_BASE_URL.rstrip("/")
+            + reverse("storefront:order_track", kwargs={"token": order.token}),
         }
         if event in CUSTOMER_EVENTS:
             subject, body = _render(language, {**context, "audience": "customer"})

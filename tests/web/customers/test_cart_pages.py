@@ -239,3 +239,18 @@ def test_with_pickup_only_no_address_is_asked_nor_kept(client, shops):
     )
 
     assert Order.objects.get().delivery_address == ""
+
+
+def test_the_order_email_links_to_the_tracking_page(
+    client, shops, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.PUBLIC_BASE_URL = "https://bourg.example"
+    add(client, shops.baguette, 1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/villes/bourg/commande/", {"email": "camille@example.org"})
+
+    order = Order.objects.get()
+    to_customer = [m for m in mailoutbox if m.to == ["camille@example.org"]]
+    assert len(to_customer) == 1
+    assert f"https://bourg.example/commandes/{order.token}/" in to_customer[0].body
