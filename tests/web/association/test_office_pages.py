@@ -4,6 +4,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from marketplace.governance.models import AuditEntry, CommissionRule, TownSettings
@@ -474,3 +476,34 @@ def test_the_dashboard_lists_the_transfers_and_refunds_that_need_a_person(as_ren
     assert "Your destination account needs updating" in page
     assert "charge_expired_for_refund" in page
     assert "NC-1" not in page
+
+
+def _queries(client, path):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_dashboard_and_the_rules_page_cost_the_same_queries_for_2_or_12_orders_and_rules(
+    as_rennes_admin, rennes
+):
+    def add(n):
+        for _ in range(n):
+            vendor = VendorFactory(town=rennes, category=CategoryFactory())
+            rule = CommissionRuleFactory(town=rennes, vendor=vendor)
+            ShopOrderFactory(
+                order__town=rennes, order__status="paid", vendor=vendor, commission_rule=rule
+            )
+
+    add(2)
+    few = (
+        _queries(as_rennes_admin, "/association/rennes/"),
+        _queries(as_rennes_admin, "/association/rennes/commission/"),
+    )
+    add(10)
+    many = (
+        _queries(as_rennes_admin, "/association/rennes/"),
+        _queries(as_rennes_admin, "/association/rennes/commission/"),
+    )
+
+    assert many == few

@@ -6,6 +6,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from marketplace.governance.transparency import transparency_report
@@ -182,3 +184,21 @@ def test_the_page_speaks_english_on_request(client, march):
 
     assert "Where the money goes in Rennes" in page
     assert "€69.45" in page
+
+
+def test_the_public_page_costs_the_same_queries_whatever_the_number_of_categories_and_rules(
+    client, march
+):
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            client.get("/transparence/rennes/", {"mois": "2026-03"})
+        return len(captured.captured_queries)
+
+    before = count()
+    for n in range(5):
+        vendor = VendorFactory(town=march, category=CategoryFactory())
+        CommissionRuleFactory(town=march, vendor=vendor)
+        sale = ShopOrderFactory(order__town=march, vendor=vendor, commission=D("0.10"))
+        record_sale(sale, at=datetime(2026, 3, 5, tzinfo=PARIS), fee=D("0.01"), key=f"n{n}")
+
+    assert count() == before
