@@ -4,6 +4,8 @@ SHELL := /bin/bash
 UV := python3 -m uv
 PY := .venv/bin/python
 DEMO_ENV := DJANGO_DEBUG=1
+# load-towns runs on the demo's settings unless production's are set (a secret key, or DJANGO_DEBUG).
+LOAD_ENV := $(if $(or $(DJANGO_SECRET_KEY),$(DJANGO_DEBUG)),,$(DEMO_ENV))
 TEST_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=test-only-not-a-secret-but-long-enough-for-hs256 DJANGO_ALLOWED_HOSTS=testserver,127.0.0.1,localhost
 FILE ?= marketplace/demo/towns.json
 
@@ -36,8 +38,8 @@ demo: install ## Run the demo on embedded defaults (SQLite, eager Celery, dummy 
 	$(DEMO_ENV) $(PY) -m gunicorn -c deploy/gunicorn.conf.py
 
 .PHONY: load-towns
-load-towns: install ## Load a towns.json file: make load-towns FILE=path/to/towns.json
-	$(PY) manage.py load_towns $(FILE)
+load-towns: install ## Load a towns.json file (the demo's database, or production's when set): make load-towns FILE=path/to/towns.json
+	$(LOAD_ENV) $(PY) manage.py load_towns $(FILE)
 
 .PHONY: services-up
 services-up: ## Install if needed and start PostgreSQL, Redis, the search engine and stripe-mock

@@ -5,7 +5,8 @@ one `IndexQueue` row per product and, on commit, queues the `search.tasks.index_
 The task rebuilds the documents from the database and writes them in bulk (or deletes them:
 product deleted, shop not approved); a row leaves the queue only when the engine acknowledged.
 If the engine or the broker is down, the rows stay, and the beat sweeper
-(`search.tasks.sweep_dirty_products`) retries them: an outage loses nothing.
+(`search.tasks.sweep_dirty_products`) retries them: an outage loses nothing. A town with something
+to show and no index yet (its first shop just approved) is built by the first such write.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -24,7 +26,7 @@ from marketplace.towns.models import Town
 from search.backends import get_backend
 from search.documents import build_documents, indexable_product_ids, iter_town_documents
 from search.models import IndexQueue
-from search.query import SearchUnavailable
+from search.query import SearchUnavailable, TownNotIndexed
 from vendors.models import Product
 
 logger = logging.getLogger(__name__)
@@ -107,13 +109,17 @@ def search_index_dirty(*, product_ids: Iterable[int] | None = None, refresh: boo
     failed: set[int] = set()
     try:
         for town_slug, (docs, deletions) in by_town.items():
-            failed |= backend.index(
-                town_slug=town_slug,
-                documents=docs,
-                delete_ids=deletions,
-                version=version,
-                refresh=refresh,
-            )
+            try:
+                failed |= backend.index(
+                    town_slug=town_slug,
+                    documents=docs,
+                    delete_ids=deletions,
+                    version=version,
+                    refresh=refresh,
+                )
+            except TownNotIndexed:
+                # Its first shop approved, or its first products: the build reads them all.
+                search_rebuild_town(town_slug=town_slug)
     except SearchUnavailable as error:
         IndexQueue.objects.filter(product_id__in=[pk for pk, _, _ in rows]).update(
             attempts=F("attempts") + 1, last_error=str(error)[:255]
@@ -169,3 +175,26 @@ def search_rebuild_town(
         version=version,
         on_progress=on_progress,
     )
+
+
+@dataclass(frozen=True)
+class TownIndexed:
+    town_slug: str
+    index: str
+    count: int
+
+
+def search_index_towns(*, town_slugs: list[str], only_missing: bool = False) -> list[TownIndexed]:
+    """Builds these towns' indices (all, or only those without one) on the engine; [] on the
+    database backend. Called after a load has committed. Raises SearchUnavailable.
+    """
+    backend = get_backend()
+    if backend.name != "engine":
+        return []
+    if only_missing:
+        town_slugs = backend.missing_towns(town_slugs)
+    built = []
+    for slug in town_slugs:
+        index, count = search_rebuild_town(town_slug=slug)
+        built.append(TownIndexed(town_slug=slug, index=index, count=count))
+    return built

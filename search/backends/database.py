@@ -1,7 +1,8 @@
 """The database backend (demo, SQLite or PostgreSQL): same interface, computed in Python.
 
 Documents are built from the database with the engine's own builder, then matched on folded
-text (no accents, no elisions, light plural stripping, prefixes, one typo on longer words).
+text (no accents, no elisions, light plural stripping, prefixes, and the engine's typo tolerance:
+one letter changed, added, removed, or two neighbours swapped, on words of 5+ letters).
 Good for a town's demo catalogue; the engine is the production path.
 """
 
@@ -48,24 +49,37 @@ def words(text: str) -> list[str]:
     return [stem(w) for w in fold(text).split() if w not in STOPWORDS]
 
 
+FUZZY_MIN_LENGTH = 5  # as the engine's "fuzziness": "AUTO:5,9"
+FUZZY_PREFIX = 2  # as its "prefix_length": the first letters are right
+
+
 def one_edit_apart(a: str, b: str) -> bool:
-    if abs(len(a) - len(b)) > 1 or a == b:
-        return a == b
+    """At most one edit: a letter changed, added, removed, or two neighbours swapped."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
     if len(a) > len(b):
         a, b = b, a
-    i = j = edits = 0
-    while i < len(a) and j < len(b):
-        if a[i] != b[j]:
-            edits += 1
-            if edits > 1:
-                return False
-            if len(a) == len(b):
-                i += 1
-            j += 1
-            continue
-        i += 1
-        j += 1
-    return edits + (len(b) - j) + (len(a) - i) <= 1
+    start = 0
+    while start < len(a) and a[start] == b[start]:
+        start += 1
+    if len(a) < len(b):  # one letter added in b at `start`
+        return a[start:] == b[start + 1 :]
+    rest = start + 1
+    if a[rest:] == b[rest:]:  # one letter changed
+        return True
+    # two neighbours swapped
+    return a[start : rest + 1] == b[start : rest + 1][::-1] and a[rest + 1 :] == b[rest + 1 :]
+
+
+def typo_of(word: str, other: str) -> bool:
+    """The engine's typo tolerance: one edit on words of 5+ letters, the first 2 letters right."""
+    return (
+        len(word) >= FUZZY_MIN_LENGTH
+        and word[:FUZZY_PREFIX] == other[:FUZZY_PREFIX]
+        and one_edit_apart(word, other)
+    )
 
 
 def _word_score(word: str, field_words: set[str], *, fuzzy: bool) -> float:
@@ -73,7 +87,7 @@ def _word_score(word: str, field_words: set[str], *, fuzzy: bool) -> float:
         return 1.0
     if len(word) >= 2 and any(w.startswith(word) for w in field_words):
         return 0.7
-    if fuzzy and len(word) >= 4 and any(one_edit_apart(word, w) for w in field_words):
+    if fuzzy and any(typo_of(word, w) for w in field_words):
         return 0.5
     return 0.0
 

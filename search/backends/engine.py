@@ -86,13 +86,17 @@ class EngineBackend:
         version: int,
         on_progress: Callable[[int], None] | None = None,
     ) -> tuple[str, int]:
-        return engine_index.rebuild_town(
-            engine_index.get_client(timeout=60),
-            town_slug,
-            documents,
-            version=version,
-            on_progress=on_progress,
-        )
+        """Raises SearchUnavailable."""
+        try:
+            return engine_index.rebuild_town(
+                engine_index.get_client(timeout=60),
+                town_slug,
+                documents,
+                version=version,
+                on_progress=on_progress,
+            )
+        except (EngineConnectionError, TransportError) as error:
+            raise SearchUnavailable(str(error)) from error
 
 
 def _values(aggregations: dict[str, Any], name: str) -> list[dict[str, Any]]:

@@ -19,6 +19,8 @@ from typing import Any
 from django.conf import settings
 from opensearchpy import OpenSearch, helpers
 
+from search.query import TownNotIndexed
+
 logger = logging.getLogger(__name__)
 
 FRENCH_ELISION_ARTICLES = [
@@ -247,11 +249,16 @@ def write(
     version: int,
     refresh: bool = False,
 ) -> set[int]:
-    """Indexes and deletes in bulk in every version of the town; returns the ids that failed."""
+    """Indexes and deletes in bulk in every version of the town; returns the ids that failed.
+
+    Raises TownNotIndexed when the town has no index and there are documents to show: the caller
+    builds the town (a build reads everything from the database). Deletions alone need no index.
+    """
     failed: set[int] = set()
-    # No index yet: nothing to update; the town's first build (the sweeper or the rebuild
-    # command) reads everything from the database. Writes never create indices.
-    for index in town_versions(client, town_slug):
+    versions = town_versions(client, town_slug)
+    if not versions and documents:
+        raise TownNotIndexed(town_slug)
+    for index in versions:
         actions: list[dict[str, Any]] = list(_actions(index, documents, version))
         actions += [
             {

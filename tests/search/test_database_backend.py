@@ -10,6 +10,7 @@ from marketplace.governance.approval import vendor_suspend
 from search.query import haversine_km
 from tests.factories import UserFactory
 from tests.search.conftest import SEARCH_QUERY, names, search
+from tests.search.test_relevance import RELEVANCE_TABLE
 from vendors.models import Product, Vendor
 
 TOWN = "montpellier"
@@ -132,3 +133,13 @@ def test_unknown_town(database_backend: Any, gql: Any) -> None:
     body = gql.execute(SEARCH_QUERY, {"town": "atlantis"}, expect_errors=True)
     # Then the error is coded
     assert [e["extensions"]["code"] for e in body["errors"]] == ["TOWN_NOT_FOUND"]
+
+
+@pytest.mark.parametrize(("town", "query", "expected", "within"), RELEVANCE_TABLE)
+def test_the_engines_relevance_table(
+    database_backend: Any, gql: Any, town: str, query: str, expected: str, within: int
+) -> None:
+    # When a query of the engine's relevance table is searched on the database
+    found = names(search(gql, town, query, first=within))
+    # Then the expected product is among the first results, as on the engine
+    assert expected in found, found

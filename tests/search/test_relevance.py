@@ -34,6 +34,8 @@ RELEVANCE_TABLE = [
     ("montpellier", "chaussure", "Chaussures de randonnée", 1),
     ("montpellier", "perceuse", "Perceuse visseuse sans fil", 1),
     ("montpellier", "perseuse", "Perceuse visseuse sans fil", 1),  # typo
+    ("montpellier", "chocolta", "Tablette chocolat noir 70 %", 3),  # two letters swapped
+    ("montpellier", "chocolta", "Pain au chocolat", 3),
     ("montpellier", "orchid", "Orchidée blanche", 1),  # prefix + accent
     ("nancy", "mirabelle", "Mirabelles de Lorraine", 2),
     ("nancy", "macaron", "Macarons de Nancy", 1),
