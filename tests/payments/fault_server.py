@@ -3,7 +3,8 @@ stripe-mock.
 
 Modes: "500" answers every request with a 500; "sleep" waits `sleep_seconds` then answers 500
 (a client with a shorter timeout sees a timeout); "drop" closes the connection without a word;
-"proxy" forwards to `upstream` (stripe-mock) and returns its answer; "hold" is a slow Stripe: it
+"proxy" forwards to `upstream` (stripe-mock) and returns its answer; "proxy_drop" forwards, then
+closes the connection unanswered (Stripe did it, the caller never hears); "hold" is a slow Stripe: it
 holds the request until `release` is set (at most `sleep_seconds`), then forwards it (`held` is
 set while a request is held). `plan` takes precedence: a list of modes used one per request, in
 order, before falling back to `mode`.
@@ -54,6 +55,11 @@ class FaultServer:
                     if mode == "proxy":
                         self._forward(body_in)
                         return
+                    if mode == "proxy_drop":  # Stripe did it, the answer is lost on the way
+                        self._forward(body_in, answer=False)
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        self.close_connection = True
+                        return
                     if mode == "sleep":
                         time.sleep(server.sleep_seconds)
                     body = json.dumps(
@@ -67,22 +73,24 @@ class FaultServer:
                 except (BrokenPipeError, ConnectionResetError, OSError):
                     self.close_connection = True
 
-            def _forward(self, body_in: bytes) -> None:
+            def _forward(self, body_in: bytes, *, answer: bool = True) -> None:
                 target = urlparse(server.upstream)
                 conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
                 skip = {"host", "connection", "content-length", "transfer-encoding"}
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
                 conn.request(self.command, self.path, body=body_in or None, headers=headers)
-                answer = conn.getresponse()
-                data = answer.read()
-                self.send_response(answer.status)
-                for key, value in answer.getheaders():
+                upstream = conn.getresponse()
+                data = upstream.read()
+                conn.close()
+                if not answer:
+                    return
+                self.send_response(upstream.status)
+                for key, value in upstream.getheaders():
                     if key.lower() not in skip:
                         self.send_header(key, value)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
-                conn.close()
 
             do_GET = do_POST = do_DELETE = _answer
 
