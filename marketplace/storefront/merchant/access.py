@@ -19,6 +19,15 @@ class ShopAccess:
     def is_owner(self) -> bool:
         return self.role == VendorRole.OWNER
 
+    @property
+    def base_url(self) -> str:
+        """The shop's back-office root, `/commercant/<town>/<shop>/` (rows link from it)."""
+        from django.urls import reverse
+
+        return reverse(
+            "merchant:shop", kwargs={"town": self.vendor.town.slug, "shop": self.vendor.slug}
+        )
+
 
 def member_shop(request: HttpRequest, town: str, shop: str) -> ShopAccess:
     """The shop `town/shop` when the logged-in user is one of its members; 404 otherwise (one

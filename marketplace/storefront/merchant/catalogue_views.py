@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -44,21 +44,26 @@ def products(request: HttpRequest, access: ShopAccess) -> HttpResponse:
     rows = Product.objects.filter(vendor_id=vendor.pk)
     if filters.is_valid():
         query = filters.cleaned_data["q"].strip()
+        own_variants = Variant.objects.filter(product_id=OuterRef("pk"))
         if query:
             rows = rows.filter(
-                Q(name__icontains=query) | Q(variants__sku__icontains=query)
-            ).distinct()
+                Q(name__icontains=query) | Exists(own_variants.filter(sku__icontains=query))
+            )
         if filters.cleaned_data["category"]:
             rows = rows.filter(category=filters.cleaned_data["category"])
         if filters.cleaned_data["stock"] == "out":
             rows = rows.filter(
-                variants__stock__quantity__lte=F("variants__stock__quantity_allocated")
-            ).distinct()
+                Exists(own_variants.filter(stock__quantity__lte=F("stock__quantity_allocated")))
+            )
         elif filters.cleaned_data["stock"] == "low":
             rows = rows.filter(
-                variants__low_stock_threshold__isnull=False,
-                variants__stock__quantity__lt=F("variants__low_stock_threshold"),
-            ).distinct()
+                Exists(
+                    own_variants.filter(
+                        low_stock_threshold__isnull=False,
+                        stock__quantity__lt=F("low_stock_threshold"),
+                    )
+                )
+            )
     rows = rows.select_related("category").prefetch_related(_variants()).order_by("name", "pk")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query_string = request.GET.copy()
