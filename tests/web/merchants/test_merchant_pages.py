@@ -462,3 +462,47 @@ def test_money_page_and_statement_csv(client, login, town, shop, owner):
     assert 'data-figure="sales">30,00' in page.replace("\u00a0", " ").replace("\u202f", " ")
     assert shop_order.order.number in csv_body and "total_sales,,30.00" in csv_body
     assert onboard.status_code == 302 and "onboarded=" in onboard["Location"]
+
+
+def test_pages_are_in_english_on_request(client, login, shop, owner):
+    login(owner)
+
+    page = client.get(url(shop, "commandes/"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Picking list" in page and "To prepare" in page
+
+
+def test_an_invited_person_joins_with_the_code_of_their_email(client, login, shop, owner):
+    login(owner)
+    client.post(url(shop, "equipe/inviter/"), {"email": "future@example.org", "role": "staff"})
+    invitation = shop.invitations.get(email="future@example.org")
+    client.logout()
+    wrong = UserFactory(email="someone-else@example.org")
+    login(wrong)
+    refused = client.post("/commercant/invitation/", {"code": invitation.token})
+    client.logout()
+    invited = UserFactory(email="future@example.org")
+    login(invited)
+
+    accepted = client.post("/commercant/invitation/", {"code": invitation.token})
+
+    assert refused.status_code == 200 and "autre adresse" in refused.content.decode()
+    assert accepted.status_code == 302 and accepted["Location"] == url(shop, "commandes/")
+    assert shop.members.filter(user=invited, role="staff").exists()
+    assert not shop.members.filter(user=wrong).exists()
+
+
+def test_an_accepted_order_is_cancelled_with_its_reason(client, login, town, shop, owner):
+    shop_order = paid_order(town, shop)
+    login(owner)
+    client.post(url(shop, f"commandes/{shop_order.pk}/accepter/"))
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(
+            url(shop, f"commandes/{shop_order.pk}/annuler/"), {"cancel-reason": "Rupture de stock"}
+        )
+
+    shop_order.refresh_from_db()
+    assert response.status_code == 302
+    assert (shop_order.status, shop_order.status_reason) == ("cancelled", "Rupture de stock")
+    assert shop_order.refunded_amount == shop_order.subtotal + shop_order.delivery_fee
