@@ -117,6 +117,11 @@ def _payment_record_intent(
             return _outcome(payment, order)
         payment.intent_id = result.intent_id
         payment.client_secret = result.client_secret or ""
+        if payment.status == PaymentStatus.PENDING and result.status == "succeeded":
+            # Paid at once (dummy gateway): saved with its success, in one UPDATE.
+            order = Order.objects.select_for_update().get(pk=payment.order_id)
+            payment_succeed(payment=payment, charge_id=result.charge_id, order=order)
+            return _outcome(payment, order)
         payment.save(update_fields=["intent_id", "client_secret", "updated_at"])
         if payment.status != PaymentStatus.PENDING:
             # Given up meanwhile (the payment timeout): the new intent must never be paid.
@@ -125,9 +130,6 @@ def _payment_record_intent(
                 cause=Cause("payment", payment.pk, "intent_after_end"),
                 payment_id=payment.pk,
             )
-        elif result.status == "succeeded":
-            order = Order.objects.select_for_update().get(pk=payment.order_id)
-            payment_succeed(payment=payment, charge_id=result.charge_id, order=order)
         else:
             # An event about this intent may have come before this commit: processed again.
             queue_task_on_commit(
@@ -179,7 +181,12 @@ def payment_succeed(*, payment: Payment, charge_id: str, order: Order | None = N
         payment.succeeded_at = now
         if not get_gateway(payment.gateway).charges_fees:
             payment.fee = Decimal("0.00")  # known now: no task to fetch it
-        payment.save(update_fields=["status", "charge_id", "succeeded_at", "fee", "updated_at"])
+        payment.save(
+            update_fields=[
+                "status", "charge_id", "succeeded_at", "fee", "updated_at",
+                "intent_id", "client_secret",  # set by the caller when paid as it starts
+            ]
+        )  # fmt: skip
         shop_orders = list(ShopOrder.objects.filter(order_id=order.pk).order_by("pk"))
         _record_charge(payment, order, shop_orders, now)
         if order.status != OrderStatus.UNPAID:

@@ -207,21 +207,21 @@ def test_checkout_complete_query_count_is_pinned(gql, django_assert_num_queries)
         "mutation($id: ID!) { checkoutComplete(id: $id) { order { id number status } "
         "errors { code } } }"
     )
-    # 28 = the test's savepoint and its release 2
+    # 27 = the test's savepoint and its release 2
     # + the checkout's transaction 17: checkout lock, summary 3 (lines, fulfilment methods,
     #   delivery choices), order and its number 2, commission rules of all shops 1, shop orders 1,
     #   lines 1, 4 deletes, the payment (pending, no intent) 1, stock lock 1, allocation as one
     #   conditional UPDATE 1, search queue 1
-    # + after its commit, the dummy gateway's payment 9: payment lock, intent recorded, order lock,
-    #   succeeded, shop orders, the 9 ledger rows in one statement, order and shop orders paid 2,
-    #   the outbox row of the "order paid" emails 1.
-    with django_assert_num_queries(28):
+    # + after its commit, the dummy gateway's payment 8: payment lock, order lock, succeeded with
+    #   its intent 1, shop orders, the 9 ledger rows in one statement, order and shop orders paid
+    #   2, the outbox row of the "order paid" emails 1.
+    with django_assert_num_queries(27):
         data = gql.execute(query, {"id": checkout["id"]})
     assert data["checkoutComplete"]["order"]["status"] == "PAID"
 
 
 def test_checkout_complete_payload_query_count_is_pinned(gql, django_assert_num_queries):
     checkout, _variants = _three_shop_checkout(gql)
-    with django_assert_num_queries(31):  # + shop orders, vendors, lines
+    with django_assert_num_queries(30):  # + shop orders, vendors, lines
         data = gql.execute(COMPLETE, {"id": checkout["id"]})
     assert len(data["checkoutComplete"]["order"]["shopOrders"]) == 3
