@@ -24,7 +24,8 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), int(multiple or 1) * _UNITS[unit]
 
 
-def _key(scope: str, key: str, period: int) -> str:
+def counter_key(scope: str, key: str, period: int) -> str:
+    """The cache key of `key`'s counter in the current window."""
     digest = hashlib.sha256(key.strip().lower().encode()).hexdigest()[:32]
     return f"rate:{scope}:{digest}:{period}:{int(time.time() // period)}"
 
@@ -32,14 +33,14 @@ def _key(scope: str, key: str, period: int) -> str:
 def rate_limit_reached(*, scope: str, key: str, rate: str) -> bool:
     """Whether `key` has used up its events of this window (without counting one)."""
     limit, period = parse_rate(rate)
-    return int(caches[settings.LIMITS_CACHE].get(_key(scope, key, period), 0)) >= limit
+    return int(caches[settings.LIMITS_CACHE].get(counter_key(scope, key, period), 0)) >= limit
 
 
 def rate_limit_record(*, scope: str, key: str, rate: str) -> None:
     """Count one event of `key` in this window."""
     _limit, period = parse_rate(rate)
     cache = caches[settings.LIMITS_CACHE]
-    name = _key(scope, key, period)
+    name = counter_key(scope, key, period)
     if not cache.add(name, 1, timeout=period + 1):
         try:
             cache.incr(name)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from marketplace.ratelimits import rate_limit_reached, rate_limit_record
+from marketplace.ratelimits import counter_key, parse_rate, rate_limit_reached, rate_limit_record
 
 
 def _limits(*, email: str, address: str | None) -> list[tuple[str, str, str]]:
@@ -37,3 +37,12 @@ def login_throttled(*, email: str, address: str | None) -> bool:
 def login_failure_record(*, email: str, address: str | None) -> None:
     for scope, key, rate in _limits(email=email, address=address):
         rate_limit_record(scope=scope, key=key, rate=rate)
+
+
+def _keys(*, email: str, address: str | None) -> list[tuple[str, int, int]]:
+    """(cache key of this window, limit, period) of each counter (for tests that reset them)."""
+    keys = []
+    for scope, key, rate in _limits(email=email, address=address):
+        limit, period = parse_rate(rate)
+        keys.append((counter_key(scope, key, period), limit, period))
+    return keys

@@ -80,3 +80,15 @@ def test_an_order_and_its_shop_orders_are_nodes_for_their_owner_only(gql):
     assert shop_view == {"__typename": "ShopOrder", "id": ids[1]}
     assert stranger == [None, None]
     assert anonymous == [None, None]
+
+
+def test_a_guest_reaches_the_order_node_with_the_order_s_token(gql):
+    order, _bakery = _order(gql)
+    query = """query($t: UUID!, $id: ID!) { orderByToken(token: $t) { number }
+        node(id: $id) { __typename id } }"""
+
+    with_token = gql.logout().execute(query, {"t": order["token"], "id": order["id"]})
+    without = gql.execute(NODE, {"id": order["id"]})
+
+    assert with_token["node"] == {"__typename": "Order", "id": order["id"]}
+    assert without == {"node": None}
