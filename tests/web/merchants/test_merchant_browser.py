@@ -161,5 +161,14 @@ def test_a_member_of_shop_a_cannot_open_shop_b(web, town, shop, owner, other_sho
         assert "client-du-fournil" not in web.driver.page_source
         assert "Pain au levain" not in web.driver.page_source
         assert "Le Fournil" not in web.text
-    web.open(f"/commercant/{town.slug}/{shop.slug}/commandes/")
-    assert "La Criée" in web.text
+    # while their own shop's other pages open, accessible
+    VariantFactory(product__vendor=shop, vendor=shop, stock=1, low_stock_threshold=3)
+    for path, name in (
+        ("stock/bas/", "stock-low"),
+        ("boutique/", "profile"),
+        ("equipe/", "team"),
+        ("argent/", "money"),
+    ):
+        web.open(f"/commercant/{town.slug}/{shop.slug}/{path}")
+        assert "La Criée" in web.text
+        _no_axe_violation(web, name)
