@@ -247,6 +247,9 @@ def webhook_event_process(*, event_pk: int) -> str:
                     WebhookEventStatus.IGNORED if gave_up else WebhookEventStatus.DEFERRED
                 )
                 event.note = str(deferred)
+                if gave_up:
+                    logger.error("webhook event %s given up: %s", event.event_id, deferred)
+                    event.note = f"given up after {event.attempts} attempts: {deferred}"
             except ValueError as error:
                 event.status, event.note = WebhookEventStatus.IGNORED, str(error)
             except (TypeError, KeyError, AttributeError, ArithmeticError) as error:

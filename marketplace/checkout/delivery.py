@@ -73,5 +73,7 @@ def checkout_email_update(*, checkout_id: Any, user: Any, email: str) -> Checkou
             queryset=Checkout.objects.select_related("town").select_for_update(of=("self",)),
         )
         checkout.email = email
+        # Every change of a checkout renews its reservations (as far as the stock allows).
+        checkout_reserve(checkout=checkout, strict_variant_ids=set())
         checkout.save(update_fields=["email", "updated_at"])
     return checkout

@@ -88,7 +88,8 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
 def _matching(objects: list[Any], metadata: dict[str, str]) -> str | None:
     """The id of the first object whose metadata hold all of `metadata`."""
     for item in objects:
-        found = dict(getattr(item, "metadata", None) or {})
+        raw = getattr(item, "metadata", None) or {}
+        found = raw.to_dict() if hasattr(raw, "to_dict") else dict(raw)
         if all(found.get(key) == value for key, value in metadata.items()):
             return str(item.id)
     return None

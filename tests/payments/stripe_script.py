@@ -30,6 +30,7 @@ class ScriptedStripe:
         self.upstream = upstream
         self.rules: list[Rule] = []
         self.requests: list[tuple[str, str, str]] = []  # (method, path, Idempotency-Key)
+        self.bodies: list[str] = []  # the form-encoded body of each request, in order
         self.lock = threading.Lock()
         server = self
 
@@ -41,6 +42,7 @@ class ScriptedStripe:
                     server.requests.append(
                         (self.command, self.path, self.headers.get("Idempotency-Key") or "")
                     )
+                    server.bodies.append(body_in.decode())
                     rule = server._rule(self.command, self.path)
                 if rule is None:
                     status, data, headers = server._forward(self, body_in)

@@ -1,0 +1,189 @@
+"""Retries that must not pay twice or disagree with themselves (#14 "also look into"): a retry
+past Stripe's 24-hour idempotency window, two reversals of one transfer at once, and a fee not
+known yet when the shop is to be paid."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from marketplace.governance.models import TownSettings
+from marketplace.orders.lifecycle import shop_order_accept, shop_order_fulfil, shop_order_mark_ready
+from marketplace.orders.models import ShopOrder
+from payments.gateways import GatewayError
+from payments.models import Payment, Refund, Transfer
+from payments.refunds import refund_send, shop_order_refund
+from payments.transfers import transfer_schedule, transfer_send
+from tests.factories import TownFactory, VendorFactory
+from tests.payments.conftest import STRIPE_MOCK, event, intent_object, post_event, run_on_commit
+from tests.payments.factories import make_order, payable, start_payment
+from tests.payments.ledger_checks import assert_ledger_invariants
+from tests.payments.stripe_script import ScriptedStripe
+
+pytestmark = pytest.mark.django_db
+
+FAULT = {"error": {"type": "api_error", "message": "Injected fault."}}
+
+
+@pytest.fixture
+def scripted(stripe: Any) -> Iterator[ScriptedStripe]:
+    server = ScriptedStripe(STRIPE_MOCK)
+    server.thread.start()
+    stripe.STRIPE_API_BASE = server.url
+    yield server
+    server.httpd.shutdown()
+    server.httpd.server_close()
+
+
+def _paid(client: Client, place: Any = None, goods: str = "30.00") -> ShopOrder:
+    place = place or TownFactory()
+    vendor = VendorFactory(town=place)
+    payable(vendor)
+    order = make_order(place, [(vendor, goods, "0.00", "1.50")])
+    start_payment(order)
+    payment = Payment.objects.select_related("order").get(order=order)
+    post_event(client, event("payment_intent.succeeded", intent_object(payment, charge="ch_k")))
+    return ShopOrder.objects.select_related("order").get(order=order)
+
+
+def _posts(server: ScriptedStripe, path: str) -> list[tuple[str, str]]:
+    """(Idempotency-Key, amount) of each POST to a path."""
+    return [
+        (key, parse_qs(body).get("amount", [""])[0])
+        for (method, url, key), body in zip(server.requests, server.bodies, strict=True)
+        if method == "POST" and url.split("?")[0].startswith(path)
+    ]
+
+
+def test_a_refund_retried_after_the_idempotency_window_is_looked_up_then_sent_with_a_new_key(
+    client: Client, scripted: ScriptedStripe
+) -> None:
+    # given a refund whose first try failed (Stripe 500) more than 24 hours ago
+    shop_order = _paid(client)
+    refund = shop_order_refund(shop_order_id=shop_order.pk, amount=Decimal("10.00"))
+    scripted.answer("POST", "/v1/refunds", 500, FAULT, times=1)
+    with pytest.raises(GatewayError):
+        refund_send(refund_id=refund.pk)
+    refund.refresh_from_db()
+    assert (refund.key_version, refund.key_first_sent_at is not None) == (1, True)
+    Refund.objects.filter(pk=refund.pk).update(
+        key_first_sent_at=timezone.now() - timedelta(hours=25)
+    )
+
+    # when it is retried: Stripe has no refund with our metadata on the charge
+    refund_send(refund_id=refund.pk)
+
+    # then it was looked up first, then sent once under the key's next version
+    base = f"shop-order-{shop_order.pk}-refund-1"
+    assert scripted.paths()[-2:] == ["GET /v1/refunds", "POST /v1/refunds"]
+    assert _posts(scripted, "/v1/refunds") == [(base, "1000"), (f"{base}-v2", "1000")]
+    refund.refresh_from_db()
+    assert (refund.status, refund.key_version) == ("succeeded", 2)
+    assert_ledger_invariants()
+
+
+def test_a_transfer_retried_after_the_window_that_went_through_is_found_not_sent_again(
+    client: Client, scripted: ScriptedStripe
+) -> None:
+    # given a transfer whose first try timed out more than 24 hours ago, though Stripe made it
+    shop_order = _paid(client)
+    scripted.answer("POST", "/v1/transfers", 500, FAULT, times=1)
+    with pytest.raises(GatewayError):
+        transfer_schedule(shop_order_id=shop_order.pk) and transfer_send(
+            transfer_id=Transfer.objects.get().pk
+        )
+    transfer = Transfer.objects.get()
+    Transfer.objects.filter(pk=transfer.pk).update(
+        key_first_sent_at=timezone.now() - timedelta(hours=25)
+    )
+    made = {
+        "id": "tr_made_earlier",
+        "object": "transfer",
+        "metadata": {
+            "shop_order_id": str(shop_order.pk),
+            "order_number": shop_order.order.number,
+        },
+    }
+    scripted.answer("GET", "/v1/transfers", 200, {"object": "list", "data": [made]})
+
+    # when it is retried
+    transfer_send(transfer_id=transfer.pk)
+
+    # then the transfer found is recorded; no second transfer is asked for
+    transfer.refresh_from_db()
+    assert (transfer.status, transfer.transfer_id) == ("sent", "tr_made_earlier")
+    assert len(_posts(scripted, "/v1/transfers")) == 1
+    assert_ledger_invariants()
+
+
+def test_two_reversals_of_one_transfer_never_reverse_more_than_was_sent_and_keep_their_amount(
+    client: Client, scripted: ScriptedStripe
+) -> None:
+    # given shops bearing Stripe's fees (0.95 on 30.00): the shop was sent 27.55 of its 28.50
+    place = TownFactory()
+    TownSettings.objects.create(town=place, stripe_fees_payer="vendor")
+    shop_order = _paid(client, place)
+    Payment.objects.filter(order_id=shop_order.order_id).update(fee=Decimal("0.95"))
+    with run_on_commit():
+        shop_order_accept(shop_order_id=shop_order.pk)
+        shop_order_mark_ready(shop_order_id=shop_order.pk)
+        shop_order_fulfil(shop_order_id=shop_order.pk)
+    transfer = Transfer.objects.get()
+    assert (transfer.status, transfer.amount) == ("sent", Decimal("27.55"))
+
+    # when a first refund of 15.00 is made but its reversal (14.25) fails at Stripe, and a second
+    # refund of 15.00 completes the shop order meanwhile
+    reversals = f"/v1/transfers/{transfer.transfer_id}/reversals"
+    scripted.answer("POST", reversals, 500, FAULT, times=1)
+    with run_on_commit():
+        first = shop_order_refund(shop_order_id=shop_order.pk, amount=Decimal("15.00"))
+    with run_on_commit():
+        second = shop_order_refund(shop_order_id=shop_order.pk, amount=Decimal("15.00"))
+    # and the first reversal is tried again
+    refund_send(refund_id=first.pk)
+
+    # then the first kept its amount (same key, same amount), the second took what was left:
+    # 27.55 reversed in all, never more than was sent
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.reversal_amount, second.reversal_amount) == (Decimal("14.25"), Decimal("13.30"))
+    key = f"shop-order-{shop_order.pk}-refund-1-reversal"
+    assert [p for p in _posts(scripted, reversals) if p[0] == key] == [(key, "1425")] * 2
+    transfer.refresh_from_db()
+    assert transfer.reversed_amount == Decimal("27.55")
+    assert_ledger_invariants()
+
+
+def test_a_transfer_waits_for_a_fee_not_known_yet_when_shops_bear_fees(
+    client: Client, scripted: ScriptedStripe
+) -> None:
+    # given shops bearing Stripe's fees, and a paid charge whose balance transaction (hence
+    # fee) Stripe has not made yet
+    place = TownFactory()
+    TownSettings.objects.create(town=place, stripe_fees_payer="vendor")
+    shop_order = _paid(client, place)
+    Payment.objects.filter(order_id=shop_order.order_id).update(fee=None)
+    charge = {"id": "ch_k", "object": "charge", "balance_transaction": None}
+    scripted.answer("GET", "/v1/charges/", 200, charge, times=1)
+
+    # when the shop is to be paid
+    with pytest.raises(GatewayError) as waiting:
+        transfer_schedule(shop_order_id=shop_order.pk)
+
+    # then no transfer goes out without the shop's part of the fee: it is tried again
+    assert waiting.value.retryable is True
+    assert Transfer.objects.count() == 0
+
+    # when the fee is known (stripe-mock's is 0.00), the transfer is made
+    with run_on_commit():
+        transfer = transfer_schedule(shop_order_id=shop_order.pk)
+    assert transfer is not None
+    assert Payment.objects.get(order_id=shop_order.order_id).fee == Decimal("0.00")
+    assert_ledger_invariants()
