@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -74,6 +75,7 @@ def orders(request: HttpRequest, access: ShopAccess) -> HttpResponse:
         "tabs": [(k, label, counts[k]) for k, label, _states in TABS],
         "tab": tab[0],
         "page": page,
+        "poll_seconds": getattr(settings, "MERCHANT_INBOX_POLL_SECONDS", 15),
     }
     template = "merchant/_inbox.html" if is_htmx(request) else "merchant/orders.html"
     return render(request, template, context)

@@ -114,13 +114,22 @@ def test_a_csv_with_one_bad_row_shows_that_rows_error(web, shop, owner, category
     _no_axe_violation(web, "import-errors")
 
 
-def test_a_day_of_orders_accept_ready_hand_over_and_a_partial_refund(web, town, shop, owner):
+def test_a_day_of_orders_accept_ready_hand_over_and_a_partial_refund(
+    web, town, shop, owner, settings
+):
+    settings.MERCHANT_INBOX_POLL_SECONDS = 1
     first = paid_order(town, shop, goods="24.00", commission="1.20", email="claire@example.org")
     second = paid_order(town, shop, goods="40.00", commission="2.00", email="marc@example.org")
     web.login(owner.email, PASSWORD)
 
     web.open(f"/commercant/{town.slug}/{shop.slug}/commandes/")
     assert web.find('[data-count="new"]').text == "2"
+    # a new order comes in while the inbox is open: it appears without a reload (htmx polling)
+    third = paid_order(town, shop, email="nouvelle-cliente@example.org")
+    WebDriverWait(web.driver, 10, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda driver: third.order.number in driver.find_element(By.ID, "inbox").text
+    )
+    assert web.find('[data-count="new"]').text == "3"
     _no_axe_violation(web, "orders")
     web.open(f"/commercant/{town.slug}/{shop.slug}/commandes/preparation/")
     assert "claire@example.org" in web.text and "marc@example.org" in web.text
