@@ -79,3 +79,13 @@ def test_a_database_error_reaches_the_client_as_a_generic_message_and_is_logged(
     assert body["errors"][0]["extensions"] == {"code": "INTERNAL_ERROR"}
     assert body["errors"][0]["path"] == ["town"]
     assert "NUL" in caplog.text  # the real text is in the log only
+
+
+def test_graphiql_s_page_may_load_its_scripts_under_the_site_s_csp(client):
+    page = client.get("/graphql/", HTTP_ACCEPT="text/html")
+    json_answer = post_json(client, {"query": "{ __typename }"})
+
+    policy = page["Content-Security-Policy"]
+    assert page.status_code == 200 and "graphiql" in page.content.decode().lower()
+    assert "script-src 'self' https://cdn.jsdelivr.net 'unsafe-inline'" in policy
+    assert "cdn.jsdelivr.net" not in json_answer.get("Content-Security-Policy", "")
