@@ -56,6 +56,7 @@ urlpatterns = [
     path("villes/<slug:town>/", views.town_detail, name="town"),
     path("villes/<slug:town>/recherche/", views.search, name="search"),
     path("villes/<slug:town>/suggestions/", views.suggestions, name="suggestions"),
+    path("villes/<slug:town>/pres-de-moi/", views.near_me, name="near_me"),
     path("villes/<slug:town>/commerces/<slug:vendor>/", views.vendor_detail, name="vendor"),
     path(
         "villes/<slug:town>/commerces/<slug:vendor>/<slug:product>/",

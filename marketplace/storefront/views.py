@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.catalog.models import Category
 from marketplace.storefront.cart import cart_count
@@ -106,7 +107,7 @@ class Link:
 
 
 def _params(request: HttpRequest) -> dict[str, str]:
-    keep = ("q", "category", "shop", "price", "in_stock", "sort", "lat", "lon", "where")
+    keep = ("q", "category", "shop", "price", "in_stock", "sort", "near")
     return {k: request.GET[k] for k in keep if request.GET.get(k)}
 
 
@@ -124,23 +125,49 @@ def _price_range(value: str) -> tuple[Decimal | None, Decimal | None]:
         return (None, None)
 
 
-def _near(request: HttpRequest, town: Town) -> tuple[Near | None, str]:
-    """The point of "near me": the browser's position, else the place typed, else none."""
+NEAR = "near"  # session: {town slug: [latitude, longitude]}, kept out of URLs and logs
+
+
+def _near(request: HttpRequest, town: Town) -> Near | None:
+    """The point "near me" stored in the session by near_me, when the search asks for it."""
+    point = dict(request.session.get(NEAR, {})).get(town.slug)
+    if request.GET.get("near") != "1" or not point:
+        return None
+    return Near(latitude=point[0], longitude=point[1], radius_km=NEAR_RADIUS_KM)
+
+
+@require_POST
+def near_me(request: HttpRequest, town: str) -> HttpResponse:
+    """Keeps the browser's position (or the place typed) in the session, then searches around
+    it: a person's position never goes in a URL."""
+    current = town_of(town)
+    query = str(request.POST.get("q", ""))[:200]
+    target = reverse("storefront:search", kwargs={"town": current.slug})
+    point: tuple[float, float] | None = None
     try:
-        lat, lon = float(request.GET["lat"]), float(request.GET["lon"])
-        return Near(latitude=lat, longitude=lon, radius_km=NEAR_RADIUS_KM), ""
+        lat, lon = float(request.POST["lat"]), float(request.POST["lon"])
+        if -90 <= lat <= 90 and -180 <= lon <= 180:
+            point = (round(lat, 4), round(lon, 4))
     except (KeyError, ValueError):
-        pass
-    where = request.GET.get("where", "").strip()
-    if not where:
-        return None, ""
-    place = place_lookup(town=town, text=where)
-    if place is None:
-        return None, _("We do not know the place “%(place)s” in %(town)s; try a postcode.") % {
-            "place": where,
-            "town": town.name,
-        }
-    return Near(latitude=place.latitude, longitude=place.longitude, radius_km=NEAR_RADIUS_KM), ""
+        where = str(request.POST.get("where", "")).strip()[:100]
+        place = place_lookup(town=current, text=where) if where else None
+        if place is not None:
+            point = (place.latitude, place.longitude)
+        else:
+            messages.error(
+                request,
+                _("We do not know the place “%(place)s” in %(town)s; try a postcode.")
+                % {"place": where, "town": current.name}
+                if where
+                else _("Type your postcode or town."),
+            )
+    if point is None:
+        return redirect(target + ("?" + urlencode({"q": query}) if query else ""))
+    near = dict(request.session.get(NEAR, {}))
+    near[current.slug] = list(point)
+    request.session[NEAR] = near
+    params = {"q": query, "near": "1", "sort": "distance"}
+    return redirect(target + "?" + urlencode({k: v for k, v in params.items() if v}))
 
 
 def search(request: HttpRequest, town: str) -> HttpResponse:
@@ -156,11 +183,11 @@ def search(request: HttpRequest, town: str) -> HttpResponse:
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         page = 1
-    near, place_error = _near(request, current)
+    near = _near(request, current)
     if sort not in SORTS or (sort == "distance" and near is None):
         sort = "relevance"
     price_min, price_max = _price_range(price)
-    errors: list[str] = [place_error] if place_error else []
+    errors: list[str] = []
     result = None
     try:
         result = products_search(

@@ -37,17 +37,29 @@ def test_search_shows_facets_with_counts_and_filters_by_one(client, shops):
     assert "à partir de 6,50\u00a0€" in html
 
 
-def test_search_near_a_postcode_sorts_by_distance(client, shops):
-    html = page(client.get("/villes/bourg/recherche/", {"where": "01090", "sort": "distance"}))
+def test_search_near_a_postcode_sorts_by_distance_without_the_place_in_the_url(client, shops):
+    response = client.post("/villes/bourg/pres-de-moi/", {"where": "01090", "q": ""})
 
+    assert response["Location"] == "/villes/bourg/recherche/?near=1&sort=distance"
+    html = page(client.get(response["Location"]))
     assert html.index("Miel de châtaignier") < html.index("Baguette de tradition")
-    assert " km" in html
+    assert " km" in html and "près de vous" in html
+
+
+def test_the_browsers_position_stays_in_the_session(client, shops):
+    response = client.post(
+        "/villes/bourg/pres-de-moi/", {"lat": "45.0012345", "lon": "5.001", "q": "miel"}
+    )
+
+    assert response["Location"] == "/villes/bourg/recherche/?q=miel&near=1&sort=distance"
+    assert client.session["near"] == {"bourg": [45.0012, 5.001]}
 
 
 def test_an_unknown_place_is_told_in_words(client, shops):
-    html = page(client.get("/villes/bourg/recherche/", {"where": "Atlantide"}))
+    response = client.post("/villes/bourg/pres-de-moi/", {"where": "Atlantide"}, follow=True)
 
-    assert "Nous ne connaissons pas le lieu" in html
+    assert "Nous ne connaissons pas le lieu" in page(response)
+    assert "near" not in client.session
 
 
 def test_a_shop_page_has_hours_address_map_link_delivery_and_products_by_category(client, shops):

@@ -112,7 +112,8 @@ def test_a_search_with_suggestions_a_facet_and_near_me(web, shops):
     web.set_geolocation(45.001, 5.001)  # at the bakery's door
     web.open("/villes/bourg/recherche/")
     web.click("[data-locate]")
-    WebDriverWait(web.driver, 10).until(lambda d: "lat=" in d.current_url)
+    WebDriverWait(web.driver, 10).until(lambda d: "near=1" in d.current_url)
+    assert "45.0" not in web.driver.current_url  # the position stays in the session
     names = [h.text for h in web.find_all(".results h3")]
     assert names == ["Baguette de tradition", "Miel de châtaignier"]
     assert "près de vous" in web.text and " km" in web.text

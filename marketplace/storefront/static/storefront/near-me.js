@@ -11,8 +11,8 @@
       status.textContent = button.dataset.waiting || "…";
       navigator.geolocation.getCurrentPosition(
         function (position) {
-          form.querySelector("[data-lat]").value = position.coords.latitude.toFixed(5);
-          form.querySelector("[data-lon]").value = position.coords.longitude.toFixed(5);
+          form.querySelector("[data-lat]").value = position.coords.latitude.toFixed(4);
+          form.querySelector("[data-lon]").value = position.coords.longitude.toFixed(4);
           form.querySelector("input[name=where]").value = "";
           form.submit();
         },
