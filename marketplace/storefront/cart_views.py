@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -139,7 +140,9 @@ def _explain(
     variant_ids = [line.variant.pk for line in summary.lines]
     available = available_quantities(variant_ids, exclude_checkout=checkout.pk)
     held = dict(
-        Reservation.objects.filter(checkout_id=checkout.pk).values_list("variant_id", "expires_at")
+        Reservation.objects.filter(
+            checkout_id=checkout.pk, expires_at__gt=timezone.now()
+        ).values_list("variant_id", "expires_at")
     )
     seen = prices_seen(request)
     currency = summary.currency

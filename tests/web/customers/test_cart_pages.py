@@ -1,10 +1,13 @@
 """The cart and the checkout with the Django test client: the same checkout services as the API."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.test import Client
+from django.utils import timezone
 
-from marketplace.checkout.models import Checkout, CheckoutLine
+from marketplace.checkout.models import Checkout, CheckoutLine, Reservation
 from marketplace.orders.models import Order, OrderStatus
 from vendors.models import Stock
 
@@ -254,3 +257,35 @@ def test_the_order_email_links_to_the_tracking_page(
     to_customer = [m for m in mailoutbox if m.to == ["camille@example.org"]]
     assert len(to_customer) == 1
     assert f"https://bourg.example/commandes/{order.token}/" in to_customer[0].body
+
+
+def test_raising_a_quantity_above_the_stock_is_refused_and_the_line_stays(client, shops):
+    add(client, shops.honey_big, 1)
+    line = CheckoutLine.objects.get()
+
+    response = client.post(
+        f"/villes/bourg/panier/lignes/{line.pk}/", {"quantity": "5"}, follow=True
+    )
+
+    assert "Stock insuffisant" in page(response)
+    assert CheckoutLine.objects.get().quantity == 1
+
+
+def test_when_the_hold_expired_the_cart_says_the_items_are_no_longer_held(client, shops):
+    add(client, shops.baguette, 1)
+    Reservation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    html = page(client.get("/villes/bourg/panier/"))
+
+    assert "Vos articles ne sont plus réservés" in html
+
+
+def test_a_form_posted_without_the_csrf_token_is_refused(shops):
+    browser = Client(enforce_csrf_checks=True)
+
+    response = browser.post(
+        "/villes/bourg/panier/ajouter/", {"variant": shops.baguette.pk, "quantity": 1}
+    )
+
+    assert response.status_code == 403
+    assert CheckoutLine.objects.count() == 0
