@@ -11,10 +11,17 @@ from marketplace.accounts.models import User
 from marketplace.governance.models import CommissionRule
 from marketplace.towns.models import Town, TownStaff, TownStaffRole
 from vendors.models import Vendor, VendorMember, VendorRole
+from vendors.profile import vendor_apply
 
 DEMO_PASSWORD = "demo"
 DEMO_CUSTOMER = "client@demo.demo"
 DEMO_COMMISSION = Decimal("5")
+# One shop application per town waits for the association, so there is a decision to try.
+DEMO_APPLICATION = {
+    "name": "Atelier Vélo Solidaire",
+    "slug": "atelier-velo-solidaire",
+    "description": "Réparation et vente de vélos d'occasion, en attente de l'accord de l'association.",
+}
 
 
 def _user(email: str, *, first_name: str = "") -> User:
@@ -46,4 +53,9 @@ def demo_accounts_setup() -> list[tuple[str, str]]:
                 vendor=vendor, user=owner, defaults={"role": VendorRole.OWNER}
             )
             accounts.append((owner.email, f"owner of {vendor.name} ({vendor.town.name})"))
+        for town in Town.objects.order_by("name"):
+            if not Vendor.objects.filter(town=town, slug=DEMO_APPLICATION["slug"]).exists():
+                applicant = _user(f"candidat@{town.slug}.demo", first_name="Candidat")
+                vendor_apply(user=applicant, town_id=town.pk, data=dict(DEMO_APPLICATION))
+                accounts.append((applicant.email, f"applicant of a pending shop in {town.name}"))
     return accounts
