@@ -22,6 +22,8 @@ from vendors.models import Vendor, VendorStatus
 
 logger = logging.getLogger(__name__)
 
+# A public reason is a sentence or two, not a document.
+MAX_REASON_LENGTH = 1000
 # action -> (allowed "from" statuses, the "to" status)
 _TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     AuditAction.VENDOR_APPROVE: (frozenset({VendorStatus.PENDING}), VendorStatus.APPROVED),
@@ -73,6 +75,15 @@ def _required_reason(reason: str) -> str:
                 "reason": ValidationError(
                     _("Give the reason for the suspension."),
                     code=GovernanceErrorCode.REASON_REQUIRED.value,
+                )
+            }
+        )
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _("At most %(max)d characters.") % {"max": MAX_REASON_LENGTH},
+                    code=GovernanceErrorCode.INVALID.value,
                 )
             }
         )

@@ -158,9 +158,22 @@ def shop_order_fulfil(*, shop_order_id: int, user: Any = None) -> ShopOrder:
     return shop_order
 
 
+# A reason told to the customer is a sentence or two, not a document.
+MAX_REASON_LENGTH = 1000
+
+
 def _stop(
     shop_order_id: int, to_status: str, reason: str, *, only_from: frozenset[str] | None = None
 ) -> ShopOrder:
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _("At most %(max)d characters.") % {"max": MAX_REASON_LENGTH},
+                    code=OrderErrorCode.INVALID.value,
+                )
+            }
+        )
     with transaction.atomic():
         shop_order = _locked_shop_order(shop_order_id)
         if shop_order.status == to_status == ShopOrderStatus.CANCELLED:
