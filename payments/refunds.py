@@ -32,7 +32,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -167,8 +167,9 @@ def shop_order_refund(
             and shop_share > 0,
             requested_by=user if getattr(user, "is_authenticated", False) else None,
         )
+        # Summed here, in Decimal, on the locked row (SQLite would add floats).
         ShopOrder.objects.filter(pk=shop_order.pk).update(
-            refunded_amount=F("refunded_amount") + amount, updated_at=timezone.now()
+            refunded_amount=shop_order.refunded_amount + amount, updated_at=timezone.now()
         )
         if amount == remaining and shop_order_transition_allowed(
             shop_order.status, ShopOrderStatus.REFUNDED
@@ -305,7 +306,7 @@ def _fail(refund_id: int, error: GatewayError) -> None:
     (nothing was booked: the customer, the shop and the association are as before)."""
     with transaction.atomic():
         shop_order_id = Refund.objects.values_list("shop_order_id", flat=True).get(pk=refund_id)
-        ShopOrder.objects.select_for_update(of=("self",)).get(pk=shop_order_id)
+        shop_order = ShopOrder.objects.select_for_update(of=("self",)).get(pk=shop_order_id)
         refund = Refund.objects.select_for_update().get(pk=refund_id)
         refund.last_error = str(error)[:2000]
         fields = ["last_error", "updated_at"]
@@ -313,8 +314,9 @@ def _fail(refund_id: int, error: GatewayError) -> None:
             refund.status = RefundStatus.FAILED
             refund.reversal_due = False
             fields += ["status", "reversal_due"]
-            ShopOrder.objects.filter(pk=refund.shop_order_id).update(
-                refunded_amount=F("refunded_amount") - refund.amount, updated_at=timezone.now()
+            ShopOrder.objects.filter(pk=shop_order.pk).update(
+                refunded_amount=shop_order.refunded_amount - refund.amount,
+                updated_at=timezone.now(),
             )
             queue_task_on_commit(
                 send_refund_failed_emails,
@@ -430,7 +432,7 @@ def _reverse(
         refund.save(update_fields=fields)
         if not refund.reversal_source:  # (a give-back transfer is followed on the refund)
             Transfer.objects.filter(pk=transfer.pk).update(
-                reversed_amount=F("reversed_amount") + amount, updated_at=timezone.now()
+                reversed_amount=transfer.reversed_amount + amount, updated_at=timezone.now()
             )
         ledger_record(
             key=f"reversal:{refund.pk}",
@@ -544,7 +546,7 @@ def refund_undo(*, refund_id: int, reason: str) -> bool:
             update_fields=["status", "last_error", "reversal_due", "restore_due", "updated_at"]
         )
         ShopOrder.objects.filter(pk=shop_order.pk).update(
-            refunded_amount=F("refunded_amount") - refund.amount, updated_at=timezone.now()
+            refunded_amount=shop_order.refunded_amount - refund.amount, updated_at=timezone.now()
         )
         cause = Cause("refund", refund.pk, "failed")
         queue_task_on_commit(send_refund_failed_emails, cause=cause, refund_id=refund.pk)
