@@ -88,6 +88,7 @@ checkout                              .    .    Y     .     .     .     .    .  
 order                                 .    .    Y     .     .     .     Y    Y     .      Y
 orderByToken                          Y    Y    Y     Y     Y     Y     Y    Y     Y      Y
 node:Order                            .    .    Y     .     .     .     Y    Y     .      Y
+node:Order+token                      Y    Y    Y     Y     Y     Y     Y    Y     Y      Y
 node:ShopOrder                        .    .    Y     Y     Y     .     Y    Y     .      Y
 node:VendorMember                     .    .    .     Y     Y     .     Y    Y     .      Y
 shopOrders                            .    .    .     Y     Y     .     Y    Y     .      Y
@@ -396,6 +397,12 @@ OPERATIONS: dict[str, Operation] = {
     "node:Order": Operation(
         "query($id: ID!) { node(id: $id) { id } }",
         lambda w: {"id": w.ids["paid_order"]},
+        seen=lambda d, w: d["node"] is not None,
+    ),
+    # A guest's order, seen by whoever gave its token earlier in the same request.
+    "node:Order+token": Operation(
+        "query($t: UUID!, $id: ID!) { orderByToken(token: $t) { id } node(id: $id) { id } }",
+        lambda w: {"t": w.values["guest_order_token"], "id": w.ids["guest_order"]},
         seen=lambda d, w: d["node"] is not None,
     ),
     "node:ShopOrder": Operation(
