@@ -5,8 +5,8 @@ one `IndexQueue` row per product and, on commit, queues the `search.tasks.index_
 The task rebuilds the documents from the database and writes them in bulk (or deletes them:
 product deleted, shop not approved); a row leaves the queue only when the engine acknowledged.
 If the engine or the broker is down, the rows stay, and the beat sweeper
-(`search.tasks.sweep_dirty_products`) retries them: an outage loses nothing. A town with something
-to show and no index yet (its first shop just approved) is built by the first such write.
+(`search.tasks.sweep_dirty_products`) retries them: an outage loses nothing. A town without an
+index gets one when a shop of it is approved (`mark_town_opened`) or its towns file is loaded.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from marketplace.towns.models import Town
 from search.backends import get_backend
 from search.documents import build_documents, indexable_product_ids, iter_town_documents
 from search.models import IndexQueue
-from search.query import SearchUnavailable, TownNotIndexed
+from search.query import SearchUnavailable
 from vendors.models import Product
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,21 @@ def mark_products_dirty(*, product_ids: Iterable[int], town_id: int | None = Non
                 update_fields=fields,
             )
     transaction.on_commit(lambda: _enqueue(ids), robust=True)
+
+
+def mark_town_opened(*, town_id: int) -> None:
+    """A shop of the town was approved: after the commit, the town's index is built if it has
+    none yet (its first shop), so its products are searchable on the engine at once."""
+    transaction.on_commit(lambda: _enqueue_build(town_id), robust=True)
+
+
+def _enqueue_build(town_id: int) -> None:
+    from search.tasks import build_town_if_missing
+
+    try:
+        build_town_if_missing.delay(town_id)
+    except Exception:  # broker down: the sweeper builds the towns without an index
+        logger.warning("search: could not queue a town's build; the sweeper will", exc_info=True)
 
 
 def mark_vendor_dirty(*, vendor_id: int) -> None:
@@ -109,17 +124,13 @@ def search_index_dirty(*, product_ids: Iterable[int] | None = None, refresh: boo
     failed: set[int] = set()
     try:
         for town_slug, (docs, deletions) in by_town.items():
-            try:
-                failed |= backend.index(
-                    town_slug=town_slug,
-                    documents=docs,
-                    delete_ids=deletions,
-                    version=version,
-                    refresh=refresh,
-                )
-            except TownNotIndexed:
-                # Its first shop approved, or its first products: the build reads them all.
-                search_rebuild_town(town_slug=town_slug)
+            failed |= backend.index(
+                town_slug=town_slug,
+                documents=docs,
+                delete_ids=deletions,
+                version=version,
+                refresh=refresh,
+            )
     except SearchUnavailable as error:
         IndexQueue.objects.filter(product_id__in=[pk for pk, _, _ in rows]).update(
             attempts=F("attempts") + 1, last_error=str(error)[:255]
@@ -182,6 +193,16 @@ class TownIndexed:
     town_slug: str
     index: str
     count: int
+
+
+def search_build_town_if_missing(*, town_id: int) -> TownIndexed | None:
+    """Builds the town's index when it has none and has products to show. Raises
+    SearchUnavailable."""
+    town_slug = Town.objects.filter(pk=town_id).values_list("slug", flat=True).first()
+    if town_slug is None or not indexable_product_ids(town_id=town_id):
+        return None
+    built = search_index_towns(town_slugs=[town_slug], only_missing=True)
+    return built[0] if built else None
 
 
 def search_index_towns(*, town_slugs: list[str], only_missing: bool = False) -> list[TownIndexed]:

@@ -99,14 +99,6 @@ class SearchUnavailable(Exception):
     """The engine cannot be reached or refused the request."""
 
 
-class TownNotIndexed(Exception):
-    """The town has no index yet: a build must read everything (its first approved shop)."""
-
-    def __init__(self, town_slug: str) -> None:
-        self.town_slug = town_slug
-        super().__init__(f"no index for town {town_slug!r}")
-
-
 class UnknownTown(Exception):
     pass
 

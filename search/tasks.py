@@ -6,7 +6,11 @@ import logging
 
 from celery import shared_task
 
-from search.indexing import search_index_dirty, search_sweep_dirty
+from search.indexing import (
+    search_build_town_if_missing,
+    search_index_dirty,
+    search_sweep_dirty,
+)
 from search.query import SearchUnavailable
 
 logger = logging.getLogger(__name__)
@@ -22,6 +26,17 @@ def index_products(product_ids: list[int]) -> int:
             "search: engine unavailable; %d product(s) left for the sweeper", len(product_ids)
         )
         return 0
+
+
+@shared_task(name="search.tasks.build_town_if_missing", ignore_result=True)
+def build_town_if_missing(town_id: int) -> int:
+    """A shop of the town was approved: its index is built if it has none (its first shop)."""
+    try:
+        built = search_build_town_if_missing(town_id=town_id)
+    except SearchUnavailable:
+        logger.warning("search: engine unavailable; the sweeper will build town %s", town_id)
+        return 0
+    return built.count if built else 0
 
 
 @shared_task(name="search.tasks.sweep_dirty_products", ignore_result=True)

@@ -7,20 +7,19 @@ once since it reads `vendor.status`. Orders already placed go on.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from marketplace.core.outbox import Cause, queue_task_on_commit
 from marketplace.governance.audit import audit_record
 from marketplace.governance.error_codes import GovernanceErrorCode
 from marketplace.governance.models import AuditAction
-from search.indexing import mark_vendor_dirty
+from marketplace.governance.tasks import send_vendor_decision_email
+from search.indexing import mark_town_opened, mark_vendor_dirty
 from vendors.models import Vendor, VendorStatus
-
-logger = logging.getLogger(__name__)
 
 # A public reason is a sentence or two, not a document.
 MAX_REASON_LENGTH = 1000
@@ -141,15 +140,12 @@ def _vendor_decide(
             after={"status": vendor.status, "status_reason": vendor.status_reason},
         )
         mark_vendor_dirty(vendor_id=vendor.pk)
-        vendor_pk = vendor.pk
-        transaction.on_commit(lambda: _notify(vendor_pk, action))
+        if target == VendorStatus.APPROVED:
+            mark_town_opened(town_id=vendor.town_id)  # its first shop: the town's index is built
+        queue_task_on_commit(
+            send_vendor_decision_email,
+            cause=Cause("vendor", vendor.pk, action),
+            vendor_id=vendor.pk,
+            action=action,
+        )
     return vendor
-
-
-def _notify(vendor_id: int, action: str) -> None:
-    from marketplace.governance.tasks import send_vendor_decision_email
-
-    try:
-        send_vendor_decision_email.delay(vendor_id, action)
-    except Exception:  # the broker is down: the decision stands, the email is lost
-        logger.exception("decision email %s for shop %s not queued", action, vendor_id)

@@ -168,7 +168,10 @@ def test_the_command_reports_the_bad_record_and_loads_nothing(towns_data, tmp_pa
     assert Town.objects.count() == 0
 
 
-def test_the_command_loads_a_good_file_and_says_so_twice(towns_data, tmp_path):
+def test_the_command_loads_a_good_file_and_says_so_twice(towns_data, tmp_path, settings):
+    # The database search backend: the engine's side is tested with indices of its own
+    # (tests/search/test_readme_town_loading.py), never under the shared names.
+    settings.SEARCH_BACKEND = "database"
     good_file = tmp_path / "towns.json"
     good_file.write_text(json.dumps(towns_data), encoding="utf-8")
     first, second = StringIO(), StringIO()
@@ -177,6 +180,7 @@ def test_the_command_loads_a_good_file_and_says_so_twice(towns_data, tmp_path):
     call_command("load_towns", str(good_file), stdout=second)
 
     assert "created 18 categories, 4 towns, 64 vendors" in first.getvalue()
+    assert "Search: database backend, the towns are searchable now." in first.getvalue()
     assert "already loaded, nothing changed" in second.getvalue()
 
 

@@ -15,11 +15,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.management import call_command
 
 from marketplace.governance.approval import vendor_approve
 from marketplace.towns.loading import load_towns
@@ -27,6 +29,7 @@ from search.backends import engine_index
 from search.backends.engine_query import build_body
 from search.query import SearchRequest
 from tests.factories import UserFactory
+from tests.search.conftest import closed_port
 from vendors.models import Vendor, VendorStatus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -315,3 +318,20 @@ def test_approving_a_towns_first_shop_builds_its_index(
     assert engine_finds(private_engine, "lannion", "chocolat")[0] == "Chocolat chaud à l'ancienne"
     answer = gql.execute(QUERY, {"town": "lannion", "query": "chocolat"})["search"]
     assert (answer["backend"], found(answer)[0]) == ("ENGINE", "Chocolat chaud à l'ancienne")
+
+
+@pytest.mark.django_db
+def test_with_the_engine_down_the_load_is_kept_and_the_command_says_so(settings: Any) -> None:
+    # Given the engine configured but not answering
+    settings.SEARCH_BACKEND = "engine"
+    settings.SEARCH_URL = f"http://127.0.0.1:{closed_port()}"
+    out, err = StringIO(), StringIO()
+    with tempfile.TemporaryDirectory(prefix="readme-towns-") as directory:
+        path = Path(directory) / "lannion.json"
+        path.write_text(json.dumps(NEW_TOWN, ensure_ascii=False), encoding="utf-8")
+        # When the towns file is loaded
+        call_command("load_towns", str(path), stdout=out, stderr=err)
+    # Then the town is loaded, and the command says the engine will get it later
+    assert Vendor.objects.filter(town__slug="lannion").count() == 1
+    assert "Search engine unavailable" in err.getvalue()
+    assert "the load is kept" in err.getvalue()
