@@ -283,3 +283,28 @@ def test_a_refund_pending_at_the_transfer_that_then_succeeds_is_reversed(
     assert (refund.status, refund.reversal_amount) == ("succeeded", Decimal("9.56"))
     assert Transfer.objects.get().reversed_amount == Decimal("9.56")
     assert_ledger_invariants()
+
+
+def test_a_refund_refused_outright_by_stripe_fails_at_once_and_can_be_asked_again(
+    stripe: Any, client: Client, scripted: ScriptedStripe
+) -> None:
+    # given a paid shop order, and Stripe refusing the next refund (400: the charge is disputed)
+    shop_order = _paid(client)
+    stripe.STRIPE_API_BASE = scripted.url
+    scripted.answer("POST", "/v1/refunds", 400, refusal(code="charge_disputed"), times=1)
+    mail.outbox.clear()
+
+    # when 20.00 is refunded
+    refund = _refund(shop_order, "20.00")
+
+    # then it failed at once with Stripe's message: nothing booked, nothing counted as
+    # refunded, the shop and staff told, and it can be asked again (and then succeeds)
+    shop_order.refresh_from_db()
+    assert (refund.status, refund.refund_id) == ("failed", "")
+    assert "Refused." in refund.last_error
+    assert shop_order.refunded_amount == Decimal("0.00")
+    assert LedgerEntry.objects.filter(kind__startswith="refund").count() == 0
+    assert len(mail.outbox) == 1
+    again = _refund(shop_order, "20.00")
+    assert (again.sequence, again.status) == (2, "succeeded")
+    assert_ledger_invariants()
