@@ -506,3 +506,25 @@ def test_an_accepted_order_is_cancelled_with_its_reason(client, login, town, sho
     assert response.status_code == 302
     assert (shop_order.status, shop_order.status_reason) == ("cancelled", "Rupture de stock")
     assert shop_order.refunded_amount == shop_order.subtotal + shop_order.delivery_fee
+
+
+def test_stock_adjust_without_javascript_goes_back_with_a_message(client, login, shop, owner):
+    variant = VariantFactory(product__vendor=shop, vendor=shop, stock=5)
+    login(owner)
+    back = url(shop, f"produits/{variant.product_id}/")
+
+    response = client.post(
+        url(shop, f"stock/{variant.pk}/ajuster/"),
+        {"delta": "7", "reason": "received", "next": back},
+        follow=True,
+    )
+    outside = client.post(
+        url(shop, f"stock/{variant.pk}/ajuster/"),
+        {"delta": "1", "reason": "received", "next": "https://evil.example/"},
+    )
+
+    assert response.redirect_chain[-1][0] == back
+    assert f"Stock de {variant.sku} mis à jour" in response.content.decode()
+    assert outside["Location"] == url(shop, "stock/bas/")
+    variant.stock.refresh_from_db()
+    assert variant.stock.quantity == 13
