@@ -34,6 +34,7 @@ from marketplace.checkout.lines import (
 )
 from marketplace.checkout.models import Checkout, Reservation
 from marketplace.checkout.pricing import CheckoutSummary, LineSummary, ShopGroup, checkout_summary
+from marketplace.orders.models import Order
 from marketplace.storefront.cart import (
     cart_checkout,
     cart_count_update,
@@ -304,7 +305,14 @@ def checkout_page(request: HttpRequest, town: str) -> HttpResponse:
             )
             completion = checkout_complete(checkout_id=checkout.pk, user=request.user)
         except ValidationError as error:
-            add_service_errors(form, error)
+            placed = Order.objects.filter(checkout_token=checkout.pk).first()
+            if placed is None:
+                add_service_errors(form, error)
+            else:  # the order exists but its payment could not start: follow it from its page
+                cart_forget(request, current)
+                for message in error.messages:
+                    messages.error(request, message)
+                return redirect("storefront:order_track", token=placed.token)
         except PermissionDenied:
             raise Http404(_("Your cart is empty.")) from None
         else:

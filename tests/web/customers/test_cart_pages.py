@@ -289,3 +289,19 @@ def test_a_form_posted_without_the_csrf_token_is_refused(shops):
 
     assert response.status_code == 403
     assert CheckoutLine.objects.count() == 0
+
+
+def test_a_payment_provider_outage_is_told_and_nothing_is_lost(client, shops, stripe):
+    stripe.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+    add(client, shops.baguette, 1)
+
+    response = client.post("/villes/bourg/commande/", {"email": "camille@example.org"}, follow=True)
+
+    html = page(response)
+    assert "Le paiement n&#x27;a pas pu démarrer" in html
+    order = Order.objects.first()
+    if order is None:  # rolled back: the cart is intact, ready for another try
+        assert CheckoutLine.objects.count() == 1
+    else:  # kept unpaid: its page is where the buyer follows (or cancels) it
+        assert response.redirect_chain[-1][0] == f"/commandes/{order.token}/"
+        assert order.status == OrderStatus.UNPAID
