@@ -66,12 +66,12 @@ def products_search(
             _("The query is longer than %(max)d characters.") % {"max": MAX_QUERY_LENGTH},
             SearchErrorCode.INVALID,
         )
-    for name, value in (("priceMin", price_min), ("priceMax", price_max)):
+    for name, value in (("price_min", price_min), ("price_max", price_max)):
         if value is not None and value < 0:
             raise _error(name, _("A price cannot be negative."), SearchErrorCode.INVALID)
     if price_min is not None and price_max is not None and price_min > price_max:
         raise _error(
-            "priceMin", _("The minimum price is above the maximum."), SearchErrorCode.INVALID
+            "price_min", _("The minimum price is above the maximum."), SearchErrorCode.INVALID
         )
     if near is not None:
         if not (-90 <= near.latitude <= 90 and -180 <= near.longitude <= 180):
@@ -84,7 +84,7 @@ def products_search(
             )
     if sort_by is SortBy.DISTANCE and near is None:
         raise _error(
-            "sortBy", _("Sorting by distance needs a point (near)."), SearchErrorCode.NEAR_REQUIRED
+            "sort_by", _("Sorting by distance needs a point (near)."), SearchErrorCode.NEAR_REQUIRED
         )
     town = Town.objects.filter(slug=town_slug).only("pk").first()
     if town is None:

@@ -106,7 +106,7 @@ def _complete(pk: uuid.UUID, user: Any) -> CheckoutCompletion:
             )
         if group.delivery_method is None:
             raise _error(
-                "deliveryMethod",
+                "delivery_method",
                 _("%(shop)s offers no delivery method.") % {"shop": group.vendor.name},
                 CheckoutErrorCode.DELIVERY_METHOD_NOT_OFFERED,
             )
@@ -133,7 +133,8 @@ def _allocate(summary: CheckoutSummary) -> None:
     for line in summary.lines:
         wanted[line.variant.pk] = wanted.get(line.variant.pk, 0) + line.quantity
     ids = sorted(wanted)
-    list(Stock.objects.select_for_update().filter(variant_id__in=ids).order_by("pk").values("pk"))
+    locked = Stock.objects.select_for_update().filter(variant_id__in=ids).order_by("pk")
+    allocated_before = dict(locked.values_list("variant_id", "quantity_allocated"))
     quantity = Case(
         *[When(variant_id=variant_id, then=Value(wanted[variant_id])) for variant_id in ids],
         output_field=IntegerField(),
@@ -145,10 +146,20 @@ def _allocate(summary: CheckoutSummary) -> None:
         .update(quantity_allocated=F("quantity_allocated") + quantity)
     )
     if allocated != len(ids):
-        raise _error(
-            "lines",
-            _("Not enough stock left for some items; please update your cart."),
-            CheckoutErrorCode.INSUFFICIENT_STOCK,
+        # The rows the UPDATE skipped (allocation unchanged) or that do not exist are short.
+        allocated_now = dict(
+            Stock.objects.filter(variant_id__in=ids).values_list("variant_id", "quantity_allocated")
+        )
+        short = [v for v in ids if allocated_now.get(v, -1) == allocated_before.get(v, -1)]
+        message = _("Not enough stock left for some items; please update your cart.")
+        raise ValidationError(
+            {
+                "lines": ValidationError(
+                    message,
+                    code=CheckoutErrorCode.INSUFFICIENT_STOCK.value,
+                    params={"variants": short},
+                )
+            }
         )
 
 

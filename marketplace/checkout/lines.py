@@ -237,7 +237,9 @@ def checkout_line_delete(*, checkout_id: Any, user: Any, line_id: int) -> Checko
             checkout_id=checkout.pk, pk=line_id
         ).delete()
         if not deleted:
-            raise _error("lineId", _("No such line in this checkout."), CheckoutErrorCode.NOT_FOUND)
+            raise _error(
+                "line_id", _("No such line in this checkout."), CheckoutErrorCode.NOT_FOUND
+            )
         checkout_reserve(checkout=checkout, strict_variant_ids=set())
         _touch(checkout)
     return checkout

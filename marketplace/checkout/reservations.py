@@ -56,7 +56,7 @@ def checkout_reserve(*, checkout: Checkout, strict_variant_ids: set[int]) -> Non
                 "lines": ValidationError(
                     _("Not enough stock for %(count)s of the requested items."),
                     code=CheckoutErrorCode.INSUFFICIENT_STOCK.value,
-                    params={"count": len(short)},
+                    params={"count": len(short), "variants": short},
                 )
             }
         )

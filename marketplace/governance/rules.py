@@ -81,9 +81,9 @@ def _validate_terms(terms: RuleTerms) -> None:
             Code.INVALID_PERCENTAGE,
         )
     for field, value in (
-        ("fixedAmount", terms.fixed_amount),
-        ("minAmount", terms.min_amount),
-        ("maxAmount", terms.max_amount),
+        ("fixed_amount", terms.fixed_amount),
+        ("min_amount", terms.min_amount),
+        ("max_amount", terms.max_amount),
     ):
         if value is None:
             continue
@@ -100,13 +100,13 @@ def _validate_terms(terms: RuleTerms) -> None:
         and terms.min_amount > terms.max_amount
     ):
         add(
-            "minAmount",
+            "min_amount",
             _("The minimum cannot exceed the maximum."),
             Code.MIN_GREATER_THAN_MAX,
         )
     if terms.valid_until is not None and terms.valid_until <= terms.valid_from:
         add(
-            "validUntil",
+            "valid_until",
             _("The end of validity must come after its start."),
             Code.INVALID_WINDOW,
         )
@@ -159,7 +159,7 @@ def _refuse_overlap(rule_scope: dict[str, Any], terms: RuleTerms, exclude_pk: in
         clash = clash.exclude(pk=exclude_pk)
     if clash.exists():
         raise _error(
-            "validFrom",
+            "valid_from",
             _("Another rule of the same scope is valid during this period; end it first."),
             Code.OVERLAPPING_RULE,
         )
@@ -194,7 +194,7 @@ def commission_rule_create(
     _validate_terms(terms)
     terms = _normalised(terms)
     if terms.valid_from < now - _GRACE:
-        raise _error("validFrom", _("A rule cannot start in the past."), Code.INVALID_WINDOW)
+        raise _error("valid_from", _("A rule cannot start in the past."), Code.INVALID_WINDOW)
     if terms.valid_from < now:
         # A "now" that lags by a little starts now: history is never rewritten.
         terms = replace(terms, valid_from=now)

@@ -78,12 +78,12 @@ def town_settings_update(
     checkout_max_units: int | None = None,
     audit_show_staff_names: bool | None = None,
 ) -> GovernanceSettings:
-    _check_units("checkoutMaxUnitsPerVariant", checkout_max_units_per_variant)
-    _check_units("checkoutMaxUnits", checkout_max_units)
+    _check_units("checkout_max_units_per_variant", checkout_max_units_per_variant)
+    _check_units("checkout_max_units", checkout_max_units)
     if stripe_fees_payer is not None and stripe_fees_payer not in StripeFeesPayer.values:
         raise ValidationError(
             {
-                "stripeFeesPayer": ValidationError(
+                "stripe_fees_payer": ValidationError(
                     _("Unknown payer."), code=GovernanceErrorCode.INVALID.value
                 )
             }

@@ -15,13 +15,27 @@ from marketplace.checkout.lines import LineInput
 from marketplace.checkout.models import Reservation
 from marketplace.checkout.pricing import CheckoutSummary, LineSummary, ShopGroup
 from marketplace.graphql.core.dataloaders import DataLoader
-from marketplace.graphql.core.errors import error_type
+from marketplace.graphql.core.errors import MutationError, error_type
 from marketplace.graphql.core.ids import decode_id
 from marketplace.graphql.core.scalars import Decimal, Money, money_field
 from marketplace.graphql.vendors import dataloaders as vendor_loaders
 from marketplace.graphql.vendors.types import FulfilmentMethod, FulfilmentMethodEnum, VariantType
 
-CheckoutError = error_type("CheckoutError", CheckoutErrorCode)
+
+def _resolve_error_variants(root: MutationError, _info: Any) -> list[str] | None:
+    variant_ids = root.params.get("variants")
+    return None if variant_ids is None else [to_global_id("Variant", pk) for pk in variant_ids]
+
+
+CheckoutError = error_type(
+    "CheckoutError",
+    CheckoutErrorCode,
+    variants=graphene.List(
+        graphene.NonNull(graphene.ID),
+        description="INSUFFICIENT_STOCK: the variants short of stock (null for other errors).",
+    ),
+    resolve_variants=staticmethod(_resolve_error_variants),
+)
 
 
 class ReservationExpiryByCheckoutIdLoader(DataLoader[uuid.UUID, datetime | None]):

@@ -4,7 +4,6 @@ from typing import Any
 
 import graphene
 
-from marketplace.accounts.error_codes import AccountErrorCode
 from marketplace.accounts.registration import account_register
 from marketplace.graphql.accounts.types import AccountError, UserType
 from marketplace.graphql.core.mutations import BaseMutation
@@ -21,13 +20,12 @@ class AccountRegisterInput(graphene.InputObjectType):
 class AccountRegister(BaseMutation):
     """Create a customer account."""
 
-    error_codes = AccountErrorCode
+    error_type_class = AccountError
 
     class Arguments:
         input = AccountRegisterInput(required=True)
 
     user = graphene.Field(UserType)
-    errors = graphene.List(graphene.NonNull(AccountError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, input: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,6 @@ import graphene
 
 from marketplace.accounts.authentication import token_create
 from marketplace.accounts.backends import client_address
-from marketplace.accounts.error_codes import AccountErrorCode
 from marketplace.graphql.accounts.types import AccountError, UserType
 from marketplace.graphql.core.mutations import BaseMutation
 
@@ -14,7 +13,7 @@ from marketplace.graphql.core.mutations import BaseMutation
 class TokenCreate(BaseMutation):
     """Log in: an access token (Authorization: Bearer) and a refresh token."""
 
-    error_codes = AccountErrorCode
+    error_type_class = AccountError
 
     class Arguments:
         email = graphene.String(required=True)
@@ -23,7 +22,6 @@ class TokenCreate(BaseMutation):
     token = graphene.String()
     refresh_token = graphene.String()
     user = graphene.Field(UserType)
-    errors = graphene.List(graphene.NonNull(AccountError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, email: str, password: str) -> dict[str, Any]:

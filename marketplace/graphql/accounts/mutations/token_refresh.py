@@ -15,7 +15,7 @@ from marketplace.graphql.core.mutations import BaseMutation
 class TokenRefresh(BaseMutation):
     """A new access token and a new refresh token; the refresh token given is used up."""
 
-    error_codes = AccountErrorCode
+    error_type_class = AccountError
 
     class Arguments:
         refresh_token = graphene.String(required=True)
@@ -23,7 +23,6 @@ class TokenRefresh(BaseMutation):
     token = graphene.String()
     refresh_token = graphene.String(description="Use it for the next refresh: each is used once.")
     user = graphene.Field(UserType)
-    errors = graphene.List(graphene.NonNull(AccountError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, refresh_token: str) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from typing import Any
 
 import graphene
 
-from marketplace.checkout.error_codes import CheckoutErrorCode
 from marketplace.checkout.models import Checkout
 from marketplace.checkout.pricing import checkout_summary
 from marketplace.graphql.checkout.types import CheckoutError, CheckoutType, summary_for_graphql
@@ -14,13 +13,12 @@ from marketplace.graphql.core.mutations import BaseMutation
 class CheckoutMutation(BaseMutation):
     """A checkout mutation: returns the checkout, recomputed by the server."""
 
-    error_codes = CheckoutErrorCode
+    error_type_class = CheckoutError
 
     class Meta:
         abstract = True
 
     checkout = graphene.Field(CheckoutType)
-    errors = graphene.List(graphene.NonNull(CheckoutError), required=True)
 
     @staticmethod
     def payload(info: Any, checkout: Checkout) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from typing import Any
 import graphene
 
 from marketplace.checkout.complete import checkout_complete
-from marketplace.checkout.error_codes import CheckoutErrorCode
 from marketplace.graphql.checkout.types import CheckoutError, checkout_pk
 from marketplace.graphql.core.mutations import BaseMutation
 from marketplace.graphql.orders.types import OrderType
@@ -26,14 +25,13 @@ class CheckoutComplete(BaseMutation):
     Completing the same checkout again returns the same order, with `payment` null.
     """
 
-    error_codes = CheckoutErrorCode
+    error_type_class = CheckoutError
 
     class Arguments:
         id = graphene.ID(required=True)
 
     order = graphene.Field(OrderType)
     payment = graphene.Field(PaymentStartType)
-    errors = graphene.List(graphene.NonNull(CheckoutError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, id: str) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from typing import Any
 import graphene
 
 from marketplace.accounts.data_rights import account_data_export
-from marketplace.accounts.error_codes import AccountErrorCode
 from marketplace.graphql.accounts.types import AccountError
 from marketplace.graphql.core.mutations import BaseMutation
 from marketplace.graphql.governance.access import require_login
@@ -14,10 +13,9 @@ from marketplace.graphql.governance.access import require_login
 class AccountDataExport(BaseMutation):
     """Everything the marketplace holds about the logged-in user, as JSON."""
 
-    error_codes = AccountErrorCode
+    error_type_class = AccountError
 
     data = graphene.JSONString()
-    errors = graphene.List(graphene.NonNull(AccountError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any) -> dict[str, Any]:

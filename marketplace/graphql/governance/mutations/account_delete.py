@@ -5,7 +5,6 @@ from typing import Any
 import graphene
 
 from marketplace.accounts.data_rights import account_delete
-from marketplace.accounts.error_codes import AccountErrorCode
 from marketplace.graphql.accounts.types import AccountError
 from marketplace.graphql.core.mutations import BaseMutation
 from marketplace.graphql.governance.access import require_login
@@ -14,14 +13,13 @@ from marketplace.graphql.governance.access import require_login
 class AccountDelete(BaseMutation):
     """Delete the logged-in account (password required). Orders are kept, anonymised."""
 
-    error_codes = AccountErrorCode
+    error_type_class = AccountError
 
     class Arguments:
         password = graphene.String(required=True)
 
     deleted = graphene.Boolean(required=True)
     anonymised_orders = graphene.Int(required=True)
-    errors = graphene.List(graphene.NonNull(AccountError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, password: str) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from typing import Any
 
 import graphene
 
-from marketplace.governance.error_codes import GovernanceErrorCode
 from marketplace.governance.rules import commission_rule_create
 from marketplace.graphql.core.ids import decode_id
 from marketplace.graphql.core.mutations import BaseMutation
@@ -33,13 +32,12 @@ class CommissionRuleCreateInput(graphene.InputObjectType):
 class CommissionRuleCreate(BaseMutation):
     """Create a commission rule (town administrators). Overlaps in one scope are refused."""
 
-    error_codes = GovernanceErrorCode
+    error_type_class = GovernanceError
 
     class Arguments:
         input = CommissionRuleCreateInput(required=True)
 
     commission_rule = graphene.Field(CommissionRuleType)
-    errors = graphene.List(graphene.NonNull(GovernanceError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, input: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from typing import Any
 
 import graphene
 
-from marketplace.governance.error_codes import GovernanceErrorCode
 from marketplace.governance.rules import commission_rule_end
 from marketplace.graphql.core.ids import decode_id
 from marketplace.graphql.core.mutations import BaseMutation
@@ -17,14 +16,13 @@ from marketplace.graphql.governance.types import CommissionRuleType, GovernanceE
 class CommissionRuleEnd(BaseMutation):
     """End a rule at `at` (default now; town administrators). Its version stays in history."""
 
-    error_codes = GovernanceErrorCode
+    error_type_class = GovernanceError
 
     class Arguments:
         id = graphene.ID(required=True)
         at = graphene.DateTime()
 
     commission_rule = graphene.Field(CommissionRuleType)
-    errors = graphene.List(graphene.NonNull(GovernanceError), required=True)
 
     @classmethod
     def perform(

@@ -27,14 +27,13 @@ class CommissionRuleUpdate(BaseMutation):
     """Change a rule (town administrators): the current version ends now and a new version,
     linked to it through `previous`, starts. Orders already placed keep their snapshot."""
 
-    error_codes = GovernanceErrorCode
+    error_type_class = GovernanceError
 
     class Arguments:
         id = graphene.ID(required=True)
         input = CommissionRuleUpdateInput(required=True)
 
     commission_rule = graphene.Field(CommissionRuleType, description="The new version.")
-    errors = graphene.List(graphene.NonNull(GovernanceError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, id: str, input: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from typing import Any
 
 import graphene
 
-from marketplace.governance.error_codes import GovernanceErrorCode
 from marketplace.governance.town_settings import town_settings_update
 from marketplace.graphql.core.mutations import BaseMutation
 from marketplace.graphql.governance.access import ADMIN_ONLY, require_town_staff, town_from_input
@@ -32,14 +31,13 @@ class TownSettingsUpdateInput(graphene.InputObjectType):
 class TownSettingsUpdate(BaseMutation):
     """Change the town's governance settings (town administrators)."""
 
-    error_codes = GovernanceErrorCode
+    error_type_class = GovernanceError
 
     class Arguments:
         town = graphene.String(required=True, description="The town's slug or global id.")
         input = TownSettingsUpdateInput(required=True)
 
     town_settings = graphene.Field(TownSettingsType)
-    errors = graphene.List(graphene.NonNull(GovernanceError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, town: str, input: dict[str, Any]) -> dict[str, Any]:

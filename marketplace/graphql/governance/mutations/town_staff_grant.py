@@ -4,7 +4,6 @@ from typing import Any
 
 import graphene
 
-from marketplace.governance.error_codes import GovernanceErrorCode
 from marketplace.graphql.core.mutations import BaseMutation
 from marketplace.graphql.governance.access import ADMIN_ONLY, require_town_staff, town_from_input
 from marketplace.graphql.governance.types import GovernanceError, TownStaffRoleEnum, TownStaffType
@@ -14,7 +13,7 @@ from marketplace.towns.staff import town_staff_grant
 class TownStaffGrant(BaseMutation):
     """Give an account a role in the town's association (town administrators)."""
 
-    error_codes = GovernanceErrorCode
+    error_type_class = GovernanceError
 
     class Arguments:
         town = graphene.String(required=True, description="The town's slug or global id.")
@@ -22,7 +21,6 @@ class TownStaffGrant(BaseMutation):
         role = TownStaffRoleEnum(required=True)
 
     town_staff = graphene.Field(TownStaffType)
-    errors = graphene.List(graphene.NonNull(GovernanceError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, town: str, email: str, role: Any) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from typing import Any
 
 import graphene
 
-from marketplace.governance.error_codes import GovernanceErrorCode
 from marketplace.graphql.core.mutations import BaseMutation
 from marketplace.graphql.governance.access import ADMIN_ONLY, require_town_staff, town_from_input
 from marketplace.graphql.governance.types import GovernanceError, TownStaffType
@@ -14,14 +13,13 @@ from marketplace.towns.staff import town_staff_revoke
 class TownStaffRevoke(BaseMutation):
     """Remove an account's role in the town's association (town administrators)."""
 
-    error_codes = GovernanceErrorCode
+    error_type_class = GovernanceError
 
     class Arguments:
         town = graphene.String(required=True, description="The town's slug or global id.")
         email = graphene.String(required=True)
 
     town_staff = graphene.Field(TownStaffType, description="The role that was removed.")
-    errors = graphene.List(graphene.NonNull(GovernanceError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, town: str, email: str) -> dict[str, Any]:

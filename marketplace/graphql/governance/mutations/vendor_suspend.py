@@ -5,7 +5,6 @@ from typing import Any
 import graphene
 
 from marketplace.governance.approval import vendor_suspend
-from marketplace.governance.error_codes import GovernanceErrorCode
 from marketplace.graphql.core.mutations import BaseMutation
 from marketplace.graphql.governance.access import ANY_STAFF, require_town_staff, vendor_from_input
 from marketplace.graphql.governance.types import GovernanceError
@@ -18,14 +17,13 @@ class VendorSuspend(BaseMutation):
     Town staff (administrators and moderators). The reason is public.
     """
 
-    error_codes = GovernanceErrorCode
+    error_type_class = GovernanceError
 
     class Arguments:
         id = graphene.ID(required=True)
         reason = graphene.String(required=True, description="Public.")
 
     vendor = graphene.Field(VendorType)
-    errors = graphene.List(graphene.NonNull(GovernanceError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, id: str, reason: str) -> dict[str, Any]:

@@ -15,13 +15,12 @@ from vendors.access import is_vendor_member
 
 
 class ShopOrderMutation(BaseMutation):
-    error_codes = OrderErrorCode
+    error_type_class = OrderError
 
     class Meta:
         abstract = True
 
     shop_order = graphene.Field(ShopOrderType)
-    errors = graphene.List(graphene.NonNull(OrderError), required=True)
 
     @staticmethod
     def get_shop_order(global_id: str) -> ShopOrder:

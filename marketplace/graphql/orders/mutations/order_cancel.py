@@ -21,14 +21,13 @@ class OrderCancel(BaseMutation):
     cancelled and the stock released. By the customer (a guest gives the order's token) or town
     staff. A paid order's shop orders are cancelled one by one (shopOrderCancel)."""
 
-    error_codes = OrderErrorCode
+    error_type_class = OrderError
 
     class Arguments:
         id = graphene.ID(required=True)
         token = graphene.UUID(description="The order's token, for a guest customer.")
 
     order = graphene.Field(OrderType)
-    errors = graphene.List(graphene.NonNull(OrderError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, id: str, token: Any = None) -> dict[str, Any]:

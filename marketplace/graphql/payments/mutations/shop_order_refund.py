@@ -23,7 +23,7 @@ class ShopOrderRefund(BaseMutation):
     """Refund a shop order, fully or in part (its shop's members and town staff). The shop's
     transfer is reversed in proportion; the commission per the town's refund policy."""
 
-    error_codes = PaymentErrorCode
+    error_type_class = PaymentError
 
     class Arguments:
         id = graphene.ID(required=True)
@@ -31,7 +31,6 @@ class ShopOrderRefund(BaseMutation):
 
     shop_order = graphene.Field(ShopOrderType)
     refund = graphene.Field(RefundType)
-    errors = graphene.List(graphene.NonNull(PaymentError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, id: str, amount: D) -> dict[str, Any]:

@@ -28,7 +28,7 @@ class VendorPaymentOnboard(BaseMutation):
     """Start or resume a shop's payment onboarding (Stripe Connect Express); shop members only.
     Returns the onboarding URL to send the member to."""
 
-    error_codes = PaymentErrorCode
+    error_type_class = PaymentError
 
     class Arguments:
         vendor = graphene.ID(required=True)
@@ -41,7 +41,6 @@ class VendorPaymentOnboard(BaseMutation):
 
     url = graphene.String()
     account = graphene.Field(VendorPaymentAccountType)
-    errors = graphene.List(graphene.NonNull(PaymentError), required=True)
 
     @classmethod
     def perform(

@@ -37,7 +37,7 @@ class CatalogImport(BaseMutation):
     With dryRun, nothing is written: the report tells what would happen.
     """
 
-    error_codes = VendorErrorCode
+    error_type_class = VendorError
 
     class Arguments:
         vendor = graphene.ID(required=True)
@@ -45,7 +45,6 @@ class CatalogImport(BaseMutation):
         dry_run = graphene.Boolean(default_value=False)
 
     report = graphene.Field(CatalogImportReport)
-    errors = graphene.List(graphene.NonNull(VendorError), required=True)
 
     @classmethod
     def perform(

@@ -9,7 +9,6 @@ from marketplace.graphql.vendors.mutations.inputs import VariantInput, variant_d
 from marketplace.graphql.vendors.permissions import require_member, vendor_id_of
 from marketplace.graphql.vendors.types import ProductType, VendorError
 from vendors.catalogue import product_create
-from vendors.error_codes import VendorErrorCode
 
 
 class ProductCreateInput(graphene.InputObjectType):
@@ -33,13 +32,12 @@ def category_reference(value: Any) -> Any:
 class ProductCreate(BaseMutation):
     """Add a product with its variants to a shop (its members)."""
 
-    error_codes = VendorErrorCode
+    error_type_class = VendorError
 
     class Arguments:
         input = ProductCreateInput(required=True)
 
     product = graphene.Field(ProductType)
-    errors = graphene.List(graphene.NonNull(VendorError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, input: dict[str, Any]) -> dict[str, Any]:

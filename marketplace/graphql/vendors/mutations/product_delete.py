@@ -8,19 +8,17 @@ from marketplace.graphql.core.mutations import BaseMutation
 from marketplace.graphql.vendors.permissions import product_vendor_id, require_member
 from marketplace.graphql.vendors.types import VendorError
 from vendors.catalogue import product_delete
-from vendors.error_codes import VendorErrorCode
 
 
 class ProductDelete(BaseMutation):
     """Delete a product and its variants (the shop's members); past orders keep their lines."""
 
-    error_codes = VendorErrorCode
+    error_type_class = VendorError
 
     class Arguments:
         id = graphene.ID(required=True)
 
     deleted_id = graphene.ID(description="The deleted product's id.")
-    errors = graphene.List(graphene.NonNull(VendorError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, id: str) -> dict[str, Any]:

@@ -8,21 +8,19 @@ from graphene_file_upload.scalars import Upload
 from marketplace.graphql.core.mutations import BaseMutation
 from marketplace.graphql.vendors.permissions import product_vendor_id, require_member
 from marketplace.graphql.vendors.types import ProductType, VendorError
-from vendors.error_codes import VendorErrorCode
 from vendors.images import product_image_upload
 
 
 class ProductImageUpload(BaseMutation):
     """Set the product's image: JPEG, PNG or WebP, 5 MB at most (the shop's members)."""
 
-    error_codes = VendorErrorCode
+    error_type_class = VendorError
 
     class Arguments:
         product = graphene.ID(required=True)
         file = Upload(required=True)
 
     product = graphene.Field(ProductType)
-    errors = graphene.List(graphene.NonNull(VendorError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, product: str, file: Any) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from marketplace.graphql.vendors.mutations.product_create import category_refere
 from marketplace.graphql.vendors.permissions import product_vendor_id, require_member
 from marketplace.graphql.vendors.types import ProductType, VendorError
 from vendors.catalogue import product_update
-from vendors.error_codes import VendorErrorCode
 
 
 class ProductUpdateInput(graphene.InputObjectType):
@@ -30,14 +29,13 @@ class ProductUpdateInput(graphene.InputObjectType):
 class ProductUpdate(BaseMutation):
     """Change a product, and add, change or remove its variants (the shop's members)."""
 
-    error_codes = VendorErrorCode
+    error_type_class = VendorError
 
     class Arguments:
         id = graphene.ID(required=True)
         input = ProductUpdateInput(required=True)
 
     product = graphene.Field(ProductType)
-    errors = graphene.List(graphene.NonNull(VendorError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, id: str, input: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,6 @@ import graphene
 from marketplace.graphql.core.mutations import BaseMutation
 from marketplace.graphql.vendors.permissions import enum_value, require_member, variant_vendor_id
 from marketplace.graphql.vendors.types import StockMovementReasonEnum, VariantType, VendorError
-from vendors.error_codes import VendorErrorCode
 from vendors.models import Variant
 from vendors.stock_updates import stock_adjust
 
@@ -15,7 +14,7 @@ from vendors.stock_updates import stock_adjust
 class StockAdjust(BaseMutation):
     """Add or remove units: RECEIVED, LOSS, RETURN or ADJUSTMENT (the shop's members)."""
 
-    error_codes = VendorErrorCode
+    error_type_class = VendorError
 
     class Arguments:
         variant = graphene.ID(required=True)
@@ -24,7 +23,6 @@ class StockAdjust(BaseMutation):
         note = graphene.String()
 
     variant = graphene.Field(VariantType)
-    errors = graphene.List(graphene.NonNull(VendorError), required=True)
 
     @classmethod
     def perform(

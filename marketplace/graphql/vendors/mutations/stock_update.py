@@ -7,7 +7,6 @@ import graphene
 from marketplace.graphql.core.mutations import BaseMutation
 from marketplace.graphql.vendors.permissions import require_member, variant_vendor_id
 from marketplace.graphql.vendors.types import VariantType, VendorError
-from vendors.error_codes import VendorErrorCode
 from vendors.models import Variant
 from vendors.stock_updates import stock_update
 
@@ -15,7 +14,7 @@ from vendors.stock_updates import stock_update
 class StockUpdate(BaseMutation):
     """Set a variant's quantity on hand (a stock count); never below what is allocated."""
 
-    error_codes = VendorErrorCode
+    error_type_class = VendorError
 
     class Arguments:
         variant = graphene.ID(required=True)
@@ -23,7 +22,6 @@ class StockUpdate(BaseMutation):
         note = graphene.String()
 
     variant = graphene.Field(VariantType)
-    errors = graphene.List(graphene.NonNull(VendorError), required=True)
 
     @classmethod
     def perform(

@@ -23,13 +23,12 @@ class VendorApplyInput(VendorProfileInput):
 class VendorApply(BaseMutation):
     """Apply for a shop in a town: it is created pending, with you as its owner."""
 
-    error_codes = VendorErrorCode
+    error_type_class = VendorError
 
     class Arguments:
         input = VendorApplyInput(required=True)
 
     vendor = graphene.Field(VendorType)
-    errors = graphene.List(graphene.NonNull(VendorError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, input: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,6 @@ import graphene
 from marketplace.graphql.core.mutations import BaseMutation
 from marketplace.graphql.vendors.permissions import require_user
 from marketplace.graphql.vendors.types import VendorError, VendorMemberType, VendorType
-from vendors.error_codes import VendorErrorCode
 from vendors.members import vendor_invitation_accept
 from vendors.models import Vendor
 
@@ -15,14 +14,13 @@ from vendors.models import Vendor
 class VendorInvitationAccept(BaseMutation):
     """Join a shop with the code of an invitation sent to your email address."""
 
-    error_codes = VendorErrorCode
+    error_type_class = VendorError
 
     class Arguments:
         token = graphene.String(required=True)
 
     member = graphene.Field(VendorMemberType)
     vendor = graphene.Field(VendorType)
-    errors = graphene.List(graphene.NonNull(VendorError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, token: str) -> dict[str, Any]:

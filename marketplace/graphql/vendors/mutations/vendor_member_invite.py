@@ -12,7 +12,6 @@ from marketplace.graphql.vendors.types import (
     VendorMemberType,
     VendorRoleEnum,
 )
-from vendors.error_codes import VendorErrorCode
 from vendors.members import vendor_member_invite
 from vendors.models import VendorRole
 
@@ -22,7 +21,7 @@ class VendorMemberInvite(BaseMutation):
     person accepts (vendorInvitationAccept) once logged in with that address. The answer is the
     same whether or not an account has the address."""
 
-    error_codes = VendorErrorCode
+    error_type_class = VendorError
 
     class Arguments:
         vendor = graphene.ID(required=True)
@@ -34,7 +33,6 @@ class VendorMemberInvite(BaseMutation):
         deprecation_reason="Always null: nobody becomes a member without accepting.",
     )
     invitation = graphene.Field(VendorInvitationType)
-    errors = graphene.List(graphene.NonNull(VendorError), required=True)
 
     @classmethod
     def perform(

@@ -10,7 +10,6 @@ from marketplace.graphql.core.mutations import BaseMutation
 from marketplace.graphql.vendors.permissions import member_vendor_id, require_member
 from marketplace.graphql.vendors.types import VendorError, VendorType
 from vendors.access import is_vendor_member
-from vendors.error_codes import VendorErrorCode
 from vendors.members import vendor_member_remove
 from vendors.models import Vendor
 
@@ -18,13 +17,12 @@ from vendors.models import Vendor
 class VendorMemberRemove(BaseMutation):
     """Remove a member (owners), or leave the shop yourself; a shop always keeps an owner."""
 
-    error_codes = VendorErrorCode
+    error_type_class = VendorError
 
     class Arguments:
         id = graphene.ID(required=True, description="The VendorMember id.")
 
     vendor = graphene.Field(VendorType)
-    errors = graphene.List(graphene.NonNull(VendorError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, id: str) -> dict[str, Any]:

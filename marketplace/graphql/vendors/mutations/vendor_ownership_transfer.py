@@ -16,14 +16,13 @@ from vendors.validation import field_error
 class VendorOwnershipTransfer(BaseMutation):
     """Hand the shop to another member (its owner); you stay as staff."""
 
-    error_codes = VendorErrorCode
+    error_type_class = VendorError
 
     class Arguments:
         vendor = graphene.ID(required=True)
         member = graphene.ID(required=True, description="The VendorMember who becomes owner.")
 
     vendor = graphene.Field(VendorType)
-    errors = graphene.List(graphene.NonNull(VendorError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, vendor: str, member: str) -> dict[str, Any]:

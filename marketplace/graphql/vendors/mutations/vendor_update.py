@@ -8,21 +8,19 @@ from marketplace.graphql.core.mutations import BaseMutation
 from marketplace.graphql.vendors.mutations.inputs import VendorProfileInput, profile_data
 from marketplace.graphql.vendors.permissions import require_member, vendor_id_of
 from marketplace.graphql.vendors.types import VendorError, VendorType
-from vendors.error_codes import VendorErrorCode
 from vendors.profile import vendor_update
 
 
 class VendorUpdate(BaseMutation):
     """Change a shop's profile (its owners)."""
 
-    error_codes = VendorErrorCode
+    error_type_class = VendorError
 
     class Arguments:
         id = graphene.ID(required=True)
         input = VendorProfileInput(required=True)
 
     vendor = graphene.Field(VendorType)
-    errors = graphene.List(graphene.NonNull(VendorError), required=True)
 
     @classmethod
     def perform(cls, root: Any, info: Any, *, id: str, input: dict[str, Any]) -> dict[str, Any]:
