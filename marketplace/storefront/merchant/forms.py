@@ -106,14 +106,19 @@ class ApplyForm(FulfilmentFieldsMixin):
         }
 
 
+# A service's error field → the form's field. Both spellings: the services are moving from the
+# API's camelCase to their own snake_case names (the GraphQL layer converts).
 SHOP_ERROR_FIELDS = {
     "address.street": "street",
     "address.postalCode": "postal_code",
+    "address.postal_code": "postal_code",
     "address.city": "city",
     "address.country": "country",
     "location": "latitude",
     "fulfilmentMethods": "offer_pickup",
+    "fulfilment_methods": "offer_pickup",
     "openingHours": "hours_mon",
+    "opening_hours": "hours_mon",
     "name": "name",
 }
 

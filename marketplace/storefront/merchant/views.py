@@ -30,7 +30,6 @@ from vendors.profile import vendor_apply
 
 APPLY_ERROR_FIELDS = {
     **SHOP_ERROR_FIELDS,
-    "fulfilmentMethods": "offer_pickup",
     "email": "email",
     "town": "town",
     "slug": "slug",
