@@ -103,7 +103,7 @@ def team_invite(request: HttpRequest, access: ShopAccess) -> HttpResponse:
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
-            vendor_member_invite(
+            result = vendor_member_invite(
                 vendor_id=access.vendor.pk,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
@@ -112,11 +112,12 @@ def team_invite(request: HttpRequest, access: ShopAccess) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(
-                request,
+            done = (
                 _("%(email)s is invited: they accept from their email.")
-                % {"email": form.cleaned_data["email"]},
+                if getattr(result, "invitation", None) is not None
+                else _("%(email)s joined the shop.")
             )
+            messages.success(request, done % {"email": form.cleaned_data["email"]})
             return redirect(shop_url(access.vendor, "merchant:team"))
     return _team(request, access, form, status=400)
 

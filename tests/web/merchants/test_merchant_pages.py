@@ -528,3 +528,21 @@ def test_stock_adjust_without_javascript_goes_back_with_a_message(client, login,
     assert outside["Location"] == url(shop, "stock/bas/")
     variant.stock.refresh_from_db()
     assert variant.stock.quantity == 13
+
+
+def test_inviting_an_existing_account_says_what_happened(client, login, shop, owner):
+    UserFactory(email="deja-inscrit@example.org")
+    login(owner)
+
+    page = client.post(
+        url(shop, "equipe/inviter/"),
+        {"email": "deja-inscrit@example.org", "role": "staff"},
+        follow=True,
+    ).content.decode()
+
+    # the members service decides (an invitation to accept, or at once): the page says which
+    if shop.invitations.filter(email="deja-inscrit@example.org").exists():
+        assert "deja-inscrit@example.org est invité·e" in page
+        assert not shop.members.filter(user__email="deja-inscrit@example.org").exists()
+    else:
+        assert "deja-inscrit@example.org a rejoint le commerce" in page
