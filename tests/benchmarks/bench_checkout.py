@@ -20,7 +20,9 @@ database, from /proc), the engine (the whole engine process: shared with anyone 
 client. `--ceiling` first runs the SQL ceiling (../shared/bench/sql-ceiling/, pgbench on a
 throwaway database) at the same levels and prints the application as a fraction of it.
 Statements per complete are counted in-process (the same GraphQL request); PostgreSQL CPU per
-complete is read from /proc for the benchmark database's backends in every mode.
+complete is read from /proc for the benchmark database's backends in every mode (a backend that
+closes during a level, e.g. a worker's connection idle past CONN_MAX_AGE, is not counted: on long
+levels the figure is a lower bound).
 """
 
 from __future__ import annotations
@@ -150,10 +152,18 @@ class _HttpClient:
         self.connection = http.client.HTTPConnection("127.0.0.1", MODE["http"], timeout=60)
 
     def post(self, path: str, body: str, content_type: str) -> Any:
-        self.connection.request("POST", path, body=body, headers={"Content-Type": content_type})
-        answer = self.connection.getresponse()
-        data = answer.read()
-        return type("Answer", (), {"json": lambda _self: json.loads(data)})()
+        """The answer; a broken connection or a non-JSON answer (a 5xx page) is told as an
+        error body, and the connection is opened again."""
+        import http.client
+
+        try:
+            self.connection.request("POST", path, body=body, headers={"Content-Type": content_type})
+            answer = self.connection.getresponse()
+            data = json.loads(answer.read())
+        except (OSError, http.client.HTTPException, ValueError) as error:
+            self.connection.close()
+            data = {"errors": [{"message": f"HTTP: {error!r}"}]}
+        return type("Answer", (), {"json": lambda _self: data})()
 
 
 def _client() -> Any:

@@ -176,6 +176,9 @@ def served(workers: int, log: Path) -> Iterator[dict[str, Any]]:
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": str(workers),
         "GUNICORN_LOG_LEVEL": "warning",
+        # A worker's first request imports much of the project: on a loaded machine that can
+        # take longer than the production timeout (30 s) and the worker would be killed.
+        "GUNICORN_TIMEOUT": "120",
     }
     log.parent.mkdir(parents=True, exist_ok=True)
     out = log.open("wb")
