@@ -32,7 +32,14 @@ def add_to_cart(web, path, quantity=1, variant=None):
 
 def test_a_guest_buys_from_two_shops_one_pickup_one_delivery(web, shops):
     add_to_cart(web, "/villes/bourg/commerces/boulangerie/baguette/", 2)
-    add_to_cart(web, "/villes/bourg/commerces/epicerie/miel/", 1, variant=shops.honey_small)
+    web.open("/villes/bourg/commerces/epicerie/miel/")
+    web.driver.execute_script("window.notReloaded = true;")
+    web.find(f"select[name=variant] option[value='{shops.honey_small.pk}']").click()
+    web.click("form.add-to-cart button[type=submit]")
+    wait_text(web, "est dans votre panier")
+    # htmx: the message and the header's cart count change in place, the page is not reloaded
+    assert web.driver.execute_script("return window.notReloaded === true;")
+    assert "2 articles" in web.find("#cart-link").text
     assert web.axe() == []  # the product page
     web.screenshots("customers-product")
     web.open("/villes/bourg/commerces/epicerie/")
