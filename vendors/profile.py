@@ -84,7 +84,7 @@ def _profile_changes(vendor: Vendor, data: dict[str, Any], currency: str) -> dic
             "address.street", address.get("street"), max_length=200, required=False
         )
         changes["postal_code"] = check_text(
-            "address.postalCode", address.get("postal_code"), max_length=16, required=False
+            "address.postal_code", address.get("postal_code"), max_length=16, required=False
         )
         changes["city"] = check_text(
             "address.city", address.get("city"), max_length=100, required=False
@@ -101,7 +101,7 @@ def _profile_changes(vendor: Vendor, data: dict[str, Any], currency: str) -> dic
             "location", location.get("latitude"), location.get("longitude")
         )
     if data.get("opening_hours") is not None:
-        changes["opening_hours"] = check_opening_hours("openingHours", data["opening_hours"])
+        changes["opening_hours"] = check_opening_hours("opening_hours", data["opening_hours"])
     return changes
 
 
@@ -132,7 +132,7 @@ def vendor_apply(*, user: Any, town_id: int, data: dict[str, Any]) -> Vendor:
     vendor = Vendor(town=town, status=VendorStatus.PENDING)
     changes = _profile_changes(vendor, payload, town.currency)
     methods = check_fulfilment_methods(
-        "fulfilmentMethods",
+        "fulfilment_methods",
         data.get("fulfilment_methods") or [{"method": "pickup", "fee": Decimal("0")}],
         currency=town.currency,
     )
@@ -160,12 +160,12 @@ def vendor_update(*, vendor_id: int, data: dict[str, Any]) -> Vendor:
             if data.get("fulfilment_methods") is not None:
                 if not data["fulfilment_methods"]:
                     raise field_error(
-                        "fulfilmentMethods",
+                        "fulfilment_methods",
                         _("Offer at least one fulfilment method."),
                         VendorErrorCode.REQUIRED,
                     )
                 methods = check_fulfilment_methods(
-                    "fulfilmentMethods", data["fulfilment_methods"], currency=vendor.town.currency
+                    "fulfilment_methods", data["fulfilment_methods"], currency=vendor.town.currency
                 )
             changed = [name for name, value in changes.items() if getattr(vendor, name) != value]
             for name in changed:
