@@ -237,21 +237,21 @@ def product_update(
             for index, pk in enumerate(remove_variant_ids):
                 if pk not in existing:
                     raise field_error(
-                        f"removeVariants.{index}",
+                        f"remove_variants.{index}",
                         _("This variant is not one of the product's."),
                         VendorErrorCode.NOT_FOUND,
                     )
             removed = set(remove_variant_ids)
             if removed & {pk for pk in variant_ids if pk is not None}:
                 raise field_error(
-                    "removeVariants",
+                    "remove_variants",
                     _("A variant cannot be both updated and removed."),
                     VendorErrorCode.DUPLICATED_INPUT,
                 )
             remaining = len(existing) - len(removed) + sum(1 for pk in variant_ids if pk is None)
             if remaining < 1:
                 raise field_error(
-                    "removeVariants",
+                    "remove_variants",
                     _("A product keeps at least one variant."),
                     VendorErrorCode.LAST_VARIANT,
                 )
@@ -297,7 +297,7 @@ def product_update(
     return product
 
 
-def _delete_variants(variants: list[Variant], *, field: str = "removeVariants") -> None:
+def _delete_variants(variants: list[Variant], *, field: str = "remove_variants") -> None:
     if not variants:
         return
     ids = [v.pk for v in variants]

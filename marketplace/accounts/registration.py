@@ -12,14 +12,12 @@ from marketplace.accounts.error_codes import AccountErrorCode
 from marketplace.accounts.models import User, normalize_email
 from marketplace.accounts.tasks import send_welcome_email
 
-_COLUMNS = {"firstName": "first_name", "lastName": "last_name"}
-
 
 def _check_lengths(**values: str) -> None:
     """Each text within its column's length (an error per field, nothing stored)."""
     errors = {}
     for field, value in values.items():
-        max_length = getattr(User._meta.get_field(_COLUMNS[field]), "max_length", None)
+        max_length = getattr(User._meta.get_field(field), "max_length", None)
         if max_length is not None and len(value) > max_length:
             errors[field] = ValidationError(
                 _("At most %(max)d characters.") % {"max": max_length},
@@ -52,7 +50,7 @@ def account_register(
                 )
             }
         )
-    _check_lengths(firstName=first_name.strip(), lastName=last_name.strip())
+    _check_lengths(first_name=first_name.strip(), last_name=last_name.strip())
     candidate = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
     try:
         validate_password(password, user=candidate)
