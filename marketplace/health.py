@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
+
+from search.backends import get_backend
 
 
 def _database() -> str:
@@ -20,14 +23,12 @@ def _database() -> str:
 def _redis() -> str:
     if not settings.REDIS_URL:
         return "not configured (Celery eager, local cache)"
-    import redis
 
     redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
     return "ok"
 
 
 def _search() -> str:
-    from search.backends import get_backend
 
     return get_backend().health()
 

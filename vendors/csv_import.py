@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from marketplace.catalog.models import Category
@@ -474,7 +474,6 @@ def _update_many(model: Any, columns: list[str], rows: list[tuple[Any, ...]]) ->
     CASE WHEN on thousands of rows). Each row: the column values, then the pk."""
     if not rows:
         return
-    from django.db import connection
 
     table = connection.ops.quote_name(model._meta.db_table)
     assignments = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in columns)

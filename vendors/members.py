@@ -7,15 +7,19 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.accounts.models import User
+from marketplace.core.outbox import Cause, queue_task_on_commit
 from vendors.error_codes import VendorErrorCode
 from vendors.models import Vendor, VendorInvitation, VendorMember, VendorRole
+from vendors.tasks import send_vendor_invitation
 from vendors.validation import field_error
 
 
@@ -46,8 +50,6 @@ def vendor_member_invite(
         ) from error
     if role not in VendorRole.values:
         raise field_error("role", _("Unknown role."), VendorErrorCode.INVALID)
-    from vendors.tasks import send_vendor_invitation
-
     with transaction.atomic():
         members = _lock_members(vendor_id)
         if User.objects.filter(
@@ -71,15 +73,16 @@ def vendor_member_invite(
             token=secrets.token_urlsafe(32),
             invited_by=invited_by if getattr(invited_by, "pk", None) else None,
         )
-        transaction.on_commit(lambda: send_vendor_invitation.delay(invitation.pk))
+        queue_task_on_commit(
+            send_vendor_invitation,
+            cause=Cause("vendor_invitation", invitation.pk, "invited"),
+            invitation_id=invitation.pk,
+        )
     return InviteResult(member=None, invitation=invitation)
 
 
 def vendor_invitation_send(*, invitation_id: int) -> bool:
     """Email the invitation once (idempotent); True when an email went out."""
-    from django.conf import settings
-    from django.core.mail import send_mail
-
     with transaction.atomic():
         invitation = (
             VendorInvitation.objects.select_for_update()

@@ -10,6 +10,7 @@ from django.db.models import F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from marketplace.checkout.models import Reservation
 from vendors.models import Stock
 
 
@@ -17,8 +18,6 @@ def free_quantity(*, exclude_checkout: uuid.UUID | str | None = None) -> Any:
     """The expression, on a Stock row, of quantity - allocated - unexpired reservations (those of
     `exclude_checkout` apart): what available_quantities reads and checkoutComplete allocates from.
     """
-    from marketplace.checkout.models import Reservation
-
     reservations = Reservation.objects.filter(
         variant_id=OuterRef("variant_id"), expires_at__gt=timezone.now()
     )

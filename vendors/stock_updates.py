@@ -8,17 +8,19 @@ when the quantity is back at or above the threshold.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import partial
 from typing import Any
 
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.core.outbox import Cause, queue_task_on_commit
 from search.indexing import mark_products_dirty
 from vendors.error_codes import VendorErrorCode
 from vendors.models import Stock, StockMovement, StockMovementReason, Variant
+from vendors.tasks import notify_low_stock
 from vendors.validation import field_error
 
 ADJUST_REASONS = (
@@ -48,8 +50,6 @@ def low_stock_transition(*, quantity: int, threshold: int | None, notified: bool
 
 def apply_low_stock_rules(stocks: Iterable[tuple[Stock, int | None]]) -> None:
     """Inside the transaction: reset flags that no longer apply, schedule the emails that do."""
-    from vendors.tasks import notify_low_stock
-
     to_reset: list[int] = []
     to_notify: list[int] = []
     for stock, threshold in stocks:
@@ -66,7 +66,9 @@ def apply_low_stock_rules(stocks: Iterable[tuple[Stock, int | None]]) -> None:
     if to_reset:
         Stock.objects.filter(pk__in=to_reset).update(low_stock_notified_at=None)
     for stock_id in to_notify:
-        transaction.on_commit(partial(notify_low_stock.delay, stock_id))
+        queue_task_on_commit(
+            notify_low_stock, cause=Cause("stock", stock_id, "low"), stock_id=stock_id
+        )
 
 
 # Far below the column's 2³¹ − 1, so that sums over a shop's stocks stay in range too.
@@ -151,8 +153,6 @@ def stock_adjust(*, variant_id: int, delta: int, reason: str, user: Any, note: s
 
 def stock_low_notify(*, stock_id: int) -> bool:
     """Email the shop that a variant runs low, at most once per crossing. True when sent."""
-    from django.core.mail import send_mail
-
     with transaction.atomic():
         stock = (
             Stock.objects.select_for_update()

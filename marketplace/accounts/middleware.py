@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
@@ -23,6 +24,5 @@ class BearerTokenMiddleware:
 
 
 def _user_or_anonymous(token: str):  # type: ignore[no-untyped-def]
-    from django.contrib.auth.models import AnonymousUser
 
     return user_from_token(token) or AnonymousUser()

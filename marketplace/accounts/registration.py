@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from marketplace.accounts.error_codes import AccountErrorCode
 from marketplace.accounts.models import User, normalize_email
 from marketplace.accounts.tasks import send_welcome_email
+from marketplace.core.outbox import Cause, queue_task_on_commit
 
 
 def _check_lengths(**values: str) -> None:
@@ -67,7 +68,11 @@ def account_register(
     try:
         with transaction.atomic():
             candidate.save()
-            transaction.on_commit(lambda: send_welcome_email.delay(candidate.pk))
+            queue_task_on_commit(
+                send_welcome_email,
+                cause=Cause("user", candidate.pk, "registered"),
+                user_id=candidate.pk,
+            )
     except IntegrityError as error:
         raise ValidationError(
             {

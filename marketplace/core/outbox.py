@@ -71,7 +71,9 @@ def _publish(message_id: int) -> None:
         # No publish retries: a broker that is down leaves the message to the sweep at once.
         outbox_deliver.apply_async(args=(message_id,), retry=False)
     except Exception:  # any broker error: the message is saved, the sweep delivers it
-        logger.warning("outbox message %s not queued: the relay will deliver it", message_id)
+        logger.warning(
+            "outbox message %s not queued: the relay will deliver it", message_id, exc_info=True
+        )
 
 
 def _task(name: str) -> Task:

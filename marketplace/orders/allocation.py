@@ -11,7 +11,8 @@ from typing import Any
 from django.db.models import F
 
 from marketplace.orders.models import OrderLine
-from vendors.models import Stock, StockMovement, StockMovementReason
+from search.indexing import mark_products_dirty
+from vendors.models import Stock, StockMovement, StockMovementReason, Variant
 
 
 def _lock_stocks(variant_ids: list[int]) -> dict[int, Stock]:
@@ -21,8 +22,6 @@ def _lock_stocks(variant_ids: list[int]) -> dict[int, Stock]:
 
 
 def _mark_dirty(variant_ids: list[int]) -> None:
-    from search.indexing import mark_products_dirty
-    from vendors.models import Variant
 
     product_ids = list(
         Variant.objects.filter(pk__in=variant_ids).values_list("product_id", flat=True).distinct()

@@ -117,6 +117,8 @@ class Gateway(Protocol):
 
 def get_gateway(name: str | None = None) -> Gateway:
     name = name or getattr(settings, "PAYMENT_GATEWAY", "dummy")
+    # Imported when chosen: each gateway module imports the interface defined here (a cycle at
+    # the top), and a demo without Stripe never loads its SDK.
     if name == "stripe":
         from payments.gateways.stripe import StripeGateway
 

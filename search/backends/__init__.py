@@ -46,6 +46,8 @@ def get_backend(name: str | None = None) -> SearchBackend:
     """The configured backend (settings.SEARCH_BACKEND: "engine" or "database"), or a named one."""
     name = name or settings.SEARCH_BACKEND
     if name not in _backends:
+        # Imported when chosen: each backend imports the interface defined here (a cycle at the
+        # top), and the database backend (the demo) never loads the engine's client.
         if name == "engine":
             from search.backends.engine import EngineBackend
 

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.utils import timezone
+from kombu import pools
 
 from marketplace.celery import app as celery_app
 from marketplace.core.outbox import GRACE, LEASE, outbox_relay, outbox_undelivered
@@ -62,11 +63,10 @@ class OwnRedis:
 
 
 def _reset_broker_connections() -> None:
-    """Celery keeps its broker connections in pools: drop them so the next publish reconnects."""
-    pool = celery_app._pool
-    if pool is not None:
-        with contextlib.suppress(Exception):
-            pool.force_close_all()
+    """Celery keeps its broker connections in pools (the app's, and kombu's registry keyed by
+    broker URL): close and forget them all, so the next publish connects to the current broker."""
+    with contextlib.suppress(Exception):
+        pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 

@@ -8,6 +8,9 @@ from graphene import relay
 from marketplace.accounts.error_codes import AccountErrorCode
 from marketplace.accounts.models import User
 from marketplace.graphql.core.errors import error_type
+from marketplace.graphql.core.pagination import paginate_queryset
+from marketplace.graphql.orders.types import OrderConnection
+from marketplace.orders.models import Order
 
 AccountError = error_type("AccountError", AccountErrorCode)
 
@@ -40,9 +43,6 @@ class UserType(graphene.ObjectType):
     def resolve_orders(
         root: User, info: Any, first: int | None = None, after: str | None = None
     ) -> Any:
-        from marketplace.graphql.core.pagination import paginate_queryset
-        from marketplace.graphql.orders.types import OrderConnection
-        from marketplace.orders.models import Order
 
         if not (info.context.user.is_authenticated and info.context.user.pk == root.pk):
             return None

@@ -14,6 +14,7 @@ from marketplace.governance.models import (
     CommissionScope,
     StripeFeesPayer,
 )
+from marketplace.governance.town_settings import governance_settings_for
 from marketplace.graphql.core.dataloaders import then
 from marketplace.graphql.core.errors import error_type
 from marketplace.graphql.core.pagination import CountableConnection
@@ -21,6 +22,7 @@ from marketplace.graphql.core.scalars import Decimal, Money
 from marketplace.graphql.governance import dataloaders as gov_loaders
 from marketplace.graphql.vendors import dataloaders as loaders
 from marketplace.graphql.vendors.types import CategoryType, VendorType, vendor_is_visible
+from marketplace.towns.access import is_town_staff
 from marketplace.towns.models import TownStaff, TownStaffRole
 
 GovernanceError = error_type("GovernanceError", GovernanceErrorCode)
@@ -190,9 +192,6 @@ class TownSettingsType(graphene.ObjectType):
 
 def audit_names_visible(info: Any, town_id: int) -> bool:
     """The town's staff see who acted; the public too when the town decided so (per request)."""
-    from marketplace.governance.town_settings import governance_settings_for
-    from marketplace.towns.access import is_town_staff
-
     memo: dict[int, bool] = info.context.__dict__.setdefault("_audit_names_visible", {})
     if town_id not in memo:
         memo[town_id] = is_town_staff(info.context.user, town_id) or (

@@ -11,6 +11,7 @@ from marketplace.graphql.core.errors import error_type
 from marketplace.graphql.core.pagination import CountableConnection
 from marketplace.graphql.core.scalars import Decimal, Money, money_field
 from marketplace.graphql.orders import dataloaders as loaders
+from marketplace.graphql.orders.access import can_see_order, can_see_shop_order
 from marketplace.graphql.vendors import dataloaders as vendor_loaders
 from marketplace.graphql.vendors.types import FulfilmentMethodEnum
 from marketplace.orders.error_codes import OrderErrorCode
@@ -80,7 +81,6 @@ class ShopOrderType(graphene.ObjectType):
 
     @classmethod
     def get_node(cls, info: Any, pk: str) -> Any:
-        from marketplace.graphql.orders.access import can_see_shop_order
 
         shop_order = ShopOrder.objects.filter(pk=pk).select_related("order").first()
         return shop_order if shop_order and can_see_shop_order(info, shop_order) else None
@@ -149,7 +149,6 @@ class OrderType(graphene.ObjectType):
 
     @classmethod
     def get_node(cls, info: Any, pk: str) -> Any:
-        from marketplace.graphql.orders.access import can_see_order
 
         order = Order.objects.filter(pk=pk).first()
         return order if order and can_see_order(info, order) else None

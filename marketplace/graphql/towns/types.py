@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
+from django.db.models import Q
 from graphene import relay
 
 from marketplace.catalog.models import Category
@@ -85,8 +86,6 @@ class TownType(graphene.ObjectType):
 
 def models_q_category(slug: str) -> Any:
     """Shops whose own category, or one of whose products' category, is `slug` or under it."""
-    from django.db.models import Q
-
     return (
         Q(category__slug=slug)
         | Q(category__parent__slug=slug)

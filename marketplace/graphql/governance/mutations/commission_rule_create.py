@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal as D
 from typing import Any
 
 import graphene
@@ -60,6 +61,5 @@ class CommissionRuleCreate(BaseMutation):
 
 
 def _or_zero(value: Any) -> Any:
-    from decimal import Decimal as D
 
     return D("0") if value is None else value

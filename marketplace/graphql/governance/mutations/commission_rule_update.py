@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from marketplace.governance.error_codes import GovernanceErrorCode
@@ -51,7 +52,6 @@ class CommissionRuleUpdate(BaseMutation):
 
 
 def _town_of_rule(rule_id: int) -> int:
-    from django.core.exceptions import ValidationError
 
     town_id = CommissionRule.objects.filter(pk=rule_id).values_list("town_id", flat=True).first()
     if town_id is None:

@@ -4,6 +4,7 @@ from typing import Any
 
 import graphene
 
+from marketplace.graphql.core.ids import decode_id_or_none
 from marketplace.graphql.core.mutations import BaseMutation
 from marketplace.graphql.vendors.mutations.inputs import VariantInput, variant_data
 from marketplace.graphql.vendors.permissions import require_member, vendor_id_of
@@ -21,8 +22,6 @@ class ProductCreateInput(graphene.InputObjectType):
 
 def category_reference(value: Any) -> Any:
     """A Category global id becomes its pk; a slug stays a slug."""
-    from marketplace.graphql.core.ids import decode_id_or_none
-
     if value is None:
         return None
     pk = decode_id_or_none(str(value), "Category")
