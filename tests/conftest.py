@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 
 from marketplace.accounts.tokens import create_access_token
 from tests.factories import UserFactory
 
 TOWNS_FILE = Path(__file__).resolve().parent.parent / "marketplace" / "demo" / "towns.json"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Parallel test workers share one Redis: each keeps its cache keys (login and checkout-creation
+    counters, rate limits) under its own prefix, so one worker's failed logins never lock another's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    for cache in django_settings.CACHES.values():
+        cache["KEY_PREFIX"] = f"test-{os.getpid()}-{worker}"
 
 
 class GraphQLClient:
