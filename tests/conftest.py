@@ -21,8 +21,8 @@ def pytest_configure(config: pytest.Config) -> None:
     """Parallel test workers share one Redis: each keeps its cache keys (login and checkout-creation
     counters, rate limits) under its own prefix, so one worker's failed logins never lock another's."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    for cache in django_settings.CACHES.values():
-        cache["KEY_PREFIX"] = f"test-{os.getpid()}-{worker}"
+    for alias, cache in django_settings.CACHES.items():
+        cache["KEY_PREFIX"] = f"test-{os.getpid()}-{worker}-{alias}"
 
 
 class GraphQLClient:
