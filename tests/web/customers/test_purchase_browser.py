@@ -4,9 +4,7 @@ purchase with JavaScript off. Each journey saves screenshots at 1280 px and 390 
 from decimal import Decimal
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from marketplace.orders.models import Order, OrderStatus
 from vendors.models import Stock
@@ -14,11 +12,8 @@ from vendors.models import Stock
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def wait_text(web, text, timeout=15):
-    """Like web.wait_for_text, through page loads (a form post replaces the body meanwhile)."""
-    WebDriverWait(web.driver, timeout, ignored_exceptions=[StaleElementReferenceException]).until(
-        lambda d: text in d.find_element(By.TAG_NAME, "body").text
-    )
+def wait_text(web, text):
+    web.wait_for_text(text)
 
 
 def add_to_cart(web, path, quantity=1, variant=None):
@@ -119,7 +114,7 @@ def test_a_search_with_suggestions_a_facet_and_near_me(web, shops):
     web.set_geolocation(45.001, 5.001)  # at the bakery's door
     web.open("/villes/bourg/recherche/")
     web.click("[data-locate]")
-    WebDriverWait(web.driver, 10).until(lambda d: "near=1" in d.current_url)
+    web.wait_until(lambda d: "near=1" in d.current_url)
     assert "45.0" not in web.driver.current_url  # the position stays in the session
     names = [h.text for h in web.find_all(".results h3")]
     assert names == ["Baguette de tradition", "Miel de châtaignier"]

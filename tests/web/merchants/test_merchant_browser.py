@@ -9,9 +9,8 @@ from decimal import Decimal
 
 import pytest
 from PIL import Image
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from marketplace.governance.approval import vendor_approve
 from marketplace.orders.models import ShopOrder
@@ -25,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _wait_message(web, text: str) -> None:
     """Wait for a flash message (the page is being replaced meanwhile: stale elements retried)."""
-    WebDriverWait(web.driver, 10, ignored_exceptions=[StaleElementReferenceException]).until(
+    web.wait_until(
         lambda driver: any(
             text in item.text for item in driver.find_elements(By.CSS_SELECTOR, ".messages li")
         )
@@ -126,9 +125,7 @@ def test_a_day_of_orders_accept_ready_hand_over_and_a_partial_refund(
     assert web.find('[data-count="new"]').text == "2"
     # a new order comes in while the inbox is open: it appears without a reload (htmx polling)
     third = paid_order(town, shop, email="nouvelle-cliente@example.org")
-    WebDriverWait(web.driver, 10, ignored_exceptions=[StaleElementReferenceException]).until(
-        lambda driver: third.order.number in driver.find_element(By.ID, "inbox").text
-    )
+    web.wait_until(lambda driver: third.order.number in driver.find_element(By.ID, "inbox").text)
     assert web.find('[data-count="new"]').text == "3"
     _no_axe_violation(web, "orders")
     web.open(f"/commercant/{town.slug}/{shop.slug}/commandes/preparation/")
