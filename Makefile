@@ -71,9 +71,12 @@ checks: install ## Migrations and schema are current
 test: install services-up ## Everything: lint, checks, then pytest on the real services
 	source deploy/services-env.sh && $(MAKE) --no-print-directory lint checks pytest
 
+# Two test processes (pytest-xdist), one per core; PYTEST_WORKERS=0 runs them in this process.
+PYTEST_WORKERS ?= 2
+
 .PHONY: pytest
 pytest: install ## pytest alone (expects the services' environment: source deploy/services-env.sh)
-	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 .PHONY: format
 format: install ## Format and fix what ruff can
