@@ -138,7 +138,7 @@ def test_a_too_deep_query_is_refused(gql, demo):
         expect_errors=True,
     )
 
-    assert "exceeds maximum operation depth" in body["errors"][0]["message"]
+    assert "dépasse la profondeur maximale" in body["errors"][0]["message"]
 
 
 def test_a_too_costly_query_is_refused(gql, demo):

@@ -74,7 +74,7 @@ def test_a_database_error_reaches_the_client_as_a_generic_message_and_is_logged(
 
     assert body["data"] == {"town": None}
     assert body["errors"][0]["message"] == (
-        "Internal error: it has been logged; please try again later."
+        "Erreur interne : elle a été enregistrée ; veuillez réessayer plus tard."
     )
     assert body["errors"][0]["extensions"] == {"code": "INTERNAL_ERROR"}
     assert body["errors"][0]["path"] == ["town"]

@@ -15,11 +15,14 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"query": 5}, "query must be a string."),
-        ({"query": ["{ towns { slug } }"]}, "query must be a string."),
-        ({"query": "{ towns { slug } }", "variables": 5}, "variables must be a JSON object."),
-        ({"query": "{ towns { slug } }", "variables": [1]}, "variables must be a JSON object."),
-        ({"query": "{ towns { slug } }", "operationName": 5}, "operationName must be a string."),
+        ({"query": 5}, "query doit être une chaîne de caractères."),
+        ({"query": ["{ towns { slug } }"]}, "query doit être une chaîne de caractères."),
+        ({"query": "{ towns { slug } }", "variables": 5}, "variables doit être un objet JSON."),
+        ({"query": "{ towns { slug } }", "variables": [1]}, "variables doit être un objet JSON."),
+        (
+            {"query": "{ towns { slug } }", "operationName": 5},
+            "operationName doit être une chaîne de caractères.",
+        ),
         ([{"query": "{ towns { slug } }"}], "The received data is not a valid JSON query."),
     ],
 )
@@ -44,23 +47,27 @@ QUERY = 'mutation($file: Upload!) { catalogImport(vendor: "x", file: $file) { er
 @pytest.mark.parametrize(
     ("operations", "files_map", "message"),
     [
-        ("not json", "{}", "The operations and map fields must be JSON."),
-        ("[1, 2]", "{}", "The operations field must be a JSON object."),
-        (json.dumps({"query": QUERY}), "not json", "The operations and map fields must be JSON."),
+        ("not json", "{}", "Les champs operations et map doivent être du JSON."),
+        ("[1, 2]", "{}", "Le champ operations doit être un objet JSON."),
+        (
+            json.dumps({"query": QUERY}),
+            "not json",
+            "Les champs operations et map doivent être du JSON.",
+        ),
         (
             json.dumps({"query": QUERY}),
             "[]",
-            "The map field must map each file key to a list of paths.",
+            "Le champ map doit associer à chaque clé de fichier une liste de chemins.",
         ),
         (
             json.dumps({"query": QUERY}),
             '{"0": "variables.file"}',
-            "The map field must map each file key to a list of paths.",
+            "Le champ map doit associer à chaque clé de fichier une liste de chemins.",
         ),
         (
             json.dumps({"query": QUERY}),
             '{"1": ["variables.file"]}',
-            "The map names files that were not sent: 1.",
+            "Le champ map nomme des fichiers qui n’ont pas été envoyés : 1.",
         ),
         (
             json.dumps({"query": QUERY, "variables": {"file": None}}),

@@ -14,13 +14,14 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy
 from graphql import GraphQLError, GraphQLOutputType
 from graphql.pyutils import Path
 from graphql_sync_dataloaders import DeferredExecutionContext
 
 logger = logging.getLogger(__name__)
 
-INTERNAL_ERROR_MESSAGE = "Internal error: it has been logged; please try again later."
+INTERNAL_ERROR_MESSAGE = gettext_lazy("Internal error: it has been logged; please try again later.")
 _FOR_THE_CLIENT = (GraphQLError, PermissionDenied, ValidationError, ObjectDoesNotExist)
 
 
@@ -34,7 +35,7 @@ def internal_error(error: BaseException, *, located: GraphQLError | None = None)
     path = located.path if located else None
     logger.error("GraphQL internal error at %s", path, exc_info=error)
     return GraphQLError(
-        INTERNAL_ERROR_MESSAGE,
+        str(INTERNAL_ERROR_MESSAGE),
         nodes=located.nodes if located else None,
         path=path,
         extensions={"code": "INTERNAL_ERROR"},

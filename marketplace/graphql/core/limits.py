@@ -19,6 +19,7 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from graphql import GraphQLError, ValidationRule
 from graphql.language import (
     DocumentNode,
@@ -93,28 +94,34 @@ def limit_rules(limits: QueryLimits) -> tuple[type[ValidationRule], ...]:
                 self._refuse(
                     operation,
                     "QUERY_TOO_DEEP",
-                    f"'{name}' exceeds maximum operation depth of {limits.max_depth}.",
+                    _("'%(name)s' exceeds the maximum operation depth of %(limit)s.")
+                    % {"name": name, "limit": limits.max_depth},
                 )
             if measure.cost > limits.max_cost:
                 self._refuse(
                     operation,
                     "QUERY_TOO_COSTLY",
-                    f"The query costs {measure.cost}, more than the limit of {limits.max_cost}. "
-                    "Ask for smaller pages (first) or fewer nested fields.",
+                    _(
+                        "The query costs %(cost)s, more than the limit of %(limit)s. "
+                        "Ask for smaller pages (first) or fewer nested fields."
+                    )
+                    % {"cost": measure.cost, "limit": limits.max_cost},
                 )
             if measure.aliases > limits.max_aliases:
                 self._refuse(
                     operation,
                     "TOO_MANY_ALIASES",
-                    f"The query uses {measure.aliases} aliases, more than the limit of "
-                    f"{limits.max_aliases}.",
+                    _("The query uses %(count)s aliases, more than the limit of %(limit)s.")
+                    % {"count": measure.aliases, "limit": limits.max_aliases},
                 )
             if measure.fields > limits.max_root_fields:
                 self._refuse(
                     operation,
                     "TOO_MANY_ROOT_FIELDS",
-                    f"The operation asks for {measure.fields} root fields, more than the limit "
-                    f"of {limits.max_root_fields}.",
+                    _(
+                        "The operation asks for %(count)s root fields, more than the limit of %(limit)s."
+                    )
+                    % {"count": measure.fields, "limit": limits.max_root_fields},
                 )
 
         def _refuse(self, node: OperationDefinitionNode, code: str, message: str) -> None:

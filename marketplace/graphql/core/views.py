@@ -20,6 +20,7 @@ from django.http import (
 )
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.settings import graphene_settings
 from graphene_django.views import GraphQLView as GrapheneView
@@ -74,7 +75,8 @@ def validated_document(schema: GraphQLSchema, query: str, limits: QueryLimits) -
     """Documents are at most `max_bytes` long, so every valid one may be kept."""
     if len(query.encode("utf-8", errors="replace")) > limits.max_bytes:
         raise GraphQLError(
-            f"The query is longer than the limit of {limits.max_bytes} bytes.",
+            _("The query is longer than the limit of %(limit)s bytes.")
+            % {"limit": limits.max_bytes},
             extensions={"code": "QUERY_TOO_LARGE"},
         )
     return _validated_cached(schema, query, limits)
@@ -90,17 +92,19 @@ def _multipart_operations(request: HttpRequest) -> dict[str, Any]:
         operations = json.loads(request.POST["operations"])
         files_map = json.loads(request.POST.get("map", "{}"))
     except ValueError as error:
-        raise _bad_request("The operations and map fields must be JSON.") from error
+        raise _bad_request(_("The operations and map fields must be JSON.")) from error
     if not isinstance(operations, dict):
-        raise _bad_request("The operations field must be a JSON object.")
+        raise _bad_request(_("The operations field must be a JSON object."))
     if not isinstance(files_map, dict) or not all(
         isinstance(paths, list) and all(isinstance(path, str) for path in paths)
         for paths in files_map.values()
     ):
-        raise _bad_request("The map field must map each file key to a list of paths.")
+        raise _bad_request(_("The map field must map each file key to a list of paths."))
     missing = sorted(key for key in files_map if key not in request.FILES)
     if missing:
-        raise _bad_request(f"The map names files that were not sent: {', '.join(missing)}.")
+        raise _bad_request(
+            _("The map names files that were not sent: %(keys)s.") % {"keys": ", ".join(missing)}
+        )
     try:
         placed = place_files_in_operations(operations, files_map, request.FILES)
     except (KeyError, IndexError, ValueError, TypeError) as error:
@@ -174,14 +178,14 @@ class GraphQLView(FileUploadGraphQLView):  # type: ignore[misc]
     def get_graphql_params(request: HttpRequest, data: Any) -> tuple[Any, Any, Any, Any]:
         """The query, variables and operation name, each of the type the spec says, or 400."""
         if not isinstance(data, dict):
-            raise _bad_request("The request body must be a JSON object.")
+            raise _bad_request(_("The request body must be a JSON object."))
         query, variables, operation_name, id_ = GrapheneView.get_graphql_params(request, data)
         if query is not None and not isinstance(query, str):
-            raise _bad_request("query must be a string.")
+            raise _bad_request(_("query must be a string."))
         if variables is not None and not isinstance(variables, dict):
-            raise _bad_request("variables must be a JSON object.")
+            raise _bad_request(_("variables must be a JSON object."))
         if operation_name is not None and not isinstance(operation_name, str):
-            raise _bad_request("operationName must be a string.")
+            raise _bad_request(_("operationName must be a string."))
         return query, variables, operation_name, id_
 
     def get_context(self, request: HttpRequest) -> HttpRequest:
@@ -199,7 +203,7 @@ class GraphQLView(FileUploadGraphQLView):  # type: ignore[misc]
         if not query:
             if show_graphiql:
                 return None
-            raise HttpError(HttpResponseBadRequest("Must provide query string."))
+            raise HttpError(HttpResponseBadRequest(_("Must provide query string.")))
         schema = self.schema.graphql_schema
         try:
             document = validated_document(schema, query, QueryLimits.from_settings())
