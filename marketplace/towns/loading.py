@@ -292,8 +292,9 @@ def _upsert(
     *,
     existing: dict[str, Any] | None = None,
     key: str = "",
-) -> tuple[Any, bool]:
-    """Creates or updates one record; `existing` (prefetched, by `key`) spares the SELECT."""
+) -> tuple[Any, bool, bool]:
+    """Creates or updates one record: (the record, created, changed). `existing` (prefetched, by
+    `key`) spares the SELECT."""
     if existing is None:
         instance = model.objects.filter(**lookup).first()
     else:
@@ -301,14 +302,14 @@ def _upsert(
     if instance is None:
         instance = model.objects.create(**lookup, **values)
         report.count(kind, created=True, changed=True)
-        return instance, True
+        return instance, True, True
     changed = [key for key, value in values.items() if _differs(instance, key, value)]
     if changed:
         for key in changed:
             setattr(instance, key, values[key])
         instance.save(update_fields=changed)
         report.count(kind, created=False, changed=True)
-    return instance, bool(changed)
+    return instance, False, bool(changed)
 
 
 def _differs(instance: Any, key: str, value: Any) -> bool:
@@ -336,7 +337,7 @@ def load_towns(data: dict[str, Any], *, vendor_status: str = VendorStatus.APPROV
         for record in data["categories"]:
             parent_slug = record.get("parent")
             vat = record.get("vat_rate")
-            category, _ = _upsert(
+            category, _created, _changed = _upsert(
                 Category,
                 {"slug": record["slug"]},
                 {
@@ -357,7 +358,7 @@ def load_towns(data: dict[str, Any], *, vendor_status: str = VendorStatus.APPROV
                     category.parent = categories[record["parent"]]
                     category.save(update_fields=["parent"])
         for town_record in data["towns"]:
-            town, _ = _upsert(
+            town, _created, _changed = _upsert(
                 Town,
                 {"slug": town_record["slug"]},
                 {
@@ -388,7 +389,7 @@ def _load_vendor(
     vendor_status: str,
 ) -> list[int]:
     address = record["address"]
-    vendor, created = _upsert(
+    vendor, created, vendor_changed = _upsert(
         Vendor,
         {"town": town, "slug": record["slug"]},
         {
@@ -408,7 +409,6 @@ def _load_vendor(
         report,
         "vendors",
     )
-    vendor_changed = created
     if created and vendor.status != vendor_status:
         vendor.status = vendor_status
         vendor.save(update_fields=["status"])
@@ -422,7 +422,7 @@ def _load_vendor(
             if isinstance(method, dict) and "fee" in method
             else DEFAULT_FEES[FulfilmentMethodName(name)]
         )
-        _, changed = _upsert(
+        _, _created, changed = _upsert(
             FulfilmentMethod,
             {"vendor": vendor, "method": name},
             {"fee": fee},
@@ -435,7 +435,7 @@ def _load_vendor(
     dirty: list[int] = []
     new_stocks: list[Stock] = []
     for product_record in record.get("products", []):
-        product, product_changed = _upsert(
+        product, _created, product_changed = _upsert(
             Product,
             {"vendor": vendor, "slug": product_record["slug"]},
             {
@@ -449,7 +449,7 @@ def _load_vendor(
             key=product_record["slug"],
         )
         for position, variant_record in enumerate(product_record["variants"]):
-            variant, variant_created = _upsert(
+            variant, variant_created, variant_changed = _upsert(
                 Variant,
                 {"vendor": vendor, "sku": variant_record["sku"]},
                 {
@@ -467,7 +467,7 @@ def _load_vendor(
                 new_stocks.append(
                     Stock(variant=variant, quantity=int(variant_record.get("stock", 0)))
                 )
-            product_changed = product_changed or variant_created
+            product_changed = product_changed or variant_changed
         if product_changed or vendor_changed:
             dirty.append(product.pk)
     Stock.objects.bulk_create(new_stocks)

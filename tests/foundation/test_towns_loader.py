@@ -67,6 +67,32 @@ def test_loading_the_same_file_twice_changes_nothing(towns_data):
     assert list(Product.objects.order_by("pk").values_list("updated_at", flat=True)) == stamps
 
 
+def test_loading_again_after_shops_edited_their_data_restores_the_file_and_keeps_the_stock(
+    towns_data,
+):
+    one_town = copy.deepcopy(towns_data)
+    one_town["towns"] = one_town["towns"][:1]
+    load_towns(one_town)
+    before = counts()
+    vendor = Vendor.objects.order_by("pk").first()
+    variant = Variant.objects.filter(vendor=vendor).order_by("pk").first()
+    file_price = variant.price
+    # the shop edits its profile, a price and its stock, as the back office lets it
+    Vendor.objects.filter(pk=vendor.pk).update(description="Nouvelle description")
+    Variant.objects.filter(pk=variant.pk).update(price=file_price + 1)
+    Stock.objects.filter(variant=variant).update(quantity=7)
+
+    report = load_towns(copy.deepcopy(one_town))
+
+    assert report.updated == {"vendors": 1, "variants": 1}
+    assert counts() == before
+    vendor.refresh_from_db()
+    variant.refresh_from_db()
+    assert vendor.description != "Nouvelle description"
+    assert variant.price == file_price
+    assert Stock.objects.get(variant=variant).quantity == 7
+
+
 def test_the_same_shop_slug_may_exist_in_two_towns(towns_data):
     load_towns(towns_data)
 
