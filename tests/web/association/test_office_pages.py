@@ -507,3 +507,18 @@ def test_the_dashboard_and_the_rules_page_cost_the_same_queries_for_2_or_12_orde
     )
 
     assert many == few
+
+
+def test_the_audit_log_reads_as_words_what_changed_on_what_and_by_which_role(
+    as_rennes_admin, rennes
+):
+    shop = VendorFactory(town=rennes, status=VendorStatus.PENDING)
+    as_rennes_admin.post(f"/association/rennes/boutiques/{shop.pk}/approve/")
+
+    page = as_rennes_admin.get("/association/rennes/journal/").content.decode()
+
+    assert f"Commerce n° {shop.pk}" in page
+    assert "(administrateur)" in page
+    assert "1 modification" in page
+    assert "pending → approved" in page
+    assert "{&#x27;status&#x27;" not in page and "{'status'" not in page
