@@ -1,4 +1,4 @@
-"""One search document per product of an approved shop, built from the database in batches."""
+"""One search document per published product of an approved shop, built in batches."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ BATCH_SIZE = 5000
 
 def indexable_product_ids(*, town_id: int) -> list[int]:
     return list(
-        Product.objects.filter(vendor__town_id=town_id, vendor__status=VendorStatus.APPROVED)
+        Product.objects.filter(
+            vendor__town_id=town_id, vendor__status=VendorStatus.APPROVED, is_published=True
+        )
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -25,9 +27,9 @@ def indexable_product_ids(*, town_id: int) -> list[int]:
 def build_documents(
     product_ids: Sequence[int], *, paths: dict[int, list[Category]] | None = None
 ) -> dict[int, dict[str, Any]]:
-    """Documents of those products that must be in the index (approved shop), by product id.
+    """Documents of those products that must be in the index (published, approved shop), by id.
 
-    Ids missing from the result are products deleted or of a shop that is not approved.
+    Ids missing from the result are products deleted, unpublished or of a shop not approved.
     Six queries per call (five with `paths` given), whatever the number of products.
     """
     if not product_ids:
@@ -37,7 +39,7 @@ def build_documents(
     # Plain tuples, not model instances: this is the hot loop of a rebuild.
     products = list(
         Product.objects.filter(
-            pk__in=list(product_ids), vendor__status=VendorStatus.APPROVED
+            pk__in=list(product_ids), vendor__status=VendorStatus.APPROVED, is_published=True
         ).values_list("pk", "slug", "name", "description", "category_id", "vendor_id")
     )
     vendor_ids = {row[5] for row in products}

@@ -342,3 +342,20 @@ def _remove_files_on_commit(names: list[str | None]) -> None:
                 default_storage.delete(name)
 
     transaction.on_commit(remove)
+
+
+def product_publish(*, user: Any, product_id: int, published: bool) -> Product:
+    """Show (`published`) or hide a product: hidden, it leaves the search index and the shop's
+    pages and cannot be added to a cart; its variants, stock and past orders are kept.
+
+    The caller checks that `user` is a member of the product's shop (as for `product_update`).
+    """
+    with transaction.atomic():
+        product = Product.objects.select_for_update().filter(pk=product_id).first()
+        if product is None:
+            raise field_error("id", _("Not found."), VendorErrorCode.NOT_FOUND)
+        if product.is_published != published:
+            product.is_published = published
+            product.save(update_fields=["is_published", "updated_at"])
+            mark_products_dirty(product_ids=[product.pk])
+    return product

@@ -119,6 +119,8 @@ class Product(models.Model):
     )
     image = models.ImageField(upload_to="products/", null=True, blank=True)
     thumbnail = models.ImageField(upload_to="products/thumbnails/", null=True, blank=True)
+    # An unpublished product is kept (stock, orders) but not shown, searched or sold.
+    is_published = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

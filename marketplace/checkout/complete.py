@@ -104,6 +104,14 @@ def _complete(pk: uuid.UUID, user: Any) -> CheckoutCompletion:
                 _("%(shop)s does not sell at the moment.") % {"shop": group.vendor.name},
                 CheckoutErrorCode.VARIANT_NOT_AVAILABLE,
             )
+        for line in group.lines:
+            if not line.variant.product.is_published:
+                raise _error(
+                    "lines",
+                    _("%(product)s is no longer sold: remove it to order.")
+                    % {"product": line.variant.product.name},
+                    CheckoutErrorCode.VARIANT_NOT_AVAILABLE,
+                )
         if group.delivery_method is None:
             raise _error(
                 "delivery_method",

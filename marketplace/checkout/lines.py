@@ -58,8 +58,8 @@ def _check_quantities(lines: list[LineInput], *, allow_zero: bool) -> None:
 
 
 def _check_variants(town_id: int, variant_ids: list[int]) -> None:
-    """Every variant exists, is of this town and of an approved shop."""
-    variants = Variant.objects.select_related("vendor").in_bulk(variant_ids)
+    """Every variant exists, is of this town, of an approved shop and of a published product."""
+    variants = Variant.objects.select_related("vendor", "product").in_bulk(variant_ids)
     for variant_id in variant_ids:
         variant = variants.get(variant_id)
         if variant is None:
@@ -74,6 +74,12 @@ def _check_variants(town_id: int, variant_ids: list[int]) -> None:
             raise _error(
                 "lines",
                 _("This shop does not sell at the moment."),
+                CheckoutErrorCode.VARIANT_NOT_AVAILABLE,
+            )
+        if not variant.product.is_published:
+            raise _error(
+                "lines",
+                _("This product is no longer sold."),
                 CheckoutErrorCode.VARIANT_NOT_AVAILABLE,
             )
 

@@ -153,7 +153,10 @@ def _explain(
         for line in group.lines:
             changes = []
             free = available.get(line.variant.pk, 0)
-            if free == 0:
+            if not line.variant.product.is_published:
+                free = 0  # checkout_complete refuses it (VARIANT_NOT_AVAILABLE)
+                changes.append(_("No longer sold: remove it to order."))
+            elif free == 0:
                 changes.append(_("Sold out since you put it in your cart: remove it to order."))
             elif free < line.quantity:
                 changes.append(

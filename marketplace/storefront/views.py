@@ -78,7 +78,9 @@ def town_detail(request: HttpRequest, town: str) -> HttpResponse:
         shop.open_now = opening_hours_open_at(opening_hours=shop.opening_hours, at=now)  # type: ignore[attr-defined]
     categories = (
         Category.objects.filter(
-            products__vendor__town=current, products__vendor__status=VendorStatus.APPROVED
+            products__vendor__town=current,
+            products__vendor__status=VendorStatus.APPROVED,
+            products__is_published=True,
         )
         .annotate(product_count=Count("products"))
         .order_by("name")
@@ -305,6 +307,7 @@ def _hits(hits: list[Any]) -> list[ProductHit]:
     found = (
         Product.objects.select_related("vendor", "category")
         .prefetch_related(Prefetch("variants", queryset=Variant.objects.order_by("position", "pk")))
+        .filter(is_published=True)
         .in_bulk([hit.product_id for hit in hits])
     )
     variant_ids = [v.pk for p in found.values() for v in p.variants.all()]
@@ -372,7 +375,7 @@ def vendor_detail(request: HttpRequest, town: str, vendor: str) -> HttpResponse:
     current = town_of(town)
     shop = _shop(current, vendor)
     products = list(
-        Product.objects.filter(vendor=shop)
+        Product.objects.filter(vendor=shop, is_published=True)
         .select_related("category")
         .prefetch_related(Prefetch("variants", queryset=Variant.objects.order_by("position", "pk")))
         .order_by("category__name", "name")
@@ -408,6 +411,7 @@ def product_detail(request: HttpRequest, town: str, vendor: str, product: str) -
         ),
         vendor=shop,
         slug=product,
+        is_published=True,
     )
     variants = list(item.variants.all())
     available = available_quantities(v.pk for v in variants)

@@ -23,6 +23,7 @@ from tests.checkout.helpers import (
     variant,
 )
 from tests.factories import UserFactory
+from vendors.catalogue import product_publish
 from vendors.models import VendorStatus
 
 pytestmark = pytest.mark.django_db
@@ -136,6 +137,34 @@ def test_bad_lines_are_refused_with_a_code_and_change_nothing(gql, make_line, co
     assert [(e["field"], e["code"]) for e in data["errors"]] == [("lines", code)]
     assert Checkout.objects.count() == 0
     assert Reservation.objects.count() == 0
+
+
+def test_an_unpublished_product_cannot_be_added(gql):
+    # given a checkout with bread, and a product its shop unpublished
+    city = town()
+    bakery = shop(city, "bakery")
+    bread = variant(bakery, stock=10)
+    hidden = variant(bakery, stock=10)
+    product_publish(user=None, product_id=hidden.product_id, published=False)
+    created = gql.execute(CREATE, {"input": {"town": city.slug, "lines": [line(bread, 1)]}})[
+        "checkoutCreate"
+    ]
+    # when the unpublished product is added, at creation or later
+    refused = gql.execute(CREATE, {"input": {"town": city.slug, "lines": [line(hidden, 1)]}})[
+        "checkoutCreate"
+    ]
+    added = gql.execute(LINES_ADD, {"id": created["checkout"]["id"], "lines": [line(hidden, 1)]})[
+        "checkoutLinesAdd"
+    ]
+    # then a coded error, and the checkout keeps only its bread
+    assert [(e["field"], e["code"]) for e in refused["errors"]] == [
+        ("lines", "VARIANT_NOT_AVAILABLE")
+    ]
+    assert [(e["field"], e["code"]) for e in added["errors"]] == [
+        ("lines", "VARIANT_NOT_AVAILABLE")
+    ]
+    assert list(CheckoutLine.objects.values_list("variant_id", flat=True)) == [bread.pk]
+    assert Checkout.objects.count() == 1
 
 
 def test_unknown_town_is_a_coded_error(gql):

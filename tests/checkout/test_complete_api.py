@@ -20,6 +20,7 @@ from tests.checkout.helpers import (
     variant,
 )
 from tests.factories import UserFactory
+from vendors.catalogue import product_publish
 from vendors.models import Stock, VendorStatus
 
 pytestmark = pytest.mark.django_db
@@ -179,6 +180,15 @@ def test_shop_suspended_after_adding_refuses_completion(gql):
     bread.vendor.save(update_fields=["status"])
     data = gql.execute(COMPLETE, {"id": checkout["id"]})["checkoutComplete"]
     assert [e["code"] for e in data["errors"]] == ["VARIANT_NOT_AVAILABLE"]
+    assert Order.objects.count() == 0
+    assert sum(Stock.objects.values_list("quantity_allocated", flat=True)) == 0
+
+
+def test_product_unpublished_after_adding_refuses_completion(gql):
+    checkout, (_bread, novel, _brie) = _three_shop_checkout(gql)
+    product_publish(user=None, product_id=novel.product_id, published=False)
+    data = gql.execute(COMPLETE, {"id": checkout["id"]})["checkoutComplete"]
+    assert [(e["field"], e["code"]) for e in data["errors"]] == [("lines", "VARIANT_NOT_AVAILABLE")]
     assert Order.objects.count() == 0
     assert sum(Stock.objects.values_list("quantity_allocated", flat=True)) == 0
 

@@ -11,6 +11,7 @@ from search.query import haversine_km
 from tests.factories import UserFactory
 from tests.search.conftest import SEARCH_QUERY, names, search
 from tests.search.test_relevance import RELEVANCE_TABLE
+from vendors.catalogue import product_publish
 from vendors.models import Product, Vendor
 
 TOWN = "montpellier"
@@ -126,6 +127,18 @@ def test_a_suspended_shop_vanishes(database_backend: Any, gql: Any) -> None:
     vendor_suspend(vendor_id=vendor.pk, reason="Contrôle", actor=UserFactory())
     # Then its products are not found any more
     assert search(gql, TOWN, "pirouette")["totalCount"] == 0
+
+
+def test_an_unpublished_product_vanishes_and_comes_back(database_backend: Any, gql: Any) -> None:
+    # Given a product found
+    product = Product.objects.get(vendor__town__slug=TOWN, slug="cerf-volant")
+    assert names(search(gql, TOWN, "cerf volant")) == ["Cerf-volant"]
+    # When its shop unpublishes it, it is not found; published again, it is
+    product_publish(user=None, product_id=product.pk, published=False)
+    hidden = search(gql, TOWN, "cerf volant")["totalCount"]
+    product_publish(user=None, product_id=product.pk, published=True)
+    assert hidden == 0
+    assert names(search(gql, TOWN, "cerf volant")) == ["Cerf-volant"]
 
 
 def test_unknown_town(database_backend: Any, gql: Any) -> None:

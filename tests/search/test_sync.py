@@ -16,7 +16,7 @@ from search.query import SearchRequest
 from search.tasks import sweep_dirty_products
 from tests.factories import UserFactory
 from tests.search.conftest import names, search
-from vendors.catalogue import product_delete, product_update
+from vendors.catalogue import product_delete, product_publish, product_update
 from vendors.models import Product, Variant, Vendor
 from vendors.stock_updates import stock_update
 
@@ -113,6 +113,25 @@ def test_a_deleted_product_leaves_the_index(
     # Then it is gone from the index (not only hidden by the database)
     assert search(gql, TOWN, "cerf volant")["totalCount"] == 0
     assert not synced.exists(index=engine_index.alias_name(TOWN), id=str(product.pk))
+
+
+def test_an_unpublished_product_leaves_the_index_and_comes_back_published(
+    synced: Any, gql: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Given a product found
+    product = _product("cerf-volant")
+    assert names(search(gql, TOWN, "cerf volant")) == ["Cerf-volant"]
+    # When its shop unpublishes it
+    with django_capture_on_commit_callbacks(execute=True):
+        product_publish(user=None, product_id=product.pk, published=False)
+    _refresh(synced)
+    # Then it is gone from the index; published again, it is back
+    assert search(gql, TOWN, "cerf volant")["totalCount"] == 0
+    assert not synced.exists(index=engine_index.alias_name(TOWN), id=str(product.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        product_publish(user=None, product_id=product.pk, published=True)
+    _refresh(synced)
+    assert names(search(gql, TOWN, "cerf volant")) == ["Cerf-volant"]
 
 
 def test_the_sweeper_indexes_what_the_task_missed(synced: Any, gql: Any) -> None:

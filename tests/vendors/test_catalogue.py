@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from marketplace.orders.models import Order, OrderLine, ShopOrder
+from search.models import IndexQueue
 from tests.factories import ProductFactory, VariantFactory
 from tests.vendors.conftest import gid
 from vendors.models import Product, Stock, StockMovement, Variant
@@ -242,3 +243,65 @@ def test_a_product_with_allocated_stock_cannot_be_deleted(gql, world):
 def test_delete_of_an_unknown_product_is_not_found(gql, world):
     data = gql.login(world.owner_a).execute(DELETE, {"id": gid("Product", 424242)})
     assert data["productDelete"]["errors"] == [{"field": "id", "code": "NOT_FOUND"}]
+
+
+PUBLISH = """
+mutation($id: ID!, $published: Boolean!) {
+  productPublish(id: $id, published: $published) {
+    product { isPublished }
+    errors { field code }
+  }
+}
+"""
+PRODUCT = "query($id: ID!) { product(id: $id) { name isPublished } }"
+VENDOR_PRODUCTS = """
+query { vendor(town: "montpellier", slug: "fromagerie") { products { edges { node { name } } } } }
+"""
+
+
+def test_unpublishing_hides_the_product_from_customers_but_not_its_shop(
+    gql, world, django_capture_on_commit_callbacks
+):
+    # given a published product with stock
+    variant = VariantFactory(product=ProductFactory(vendor=world.shop_a, name="Brie"), stock=5)
+    product_id = gid("Product", variant.product_id)
+    movements = StockMovement.objects.count()
+    # when a member of the shop unpublishes it
+    data = gql.login(world.staff_a).execute(PUBLISH, {"id": product_id, "published": False})
+    # then it is unpublished, queued for the search index, its stock untouched
+    assert data["productPublish"] == {"product": {"isPublished": False}, "errors": []}
+    assert IndexQueue.objects.filter(product_id=variant.product_id).exists()
+    assert Stock.objects.get(variant=variant).quantity == 5
+    assert StockMovement.objects.count() == movements
+    # and customers no longer see it, while the shop's members and the town's staff do
+    assert gql.login(world.customer).execute(PRODUCT, {"id": product_id})["product"] is None
+    customer_list = gql.login(world.customer).execute(VENDOR_PRODUCTS)
+    assert customer_list["vendor"]["products"]["edges"] == []
+    for user in (world.owner_a, world.town_staff):
+        assert gql.login(user).execute(PRODUCT, {"id": product_id})["product"] == {
+            "name": "Brie",
+            "isPublished": False,
+        }
+    member_list = gql.login(world.owner_a).execute(VENDOR_PRODUCTS)
+    assert member_list["vendor"]["products"]["edges"] == [{"node": {"name": "Brie"}}]
+    # when published again, customers see it again
+    again = gql.login(world.owner_a).execute(PUBLISH, {"id": product_id, "published": True})
+    assert again["productPublish"] == {"product": {"isPublished": True}, "errors": []}
+    assert gql.login(world.customer).execute(PRODUCT, {"id": product_id})["product"] == {
+        "name": "Brie",
+        "isPublished": True,
+    }
+
+
+def test_only_the_shops_members_publish_and_an_unknown_product_is_not_found(gql, world):
+    product = ProductFactory(vendor=world.shop_a)
+    product_id = gid("Product", product.pk)
+    for user in (world.owner_b, world.customer, world.town_staff):
+        data = gql.login(user).execute(PUBLISH, {"id": product_id, "published": False})
+        assert data["productPublish"]["errors"] == [{"field": None, "code": "PERMISSION_DENIED"}]
+    unknown = gql.login(world.owner_a).execute(
+        PUBLISH, {"id": gid("Product", 424242), "published": False}
+    )
+    assert unknown["productPublish"]["errors"] == [{"field": "id", "code": "NOT_FOUND"}]
+    product.refresh_from_db()
+    assert product.is_published is True

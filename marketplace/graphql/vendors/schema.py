@@ -11,6 +11,7 @@ from marketplace.graphql.vendors.mutations.catalog_import import CatalogImport
 from marketplace.graphql.vendors.mutations.product_create import ProductCreate
 from marketplace.graphql.vendors.mutations.product_delete import ProductDelete
 from marketplace.graphql.vendors.mutations.product_image_upload import ProductImageUpload
+from marketplace.graphql.vendors.mutations.product_publish import ProductPublish
 from marketplace.graphql.vendors.mutations.product_update import ProductUpdate
 from marketplace.graphql.vendors.mutations.stock_adjust import StockAdjust
 from marketplace.graphql.vendors.mutations.stock_update import StockUpdate
@@ -93,6 +94,7 @@ class Mutation(graphene.ObjectType):
     product_create = ProductCreate.Field()
     product_update = ProductUpdate.Field()
     product_delete = ProductDelete.Field()
+    product_publish = ProductPublish.Field()
     product_image_upload = ProductImageUpload.Field()
     stock_update = StockUpdate.Field()
     stock_adjust = StockAdjust.Field()

@@ -174,6 +174,10 @@ class ProductType(graphene.ObjectType):
     variants = graphene.List(graphene.NonNull(VariantType), required=True)
     image_url = graphene.String()
     thumbnail_url = graphene.String()
+    is_published = graphene.Boolean(
+        required=True,
+        description="Shown, searched and sold; unpublished, only its shop and the town staff see it.",
+    )
 
     @classmethod
     def get_node(cls, info: Any, pk: str) -> Any:
@@ -208,8 +212,19 @@ def _visible_product(info: Any, product: Product | None) -> Any:
         return None
     return then(
         loaders.VendorByIdLoader(info.context).load(product.vendor_id),
-        lambda vendor: product if vendor_is_visible(info, vendor) else None,
+        lambda vendor: (
+            product
+            if vendor_is_visible(info, vendor)
+            and (product.is_published or sees_unpublished(info, vendor))
+            else None
+        ),
     )
+
+
+def sees_unpublished(info: Any, vendor: Vendor) -> bool:
+    """Unpublished products are seen by their shop's members and the town's staff only."""
+    user = info.context.user
+    return is_vendor_member(user, vendor.pk) or is_town_staff(user, vendor.town_id)
 
 
 def vendor_is_visible(info: Any, vendor: Vendor | None) -> bool:
@@ -218,6 +233,7 @@ def vendor_is_visible(info: Any, vendor: Vendor | None) -> bool:
         return False
     if vendor.status == VendorStatus.APPROVED:
         return True
+
     user = info.context.user
     return is_vendor_member(user, vendor.pk) or is_town_staff(user, vendor.town_id)
 
@@ -317,7 +333,14 @@ class VendorType(graphene.ObjectType):
     ) -> Any:
         return then(
             loaders.ProductsByVendorIdLoader(info.context).load(root.pk),
-            lambda items: paginate_list(ProductConnection, items, first=first, after=after),
+            lambda items: paginate_list(
+                ProductConnection,
+                items
+                if all(p.is_published for p in items) or sees_unpublished(info, root)
+                else [p for p in items if p.is_published],
+                first=first,
+                after=after,
+            ),
         )
 
     @staticmethod

@@ -19,11 +19,12 @@ from marketplace.storefront.merchant.errors import add_service_errors
 from marketplace.storefront.merchant.forms import (
     ProductFilterForm,
     ProductForm,
+    PublishForm,
     StockAdjustForm,
     VariantFormSet,
 )
 from marketplace.storefront.merchant.views import shop_url
-from vendors.catalogue import product_create, product_delete, product_update
+from vendors.catalogue import product_create, product_delete, product_publish, product_update
 from vendors.images import product_image_upload
 from vendors.models import Product, StockMovement, Variant
 from vendors.stock_updates import stock_adjust
@@ -64,6 +65,8 @@ def products(request: HttpRequest, access: ShopAccess) -> HttpResponse:
                     )
                 )
             )
+        if filters.cleaned_data["published"]:
+            rows = rows.filter(is_published=filters.cleaned_data["published"] == "yes")
     rows = rows.select_related("category").prefetch_related(_variants()).order_by("name", "pk")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query_string = request.GET.copy()
@@ -272,6 +275,36 @@ def product_remove(request: HttpRequest, access: ShopAccess, pk: int) -> HttpRes
         return redirect(shop_url(access.vendor, "merchant:product", pk=product.pk))
     messages.success(request, _("Product %(name)s deleted.") % {"name": product.name})
     return redirect(shop_url(access.vendor, "merchant:products"))
+
+
+@require_POST
+@shop_view()
+def product_publish_view(request: HttpRequest, access: ShopAccess, pk: int) -> HttpResponse:
+    """Publish or unpublish, then back to the list (`next`, same site) or the product's page."""
+    product = get_object_or_404(Product, pk=pk, vendor_id=access.vendor.pk)
+    form = PublishForm(request.POST)
+    if form.is_valid():
+        try:
+            product_publish(
+                user=request.user, product_id=product.pk, published=form.cleaned_data["published"]
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            if form.cleaned_data["published"]:
+                text = _("Product %(name)s published.")
+            else:
+                text = _("Product %(name)s unpublished: customers no longer see it.")
+            messages.success(request, text % {"name": product.name})
+    else:
+        messages.error(request, _("Choose to publish or to unpublish."))
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(shop_url(access.vendor, "merchant:product", pk=product.pk))
 
 
 @require_POST

@@ -250,6 +250,18 @@ class ProductFilterForm(forms.Form):
         required=False,
         choices=[("", _("All")), ("out", _("Out of stock")), ("low", _("Low stock"))],
     )
+    published = forms.ChoiceField(
+        label=_("Publication"),
+        required=False,
+        choices=[("", _("All")), ("yes", _("Published")), ("no", _("Unpublished"))],
+    )
+
+
+class PublishForm(forms.Form):
+    published = forms.TypedChoiceField(
+        choices=[("1", "1"), ("0", "0")], coerce=lambda value: value == "1"
+    )
+    next = forms.CharField(required=False)
 
 
 class ImportForm(forms.Form):

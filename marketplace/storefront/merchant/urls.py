@@ -26,6 +26,11 @@ shop_patterns = [
     path("produits/nouveau/", catalogue_views.product_new, name="product_new"),
     path("produits/<int:pk>/", catalogue_views.product_edit, name="product"),
     path("produits/<int:pk>/supprimer/", catalogue_views.product_remove, name="product_delete"),
+    path(
+        "produits/<int:pk>/publier/",
+        catalogue_views.product_publish_view,
+        name="product_publish",
+    ),
     path("stock/<int:variant_id>/ajuster/", catalogue_views.stock_adjust_view, name="stock_adjust"),
     path("stock/mouvements/", catalogue_views.stock_movements, name="stock_movements"),
     path("stock/bas/", catalogue_views.stock_low, name="stock_low"),

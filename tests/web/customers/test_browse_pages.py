@@ -2,6 +2,8 @@
 
 import pytest
 
+from vendors.catalogue import product_publish
+
 pytestmark = pytest.mark.django_db
 
 
@@ -105,3 +107,17 @@ def test_pages_are_in_english_on_request_with_money_in_the_english_format(client
 
     assert '<html lang="en">' in html
     assert "Add to cart" in html and "€19.00" in html
+
+
+def test_an_unpublished_product_is_not_shown_nor_found(client, shops):
+    product_publish(user=None, product_id=shops.honey_small.product_id, published=False)
+
+    assert client.get("/villes/bourg/commerces/epicerie/miel/").status_code == 404
+    shop_html = page(client.get("/villes/bourg/commerces/epicerie/"))
+    search_html = page(client.get("/villes/bourg/recherche/", {"q": "miel"}))
+    home_html = page(client.get("/villes/bourg/"))
+
+    assert "Miel de châtaignier" not in shop_html
+    assert "Miel de châtaignier" not in search_html
+    assert "?category=epicerie" not in home_html  # its only product is hidden
+    assert "?category=pain" in home_html

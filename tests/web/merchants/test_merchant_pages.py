@@ -546,3 +546,39 @@ def test_inviting_an_existing_account_says_what_happened(client, login, shop, ow
         assert not shop.members.filter(user__email="deja-inscrit@example.org").exists()
     else:
         assert "deja-inscrit@example.org a rejoint le commerce" in page
+
+
+def test_a_product_is_unpublished_and_published_from_the_list_and_filtered(
+    client, login, shop, owner, other_shop
+):
+    hidden = VariantFactory(product__vendor=shop, product__name="Huîtres", vendor=shop, stock=3)
+    VariantFactory(product__vendor=shop, product__name="Moules", vendor=shop, stock=3)
+    foreign = ProductFactory(vendor=other_shop)
+    login(owner)
+    back = url(shop, "produits/?q=hu")
+
+    listed = client.get(url(shop, "produits/")).content.decode()
+    done = client.post(
+        url(shop, f"produits/{hidden.product_id}/publier/"), {"published": "0", "next": back}
+    )
+    unpublished = client.get(url(shop, "produits/?published=no")).content.decode()
+    published = client.get(url(shop, "produits/?published=yes")).content.decode()
+    edit_page = client.get(url(shop, f"produits/{hidden.product_id}/")).content.decode()
+    again = client.post(url(shop, f"produits/{hidden.product_id}/publier/"), {"published": "1"})
+    elsewhere = client.post(url(shop, f"produits/{foreign.pk}/publier/"), {"published": "0"})
+    off_site = client.post(
+        url(shop, f"produits/{hidden.product_id}/publier/"),
+        {"published": "1", "next": "https://evil.example/"},
+    )
+
+    assert f"produits/{hidden.product_id}/publier/" in listed and "Retirer de la vente" in listed
+    assert done.status_code == 302 and done["Location"] == back
+    assert "Huîtres" in unpublished and "Moules" not in unpublished
+    assert "Moules" in published and "Huîtres" not in published
+    assert "Non publié" in edit_page and ">Publier</button>" in edit_page
+    assert again["Location"] == url(shop, f"produits/{hidden.product_id}/")
+    assert elsewhere.status_code == 404
+    assert off_site["Location"] == url(shop, f"produits/{hidden.product_id}/")
+    assert Product.objects.get(pk=hidden.product_id).is_published is True
+    assert Product.objects.get(pk=foreign.pk).is_published is True
+
