@@ -38,6 +38,9 @@ def refund_notify(*, refund_id: int) -> int:
             )
             % values
         )
+        reason = _("Reason: %(reason)s") % {"reason": refund.reason} if refund.reason else ""
+        if reason:
+            customer_body += "\n" + reason
         sent += EmailMessage(
             subject, customer_body + "\n", settings.DEFAULT_FROM_EMAIL, [order.email]
         ).send()
@@ -46,6 +49,8 @@ def refund_notify(*, refund_id: int) -> int:
                 "A refund of %(amount)s %(currency)s was made on order %(number)s; "
                 "your share is %(share)s %(currency)s."
             ) % {**values, "share": refund.shop_share}
+            if reason:
+                shop_body += "\n" + reason
             sent += EmailMessage(
                 subject, shop_body + "\n", settings.DEFAULT_FROM_EMAIL, [shop_order.vendor.email]
             ).send()

@@ -140,6 +140,9 @@ class Transfer(models.Model):
         return f"{self.shop_order_id} {self.amount} {self.status}"
 
 
+REFUND_REASON_MAX_LENGTH = 1000
+
+
 class RefundStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SUCCEEDED = "succeeded", _("Succeeded")
@@ -189,6 +192,8 @@ class Refund(models.Model):
     requested_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Why the shop or the town's staff refunded (told to the customer); "" when not given.
+    reason = models.TextField(blank=True, default="", max_length=REFUND_REASON_MAX_LENGTH)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -49,6 +49,7 @@ from payments.error_codes import PaymentErrorCode
 from payments.gateways import GatewayError, get_gateway
 from payments.ledger import ZERO, ledger_balances, ledger_record, ledger_record_many
 from payments.models import (
+    REFUND_REASON_MAX_LENGTH,
     LedgerEntryKind,
     Payment,
     PaymentStatus,
@@ -112,14 +113,28 @@ def refund_split(
 
 
 def shop_order_refund(
-    *, shop_order_id: int, amount: Decimal, user: Any = None, automatic: bool = False
+    *,
+    shop_order_id: int,
+    amount: Decimal,
+    user: Any = None,
+    automatic: bool = False,
+    reason: str = "",
 ) -> Refund:
-    """Refunds `amount` of a paid shop order; the provider calls happen on commit."""
+    """Refunds `amount` of a paid shop order, for `reason` (kept, and told to the customer);
+    the provider calls happen on commit."""
     if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
         raise _error(
             "amount",
             _("The amount must be positive, with at most two decimals."),
             PaymentErrorCode.INVALID_AMOUNT,
+        )
+    reason = (reason or "").strip()
+    if len(reason) > REFUND_REASON_MAX_LENGTH:
+        raise _error(
+            "reason",
+            _("The reason may have at most %(max)s characters.")
+            % {"max": REFUND_REASON_MAX_LENGTH},
+            PaymentErrorCode.INVALID,
         )
     with transaction.atomic():
         shop_order = (
@@ -166,6 +181,7 @@ def shop_order_refund(
             and transfer.status != TransferStatus.SKIPPED
             and shop_share > 0,
             requested_by=user if getattr(user, "is_authenticated", False) else None,
+            reason=reason,
         )
         # Summed here, in Decimal, on the locked row (SQLite would add floats).
         ShopOrder.objects.filter(pk=shop_order.pk).update(

@@ -195,3 +195,59 @@ def test_refunding_the_last_open_shop_order_in_full_closes_the_order(
     assert result["errors"] == []
     shop_order.order.refresh_from_db()
     assert shop_order.order.status == "closed"
+
+
+REFUND_WITH_REASON = """
+mutation($id: ID!, $amount: Decimal!, $reason: String) {
+  shopOrderRefund(id: $id, amount: $amount, reason: $reason) {
+    refund { sequence reason amount { amount } }
+    errors { field code }
+  }
+}"""
+
+
+def test_a_refunds_reason_is_kept_and_told_to_the_customer(
+    stripe: Any, client: Client, gql: Any, mailoutbox: Any
+) -> None:
+    # given a paid shop order and its owner
+    shop_order = _paid(client)
+    owner = UserFactory()
+    VendorMemberFactory(vendor=shop_order.vendor, user=owner)
+    gql.login(owner)
+    shop_order_id = gid("ShopOrder", shop_order.pk)
+
+    # when a refund is asked with a too long reason, then with a reason, then without
+    with run_on_commit():
+        too_long = gql.execute(
+            REFUND_WITH_REASON, {"id": shop_order_id, "amount": "5.00", "reason": "x" * 1001}
+        )["shopOrderRefund"]
+        told = gql.execute(
+            REFUND_WITH_REASON,
+            {"id": shop_order_id, "amount": "5.00", "reason": "  Fraises abîmées.  "},
+        )["shopOrderRefund"]
+        untold = gql.execute(REFUND_WITH_REASON, {"id": shop_order_id, "amount": "1.00"})[
+            "shopOrderRefund"
+        ]
+
+    # then the too long one changes nothing, the others keep their reason (trimmed)
+    assert too_long == {"refund": None, "errors": [{"field": "reason", "code": "INVALID"}]}
+    assert told["refund"] == {
+        "sequence": 1,
+        "reason": "Fraises abîmées.",
+        "amount": {"amount": "5.00"},
+    }
+    assert untold["refund"]["reason"] == ""
+    assert list(Refund.objects.order_by("sequence").values_list("reason", flat=True)) == [
+        "Fraises abîmées.",
+        "",
+    ]
+    # and the customer's email of the first refund gives the reason
+    to_customer = {
+        amount: [
+            m.body for m in mailoutbox if m.to == [shop_order.order.email] and amount in m.subject
+        ]
+        for amount in ("5.00", "1.00")
+    }
+    assert [len(to_customer["5.00"]), len(to_customer["1.00"])] == [1, 1]
+    assert "Fraises abîmées." in to_customer["5.00"][0]
+    assert "Fraises" not in to_customer["1.00"][0]

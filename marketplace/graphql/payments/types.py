@@ -49,6 +49,7 @@ class RefundType(graphene.ObjectType):
         required=True,
         description="Commission given back by the association.",
     )
+    reason = graphene.String(required=True, description='Why it was refunded ("" if not told).')
     created_at = graphene.DateTime(required=True)
 
     @classmethod

@@ -31,6 +31,7 @@ from marketplace.storefront.merchant.errors import add_service_errors
 from marketplace.storefront.merchant.forms import ReasonForm, RefundForm
 from marketplace.storefront.merchant.views import shop_url
 from marketplace.storefront.templatetags.money import money
+from payments.models import Refund
 from payments.refund_preview import shop_order_refund_preview, shop_order_refundable_amount
 from payments.refunds import shop_order_refund
 
@@ -111,6 +112,7 @@ def _detail(
         "shop_order": shop_order,
         "order": shop_order.order,
         "lines": lines,
+        "refunds": list(Refund.objects.filter(shop_order_id=shop_order.pk).order_by("sequence")),
         "allowed": allowed,
         "refuse_form": forms.get("refuse_form") or ReasonForm(prefix="refuse"),
         "cancel_form": forms.get("cancel_form") or ReasonForm(prefix="cancel"),
@@ -209,15 +211,15 @@ def order_refund(request: HttpRequest, access: ShopAccess, pk: int) -> HttpRespo
         try:
             if "confirm" in request.POST:
                 refund = shop_order_refund(
-                    shop_order_id=shop_order.pk, amount=amount, user=request.user
+                    shop_order_id=shop_order.pk,
+                    amount=amount,
+                    user=request.user,
+                    reason=form.cleaned_data["reason"],
                 )
                 messages.success(
                     request,
                     _("Refund of %(amount)s requested (%(reason)s).")
-                    % {
-                        "amount": money(refund.amount, refund.currency),
-                        "reason": form.cleaned_data["reason"],
-                    },
+                    % {"amount": money(refund.amount, refund.currency), "reason": refund.reason},
                 )
                 return redirect(shop_url(access.vendor, "merchant:order", pk=shop_order.pk))
             preview = shop_order_refund_preview(shop_order_id=shop_order.pk, amount=amount)

@@ -215,6 +215,9 @@ def test_a_partial_refund_shows_the_shops_share_then_refunds(client, login, town
         Decimal("9.50"),
         Decimal("0.50"),
     )
+    assert refund.reason == "Abîmé"
+    order_page = client.get(url(shop, f"commandes/{shop_order.pk}/")).content.decode()
+    assert "Remboursements" in order_page and "Abîmé" in order_page and "10,00" in order_page
 
 
 def test_a_refund_above_what_remains_is_a_form_error(client, login, town, shop, owner):

@@ -28,12 +28,17 @@ class ShopOrderRefund(BaseMutation):
     class Arguments:
         id = graphene.ID(required=True)
         amount = Decimal(required=True, description='Amount to refund, e.g. "12.50".')
+        reason = graphene.String(
+            description="Why (at most 1,000 characters): kept, and told to the customer."
+        )
 
     shop_order = graphene.Field(ShopOrderType)
     refund = graphene.Field(RefundType)
 
     @classmethod
-    def perform(cls, root: Any, info: Any, *, id: str, amount: D) -> dict[str, Any]:
+    def perform(
+        cls, root: Any, info: Any, *, id: str, amount: D, reason: str | None = None
+    ) -> dict[str, Any]:
         pk = decode_id(id, "ShopOrder")
         shop_order = ShopOrder.objects.select_related("order").filter(pk=pk).first()
         if shop_order is None:
@@ -50,7 +55,9 @@ class ShopOrderRefund(BaseMutation):
             or is_town_staff(user, shop_order.order.town_id)
         ):
             raise PermissionDenied(_("Only the shop's members or town staff may refund."))
-        refund = shop_order_refund(shop_order_id=shop_order.pk, amount=amount, user=user)
+        refund = shop_order_refund(
+            shop_order_id=shop_order.pk, amount=amount, user=user, reason=reason or ""
+        )
         # Reloaded: the provider calls ran on commit (at once when Celery is eager).
         refund.refresh_from_db()
         return {"refund": refund, "shop_order": ShopOrder.objects.get(pk=shop_order.pk)}
