@@ -28,7 +28,10 @@ demo: install ## Run the demo on embedded defaults (SQLite, eager Celery, dummy 
 	$(DEMO_ENV) $(PY) manage.py load_towns $(FILE)
 	$(DEMO_ENV) $(PY) manage.py setup_demo
 	@echo
-	@echo "  Storefront:         http://127.0.0.1:8000/"
+	@echo "  Web shop:           http://127.0.0.1:8000/"
+	@echo "  Shopkeepers:        http://127.0.0.1:8000/commercant/"
+	@echo "  Association:        http://127.0.0.1:8000/association/ (association@rennes.demo / demo)"
+	@echo "  Where the money goes: http://127.0.0.1:8000/transparence/"
 	@echo "  GraphQL (GraphiQL): http://127.0.0.1:8000/graphql/"
 	@echo "  Health:             http://127.0.0.1:8000/health/"
 	@echo "  Open data:          http://127.0.0.1:8000/open-data/rennes/catalogue.csv (and commission-rules, audit-log, transparency)"
