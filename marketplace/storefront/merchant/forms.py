@@ -278,5 +278,11 @@ class InvitationAcceptForm(forms.Form):
     code = forms.CharField(label=_("Invitation code"), max_length=100)
 
 
+class PickingDayForm(forms.Form):
+    jour = forms.DateField(
+        label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
 class MonthForm(forms.Form):
     month = forms.RegexField(regex=r"^\d{4}-(0[1-9]|1[0-2])$", required=False)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -28,7 +30,7 @@ from marketplace.orders.models import OrderLine, ShopOrder, ShopOrderStatus
 from marketplace.orders.transitions import shop_order_transition_allowed
 from marketplace.storefront.merchant.access import ShopAccess, is_htmx, shop_view
 from marketplace.storefront.merchant.errors import add_service_errors
-from marketplace.storefront.merchant.forms import ReasonForm, RefundForm
+from marketplace.storefront.merchant.forms import PickingDayForm, ReasonForm, RefundForm
 from marketplace.storefront.merchant.views import shop_url
 from marketplace.storefront.templatetags.money import money
 from payments.models import Refund
@@ -239,11 +241,23 @@ def order_refund(request: HttpRequest, access: ShopAccess, pk: int) -> HttpRespo
 
 @shop_view()
 def picking_list(request: HttpRequest, access: ShopAccess) -> HttpResponse:
-    """What to take off the shelves for the orders to prepare (new and accepted), by product,
-    then order by order; printable."""
+    """What to take off the shelves for the orders to prepare (new and accepted) received on a
+    day in the town's timezone (`?jour=YYYY-MM-DD`, today by default), by product, then order by
+    order; printable."""
     vendor = access.vendor
+    zone = ZoneInfo(vendor.town.timezone or "Europe/Paris")
+    today = timezone.localtime(timezone.now(), zone).date()
+    day_form = PickingDayForm(request.GET or None, initial={"jour": today})
+    day = (day_form.cleaned_data["jour"] or today) if day_form.is_valid() else today
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
     open_orders = list(
-        ShopOrder.objects.filter(vendor_id=vendor.pk, status__in=[S.PAID, S.ACCEPTED])
+        ShopOrder.objects.filter(
+            vendor_id=vendor.pk,
+            status__in=[S.PAID, S.ACCEPTED],
+            created_at__gte=start,
+            created_at__lt=end,
+        )
         .select_related("order", "order__user")
         .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("pk")))
         .order_by("created_at", "pk")
@@ -258,6 +272,8 @@ def picking_list(request: HttpRequest, access: ShopAccess) -> HttpResponse:
         "vendor": vendor,
         "orders": open_orders,
         "totals": sorted(totals.items()),
-        "today": timezone.now(),
+        "day": day,
+        "is_today": day == today,
+        "day_form": day_form,
     }
-    return render(request, "merchant/picking.html", context)
+    return render(request, "merchant/picking.html", context, status=400 if day_form.errors else 200)

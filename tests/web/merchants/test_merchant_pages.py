@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import TestCase
+from django.utils import timezone
 from PIL import Image
 
 from marketplace.orders.models import ShopOrder
@@ -585,3 +588,29 @@ def test_a_product_is_unpublished_and_published_from_the_list_and_filtered(
     assert Product.objects.get(pk=hidden.product_id).is_published is True
     assert Product.objects.get(pk=foreign.pk).is_published is True
 
+
+def test_the_picking_list_covers_the_chosen_day_in_the_towns_timezone(
+    client, login, town, shop, owner
+):
+    paris = ZoneInfo("Europe/Paris")
+    midnight = datetime.combine(timezone.localtime(timezone.now(), paris).date(), time.min, paris)
+    yesterday = (midnight - timedelta(days=1)).date()
+    just_after, just_before, handed = (paid_order(town, shop) for _ in range(3))
+    # 00:30 in Sète is still the day before in UTC; 23:30 the day before is yesterday in Sète
+    ShopOrder.objects.filter(pk=just_after.pk).update(created_at=midnight + timedelta(minutes=30))
+    ShopOrder.objects.filter(pk=just_before.pk).update(created_at=midnight - timedelta(minutes=30))
+    ShopOrder.objects.filter(pk=handed.pk).update(status="fulfilled", created_at=midnight)
+    login(owner)
+
+    today_page = client.get(url(shop, "commandes/preparation/")).content.decode()
+    day_before = client.get(url(shop, f"commandes/preparation/?jour={yesterday:%Y-%m-%d}"))
+    bad = client.get(url(shop, "commandes/preparation/?jour=31-31-2026"))
+
+    assert just_after.order.number in today_page
+    assert just_before.order.number not in today_page
+    assert handed.order.number not in today_page  # handed over: nothing to prepare
+    assert f'value="{midnight:%Y-%m-%d}"' in today_page
+    assert just_before.order.number in day_before.content.decode()
+    assert just_after.order.number not in day_before.content.decode()
+    assert bad.status_code == 400
+    assert 'aria-invalid="true"' in bad.content.decode()
