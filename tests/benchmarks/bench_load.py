@@ -35,6 +35,14 @@ os.environ["DJANGO_DEBUG"] = "0"
 os.environ["CELERY_QUEUE"] = f"bench-load-{os.getpid()}"
 os.environ["SEARCH_INDEX_PREFIX"] = f"benchload{os.getpid()}"
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "0"
+# Every simulated client comes from 127.0.0.1: the per-client limits would refuse them all.
+os.environ.setdefault("CHECKOUT_CREATE_RATE_LIMIT", "1000000/1m")
+os.environ.setdefault("LOGIN_RATE_LIMIT", "1000000/1m")
+os.environ.setdefault("LOGIN_ADDRESS_RATE_LIMIT", "1000000/1m")
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+os.environ.setdefault(
+    "EMAIL_FILE_PATH", str(Path(__file__).resolve().parents[2] / "var" / "bench_load" / "mail")
+)
 
 from tests.benchmarks.throwaway_db import ThrowawayDatabase  # noqa: E402
 
@@ -82,6 +90,22 @@ def _undelivered() -> int:
     from marketplace.core.models import OutboxMessage
 
     return OutboxMessage.objects.filter(delivered_at__isnull=True).count()
+
+
+def _show_undelivered() -> None:
+    from django.db.models import Count, Max
+
+    from marketplace.core.models import OutboxMessage
+
+    rows = (
+        OutboxMessage.objects.filter(delivered_at__isnull=True)
+        .values("task_name")
+        .annotate(n=Count("pk"), attempts=Max("attempts"), error=Max("last_error"))
+    )
+    for row in rows:
+        print(
+            f"  {row['task_name']}: {row['n']} (attempts ≤ {row['attempts']}) {row['error'][:200]}"
+        )
 
 
 def _report(stats_csv: Path, duration: float) -> int:
@@ -210,6 +234,8 @@ def main() -> None:
             time.sleep(2)
         left = _undelivered()
         print(f"outbox: {left} message(s) undelivered after the run")
+        if left:
+            _show_undelivered()
         check = _manage("ledger_check")
         if "Unknown command" in check.stderr:
             print("ledger_check: not available in this tree")
