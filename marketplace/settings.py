@@ -196,6 +196,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "marketplace.core.tasks.outbox_sweep",
         "schedule": timedelta(minutes=1),
     },
+    "core-outbox-purge": {
+        "task": "marketplace.core.tasks.outbox_purge",
+        "schedule": timedelta(days=1),
+    },
 }
 
 # --- Search -------------------------------------------------------------------------------------

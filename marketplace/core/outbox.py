@@ -33,6 +33,8 @@ GRACE = timedelta(seconds=30)
 LEASE = timedelta(minutes=5)
 MAX_BACKOFF_SECONDS = 600
 SWEEP_BATCH = 200
+# Delivered messages are kept this long (to answer "was it sent?"), then purged daily.
+DELIVERED_KEPT = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,15 @@ def outbox_undelivered(*, cause_type: str | None = None) -> list[OutboxMessage]:
     return list(messages.order_by("pk"))
 
 
+def outbox_purge_delivered(*, older_than: timedelta = DELIVERED_KEPT) -> int:
+    """Forgets messages delivered long ago (their causes keep the history); returns how many.
+    Undelivered messages are never purged, however old."""
+    deleted, _by_model = OutboxMessage.objects.filter(
+        delivered_at__lt=timezone.now() - older_than
+    ).delete()
+    return deleted
+
+
 @shared_task(name="marketplace.core.tasks.outbox_deliver", ignore_result=True)
 def outbox_deliver(message_id: int) -> str:
     """The fast path: one message, queued on commit."""
@@ -161,3 +172,9 @@ def outbox_deliver(message_id: int) -> str:
 def outbox_sweep() -> dict[str, int]:
     """The beat sweep (`core-outbox-relay`, every minute)."""
     return outbox_relay()
+
+
+@shared_task(name="marketplace.core.tasks.outbox_purge", ignore_result=True)
+def outbox_purge() -> int:
+    """The daily purge (`core-outbox-purge`) of messages delivered more than 30 days ago."""
+    return outbox_purge_delivered()

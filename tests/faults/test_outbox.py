@@ -18,6 +18,7 @@ from marketplace.core.outbox import (
     LEASE,
     Cause,
     outbox_message_deliver,
+    outbox_purge_delivered,
     outbox_relay,
     queue_task_on_commit,
 )
@@ -148,3 +149,29 @@ def test_only_a_registered_task_can_be_queued() -> None:
 
     with pytest.raises((ValueError, AttributeError)), transaction.atomic():
         queue_task_on_commit(not_a_task, cause=Cause("thing", 5, "made"))  # type: ignore[arg-type]
+
+
+def test_the_daily_purge_forgets_old_delivered_messages_and_never_an_undelivered_one() -> None:
+    now = timezone.now()
+    old_delivered, recent_delivered, old_undelivered = (
+        OutboxMessage.objects.create(
+            task_name="tests.faults.test_outbox.record_call",
+            cause_type="thing",
+            cause_id=str(n),
+            reason="made",
+            available_at=now,
+        )
+        for n in range(3)
+    )
+    OutboxMessage.objects.filter(pk=old_delivered.pk).update(delivered_at=now - timedelta(days=31))
+    OutboxMessage.objects.filter(pk=recent_delivered.pk).update(
+        delivered_at=now - timedelta(days=1)
+    )
+    OutboxMessage.objects.filter(pk=old_undelivered.pk).update(created_at=now - timedelta(days=90))
+
+    assert outbox_purge_delivered() == 1
+
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {
+        recent_delivered.pk,
+        old_undelivered.pk,
+    }
