@@ -58,6 +58,7 @@ vendorPaymentOnboard                  .    .    .     Y     Y     .     .    .  
 productCreate                         .    .    .     Y     Y     .     .    .     .      .
 productUpdate                         .    .    .     Y     Y     .     .    .     .      .
 productDelete                         .    .    .     Y     Y     .     .    .     .      .
+productPublish                        .    .    .     Y     Y     .     .    .     .      .
 productImageUpload                    .    .    .     Y     Y     .     .    .     .      .
 stockUpdate                           .    .    .     Y     Y     .     .    .     .      .
 stockAdjust                           .    .    .     Y     Y     .     .    .     .      .
@@ -267,6 +268,10 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "productDelete": Operation(
         _m("productDelete", "(id: $id)", "$id: ID!"), lambda w: {"id": w.ids["product"]}
+    ),
+    "productPublish": Operation(
+        _m("productPublish", "(id: $id, published: false)", "$id: ID!"),
+        lambda w: {"id": w.ids["product"]},
     ),
     "productImageUpload": Operation(
         _m("productImageUpload", "(product: $p, file: $file)", "$p: ID!, $file: Upload!"),
