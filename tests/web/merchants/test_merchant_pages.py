@@ -614,3 +614,26 @@ def test_the_picking_list_covers_the_chosen_day_in_the_towns_timezone(
     assert just_after.order.number not in day_before.content.decode()
     assert bad.status_code == 400
     assert 'aria-invalid="true"' in bad.content.decode()
+
+
+def test_the_order_and_the_picking_list_show_where_to_deliver_and_the_phone(
+    client, login, town, shop, owner
+):
+    delivered = paid_order(town, shop)
+    picked_up = paid_order(town, shop, email="autre@example.org")
+    delivered.order.phone = "06 12 34 56 78"
+    delivered.order.delivery_address = "3 rue de la Paix\n35000 Rennes"
+    delivered.order.save(update_fields=["phone", "delivery_address"])
+    ShopOrder.objects.filter(pk=delivered.pk).update(delivery_method="local_delivery")
+    picked_up.order.delivery_address = "Ne pas montrer"
+    picked_up.order.save(update_fields=["delivery_address"])
+    login(owner)
+
+    page = client.get(url(shop, f"commandes/{delivered.pk}/")).content.decode()
+    pickup_page = client.get(url(shop, f"commandes/{picked_up.pk}/")).content.decode()
+    picking = client.get(url(shop, "commandes/preparation/")).content.decode()
+
+    assert "Livrer à" in page and "3 rue de la Paix<br>35000 Rennes" in page
+    assert 'href="tel:06 12 34 56 78"' in page
+    assert "Ne pas montrer" not in pickup_page and "Ne pas montrer" not in picking
+    assert "3 rue de la Paix" in picking and "06 12 34 56 78" in picking
