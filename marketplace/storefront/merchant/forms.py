@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.catalog.models import Category
@@ -198,7 +199,7 @@ class ProductForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field: Any = self.fields["category"]
-        field.label_from_instance = lambda c: f"{c.name} ({c.vat_rate} %)"
+        field.label_from_instance = lambda c: f"{c.name} ({number_format(c.vat_rate, 2)} %)"
         # The service checks the image (format, size): Django's own check would do it twice.
         self.fields["image"] = forms.FileField(label=self.fields["image"].label, required=False)
 

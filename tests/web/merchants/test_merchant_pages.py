@@ -637,3 +637,13 @@ def test_the_order_and_the_picking_list_show_where_to_deliver_and_the_phone(
     assert 'href="tel:06 12 34 56 78"' in page
     assert "Ne pas montrer" not in pickup_page and "Ne pas montrer" not in picking
     assert "3 rue de la Paix" in picking and "06 12 34 56 78" in picking
+
+
+def test_the_category_choices_show_their_vat_rate_the_french_way(
+    client, login, shop, owner, category
+):
+    login(owner)
+
+    page = client.get(url(shop, "produits/nouveau/")).content.decode()
+
+    assert "Épicerie (5,50 %)" in page
