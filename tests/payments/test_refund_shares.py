@@ -217,8 +217,9 @@ def test_on_sqlite_a_full_refund_of_5_60_passes_the_shares_check() -> None:
                 "INSERT INTO payments_refund (shop_order_id, sequence, status, amount, currency, "
                 "shop_share, commission_refunded, refund_id, reversal_due, reversal_amount, "
                 "reversal_id, reversal_source, restore_due, restore_amount, restore_id, attempts, "
-                "key_version, last_error, created_at, updated_at) VALUES (1, 1, 'pending', %s, "
-                "'EUR', %s, %s, '', 0, 0, '', '', 0, 0, '', 0, 1, '', '2026-01-01', '2026-01-01')",
+                "key_version, last_error, reason, created_at, updated_at) VALUES (1, 1, 'pending', %s, "
+                "'EUR', %s, %s, '', 0, 0, '', '', 0, 0, '', 0, 1, '', '', '2026-01-01', "
+                "'2026-01-01')",
                 [Decimal("5.60"), shop, back],
             )
 
