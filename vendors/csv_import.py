@@ -6,13 +6,15 @@ variant. A row's variant is found by SKU within the shop; its product by the SKU
 when the name matches, else by name, else created. Variants absent from the file are left as they
 are. A cell `'=…` (how catalogExport protects cells from spreadsheets' formulas) reads as `=…`.
 Counts are per variant: a variant whose product's description/category changed is "updated".
+An optional `on_progress(done, total)` hears how far it got, in rows: a row counts half once
+checked and whole once written (or, for a dry run, planned), every PROGRESS_EVERY rows and at the end.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -52,6 +54,10 @@ MAX_FILE_BYTES: int = settings.CATALOG_IMPORT_MAX_BYTES
 MAX_ROWS: int = settings.CATALOG_IMPORT_MAX_ROWS
 # A file this wrong is not worth reading further (the report lists the first ones).
 MAX_ERRORS = 100
+# How often (in rows of each phase) the progress callback is called.
+PROGRESS_EVERY = 100
+
+ProgressCallback = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,53 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+
+
+class _Progress:
+    """Rows done out of rows total across the two phases (check, then write), never decreasing."""
+
+    def __init__(self, callback: ProgressCallback | None, content: bytes) -> None:
+        self.callback = callback
+        self.total = _count_rows(content) if callback else 0
+        self.checked = self.written = 0
+        self.last = -1
+
+    def check(self, count: int) -> None:
+        self.checked = count
+        if count % PROGRESS_EVERY == 0:
+            self._emit()
+
+    def write(self, count: int) -> None:
+        self.written = count
+        if count % PROGRESS_EVERY == 0:
+            self._emit()
+
+    def finish(self) -> None:
+        self.checked = self.written = self.total
+        self._emit()
+
+    def _emit(self) -> None:
+        done = min((self.checked + self.written) // 2, self.total)
+        if self.callback is not None and done > self.last:
+            self.last = done
+            self.callback(done, self.total)
+
+
+def _count_rows(content: bytes) -> int:
+    """Records after the header (a quoted cell may span lines), at most MAX_ROWS; 0 if unreadable."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return 0
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    count = -1
+    try:
+        for _record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            count += 1
+    except csv.Error:
+        pass
+    return max(min(count, MAX_ROWS), 0)
 
 
 @dataclass
@@ -115,7 +168,9 @@ def decode_csv(content: bytes) -> tuple[list[str], Iterator[list[str]], Any]:
     return names, reader, (reader, delimiter)
 
 
-def _parse_rows(content: bytes, *, currency: str) -> tuple[list[Row], list[RowError]]:
+def _parse_rows(
+    content: bytes, *, currency: str, progress: _Progress
+) -> tuple[list[Row], list[RowError]]:
     names, rows, (reader, delimiter) = decode_csv(content)
     categories: dict[str, Category] = {}
     for category in Category.objects.all():
@@ -124,6 +179,7 @@ def _parse_rows(content: bytes, *, currency: str) -> tuple[list[Row], list[RowEr
     parsed: list[Row] = []
     errors: list[RowError] = []
     seen_skus: dict[str, int] = {}
+    read = 0
     while True:
         try:
             raw = next(rows)
@@ -135,6 +191,8 @@ def _parse_rows(content: bytes, *, currency: str) -> tuple[list[Row], list[RowEr
             )
             break
         line = reader.line_num
+        read += 1
+        progress.check(read)
         if line > MAX_ROWS + 1:  # the header is line 1
             errors.append(
                 RowError(
@@ -249,19 +307,28 @@ def _row_errors(
 
 
 def catalog_import(
-    *, vendor_id: int, content: bytes, dry_run: bool = False, user: Any = None
+    *,
+    vendor_id: int,
+    content: bytes,
+    dry_run: bool = False,
+    user: Any = None,
+    on_progress: ProgressCallback | None = None,
 ) -> ImportReport:
     vendor = Vendor.objects.select_related("town").get(pk=vendor_id)
     require_approved(vendor)
-    rows, errors = _parse_rows(content, currency=vendor.town.currency)
+    progress = _Progress(on_progress, content)
+    rows, errors = _parse_rows(content, currency=vendor.town.currency, progress=progress)
     if errors:
+        progress.finish()
         return ImportReport(errors=errors)
     with transaction.atomic():
         Vendor.objects.select_for_update().filter(pk=vendor_id).first()
         report, apply = _plan(vendor_id, rows)
         if report.errors or dry_run:
+            progress.finish()
             return report
-        apply(user)
+        apply(user, progress)
+    progress.finish()
     return report
 
 
@@ -350,8 +417,18 @@ def _plan(vendor_id: int, rows: list[Row]) -> tuple[ImportReport, Any]:
     if report.errors:
         report.created = report.updated = report.unchanged = 0
 
-    def apply(user: Any) -> None:
-        _write(vendor_id, products, targets, changed_products, to_create, to_update, stocks, user)
+    def apply(user: Any, progress: _Progress) -> None:
+        _write(
+            vendor_id,
+            products,
+            targets,
+            changed_products,
+            to_create,
+            to_update,
+            stocks,
+            user,
+            progress,
+        )
 
     return report, apply
 
@@ -365,6 +442,7 @@ def _write(
     to_update: list[tuple[Variant, Row, Any]],
     stocks: dict[int, Stock],
     user: Any,
+    progress: _Progress,
 ) -> None:
     user = user if getattr(user, "pk", None) else None
     taken: set[str] = set(
@@ -398,8 +476,9 @@ def _write(
         "product_id", "position"
     ):
         positions[product_id] = max(positions.get(product_id, 0), position + 1)
-    new_variants = []
+    new_variants: list[Variant] = []
     for row, key in to_create:
+        progress.write(len(new_variants) + 1)
         product_id = resolve(key)
         position = positions.get(product_id, 0)
         positions[product_id] = position + 1
@@ -436,6 +515,7 @@ def _write(
     low_stock_checks: list[tuple[Stock, int | None]] = [(s, None) for s in new_stocks]
     touched: set[int] = set(product_ids.values()) | changed_products
     for variant, row, key in to_update:
+        progress.write(len(to_create) + len(changed_variants) + 1)
         touched.update({variant.product_id, resolve(key)})
         variant.product_id = resolve(key)
         variant.name = row.variant_name

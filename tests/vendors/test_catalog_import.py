@@ -194,3 +194,47 @@ def test_export_is_for_members_only(gql, world):
     variables = {"vendor": gid("Vendor", world.shop_a.pk)}
     assert gql.login(world.owner_b).execute(EXPORT, variables) == {"catalogExport": None}
     assert gql.logout().execute(EXPORT, variables) == {"catalogExport": None}
+
+
+def test_the_progress_callback_counts_rows_up_to_the_total_in_both_phases(world):
+    from vendors.csv_import import catalog_import
+
+    content = CSV.split("\n", 1)[0] + "\n"
+    content += "".join(f"Produit {i},,fromages,SKU-{i:03d},,1.50,3\n" for i in range(250))
+    checked: list[tuple[int, int]] = []
+    written: list[tuple[int, int]] = []
+
+    dry = catalog_import(
+        vendor_id=world.shop_a.pk,
+        content=content.encode(),
+        dry_run=True,
+        on_progress=lambda done, total: checked.append((done, total)),
+    )
+    report = catalog_import(
+        vendor_id=world.shop_a.pk,
+        content=content.encode(),
+        user=world.owner_a,
+        on_progress=lambda done, total: written.append((done, total)),
+    )
+
+    assert dry.created == report.created == 250 and not report.errors
+    # Half a row once checked (every 100 rows read), whole once written (every 100 written).
+    assert checked == [(50, 250), (100, 250), (250, 250)]
+    assert written == [(50, 250), (100, 250), (175, 250), (225, 250), (250, 250)]
+    assert Variant.objects.filter(vendor=world.shop_a).count() == 250
+
+
+def test_the_progress_callback_ends_at_the_total_when_rows_are_wrong(world):
+    from vendors.csv_import import catalog_import
+
+    calls: list[tuple[int, int]] = []
+    content = CSV + "Brioche,,pains,BRI,,abc,5\n"
+
+    report = catalog_import(
+        vendor_id=world.shop_a.pk,
+        content=content.encode(),
+        on_progress=lambda done, total: calls.append((done, total)),
+    )
+
+    assert [e.line for e in report.errors] == [5]
+    assert calls == [(4, 4)] and not Variant.objects.filter(vendor=world.shop_a).exists()

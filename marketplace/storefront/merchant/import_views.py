@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from marketplace.storefront.merchant.access import ShopAccess, is_htmx, shop_view
 from marketplace.storefront.merchant.forms import ImportForm
-from marketplace.storefront.merchant.jobs import import_job_create
-from marketplace.storefront.merchant.models import CatalogImportJob
+from marketplace.storefront.merchant.jobs import import_job_create, import_job_progress
+from marketplace.storefront.merchant.models import CatalogImportJob, ImportJobStatus
 from marketplace.storefront.merchant.views import shop_url
 from vendors.csv_export import catalog_export
 from vendors.csv_import import MAX_FILE_BYTES
@@ -52,8 +52,14 @@ def _job(access: ShopAccess, pk: int) -> CatalogImportJob:
 def import_job(request: HttpRequest, access: ShopAccess, pk: int) -> HttpResponse:
     """The job's state; while it runs, htmx polls its fragment (the progress bar)."""
     job = _job(access, pk)
+    running = job.status in {ImportJobStatus.QUEUED, ImportJobStatus.RUNNING}
+    figures = import_job_progress(job_id=job.pk) if running else None
     template = "merchant/_import_job.html" if is_htmx(request) else "merchant/import_job.html"
-    return render(request, template, {"access": access, "vendor": access.vendor, "job": job})
+    return render(
+        request,
+        template,
+        {"access": access, "vendor": access.vendor, "job": job, "figures": figures},
+    )
 
 
 @require_POST

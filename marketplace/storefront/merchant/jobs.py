@@ -2,19 +2,52 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.storefront.merchant.models import CatalogImportJob, ImportJobStatus
-from vendors.csv_import import catalog_import
+from vendors.csv_import import ProgressCallback, catalog_import
+
+logger = logging.getLogger(__name__)
 
 # Above this many lines, the file is imported by a worker and the page shows a progress bar.
 INLINE_MAX_ROWS = 300
+# The rows done / total of a running job live in the cache (Redis when REDIS_URL is set), not in
+# its row: the import is one transaction, so the row's update would not be seen until the end.
+PROGRESS_TTL_SECONDS = 300
+
+
+def import_job_progress_key(job_id: int) -> str:
+    return f"merchant:import-job:{job_id}:progress"
+
+
+def import_job_progress_record(*, job_id: int, done: int, total: int) -> None:
+    """Records how far a running job got (never stops the import if the cache is down)."""
+    try:
+        cache.set(
+            import_job_progress_key(job_id), {"done": done, "total": total}, PROGRESS_TTL_SECONDS
+        )
+    except Exception:  # a progress figure is not worth failing the import for
+        logger.warning("import job %s: progress not recorded", job_id, exc_info=True)
+
+
+def import_job_progress(*, job_id: int) -> dict[str, int] | None:
+    """{"done": n, "total": n} of a running job, or None when no figure is known yet."""
+    try:
+        figures = cache.get(import_job_progress_key(job_id))
+    except Exception:
+        logger.warning("import job %s: progress not read", job_id, exc_info=True)
+        return None
+    if not isinstance(figures, dict) or not figures.get("total"):
+        return None
+    return {"done": int(figures["done"]), "total": int(figures["total"])}
 
 
 def import_job_create(
@@ -40,7 +73,9 @@ def import_job_create(
     return job
 
 
-def import_job_run(*, job_id: int) -> CatalogImportJob | None:
+def import_job_run(
+    *, job_id: int, on_progress: ProgressCallback | None = None
+) -> CatalogImportJob | None:
     """Runs the job once (idempotent: a job already started is left alone)."""
     started = CatalogImportJob.objects.filter(pk=job_id, status=ImportJobStatus.QUEUED).update(
         status=ImportJobStatus.RUNNING, started_at=timezone.now()
@@ -50,7 +85,11 @@ def import_job_run(*, job_id: int) -> CatalogImportJob | None:
         return job
     try:
         report = catalog_import(
-            vendor_id=job.vendor_id, content=bytes(job.content), dry_run=job.dry_run, user=job.user
+            vendor_id=job.vendor_id,
+            content=bytes(job.content),
+            dry_run=job.dry_run,
+            user=job.user,
+            on_progress=on_progress,
         )
     except ValidationError as error:  # the file itself is unreadable (encoding, header, size)
         _finish(job, ImportJobStatus.DONE, [_file_error(m) for m in error.messages])

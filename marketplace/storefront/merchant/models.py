@@ -44,5 +44,5 @@ class CatalogImportJob(models.Model):
 
     @property
     def progress(self) -> int:
-        """Percent shown by the progress bar (the import itself is one transaction)."""
+        """Percent shown by the progress bar by stage, when the cache has no row count yet."""
         return {"queued": 5, "running": 50}.get(self.status, 100)

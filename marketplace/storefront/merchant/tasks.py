@@ -7,7 +7,10 @@ from celery import shared_task
 
 @shared_task(name="storefront_merchant.run_catalog_import_job")
 def run_catalog_import_job(job_id: int) -> str:
-    from marketplace.storefront.merchant.jobs import import_job_run
+    from marketplace.storefront.merchant.jobs import import_job_progress_record, import_job_run
 
-    job = import_job_run(job_id=job_id)
+    def on_progress(done: int, total: int) -> None:
+        import_job_progress_record(job_id=job_id, done=done, total=total)
+
+    job = import_job_run(job_id=job_id, on_progress=on_progress)
     return job.status if job else "missing"

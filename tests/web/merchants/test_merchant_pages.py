@@ -385,6 +385,46 @@ def test_a_large_file_runs_as_a_background_job_and_export_reimports_unchanged(
     assert again.report == {"created": 0, "updated": 0, "unchanged": 400, "errors": []}
 
 
+def test_a_running_import_shows_rows_done_out_of_rows_total_from_its_cache_key(
+    client, login, shop, owner
+):
+    from django.core.cache import cache
+
+    from marketplace.storefront.merchant.jobs import import_job_progress_key
+
+    job = CatalogImportJob.objects.create(vendor=shop, content=b"", rows=4000, status="running")
+    login(owner)
+
+    before = client.get(url(shop, f"import/{job.pk}/"), HTTP_HX_REQUEST="true").content.decode()
+    cache.set(import_job_progress_key(job.pk), {"done": 1200, "total": 4000}, 60)
+    during = client.get(
+        url(shop, f"import/{job.pk}/"), HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    CatalogImportJob.objects.filter(pk=job.pk).update(status="done", report={"errors": []})
+    after = client.get(url(shop, f"import/{job.pk}/"), HTTP_HX_REQUEST="true").content.decode()
+
+    assert 'max="100" value="50"' in before and "hx-trigger" in before
+    assert '<progress id="import-progress" max="4000" value="1200">' in during
+    assert '<label for="import-progress">' in during and "1200 / 4000 lignes" in during
+    assert 'max="100" value="100"' in after
+
+
+def test_the_import_task_records_its_progress_under_the_jobs_key(client, login, shop, category):
+    from django.core.cache import cache
+
+    from marketplace.storefront.merchant.jobs import import_job_progress_key
+    from marketplace.storefront.merchant.tasks import run_catalog_import_job
+
+    rows = "".join(f"Produit {i},,epicerie,SKU-{i:04d},,1.50,3\n" for i in range(350))
+    job = CatalogImportJob.objects.create(
+        vendor=shop, content=(HEADER + rows).encode(), rows=350, dry_run=False
+    )
+
+    assert run_catalog_import_job(job.pk) == "done"
+    assert cache.get(import_job_progress_key(job.pk)) == {"done": 350, "total": 350}
+    assert Product.objects.filter(vendor=shop).count() == 350
+
+
 def test_the_profile_saves_hours_and_methods_and_shows_service_errors(client, login, shop, owner):
     login(owner)
     data = {
