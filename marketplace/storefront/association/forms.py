@@ -61,46 +61,9 @@ class ReasonForm(forms.Form):
     )
 
 
-class RuleCreateForm(forms.Form):
-    vendor = ShopChoiceField(
-        label=_("Shop"),
-        queryset=Vendor.objects.none(),
-        required=False,
-        empty_label=_("Every shop"),
-    )
-    category = forms.ModelChoiceField(
-        label=_("Category"),
-        queryset=Category.objects.order_by("name"),
-        required=False,
-        empty_label=_("Every category"),
-    )
-    percentage = forms.DecimalField(
-        localize=True, widget=DECIMAL_INPUT, label=_("Percentage of the goods (%)"), initial="5"
-    )
-    fixed_amount = forms.DecimalField(
-        localize=True, widget=DECIMAL_INPUT, label=_("Fixed amount per shop order"), required=False
-    )
-    min_amount = forms.DecimalField(
-        localize=True, widget=DECIMAL_INPUT, label=_("Minimum per shop order"), required=False
-    )
-    max_amount = forms.DecimalField(
-        localize=True, widget=DECIMAL_INPUT, label=_("Maximum per shop order"), required=False
-    )
-    valid_from = forms.DateTimeField(
-        label=_("Valid from (empty: now)"), required=False, widget=DATETIME_INPUT
-    )
-    valid_until = forms.DateTimeField(
-        label=_("Valid until (empty: no end)"), required=False, widget=DATETIME_INPUT
-    )
+class RuleTermsForm(forms.Form):
+    """What a rule charges: the fields a new rule and a new version of a rule share."""
 
-    def __init__(self, *args: Any, town: Town, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        vendor_field = self.fields["vendor"]
-        assert isinstance(vendor_field, forms.ModelChoiceField)
-        vendor_field.queryset = Vendor.objects.filter(town=town).order_by("name")
-
-
-class RuleUpdateForm(forms.Form):
     percentage = forms.DecimalField(
         localize=True, widget=DECIMAL_INPUT, label=_("Percentage of the goods (%)")
     )
@@ -113,6 +76,39 @@ class RuleUpdateForm(forms.Form):
     max_amount = forms.DecimalField(
         localize=True, widget=DECIMAL_INPUT, label=_("Maximum per shop order"), required=False
     )
+
+
+class RuleCreateForm(RuleTermsForm):
+    field_order = ["vendor", "category", *RuleTermsForm.base_fields, "valid_from", "valid_until"]
+
+    vendor = ShopChoiceField(
+        label=_("Shop"),
+        queryset=Vendor.objects.none(),
+        required=False,
+        empty_label=_("Every shop"),
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.order_by("name"),
+        required=False,
+        empty_label=_("Every category"),
+    )
+    valid_from = forms.DateTimeField(
+        label=_("Valid from (empty: now)"), required=False, widget=DATETIME_INPUT
+    )
+    valid_until = forms.DateTimeField(
+        label=_("Valid until (empty: no end)"), required=False, widget=DATETIME_INPUT
+    )
+
+    def __init__(self, *args: Any, town: Town, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["percentage"].initial = "5"
+        vendor_field = self.fields["vendor"]
+        assert isinstance(vendor_field, forms.ModelChoiceField)
+        vendor_field.queryset = Vendor.objects.filter(town=town).order_by("name")
+
+
+class RuleUpdateForm(RuleTermsForm):
     valid_until = forms.DateTimeField(
         label=_("Valid until (empty: no end)"), required=False, widget=DATETIME_INPUT
     )

@@ -18,7 +18,14 @@ from marketplace.storefront.merchant.forms import MonthForm
 from marketplace.storefront.merchant.views import shop_url
 from payments.models import ConnectedAccount
 from payments.onboarding import connected_account_onboard
-from payments.statements import shop_statement, shop_statement_csv, shop_statement_lines
+from payments.statements import (
+    ShopStatement,
+    StatementLine,
+    shop_statement,
+    shop_statement_csv,
+    shop_statement_lines,
+)
+from vendors.models import Vendor
 
 
 def _month(request: HttpRequest, access: ShopAccess) -> tuple[int, int]:
@@ -36,10 +43,8 @@ def _neighbours(year: int, month: int) -> tuple[str, str]:
     return f"{previous[0]}-{previous[1]:02d}", f"{following[0]}-{following[1]:02d}"
 
 
-@shop_view()
-def money(request: HttpRequest, access: ShopAccess) -> HttpResponse:
-    vendor = access.vendor
-    year, month = _month(request, access)
+def _statement(vendor: Vendor, year: int, month: int) -> tuple[ShopStatement, list[StatementLine]]:
+    """The month's statement of the shop and its lines, from the ledger."""
     statement = shop_statement(
         vendor_id=vendor.pk,
         town_id=vendor.town_id,
@@ -47,6 +52,17 @@ def money(request: HttpRequest, access: ShopAccess) -> HttpResponse:
         month=month,
         currency=vendor.town.currency,
     )
+    lines = shop_statement_lines(
+        vendor_id=vendor.pk, town_id=vendor.town_id, year=year, month=month
+    )
+    return statement, lines
+
+
+@shop_view()
+def money(request: HttpRequest, access: ShopAccess) -> HttpResponse:
+    vendor = access.vendor
+    year, month = _month(request, access)
+    statement, lines = _statement(vendor, year, month)
     previous, following = _neighbours(year, month)
     return render(
         request,
@@ -60,9 +76,7 @@ def money(request: HttpRequest, access: ShopAccess) -> HttpResponse:
             "month_key": f"{year}-{month:02d}",
             "previous": previous,
             "following": following,
-            "lines": shop_statement_lines(
-                vendor_id=vendor.pk, town_id=vendor.town_id, year=year, month=month
-            ),
+            "lines": lines,
         },
     )
 
@@ -71,16 +85,7 @@ def money(request: HttpRequest, access: ShopAccess) -> HttpResponse:
 def statement_csv(request: HttpRequest, access: ShopAccess) -> HttpResponse:
     vendor = access.vendor
     year, month = _month(request, access)
-    statement = shop_statement(
-        vendor_id=vendor.pk,
-        town_id=vendor.town_id,
-        year=year,
-        month=month,
-        currency=vendor.town.currency,
-    )
-    lines = shop_statement_lines(
-        vendor_id=vendor.pk, town_id=vendor.town_id, year=year, month=month
-    )
+    statement, lines = _statement(vendor, year, month)
     body = shop_statement_csv(
         statement=statement, lines=lines, tz=ZoneInfo(vendor.town.timezone or "Europe/Paris")
     )
