@@ -18,7 +18,6 @@
 : "${AXE_CORE_VERSION:=4.11.0}"         # npm axe-core, injected by the browser tests
 : "${PG_VERSION:=15}"
 : "${PG_CLUSTER:=main}"
-: "${MAVEN_REPO:=https://repo1.maven.org/maven2}"
 
 MP_LOGS="$MP_ROOT/logs"
 MP_RUN="$MP_ROOT/run"
@@ -253,21 +252,19 @@ redis_stop() {
 # elision, stemmers, n-grams) and lang-painless (which analysis-common extends) are laid in
 # as modules from their Maven Central jars.
 
-# maven_fetch GROUP ARTIFACT VERSION EXT: download once into the cache, verify its .sha1, print path.
+# maven_fetch GROUP ARTIFACT VERSION EXT: fetch once into the cache with Debian's Maven (its own
+# client, default configuration; -C fails on a checksum mismatch), print the path.
 maven_fetch() {
-    local g=$1 a=$2 v=$3 ext=$4 rel file want got
+    local g=$1 a=$2 v=$3 ext=$4 rel file
     rel="${g//.//}/$a/$v/$a-$v.$ext"
     file="$MP_CACHE/maven/$rel"
     if [ ! -s "$file" ]; then
-        mkdir -p "$(dirname "$file")"
-        curl -fsSL --retry 3 -o "$file.part" "$MAVEN_REPO/$rel" || die "download failed: $MAVEN_REPO/$rel"
-        want=$(curl -fsSL --retry 3 "$MAVEN_REPO/$rel.sha1" | awk '{print $1}') || die "no sha1 for $rel"
-        got=$(sha1sum "$file.part" | awk '{print $1}')
-        if [ -z "$want" ] || [ "$want" != "$got" ]; then
-            rm -f "$file.part"
-            die "sha1 mismatch for $rel ($got != $want)"
-        fi
-        mv "$file.part" "$file"
+        command -v mvn >/dev/null 2>&1 || apt_install maven
+        mkdir -p "$(dirname "$file")" "$MP_LOGS"
+        mvn -q -B -C dependency:copy -Dartifact="$g:$a:$v:$ext" \
+            -DoutputDirectory="$(dirname "$file")" >>"$MP_LOGS/maven.log" 2>&1 9>&- ||
+            { tail -n 20 "$MP_LOGS/maven.log" >&2; die "maven could not fetch $g:$a:$v:$ext"; }
+        [ -s "$file" ] || die "maven fetched $g:$a:$v:$ext but $file is missing"
     fi
     echo "$file"
 }
