@@ -7,7 +7,8 @@ from django.core.mail import EmailMessage
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from payments.models import Refund
+from marketplace.towns.models import TownStaff
+from payments.models import Payment, Refund
 
 
 def refund_notify(*, refund_id: int) -> int:
@@ -59,8 +60,6 @@ def refund_notify(*, refund_id: int) -> int:
 
 def town_staff_emails(*, town_id: int) -> list[str]:
     """The addresses of the town's staff (administrators and moderators)."""
-    from marketplace.towns.models import TownStaff
-
     return sorted(
         set(
             TownStaff.objects.filter(town_id=town_id)
@@ -108,8 +107,6 @@ def refund_failed_notify(*, refund_id: int) -> int:
 
 def payment_review_notify(*, payment_id: int) -> int:
     """Asks the town's staff to look at money received that does not match its order."""
-    from payments.models import Payment
-
     payment = Payment.objects.select_related("order").filter(pk=payment_id).first()
     if payment is None:
         return 0

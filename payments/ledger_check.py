@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from marketplace.orders.models import Order, ShopOrder, ShopOrderStatus
+from payments.emails import ledger_check_notify
 from payments.ledger import MoneySum
 from payments.models import (
     LEDGER_ACCOUNTS,
@@ -266,8 +267,6 @@ def _check_shop_order(
 
 def ledger_check_and_notify() -> int:
     """Runs the check and emails each town's staff its violations. Returns how many."""
-    from payments.emails import ledger_check_notify
-
     violations = ledger_check()
     by_town: dict[int, list[str]] = defaultdict(list)
     for violation in violations:

@@ -71,6 +71,7 @@ def mark_town_opened(*, town_id: int) -> None:
 
 
 def _enqueue_build(town_id: int) -> None:
+    # search.tasks imports this module (its tasks call these services): here to avoid the cycle.
     from search.tasks import build_town_if_missing
 
     try:

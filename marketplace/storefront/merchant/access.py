@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import wraps
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
+from django.urls import reverse
 
 from vendors.models import Vendor, VendorMember, VendorRole
 
@@ -22,8 +26,6 @@ class ShopAccess:
     @property
     def base_url(self) -> str:
         """The shop's back-office root, `/commercant/<town>/<shop>/` (rows link from it)."""
-        from django.urls import reverse
-
         return reverse(
             "merchant:shop", kwargs={"town": self.vendor.town.slug, "shop": self.vendor.slug}
         )
@@ -64,10 +66,6 @@ def member_shops(user: Any) -> list[Vendor]:
 def shop_view(*, owner_only: bool = False) -> Any:
     """Decorator: login required, the shop resolved from the URL (`town`, `shop`) and passed
     as `access`; a staff member on an owner-only page gets 403 (it is their own shop)."""
-    from functools import wraps
-
-    from django.contrib.auth.decorators import login_required
-    from django.core.exceptions import PermissionDenied
 
     def decorator(view: Any) -> Any:
         @login_required

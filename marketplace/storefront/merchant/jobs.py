@@ -54,6 +54,7 @@ def import_job_create(
     *, vendor_id: int, user: Any, filename: str, content: bytes, dry_run: bool
 ) -> CatalogImportJob:
     """Records the job; runs it now when the file is small, else on commit in a task."""
+    # The task module imports this one (the job's runner): imported here to avoid the cycle.
     from marketplace.storefront.merchant.tasks import run_catalog_import_job
 
     rows = max(content.count(b"\n") - 1, 0)
