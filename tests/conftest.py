@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import caches
 from django.test import Client
 
 from marketplace.accounts.tokens import create_access_token
@@ -59,10 +60,7 @@ class GraphQLClient:
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits() -> None:
     """Rate-limit counters (logins, new checkouts) never carry over from one test to the next."""
-    from django.conf import settings
-    from django.core.cache import caches
-
-    cache = caches[settings.LIMITS_CACHE]
+    cache = caches[django_settings.LIMITS_CACHE]
     redis = getattr(getattr(cache, "_cache", None), "get_client", None)
     if redis is None:
         return  # the database cache: its table is rolled back with each test

@@ -8,12 +8,15 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
 from django.test import TestCase
 from django.utils import timezone
 from PIL import Image
 
 from marketplace.orders.models import ShopOrder
+from marketplace.storefront.merchant.jobs import import_job_progress_key
 from marketplace.storefront.merchant.models import CatalogImportJob
+from marketplace.storefront.merchant.tasks import run_catalog_import_job
 from payments.models import Refund
 from tests.factories import ProductFactory, UserFactory, VariantFactory, VendorMemberFactory
 from tests.web.merchants.conftest import paid_order
@@ -388,9 +391,6 @@ def test_a_large_file_runs_as_a_background_job_and_export_reimports_unchanged(
 def test_a_running_import_shows_rows_done_out_of_rows_total_from_its_cache_key(
     client, login, shop, owner
 ):
-    from django.core.cache import cache
-
-    from marketplace.storefront.merchant.jobs import import_job_progress_key
 
     job = CatalogImportJob.objects.create(vendor=shop, content=b"", rows=4000, status="running")
     login(owner)
@@ -410,10 +410,6 @@ def test_a_running_import_shows_rows_done_out_of_rows_total_from_its_cache_key(
 
 
 def test_the_import_task_records_its_progress_under_the_jobs_key(client, login, shop, category):
-    from django.core.cache import cache
-
-    from marketplace.storefront.merchant.jobs import import_job_progress_key
-    from marketplace.storefront.merchant.tasks import run_catalog_import_job
 
     rows = "".join(f"Produit {i},,epicerie,SKU-{i:04d},,1.50,3\n" for i in range(350))
     job = CatalogImportJob.objects.create(
