@@ -251,6 +251,9 @@ GRAPHQL_FIELD_WEIGHTS = {
 JWT_ACCESS_TTL = timedelta(minutes=int(os.environ.get("JWT_ACCESS_MINUTES", "30")))
 JWT_REFRESH_TTL = timedelta(days=int(os.environ.get("JWT_REFRESH_DAYS", "30")))
 RATELIMIT_USE_CACHE = LIMITS_CACHE
+# Reverse proxies in front of gunicorn that append the client's address to X-Forwarded-For (0: none,
+# the peer is the client). The rate limits read the address the outermost proxy saw.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # --- I18n -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "fr"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -13,7 +14,18 @@ from marketplace.accounts.throttle import login_failure_record, login_throttled
 
 
 def client_address(request: HttpRequest | None) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    """The address the rate limits count: the peer, or behind `TRUSTED_PROXY_COUNT` reverse proxies
+    the address the outermost of them saw (each proxy appends its peer to X-Forwarded-For, so the
+    client's own entries on the left, which it can forge, are never read)."""
+    if request is None:
+        return None
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [hop for hop in hops if hop]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return request.META.get("REMOTE_ADDR")
 
 
 class ThrottledModelBackend(ModelBackend):

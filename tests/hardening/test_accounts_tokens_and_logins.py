@@ -20,12 +20,13 @@ REFRESH = """mutation($t: String!) { tokenRefresh(refreshToken: $t) {
     token refreshToken errors { field code } } }"""
 
 
-def _login(client, email, password, address="10.0.0.1"):
+def _login(client, email, password, address="10.0.0.1", **headers):
     response = client.post(
         "/graphql/",
         json.dumps({"query": LOGIN, "variables": {"email": email, "password": password}}),
         content_type="application/json",
         REMOTE_ADDR=address,
+        **headers,
     )
     return response.json()["data"]["tokenCreate"]
 
@@ -105,6 +106,29 @@ def test_an_address_guessing_many_accounts_is_stopped_there_only(client, setting
     assert guesses == ["INVALID_CREDENTIALS"] * 5
     assert from_there == "RATE_LIMITED"
     assert from_elsewhere == "OK"
+
+
+def test_behind_a_reverse_proxy_each_client_is_counted_on_its_own_address(client, settings):
+    """Every request reaches gunicorn from the proxy (127.0.0.1): the address counted is the one the
+    proxy appended, so one guesser is stopped and the town's other customers are not; the entries a
+    client writes itself on the left of X-Forwarded-For are not believed."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.LOGIN_RATE_LIMIT = "3/h"
+    settings.LOGIN_ADDRESS_RATE_LIMIT = "5/h"
+    UserFactory(email="alice@example.org")
+
+    def via_proxy(email, password, forwarded):
+        return _code(_login(client, email, password, "127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded))
+
+    guesses = [
+        via_proxy(f"user{i}@example.org", "guess", f"198.51.100.{i}, 203.0.113.7") for i in range(5)
+    ]
+    guesser_again = via_proxy("alice@example.org", PASSWORD, "192.0.2.99, 203.0.113.7")
+    neighbour = via_proxy("alice@example.org", PASSWORD, "203.0.113.8")
+
+    assert guesses == ["INVALID_CREDENTIALS"] * 5
+    assert guesser_again == "RATE_LIMITED"  # forging the left-hand entries changes nothing
+    assert neighbour == "OK"
 
 
 def test_the_counts_are_shared_between_workers(client, settings):
