@@ -200,6 +200,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "marketplace.core.tasks.outbox_purge",
         "schedule": timedelta(days=1),
     },
+    "accounts-purge-expired-refresh-tokens": {
+        "task": "marketplace.accounts.tasks.purge_expired_refresh_tokens",
+        "schedule": timedelta(days=1),
+    },
 }
 
 # --- Search -------------------------------------------------------------------------------------

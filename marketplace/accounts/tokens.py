@@ -59,6 +59,13 @@ def create_refresh_token(user: User) -> str:
     return _encode(user, REFRESH, jti=jti)
 
 
+def refresh_tokens_purge_expired() -> int:
+    """Deletes the refresh tokens past their expiry, of every user (daily beat, besides each user's
+    own at login); returns how many."""
+    deleted, _by_model = RefreshToken.objects.filter(expires_at__lt=timezone.now()).delete()
+    return deleted
+
+
 def _payload(token: str, kind: str) -> dict[str, Any] | None:
     try:
         payload: dict[str, Any] = jwt.decode(token, settings.SECRET_KEY, algorithms=[ALGORITHM])

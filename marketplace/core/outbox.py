@@ -20,7 +20,7 @@ from typing import Any
 
 from celery import Task, current_app, shared_task
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from marketplace.core.models import OutboxMessage
@@ -35,6 +35,8 @@ MAX_BACKOFF_SECONDS = 600
 SWEEP_BATCH = 200
 # Delivered messages are kept this long (to answer "was it sent?"), then purged daily.
 DELIVERED_KEPT = timedelta(days=30)
+# A message that has failed this many times is logged as an error and reported by /health/.
+FAILING_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def outbox_message_deliver(
     try:
         _task(message.task_name)(**message.kwargs)
     except Exception as error:  # every failure is retried: the message stays until it runs
-        log = logger.error if message.attempts >= 8 else logger.warning
+        log = logger.error if message.attempts >= FAILING_ATTEMPTS else logger.warning
         log(
             "outbox message %s (%s) failed, attempt %s: %r",
             message.pk,
@@ -151,6 +153,27 @@ def outbox_undelivered(*, cause_type: str | None = None) -> list[OutboxMessage]:
     if cause_type is not None:
         messages = messages.filter(cause_type=cause_type)
     return list(messages.order_by("pk"))
+
+
+@dataclass(frozen=True)
+class OutboxBacklog:
+    undelivered: int
+    failing: int  # undelivered after FAILING_ATTEMPTS tries or more: a person should look
+    oldest_created_at: datetime | None
+
+
+def outbox_backlog() -> OutboxBacklog:
+    """What waits to run, for monitoring (/health/). One query."""
+    totals = OutboxMessage.objects.filter(delivered_at__isnull=True).aggregate(
+        undelivered=Count("pk"),
+        failing=Count("pk", filter=Q(attempts__gte=FAILING_ATTEMPTS)),
+        oldest=Min("created_at"),
+    )
+    return OutboxBacklog(
+        undelivered=totals["undelivered"],
+        failing=totals["failing"],
+        oldest_created_at=totals["oldest"],
+    )
 
 
 def outbox_purge_delivered(*, older_than: timedelta = DELIVERED_KEPT) -> int:
