@@ -18,8 +18,11 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from payments.ledger import ZERO, MoneySum, ledger_entries
 from payments.models import LedgerEntry, LedgerEntryKind
@@ -118,36 +121,45 @@ def _line(entry: LedgerEntry) -> StatementLine:
     )
 
 
-def shop_statement_csv(*, statement: ShopStatement, lines: list[StatementLine], tz: object) -> str:
-    """The statement as CSV: one row per ledger entry, then the totals (amounts with a dot)."""
+# The totals under the lines of the CSV, in the money page's order and words.
+_CSV_TOTALS = (
+    ("sales", _lazy("Sales (goods and delivery)")),
+    ("commission", _lazy("Commission")),
+    ("fees", _lazy("Payment fees borne by the shop")),
+    ("refunds", _lazy("Refunds to customers")),
+    ("refunds_shop", _lazy("of which borne by the shop")),
+    ("disputes", _lazy("Disputes")),
+    ("earned", _lazy("Earned by the shop")),
+    ("transfers", _lazy("Transferred to the shop")),
+    ("balance_change", _lazy("Still to transfer for the month")),
+)
+
+
+def _spreadsheet_amount(amount: Decimal) -> str:
+    return f"{amount:.2f}".replace(".", ",")
+
+
+def shop_statement_csv(*, statement: ShopStatement, lines: list[StatementLine], tz: tzinfo) -> str:
+    """The statement as a French spreadsheet opens it (for the shopkeeper and their accountant):
+    a BOM, `;` between columns, a decimal comma, local dates; one row per ledger entry in the active
+    language, then the month's totals. (The open data keeps its machine-readable format.)"""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["date", "order", "kind", "label", "amount", "currency"])
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow([_("Date"), _("Order number"), _("Operation"), _("Amount"), _("Currency")])
     for line in lines:
-        moment = line.occurred_at.astimezone(tz)  # type: ignore[arg-type]
         writer.writerow(
             [
-                moment.isoformat(timespec="seconds"),
+                line.occurred_at.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
                 line.order_number,
-                line.kind,
                 line.label,
-                f"{line.amount:.2f}",
+                _spreadsheet_amount(line.amount),
                 statement.currency,
             ]
         )
     writer.writerow([])
-    for name in (
-        "sales",
-        "commission",
-        "fees",
-        "refunds",
-        "refunds_shop",
-        "disputes",
-        "earned",
-        "transfers",
-        "balance_change",
-    ):
+    for name, label in _CSV_TOTALS:
         writer.writerow(
-            ["", "", f"total_{name}", "", f"{getattr(statement, name):.2f}", statement.currency]
+            ["", "", str(label), _spreadsheet_amount(getattr(statement, name)), statement.currency]
         )
     return out.getvalue()

@@ -17,7 +17,13 @@ from payments.ledger import ledger_balances, ledger_entries, ledger_record
 from payments.models import LedgerEntryKind, Refund
 from payments.refund_preview import shop_order_refund_preview
 from payments.refunds import shop_order_refund
-from payments.statements import shop_statement, shop_statement_csv, shop_statement_lines
+from payments.statements import (
+    ShopStatement,
+    StatementLine,
+    shop_statement,
+    shop_statement_csv,
+    shop_statement_lines,
+)
 from tests.factories import TownFactory, VendorFactory
 from tests.payments.conftest import run_on_commit
 from tests.payments.factories import make_order, start_payment
@@ -84,8 +90,52 @@ def test_the_statement_adds_up_with_the_ledger_to_the_cent(dummy: Any) -> None:
         == statement.sales
     )
     csv_body = shop_statement_csv(statement=statement, lines=lines, tz=PARIS)
-    assert f",,total_sales,,{statement.sales:.2f},EUR" in csv_body
-    assert done.order.number in csv_body
+    sales = f"{statement.sales:.2f}".replace(".", ",")
+    assert f"\r\n;;Ventes (marchandises et livraison);{sales};EUR\r\n" in csv_body
+    assert f";{done.order.number};" in csv_body
+
+
+def test_the_statement_csv_opens_in_a_french_spreadsheet() -> None:
+    figures = dict.fromkeys(
+        ("sales", "commission", "fees", "refunds", "refunds_shop", "disputes"), Decimal("0.00")
+    )
+    statement = ShopStatement(
+        vendor_id=1,
+        year=2026,
+        month=3,
+        currency="EUR",
+        **{**figures, "sales": Decimal("1234.50"), "refunds": Decimal("5.01")},
+        earned=Decimal("1172.27"),
+        transfers=Decimal("1200.00"),
+        balance_change=Decimal("-27.73"),
+    )
+    lines = [
+        StatementLine(
+            occurred_at=dt.datetime(2026, 3, 31, 22, 30, tzinfo=dt.UTC),  # 1 April in Paris
+            kind="refund",
+            label="Remboursement",
+            order_number="R-2026-00042",
+            amount=Decimal("-5.01"),
+        )
+    ]
+
+    body = shop_statement_csv(statement=statement, lines=lines, tz=PARIS)
+
+    assert body.split("\r\n") == [
+        "\ufeffDate;N° de commande;Opération;Montant;Devise",
+        "01/04/2026 00:30;R-2026-00042;Remboursement;-5,01;EUR",
+        "",
+        ";;Ventes (marchandises et livraison);1234,50;EUR",
+        ";;Commission;0,00;EUR",
+        ";;Frais de paiement à la charge du commerce;0,00;EUR",
+        ";;Remboursements aux clients;5,01;EUR",
+        ";;dont à la charge du commerce;0,00;EUR",
+        ";;Litiges bancaires;0,00;EUR",
+        ";;Gagné par le commerce;1172,27;EUR",
+        ";;Viré au commerce;1200,00;EUR",
+        ";;Reste à virer pour le mois;-27,73;EUR",
+        "",
+    ]
 
 
 def test_the_month_is_the_towns_month(dummy: Any) -> None:

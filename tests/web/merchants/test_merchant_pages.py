@@ -502,7 +502,8 @@ def test_money_page_and_statement_csv(client, login, town, shop, owner):
     onboard = client.post(url(shop, "argent/stripe/"))
 
     assert 'data-figure="sales">30,00' in page.replace("\u00a0", " ").replace("\u202f", " ")
-    assert shop_order.order.number in csv_body and "total_sales,,30.00" in csv_body
+    assert f";{shop_order.order.number};" in csv_body
+    assert ";;Ventes (marchandises et livraison);30,00;EUR" in csv_body
     assert onboard.status_code == 302 and "onboarded=" in onboard["Location"]
 
 
