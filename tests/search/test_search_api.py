@@ -197,5 +197,5 @@ def test_each_facet_value_has_a_label_to_show(montpellier: Any, gql: Any) -> Non
         slug: Vendor.objects.get(town__slug=TOWN, slug=slug).name
         for slug in ("la-cave-du-quartier", "la-cave-voutee")
     }
-    assert labels["fulfilment"]["pickup"] == "Retrait en boutique"
+    assert labels["fulfilment"]["pickup"] == "Retrait sur place"
     assert set(labels["availability"].values()) <= {"En stock", "Épuisé"}

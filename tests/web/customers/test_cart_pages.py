@@ -173,7 +173,7 @@ def test_a_guest_orders_from_two_shops_and_follows_the_order_with_its_token(clie
     html = page(client.get(response["Location"]))
     assert order.number in html
     assert "Boulangerie Dupain" in html and "Épicerie Miel" in html
-    assert "Livraison locale" in html and "Retrait en boutique" in html
+    assert "Livraison locale" in html and "Retrait sur place" in html
     assert "3 rue des Abeilles<br>01090 Montmerle" in html
     assert "Votre panier est vide" in page(client.get("/villes/bourg/panier/"))
 

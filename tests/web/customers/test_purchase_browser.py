@@ -66,7 +66,7 @@ def test_a_guest_buys_from_two_shops_one_pickup_one_delivery(web, shops):
         "Boulangerie Dupain",
         "Épicerie Miel",
     ]
-    assert "Retrait en boutique" in cards[0].text and "Livraison locale" in cards[1].text
+    assert "Retrait sur place" in cards[0].text and "Livraison locale" in cards[1].text
     assert web.axe() == []
     web.screenshots("customers-confirmation")
 
