@@ -12,14 +12,8 @@ from django.utils.translation import gettext as _
 
 from search.indexing import mark_products_dirty
 from vendors.error_codes import VendorErrorCode
-from vendors.models import (
-    Product,
-    Stock,
-    StockMovement,
-    StockMovementReason,
-    Variant,
-    Vendor,
-)
+from vendors.models import Product, StockMovementReason, Variant, Vendor
+from vendors.stock import stock_lock, stock_set, stocks_create, stocks_lock
 from vendors.stock_updates import apply_low_stock_rules
 from vendors.validation import (
     check_price,
@@ -72,16 +66,6 @@ def _check_variant(
     return values
 
 
-def _record(stock: Stock, *, delta: int, user: Any, reason: str) -> None:
-    StockMovement.objects.create(
-        stock=stock,
-        user=user if getattr(user, "pk", None) else None,
-        delta=delta,
-        quantity_after=stock.quantity,
-        reason=reason,
-    )
-
-
 def _create_variant(
     *, product: Product, values: dict[str, Any], position: int, user: Any
 ) -> Variant:
@@ -94,9 +78,9 @@ def _create_variant(
         low_stock_threshold=values.get("low_stock_threshold"),
         position=position,
     )
-    stock = Stock.objects.create(variant=variant, quantity=values.get("stock", 0))
-    if stock.quantity:
-        _record(stock, delta=stock.quantity, user=user, reason=StockMovementReason.SET)
+    [stock] = stocks_create(
+        quantities=[(variant, values.get("stock", 0))], user=user, reason=StockMovementReason.SET
+    )
     apply_low_stock_rules([(stock, variant.low_stock_threshold)])
     return variant
 
@@ -176,21 +160,9 @@ def _update_variant(*, variant: Variant, values: dict[str, Any], user: Any, fiel
         setattr(variant, name, values[name])
     if changed:
         variant.save(update_fields=changed)
-    stock = Stock.objects.select_for_update().filter(variant=variant).first()
-    if stock is None:
-        stock = Stock.objects.create(variant=variant, quantity=0)
-    if "stock" in values and values["stock"] != stock.quantity:
-        if values["stock"] < stock.quantity_allocated:
-            raise field_error(
-                f"{field}.stock",
-                _("%(allocated)d units are already allocated to orders.")
-                % {"allocated": stock.quantity_allocated},
-                VendorErrorCode.STOCK_BELOW_ALLOCATED,
-            )
-        delta = values["stock"] - stock.quantity
-        stock.quantity = values["stock"]
-        stock.save(update_fields=["quantity"])
-        _record(stock, delta=delta, user=user, reason=StockMovementReason.SET)
+    stock = stock_lock(variant_id=variant.pk)
+    if "stock" in values:
+        stock_set(stock=stock, quantity=values["stock"], user=user, field=f"{field}.stock")
     apply_low_stock_rules([(stock, variant.low_stock_threshold)])
 
 
@@ -302,10 +274,7 @@ def _delete_variants(variants: list[Variant], *, field: str = "remove_variants")
     if not variants:
         return
     ids = [v.pk for v in variants]
-    allocated = Stock.objects.select_for_update().filter(
-        variant_id__in=ids, quantity_allocated__gt=0
-    )
-    if allocated.exists():
+    if any(stock.quantity_allocated for stock in stocks_lock(variant_ids=ids).values()):
         raise field_error(
             field,
             _("Units of this variant are allocated to orders in progress."),

@@ -28,14 +28,8 @@ from marketplace.spreadsheets import spreadsheet_text
 from search.indexing import mark_products_dirty
 from vendors.catalogue import unique_product_slug
 from vendors.error_codes import VendorErrorCode
-from vendors.models import (
-    Product,
-    Stock,
-    StockMovement,
-    StockMovementReason,
-    Variant,
-    Vendor,
-)
+from vendors.models import Product, Stock, StockMovementReason, Variant, Vendor
+from vendors.stock import allocated_message, stocks_create, stocks_lock, stocks_set
 from vendors.stock_updates import apply_low_stock_rules
 from vendors.validation import field_error, price_problem, require_approved
 
@@ -340,12 +334,7 @@ def _plan(vendor_id: int, rows: list[Row]) -> tuple[ImportReport, Any]:
     variants = {
         v.sku: v for v in Variant.objects.filter(vendor_id=vendor_id, sku__in=[r.sku for r in rows])
     }
-    stocks = {
-        s.variant_id: s
-        for s in Stock.objects.select_for_update()
-        .filter(variant_id__in=[v.pk for v in variants.values()])
-        .order_by("pk")
-    }
+    stocks = stocks_lock(variant_ids=[v.pk for v in variants.values()])
     report = ImportReport()
     # Target product per row: a key that is an existing product id or ("new", name).
     targets: dict[Any, dict[str, Any]] = {}
@@ -397,8 +386,7 @@ def _plan(vendor_id: int, rows: list[Row]) -> tuple[ImportReport, Any]:
                     row.line,
                     "stock",
                     VendorErrorCode.STOCK_BELOW_ALLOCATED.value,
-                    _("%(allocated)d units are already allocated to orders.")
-                    % {"allocated": allocated},
+                    allocated_message(allocated),
                 )
             )
             continue
@@ -493,26 +481,10 @@ def _write(
             )
         )
     Variant.objects.bulk_create(new_variants)
-    new_stocks = Stock.objects.bulk_create(
-        [
-            Stock(variant=v, quantity=row.stock)
-            for v, (row, _key) in zip(new_variants, to_create, strict=True)
-        ]
-    )
-    movements = [
-        StockMovement(
-            stock=s,
-            user=user,
-            delta=s.quantity,
-            quantity_after=s.quantity,
-            reason=StockMovementReason.IMPORT,
-        )
-        for s in new_stocks
-        if s.quantity
-    ]
+    # Variants created now, and the rare existing one without a stock row, get theirs.
+    created = [(v, row.stock) for v, (row, _key) in zip(new_variants, to_create, strict=True)]
     changed_variants: list[Variant] = []
-    changed_stocks: list[Stock] = []
-    low_stock_checks: list[tuple[Stock, int | None]] = [(s, None) for s in new_stocks]
+    counted: list[tuple[Stock, int]] = []
     touched: set[int] = set(product_ids.values()) | changed_products
     for variant, row, key in to_update:
         progress.write(len(to_create) + len(changed_variants) + 1)
@@ -523,29 +495,25 @@ def _write(
         changed_variants.append(variant)
         stock = stocks.get(variant.pk)
         if stock is None:
-            stock = Stock.objects.create(variant=variant, quantity=0)
-        if stock.quantity != row.stock:
-            delta = row.stock - stock.quantity
-            stock.quantity = row.stock
-            changed_stocks.append(stock)
-            movements.append(
-                StockMovement(
-                    stock=stock,
-                    user=user,
-                    delta=delta,
-                    quantity_after=row.stock,
-                    reason=StockMovementReason.IMPORT,
-                )
-            )
-            low_stock_checks.append((stock, variant.low_stock_threshold))
+            created.append((variant, row.stock))
+        else:
+            counted.append((stock, row.stock))
     _update_many(
         Variant,
         ["product_id", "name", "price"],
         [(v.product_id, v.name, v.price, v.pk) for v in changed_variants],
     )
-    _update_many(Stock, ["quantity"], [(s.quantity, s.pk) for s in changed_stocks])
-    StockMovement.objects.bulk_create(movements, batch_size=2000)
-    apply_low_stock_rules([check for check in low_stock_checks if check[1] is not None])
+    new_stocks = stocks_create(quantities=created, user=user, reason=StockMovementReason.IMPORT)
+    changed_stocks = stocks_set(quantities=counted, user=user, reason=StockMovementReason.IMPORT)
+    # New variants have no threshold; an opening count of 0 on a missing row changes nothing.
+    thresholds = {v.pk: v.low_stock_threshold for v, _row, _key in to_update}
+    apply_low_stock_rules(
+        [
+            (stock, thresholds[stock.variant_id])
+            for stock in [*(s for s in new_stocks if s.quantity), *changed_stocks]
+            if thresholds.get(stock.variant_id) is not None
+        ]
+    )
     mark_products_dirty(product_ids=sorted(touched))
 
 

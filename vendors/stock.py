@@ -1,22 +1,49 @@
-"""How many units of a variant a customer can still put in a cart."""
+"""Stock's one home: what is free, and every write to a stock row.
+
+Verbs (all inside the caller's transaction; rows locked in primary-key order, ids in a sorted list):
+- `stocks_lock` / `stock_lock`: lock the rows (`stock_lock` creates a missing one);
+- `stock_allocate`: checkoutComplete's conditional UPDATE, re-checked after the locks;
+- `stock_release` (allocation given back), `stock_consume` (goods left the shop: a SALE movement);
+- `stock_set` (one counted quantity) and, in bulk, `stocks_create` / `stocks_set` (one statement
+  per batch); each quantity change writes its `StockMovement` (who, delta, quantity after, why).
+The low-stock email and search's dirty marks stay with the callers (`stock_updates.py`, …).
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.db.models import F, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db import connection, transaction
+from django.db.models import Case, F, IntegerField, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from marketplace.checkout.models import Reservation
-from vendors.models import Stock
+from vendors.error_codes import VendorErrorCode
+from vendors.models import Stock, StockMovement, StockMovementReason, Variant
+from vendors.validation import field_error
+
+# Rows per statement of the bulk verbs.
+BATCH_SIZE = 2000
+
+
+class InsufficientStock(Exception):
+    """`stock_allocate` found too little free stock for these variants (sorted ids).
+
+    Other rows may have been allocated already: the caller lets its transaction roll back.
+    """
+
+    def __init__(self, variant_ids: list[int]) -> None:
+        super().__init__(f"insufficient stock for variants {variant_ids}")
+        self.variant_ids = variant_ids
 
 
 def free_quantity(*, exclude_checkout: uuid.UUID | str | None = None) -> Any:
     """The expression, on a Stock row, of quantity - allocated - unexpired reservations (those of
-    `exclude_checkout` apart): what available_quantities reads and checkoutComplete allocates from.
+    `exclude_checkout` apart): what available_quantities reads and stock_allocate allocates from.
     """
     reservations = Reservation.objects.filter(
         variant_id=OuterRef("variant_id"), expires_at__gt=timezone.now()
@@ -48,3 +75,224 @@ def available_quantities(
     )
     found = {variant_id: max(0, free) for variant_id, free in rows}
     return {variant_id: found.get(variant_id, 0) for variant_id in ids}
+
+
+def allocated_message(allocated: int) -> str:
+    """Why a quantity below what orders hold is refused (STOCK_BELOW_ALLOCATED)."""
+    return _("%(allocated)d units are already allocated to orders.") % {"allocated": allocated}
+
+
+def _actor(user: Any) -> Any:
+    """The user a movement records: a saved account, else nobody."""
+    return user if getattr(user, "pk", None) else None
+
+
+def _per_variant(quantities: Mapping[int, int]) -> Case:
+    """A CASE giving each stock row its variant's number (for one UPDATE over several rows)."""
+    return Case(
+        *[When(variant_id=v, then=Value(n)) for v, n in sorted(quantities.items())],
+        output_field=IntegerField(),
+    )
+
+
+def stocks_lock(*, variant_ids: Iterable[int]) -> dict[int, Stock]:
+    """Locks the stock rows of these variants in primary-key order: {variant_id: Stock}.
+
+    Variants without a stock row are absent. One SELECT … FOR UPDATE.
+    """
+    ids = sorted(set(variant_ids))
+    if not ids:
+        return {}
+    rows = Stock.objects.select_for_update().filter(variant_id__in=ids).order_by("pk")
+    return {stock.variant_id: stock for stock in rows}
+
+
+def stock_lock(*, variant_id: int) -> Stock:
+    """Locks one variant's stock row, creating it (quantity 0) when it is missing."""
+    stock = stocks_lock(variant_ids=[variant_id]).get(variant_id)
+    if stock is None:
+        stock, created = Stock.objects.get_or_create(variant_id=variant_id)
+        if not created:  # another transaction created it meanwhile: wait for its lock
+            stock = Stock.objects.select_for_update().get(pk=stock.pk)
+    return stock
+
+
+def stock_allocate(
+    *, quantities: Mapping[int, int], exclude_checkout: uuid.UUID | str | None = None
+) -> None:
+    """Allocates `quantities` ({variant_id: units > 0}) if every variant has that much free.
+
+    Locks the rows in pk order, then one conditional UPDATE whose check (free stock, reservations
+    of `exclude_checkout` apart) reads them after the locks. A shortage raises InsufficientStock
+    with the short variants (one more SELECT); nothing is recorded as a movement (the quantity on
+    hand does not change).
+    """
+    assert transaction.get_connection().in_atomic_block
+    wanted = {v: n for v, n in quantities.items() if n > 0}
+    ids = sorted(wanted)
+    if not ids:
+        return
+    before = {v: stock.quantity_allocated for v, stock in stocks_lock(variant_ids=ids).items()}
+    quantity = _per_variant(wanted)
+    allocated = (
+        Stock.objects.filter(variant_id__in=ids)
+        .alias(free=free_quantity(exclude_checkout=exclude_checkout), wanted=quantity)
+        .filter(free__gte=F("wanted"))
+        .update(quantity_allocated=F("quantity_allocated") + quantity)
+    )
+    if allocated != len(ids):
+        # The rows the UPDATE skipped (allocation unchanged) or that do not exist are short.
+        now = dict(
+            Stock.objects.filter(variant_id__in=ids).values_list("variant_id", "quantity_allocated")
+        )
+        raise InsufficientStock([v for v in ids if now.get(v, -1) == before.get(v, -1)])
+
+
+def stock_release(*, quantities: Mapping[int, int]) -> dict[int, int]:
+    """Gives back allocated units ({variant_id: units}), at most what each row holds.
+
+    Locks in pk order, one UPDATE; no movement (the quantity on hand does not change).
+    Returns the units released per variant.
+    """
+    stocks = stocks_lock(variant_ids=[v for v, n in quantities.items() if n > 0])
+    released = {
+        v: n for v, s in stocks.items() if (n := min(quantities[v], s.quantity_allocated)) > 0
+    }
+    if released:
+        Stock.objects.filter(variant_id__in=sorted(released)).update(
+            quantity_allocated=F("quantity_allocated") - _per_variant(released)
+        )
+        for v, n in released.items():
+            stocks[v].quantity_allocated -= n
+    return released
+
+
+def stock_consume(*, quantities: Mapping[int, int], user: Any, note: str = "") -> dict[int, int]:
+    """The goods left the shop: quantity and allocated both lose the units ({variant_id: units},
+    at most what each row holds allocated), recorded as SALE movements.
+
+    Locks in pk order, one UPDATE, one INSERT of the movements. Returns the units per variant.
+    """
+    stocks = stocks_lock(variant_ids=[v for v, n in quantities.items() if n > 0])
+    consumed = {
+        v: n for v, s in stocks.items() if (n := min(quantities[v], s.quantity_allocated)) > 0
+    }
+    if not consumed:
+        return consumed
+    delta = _per_variant(consumed)
+    Stock.objects.filter(variant_id__in=sorted(consumed)).update(
+        quantity=F("quantity") - delta, quantity_allocated=F("quantity_allocated") - delta
+    )
+    movements = []
+    for v, n in sorted(consumed.items()):
+        stock = stocks[v]
+        stock.quantity -= n
+        stock.quantity_allocated -= n
+        movements.append(
+            StockMovement(
+                stock=stock,
+                user=_actor(user),
+                delta=-n,
+                quantity_after=stock.quantity,
+                reason=StockMovementReason.SALE,
+                note=note[:255],
+            )
+        )
+    StockMovement.objects.bulk_create(movements)
+    return consumed
+
+
+def stock_set(
+    *,
+    stock: Stock,
+    quantity: int,
+    user: Any,
+    reason: str = StockMovementReason.SET,
+    note: str = "",
+    field: str = "quantity",
+) -> int:
+    """Sets the quantity on hand of a locked row and records the movement; returns the delta
+    (0: nothing written). Below what orders hold allocated: STOCK_BELOW_ALLOCATED on `field`."""
+    if quantity < stock.quantity_allocated:
+        raise field_error(
+            field,
+            allocated_message(stock.quantity_allocated),
+            VendorErrorCode.STOCK_BELOW_ALLOCATED,
+        )
+    delta = quantity - stock.quantity
+    if delta == 0:
+        return 0
+    stock.quantity = quantity
+    stock.save(update_fields=["quantity"])
+    StockMovement.objects.create(
+        stock=stock,
+        user=_actor(user),
+        delta=delta,
+        quantity_after=quantity,
+        reason=reason,
+        note=note[:255],
+    )
+    return delta
+
+
+def stocks_create(
+    *,
+    quantities: Sequence[tuple[Variant, int]],
+    user: Any,
+    reason: str,
+    record_zero: bool = False,
+) -> list[Stock]:
+    """Creates the stock rows of new variants ((variant, quantity) pairs) and the movements of
+    their opening quantities (zero ones too when `record_zero`). One INSERT per batch of each."""
+    stocks = Stock.objects.bulk_create(
+        [Stock(variant=variant, quantity=quantity) for variant, quantity in quantities],
+        batch_size=BATCH_SIZE,
+    )
+    StockMovement.objects.bulk_create(
+        [
+            StockMovement(
+                stock=stock,
+                user=_actor(user),
+                delta=stock.quantity,
+                quantity_after=stock.quantity,
+                reason=reason,
+            )
+            for stock in stocks
+            if stock.quantity or record_zero
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    return stocks
+
+
+def stocks_set(*, quantities: Sequence[tuple[Stock, int]], user: Any, reason: str) -> list[Stock]:
+    """Sets the quantities on hand of locked rows ((stock, quantity) pairs, already checked against
+    what is allocated; the CHECK constraint is the backstop) and records the movements.
+
+    One UPDATE … FROM (VALUES …) and one INSERT per batch. Returns the rows that changed.
+    """
+    changed = [(stock, quantity) for stock, quantity in quantities if stock.quantity != quantity]
+    table = connection.ops.quote_name(Stock._meta.db_table)
+    movements = []
+    for start in range(0, len(changed), BATCH_SIZE):
+        batch = changed[start : start + BATCH_SIZE]
+        values = ", ".join(["(%s, %s)"] * len(batch))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET quantity = v.column2 FROM (VALUES {values}) AS v "  # noqa: S608
+                f"WHERE {table}.id = v.column1",
+                [value for stock, quantity in batch for value in (stock.pk, quantity)],
+            )
+    for stock, quantity in changed:
+        movements.append(
+            StockMovement(
+                stock=stock,
+                user=_actor(user),
+                delta=quantity - stock.quantity,
+                quantity_after=quantity,
+                reason=reason,
+            )
+        )
+        stock.quantity = quantity
+    StockMovement.objects.bulk_create(movements, batch_size=BATCH_SIZE)
+    return [stock for stock, _quantity in changed]

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from marketplace.core.outbox import Cause, queue_task_on_commit
 from search.indexing import mark_products_dirty
 from vendors.error_codes import VendorErrorCode
-from vendors.models import Stock, StockMovement, StockMovementReason, Variant
+from vendors.models import Stock, StockMovementReason, Variant
+from vendors.stock import stock_lock, stock_set, stocks_lock
 from vendors.tasks import notify_low_stock
 from vendors.validation import field_error
 
@@ -29,14 +30,6 @@ ADJUST_REASONS = (
     StockMovementReason.LOSS,
     StockMovementReason.RETURN,
 )
-
-
-def _locked_stock(variant_id: int) -> Stock:
-    stock = Stock.objects.select_for_update().filter(variant_id=variant_id).first()
-    if stock is None:
-        Stock.objects.get_or_create(variant_id=variant_id)
-        stock = Stock.objects.select_for_update().get(variant_id=variant_id)
-    return stock
 
 
 def low_stock_transition(*, quantity: int, threshold: int | None, notified: bool) -> str | None:
@@ -88,26 +81,8 @@ def _change(
             _("Stock cannot exceed %(max)d units.") % {"max": MAX_STOCK_QUANTITY},
             VendorErrorCode.INVALID_QUANTITY,
         )
-    if new_quantity < stock.quantity_allocated:
-        raise field_error(
-            "quantity",
-            _("%(allocated)d units are already allocated to orders.")
-            % {"allocated": stock.quantity_allocated},
-            VendorErrorCode.STOCK_BELOW_ALLOCATED,
-        )
-    delta = new_quantity - stock.quantity
-    if delta == 0:
+    if not stock_set(stock=stock, quantity=new_quantity, user=user, reason=reason, note=note):
         return stock
-    stock.quantity = new_quantity
-    stock.save(update_fields=["quantity"])
-    StockMovement.objects.create(
-        stock=stock,
-        user=user if getattr(user, "pk", None) else None,
-        delta=delta,
-        quantity_after=new_quantity,
-        reason=reason,
-        note=note[:255],
-    )
     apply_low_stock_rules([(stock, variant.low_stock_threshold)])
     mark_products_dirty(product_ids=[variant.product_id])
     return stock
@@ -119,7 +94,7 @@ def stock_update(*, variant_id: int, quantity: int, user: Any, note: str = "") -
         raise field_error("quantity", _("Enter a whole number."), VendorErrorCode.INVALID_QUANTITY)
     with transaction.atomic():
         variant = Variant.objects.get(pk=variant_id)
-        stock = _locked_stock(variant_id)
+        stock = stock_lock(variant_id=variant_id)
         return _change(
             variant=variant,
             stock=stock,
@@ -140,7 +115,7 @@ def stock_adjust(*, variant_id: int, delta: int, reason: str, user: Any, note: s
         raise field_error("reason", _("Unknown reason."), VendorErrorCode.INVALID)
     with transaction.atomic():
         variant = Variant.objects.get(pk=variant_id)
-        stock = _locked_stock(variant_id)
+        stock = stock_lock(variant_id=variant_id)
         return _change(
             variant=variant,
             stock=stock,
@@ -154,15 +129,19 @@ def stock_adjust(*, variant_id: int, delta: int, reason: str, user: Any, note: s
 def stock_low_notify(*, stock_id: int) -> bool:
     """Email the shop that a variant runs low, at most once per crossing. True when sent."""
     with transaction.atomic():
-        stock = (
-            Stock.objects.select_for_update()
-            .select_related("variant__product", "variant__vendor")
+        found = (
+            Stock.objects.select_related("variant__product", "variant__vendor")
             .filter(pk=stock_id)
             .first()
         )
+        if found is None:
+            return False
+        # Read without a lock (the variant, product and shop rows stay free), then the stock row
+        # is locked and re-read: the decision is taken on the locked row.
+        stock = stocks_lock(variant_ids=[found.variant_id]).get(found.variant_id)
         if stock is None:
             return False
-        variant = stock.variant
+        variant = found.variant
         transition = low_stock_transition(
             quantity=stock.quantity,
             threshold=variant.low_stock_threshold,

@@ -18,7 +18,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,8 +31,8 @@ from marketplace.orders.numbers import order_number
 from payments.charges import PaymentOutcome, payment_prepare, payment_start_for_order
 from payments.models import Payment
 from search.indexing import mark_products_dirty
-from vendors.models import Stock, VendorStatus
-from vendors.stock import free_quantity
+from vendors.models import VendorStatus
+from vendors.stock import InsufficientStock, stock_allocate
 
 
 @dataclass(frozen=True)
@@ -135,40 +134,24 @@ def _complete(pk: uuid.UUID, user: Any) -> CheckoutCompletion:
 
 
 def _allocate(summary: CheckoutSummary) -> None:
-    """Locks the stock rows in pk order, then allocates with one conditional UPDATE whose check
-    (enough free stock for every variant) reads them after the locks; a shortage raises."""
+    """Allocates the lines' stock (vendors.stock.stock_allocate: locks in pk order, re-checks after
+    the locks); a shortage raises INSUFFICIENT_STOCK with the short variants."""
     wanted: dict[int, int] = {}
     for line in summary.lines:
         wanted[line.variant.pk] = wanted.get(line.variant.pk, 0) + line.quantity
-    ids = sorted(wanted)
-    locked = Stock.objects.select_for_update().filter(variant_id__in=ids).order_by("pk")
-    allocated_before = dict(locked.values_list("variant_id", "quantity_allocated"))
-    quantity = Case(
-        *[When(variant_id=variant_id, then=Value(wanted[variant_id])) for variant_id in ids],
-        output_field=IntegerField(),
-    )
-    allocated = (
-        Stock.objects.filter(variant_id__in=ids)
-        .alias(free=free_quantity(exclude_checkout=summary.checkout.pk), wanted=quantity)
-        .filter(free__gte=F("wanted"))
-        .update(quantity_allocated=F("quantity_allocated") + quantity)
-    )
-    if allocated != len(ids):
-        # The rows the UPDATE skipped (allocation unchanged) or that do not exist are short.
-        allocated_now = dict(
-            Stock.objects.filter(variant_id__in=ids).values_list("variant_id", "quantity_allocated")
-        )
-        short = [v for v in ids if allocated_now.get(v, -1) == allocated_before.get(v, -1)]
+    try:
+        stock_allocate(quantities=wanted, exclude_checkout=summary.checkout.pk)
+    except InsufficientStock as shortage:
         message = _("Not enough stock left for some items; please update your cart.")
         raise ValidationError(
             {
                 "lines": ValidationError(
                     message,
                     code=CheckoutErrorCode.INSUFFICIENT_STOCK.value,
-                    params={"variants": short},
+                    params={"variants": shortage.variant_ids},
                 )
             }
-        )
+        ) from shortage
 
 
 def _create_order(summary: CheckoutSummary) -> Order:

@@ -16,19 +16,12 @@ from django.utils.translation import gettext as _
 
 from marketplace.checkout.error_codes import CheckoutErrorCode
 from marketplace.checkout.models import Checkout, CheckoutLine, Reservation
-from vendors.models import Stock
-from vendors.stock import available_quantities
+from vendors.stock import available_quantities, stocks_lock
 
 
 def reservation_expiry(now: datetime | None = None) -> datetime:
     minutes = int(getattr(settings, "RESERVATION_MINUTES", 15))
     return (now or timezone.now()) + timedelta(minutes=minutes)
-
-
-def lock_stocks(variant_ids: list[int]) -> list[Stock]:
-    """Locks the stock rows of these variants, in primary-key order (ids as a real list)."""
-    ids = sorted(set(variant_ids))
-    return list(Stock.objects.select_for_update().filter(variant_id__in=ids).order_by("pk"))
 
 
 def checkout_reserve(*, checkout: Checkout, strict_variant_ids: set[int]) -> None:
@@ -47,7 +40,7 @@ def checkout_reserve(*, checkout: Checkout, strict_variant_ids: set[int]) -> Non
     ).delete()
     if not quantities:
         return
-    lock_stocks(list(quantities))
+    stocks_lock(variant_ids=list(quantities))
     available = available_quantities(list(quantities), exclude_checkout=checkout.pk)
     short = sorted(v for v in strict_variant_ids if quantities.get(v, 0) > available.get(v, 0))
     if short:

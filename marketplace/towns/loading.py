@@ -27,14 +27,13 @@ from vendors.models import (
     FulfilmentMethod,
     FulfilmentMethodName,
     Product,
-    Stock,
-    StockMovement,
     StockMovementReason,
     Variant,
     Vendor,
     VendorStatus,
 )
 from vendors.opening_hours import normalize_opening_hours, opening_hours_problems
+from vendors.stock import stocks_create
 
 FORMAT = "commons-marketplace-towns/1"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -433,7 +432,7 @@ def _load_vendor(
         )
         vendor_changed = vendor_changed or changed
     dirty: list[int] = []
-    new_stocks: list[Stock] = []
+    new_stocks: list[tuple[Variant, int]] = []
     for product_record in record.get("products", []):
         product, _created, product_changed = _upsert(
             Product,
@@ -464,20 +463,12 @@ def _load_vendor(
                 key=variant_record["sku"],
             )
             if variant_created:
-                new_stocks.append(
-                    Stock(variant=variant, quantity=int(variant_record.get("stock", 0)))
-                )
+                new_stocks.append((variant, int(variant_record.get("stock", 0))))
             product_changed = product_changed or variant_changed
         if product_changed or vendor_changed:
             dirty.append(product.pk)
-    Stock.objects.bulk_create(new_stocks)
-    StockMovement.objects.bulk_create(
-        StockMovement(
-            stock=stock,
-            delta=stock.quantity,
-            quantity_after=stock.quantity,
-            reason=StockMovementReason.IMPORT,
-        )
-        for stock in new_stocks
+    # The file's opening counts, each recorded (0 included) as an import.
+    stocks_create(
+        quantities=new_stocks, user=None, reason=StockMovementReason.IMPORT, record_zero=True
     )
     return dirty
