@@ -148,16 +148,21 @@ def stock_allocate(
         raise InsufficientStock([v for v in ids if now.get(v, -1) == before.get(v, -1)])
 
 
+def _lock_allocated(quantities: Mapping[int, int]) -> tuple[dict[int, Stock], dict[int, int]]:
+    """Locks the rows (pk order); each variant's units capped at what its row holds allocated
+    (variants left with nothing to move are dropped)."""
+    stocks = stocks_lock(variant_ids=[v for v, n in quantities.items() if n > 0])
+    capped = {v: min(quantities[v], stock.quantity_allocated) for v, stock in stocks.items()}
+    return stocks, {v: n for v, n in capped.items() if n > 0}
+
+
 def stock_release(*, quantities: Mapping[int, int]) -> dict[int, int]:
     """Gives back allocated units ({variant_id: units}), at most what each row holds.
 
     Locks in pk order, one UPDATE; no movement (the quantity on hand does not change).
     Returns the units released per variant.
     """
-    stocks = stocks_lock(variant_ids=[v for v, n in quantities.items() if n > 0])
-    released = {
-        v: n for v, s in stocks.items() if (n := min(quantities[v], s.quantity_allocated)) > 0
-    }
+    stocks, released = _lock_allocated(quantities)
     if released:
         Stock.objects.filter(variant_id__in=sorted(released)).update(
             quantity_allocated=F("quantity_allocated") - _per_variant(released)
@@ -173,10 +178,7 @@ def stock_consume(*, quantities: Mapping[int, int], user: Any, note: str = "") -
 
     Locks in pk order, one UPDATE, one INSERT of the movements. Returns the units per variant.
     """
-    stocks = stocks_lock(variant_ids=[v for v, n in quantities.items() if n > 0])
-    consumed = {
-        v: n for v, s in stocks.items() if (n := min(quantities[v], s.quantity_allocated)) > 0
-    }
+    stocks, consumed = _lock_allocated(quantities)
     if not consumed:
         return consumed
     delta = _per_variant(consumed)
