@@ -21,6 +21,7 @@ from django.db.models import Model
 from django.utils import translation
 
 from marketplace.catalog.models import Category
+from marketplace.core.money import money_round
 from marketplace.towns.models import Town
 from search.indexing import mark_products_dirty
 from vendors.models import (
@@ -126,7 +127,7 @@ def parse_price(value: Any) -> Decimal | None:
         return None
     if not price.is_finite() or price <= 0 or price.as_tuple().exponent < -2 or price >= 10**8:  # type: ignore[operator]
         return None
-    return price.quantize(Decimal("0.01"))
+    return money_round(price)
 
 
 def validate_towns_file(data: Any) -> None:
