@@ -21,7 +21,7 @@ from django.db.models import Model
 from django.utils import translation
 
 from marketplace.catalog.models import Category
-from marketplace.core.money import money_round
+from marketplace.core.money import ZERO, money_round
 from marketplace.towns.models import Town
 from search.indexing import mark_products_dirty
 from vendors.models import (
@@ -41,7 +41,7 @@ FORMAT = "commons-marketplace-towns/1"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 DEFAULT_FEES = {
-    FulfilmentMethodName.PICKUP: Decimal("0.00"),
+    FulfilmentMethodName.PICKUP: ZERO,
     FulfilmentMethodName.LOCAL_DELIVERY: Decimal("4.90"),
     FulfilmentMethodName.SHIPPING: Decimal("6.90"),
 }
@@ -419,7 +419,7 @@ def _load_vendor(
     for method in record["fulfilment"]:
         name = method["method"] if isinstance(method, dict) else method
         fee = (
-            (parse_price(method["fee"]) or Decimal("0.00"))
+            (parse_price(method["fee"]) or ZERO)
             if isinstance(method, dict) and "fee" in method
             else DEFAULT_FEES[FulfilmentMethodName(name)]
         )

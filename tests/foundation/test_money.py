@@ -24,7 +24,7 @@ GATEWAYS = "payments/gateways/"
 # (what, pattern, the only files where it may appear)
 HOMES = [
     ("a rounding mode", re.compile(r"\bROUND_[A-Z_]+"), (MONEY, MINOR_UNITS)),
-    ("the cent as a literal", re.compile(r"""Decimal\(\s*["']0\.0(1|05)["']\s*\)"""), (MONEY,)),
+    ("a literal zero or cent", re.compile(r"""Decimal\(\s*["']0\.0(0|1|05)["']\s*\)"""), (MONEY,)),
     ("a rounding to the cent", re.compile(r"quantize\(\s*CENT"), (MONEY,)),
     ("a money constant", re.compile(r"^(ZERO|CENT|HALF_CENT)\b\s*(:[^=]+)?=", re.M), (MONEY,)),
     ("minor units", re.compile(r"\b(to_minor|from_minor)\b"), (GATEWAYS,)),
