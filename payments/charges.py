@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.core.money import ZERO
 from marketplace.core.outbox import Cause, queue_task_on_commit
 from marketplace.orders.error_codes import OrderErrorCode
 from marketplace.orders.lifecycle import order_cancel_unpaid, order_mark_paid
@@ -180,7 +181,7 @@ def payment_succeed(*, payment: Payment, charge_id: str, order: Order | None = N
         payment.charge_id = charge_id or payment.charge_id
         payment.succeeded_at = now
         if not get_gateway(payment.gateway).charges_fees:
-            payment.fee = Decimal("0.00")  # known now: no task to fetch it
+            payment.fee = ZERO  # known now: no task to fetch it
         payment.save(
             update_fields=[
                 "status", "charge_id", "succeeded_at", "fee", "updated_at",

@@ -3,20 +3,19 @@
 A dispute is on the charge, so on the whole order (no shop order, no shop): the ledger books
 `dispute` (customer ← platform cash) when the bank withdraws the funds and `dispute_won` when
 they are given back; Stripe's dispute fee is a `stripe_fee`. Amounts are read from the dispute's
-balance transactions (its `amount` when it has none). Every movement has its own key, so
-replayed or out-of-order events book nothing twice. A dispute fee Stripe gives back when the
-dispute is won is not booked (`reconcile_stripe` reports it).
+balance transactions (its `amount` when it has none) by `payments.gateways.stripe_amounts`. Every
+movement has its own key, so replayed or out-of-order events book nothing twice. A dispute fee
+Stripe gives back when the dispute is won is not booked (`reconcile_stripe` reports it).
 """
 
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 
-from payments.gateways.stripe import from_minor
+from payments.gateways.stripe_amounts import dispute_amount, dispute_moved
 from payments.ledger import ledger_record
 from payments.models import Dispute, LedgerEntryKind, Payment
 
@@ -41,7 +40,7 @@ def _dispute(payment: Payment, dispute_data: dict[str, Any]) -> tuple[Dispute, b
         dispute_id=str(dispute_data.get("id", "")),
         defaults={
             "payment": payment,
-            "amount": from_minor(int(dispute_data.get("amount") or 0), payment.currency),
+            "amount": dispute_amount(dispute_data, payment.currency),
             "currency": payment.currency,
             "reason": str(dispute_data.get("reason") or "")[:64],
             "status": str(dispute_data.get("status") or "")[:32],
@@ -67,20 +66,6 @@ def dispute_record(*, dispute_data: dict[str, Any]) -> str:
     return "dispute recorded" if created else "dispute updated"
 
 
-def _moved(dispute_data: dict[str, Any], currency: str, *, out: bool) -> tuple[Decimal, Decimal]:
-    """(amount, fee) of the dispute's balance transactions going out (or coming back)."""
-    transactions = dispute_data.get("balance_transactions") or []
-    amount = fee = 0
-    for item in transactions:
-        value = int(item.get("amount") or 0)
-        if (value < 0) == out and value != 0:
-            amount += abs(value)
-            fee += max(0, int(item.get("fee") or 0))
-    if not transactions and out:
-        amount = int(dispute_data.get("amount") or 0)
-    return from_minor(amount, currency), from_minor(fee, currency)
-
-
 def dispute_funds_move(*, dispute_data: dict[str, Any], withdrawn: bool) -> str:
     """`charge.dispute.funds_withdrawn` (withdrawn) or `.funds_reinstated`: books the money."""
     with transaction.atomic():
@@ -88,7 +73,7 @@ def dispute_funds_move(*, dispute_data: dict[str, Any], withdrawn: bool) -> str:
         if payment is None:
             return "unknown charge"
         dispute, _created = _dispute(payment, dispute_data)
-        amount, fee = _moved(dispute_data, payment.currency, out=withdrawn)
+        amount, fee = dispute_moved(dispute_data, payment.currency, out=withdrawn)
         kind = LedgerEntryKind.DISPUTE if withdrawn else LedgerEntryKind.DISPUTE_WON
         movements = [(f"{kind.value}:{dispute.dispute_id}", kind, amount)]
         if withdrawn:

@@ -20,13 +20,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import DecimalField, QuerySet, Sum
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from marketplace.core.money import ZERO, MoneySum
 from marketplace.towns.models import Town
 from payments.models import LEDGER_ACCOUNTS, LedgerAccount, LedgerEntry, LedgerEntryKind
-
-ZERO = Decimal("0.00")
 
 
 def ledger_record(
@@ -100,22 +99,6 @@ def _month_bounds(*, town: Town, year: int, month: int) -> tuple[dt.datetime, dt
     start = dt.datetime(year, month, 1, tzinfo=zone)
     end = dt.datetime(year + (month // 12), month % 12 + 1, 1, tzinfo=zone)
     return start, end
-
-
-def _to_cents(value: Any, _expression: Any, _connection: Any) -> Decimal | None:
-    return None if value is None else Decimal(value).quantize(Decimal("0.01"))
-
-
-class MoneySum(Sum):
-    """A sum of amounts, to the cent on every database (SQLite adds decimals in floating point)."""
-
-    def __init__(self, expression: Any, **extra: Any) -> None:
-        super().__init__(
-            expression, output_field=DecimalField(max_digits=14, decimal_places=2), **extra
-        )
-
-    def get_db_converters(self, connection: Any) -> list[Any]:
-        return [*super().get_db_converters(connection), _to_cents]
 
 
 def _by_kind(entries: QuerySet[LedgerEntry]) -> dict[str, Decimal]:

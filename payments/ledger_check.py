@@ -25,9 +25,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from marketplace.core.money import ZERO, MoneySum
 from marketplace.orders.models import Order, ShopOrder, ShopOrderStatus
 from payments.emails import ledger_check_notify
-from payments.ledger import MoneySum
 from payments.models import (
     LEDGER_ACCOUNTS,
     LedgerEntry,
@@ -40,7 +40,6 @@ from payments.models import (
     TransferStatus,
 )
 
-ZERO = Decimal("0.00")
 K = LedgerEntryKind
 NO_TRANSFER_NEEDED = frozenset(
     {ShopOrderStatus.CANCELLED, ShopOrderStatus.REFUSED, ShopOrderStatus.REFUNDED}

@@ -1,20 +1,16 @@
 """Payments: connected shop accounts, payments, transfers, refunds, webhook events and the ledger.
 
 Money is Decimal in the order's currency everywhere here; Stripe minor units exist only in
-`payments/gateways/stripe.py`.
+`payments/gateways/stripe_amounts.py`.
 """
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.orders.models import balances
-
-ZERO = Decimal("0.00")
+from marketplace.core.money import ZERO, equal_to_the_cent
 
 
 class ConnectedAccount(models.Model):
@@ -206,7 +202,7 @@ class Refund(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
             models.CheckConstraint(
                 # To the cent on SQLite too (it adds decimals in floating point).
-                condition=balances(
+                condition=equal_to_the_cent(
                     models.F("amount"), models.F("shop_share") + models.F("commission_refunded")
                 ),
                 name="refund_shares_balance",

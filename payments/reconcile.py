@@ -11,11 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from marketplace.core.money import ZERO, MoneySum
 from payments.gateways import BalanceLine, get_gateway
-from payments.ledger import MoneySum
 from payments.models import LedgerEntry, LedgerEntryKind
-
-ZERO = Decimal("0.00")
 
 # provider balance type -> the ledger kind it must match (signs: the provider's amount is
 # positive into the platform balance, negative out of it)

@@ -12,10 +12,11 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from marketplace.core.money import is_whole_cents
 from marketplace.orders.models import ShopOrder
 from payments.error_codes import PaymentErrorCode
 from payments.models import Refund, RefundStatus
-from payments.refunds import CENT, refund_split
+from payments.refunds import refund_split
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def shop_order_refund_preview(*, shop_order_id: int, amount: Decimal) -> RefundP
             }
         )
     remaining = shop_order_refundable_amount(shop_order=shop_order)
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
+    if not amount.is_finite() or amount <= 0 or not is_whole_cents(amount):
         raise ValidationError(
             {
                 "amount": ValidationError(

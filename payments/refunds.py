@@ -26,7 +26,7 @@ shop lost by it is given back by a new transfer, and the shop and the town's sta
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -36,6 +36,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.core.money import ZERO, is_whole_cents, money_round
 from marketplace.core.outbox import Cause, queue_task_on_commit
 from marketplace.orders.allocation import lines_release
 from marketplace.orders.lifecycle import order_close_if_done
@@ -47,7 +48,7 @@ from marketplace.orders.transitions import (
 )
 from payments.error_codes import PaymentErrorCode
 from payments.gateways import GatewayError, get_gateway
-from payments.ledger import ZERO, ledger_balances, ledger_record, ledger_record_many
+from payments.ledger import ledger_balances, ledger_record, ledger_record_many
 from payments.models import (
     REFUND_REASON_MAX_LENGTH,
     LedgerEntryKind,
@@ -66,7 +67,6 @@ from payments.transfers import (
     transfer_destination,
 )
 
-CENT = Decimal("0.01")
 REFUNDABLE_STATES = PAID_STATES | {ShopOrderStatus.CANCELLED, ShopOrderStatus.REFUSED}
 
 
@@ -100,9 +100,7 @@ def refund_split(
         commission = commission_left
     elif refund_commission_policy(town_id=shop_order.order.town_id):
         refunded_after = refunded_before + amount
-        target = (shop_order.commission * refunded_after / total).quantize(
-            CENT, rounding=ROUND_HALF_UP
-        )
+        target = money_round(shop_order.commission * refunded_after / total)
         commission = target - commission_before
     else:
         commission = amount - min(amount, payout_left)
@@ -122,7 +120,7 @@ def shop_order_refund(
 ) -> Refund:
     """Refunds `amount` of a paid shop order, for `reason` (kept, and told to the customer);
     the provider calls happen on commit."""
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
+    if not amount.is_finite() or amount <= 0 or not is_whole_cents(amount):
         raise _error(
             "amount",
             _("The amount must be positive, with at most two decimals."),

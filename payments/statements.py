@@ -24,7 +24,8 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from payments.ledger import ZERO, MoneySum, ledger_entries
+from marketplace.core.money import ZERO, MoneySum
+from payments.ledger import ledger_entries
 from payments.models import LedgerEntry, LedgerEntryKind
 
 K = LedgerEntryKind

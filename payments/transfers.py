@@ -17,20 +17,21 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from marketplace.core.money import ZERO, MoneySum, money_round_down
 from marketplace.core.outbox import Cause, queue_task_on_commit
 from marketplace.governance.town_settings import governance_settings_for
 from marketplace.orders.models import ShopOrder, ShopOrderStatus
 from payments.charges import payment_record_fee
 from payments.gateways import GatewayError, get_gateway
-from payments.gateways.stripe import from_minor
-from payments.ledger import ZERO, MoneySum, ledger_entries, ledger_record
+from payments.gateways.stripe_amounts import transfer_amount_reversed
+from payments.ledger import ledger_entries, ledger_record
 from payments.models import (
     ConnectedAccount,
     LedgerEntryKind,
@@ -71,7 +72,7 @@ def _fee_share(payment: Payment, shop_order: ShopOrder) -> Decimal:
     if not payment.fee or not payment.amount:
         return ZERO
     share = payment.fee * (shop_order.subtotal + shop_order.delivery_fee) / payment.amount
-    return share.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    return money_round_down(share)
 
 
 def _fee_target(payment: Payment, shop_order: ShopOrder, borne: Decimal) -> Decimal:
@@ -296,10 +297,7 @@ def transfer_apply_reversed_event(*, transfer_data: dict[str, object]) -> bool:
         )
         if transfer is None:
             return False
-        reversed_amount = from_minor(
-            int(transfer_data.get("amount_reversed") or 0),  # type: ignore[call-overload]
-            transfer.currency,
-        )
+        reversed_amount = transfer_amount_reversed(transfer_data, transfer.currency)
         if reversed_amount <= transfer.reversed_amount:
             return False
         logger.warning(

@@ -18,7 +18,7 @@ from django.utils import timezone
 from marketplace.core.outbox import Cause, queue_task_on_commit
 from payments.charges import payment_end_unpaid, payment_succeed
 from payments.disputes import dispute_funds_move, dispute_record
-from payments.gateways.stripe import from_minor, to_minor
+from payments.gateways.stripe_amounts import intent_amount_received
 from payments.models import Payment, PaymentStatus, WebhookEvent, WebhookEventStatus
 from payments.onboarding import connected_account_apply_event
 from payments.refunds import refund_apply_provider_status
@@ -130,12 +130,12 @@ def _on_intent_succeeded(event: WebhookEvent) -> str:
     payment = _payment_for_intent(intent)
     if payment.status == PaymentStatus.SUCCEEDED:
         return "already succeeded"
-    received = int(intent.get("amount_received") or intent.get("amount") or 0)
-    if received != to_minor(payment.amount, payment.currency):
+    received = intent_amount_received(intent, payment.currency)
+    if received != payment.amount:
         logger.error("intent %s: received %s for %s", payment.intent_id, received, payment.amount)
         return payment_flag_mismatch(
             payment=payment,
-            received=from_minor(received, payment.currency),
+            received=received,
             charge_id=_charge_id(intent),
         )
     payment_succeed(payment=payment, charge_id=_charge_id(intent))

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.accounts.models import EMAIL_MAX_LENGTH
+from marketplace.core.money import ZERO
 
 
 class VendorStatus(models.TextChoices):
@@ -72,7 +73,7 @@ class FulfilmentMethod(models.Model):
     fee = models.DecimalField(
         max_digits=10,
         decimal_places=2,
-        default=Decimal("0.00"),
+        default=ZERO,
         validators=[MinValueValidator(Decimal("0"))],
     )
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from marketplace.catalog.models import Category
+from marketplace.core.money import money_round
 from vendors.error_codes import VendorErrorCode
 from vendors.models import FulfilmentMethodName, Vendor, VendorStatus
 from vendors.opening_hours import normalize_opening_hours, opening_hours_problems
@@ -67,7 +68,7 @@ def check_price(field: str, value: Any, *, currency: str, allow_zero: bool = Fal
     problem = price_problem(value, currency=currency, allow_zero=allow_zero)
     if problem:
         raise field_error(field, problem, VendorErrorCode.INVALID_PRICE)
-    return Decimal(value).quantize(Decimal("0.01"))
+    return money_round(Decimal(value))
 
 
 def check_quantity(field: str, value: Any) -> int:

@@ -13,23 +13,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from marketplace.checkout.models import Checkout, CheckoutDelivery, CheckoutLine
+from marketplace.core.money import ZERO, money_round
 from vendors.models import FulfilmentMethod, FulfilmentMethodName, Variant, Vendor
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
 DEFAULT_VAT_RATE = Decimal("20.00")
-
-
-def round_money(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def vat_included(amount: Decimal, rate: Decimal) -> Decimal:
     """The VAT inside a tax-included amount."""
-    return round_money(amount * rate / (Decimal(100) + rate))
+    return money_round(amount * rate / (Decimal(100) + rate))
 
 
 def variant_vat_rate(variant: Variant) -> Decimal:
@@ -123,7 +118,7 @@ def delivery_fee_by_rate(
     running = given = ZERO
     for rate in rates:
         running += goods_base_by_rate[rate]
-        upto = fee if running == base else round_money(fee * running / base)
+        upto = fee if running == base else money_round(fee * running / base)
         parts[rate] = upto - given
         given = upto
     return parts

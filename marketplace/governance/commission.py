@@ -17,17 +17,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Q
 
 from marketplace.catalog.tree import category_paths
+from marketplace.core.money import ZERO, money_round
 from marketplace.governance.models import CommissionRule
 from vendors.models import Vendor
-
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -91,14 +89,12 @@ def commission_amount(
 ) -> Decimal:
     if goods <= ZERO:
         return ZERO
-    amount = (goods * percentage / Decimal(100) + fixed_amount).quantize(
-        CENT, rounding=ROUND_HALF_UP
-    )
+    amount = money_round(goods * percentage / Decimal(100) + fixed_amount)
     if min_amount is not None:
         amount = max(amount, min_amount)
     if max_amount is not None:
         amount = min(amount, max_amount)
-    return max(ZERO, min(amount, goods)).quantize(CENT)
+    return money_round(max(ZERO, min(amount, goods)))
 
 
 def commission_quotes(

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.catalog.models import Category
+from marketplace.core.money import ZERO, money_round
 from marketplace.governance.audit import audit_record
 from marketplace.governance.error_codes import GovernanceErrorCode as Code
 from marketplace.governance.models import AuditAction, CommissionRule
@@ -27,8 +28,6 @@ from vendors.models import Vendor
 HUNDRED = Decimal(100)
 # The largest amount the columns hold (max_digits=10, decimal_places=2).
 MAX_AMOUNT = Decimal("99999999.99")
-ZERO = Decimal("0")
-CENT = Decimal("0.01")
 MILLI = Decimal("0.001")
 # A client's "now" may lag the server's by a little.
 _GRACE = timedelta(minutes=5)
@@ -118,11 +117,11 @@ def _normalised(terms: RuleTerms) -> RuleTerms:
     """The terms at the precision they are stored with (3 decimals for %, cents for money)."""
 
     def cents(value: Decimal | None) -> Decimal | None:
-        return None if value is None else value.quantize(CENT)
+        return None if value is None else money_round(value)
 
     return RuleTerms(
         percentage=terms.percentage.quantize(MILLI),
-        fixed_amount=terms.fixed_amount.quantize(CENT),
+        fixed_amount=money_round(terms.fixed_amount),
         min_amount=cents(terms.min_amount),
         max_amount=cents(terms.max_amount),
         valid_from=terms.valid_from,

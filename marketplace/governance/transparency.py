@@ -21,12 +21,11 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from marketplace.core.money import ZERO, MoneySum
 from marketplace.governance.error_codes import GovernanceErrorCode
 from marketplace.towns.models import Town
-from payments.ledger import MoneySum, ledger_entries, ledger_totals_by_kind
+from payments.ledger import ledger_entries, ledger_totals_by_kind
 from payments.models import LedgerEntryKind
-
-ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)

@@ -4,28 +4,14 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Value
-from django.db.models.functions import Abs
-from django.db.models.lookups import LessThan
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.accounts.models import EMAIL_MAX_LENGTH
-
-ZERO = Decimal("0.00")
-HALF_CENT = Decimal("0.005")
-
-
-def balances(amount: Any, expected: Any) -> LessThan:
-    """`amount == expected` to the cent, as a CHECK condition.
-
-    On PostgreSQL (numeric) the difference is exactly 0 or at least a cent; SQLite, used by the
-    demo, computes in binary floating point, hence "less than half a cent" rather than "equal".
-    """
-    return LessThan(Abs(amount - expected), Value(HALF_CENT))
+from marketplace.core.money import ZERO, equal_to_the_cent
 
 
 class OrderStatus(models.TextChoices):
@@ -80,7 +66,7 @@ class Order(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=balances(F("total"), F("subtotal") + F("delivery_total")),
+                condition=equal_to_the_cent(F("total"), F("subtotal") + F("delivery_total")),
                 name="order_total_is_subtotal_plus_delivery",
             ),
         ]
@@ -130,7 +116,7 @@ class ShopOrder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "vendor"], name="shop_order_one_per_vendor"),
             models.CheckConstraint(
-                condition=balances(
+                condition=equal_to_the_cent(
                     F("payout"), F("subtotal") + F("delivery_fee") - F("commission")
                 ),
                 name="shop_order_payout_balances",

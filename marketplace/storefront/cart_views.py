@@ -34,6 +34,7 @@ from marketplace.checkout.lines import (
 )
 from marketplace.checkout.models import Checkout, Reservation
 from marketplace.checkout.pricing import CheckoutSummary, LineSummary, ShopGroup, checkout_summary
+from marketplace.core.money import ZERO
 from marketplace.orders.models import Order
 from marketplace.storefront.cart import (
     cart_checkout,
@@ -179,7 +180,7 @@ def _explain(
         ]
         groups.append(GroupView(group, lines, methods))
     until = min(held.values(), default=None)
-    vat: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal("0.00"), Decimal("0.00")])
+    vat: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     for group in summary.groups:
         for rate, amounts in group.vat_breakdown().items():
             vat[rate][0] += Decimal(amounts["vat"])

@@ -21,6 +21,7 @@ from django.db.models import Model
 from django.utils import translation
 
 from marketplace.catalog.models import Category
+from marketplace.core.money import ZERO, money_round
 from marketplace.towns.models import Town
 from search.indexing import mark_products_dirty
 from vendors.models import (
@@ -39,7 +40,7 @@ FORMAT = "commons-marketplace-towns/1"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 DEFAULT_FEES = {
-    FulfilmentMethodName.PICKUP: Decimal("0.00"),
+    FulfilmentMethodName.PICKUP: ZERO,
     FulfilmentMethodName.LOCAL_DELIVERY: Decimal("4.90"),
     FulfilmentMethodName.SHIPPING: Decimal("6.90"),
 }
@@ -125,7 +126,7 @@ def parse_price(value: Any) -> Decimal | None:
         return None
     if not price.is_finite() or price <= 0 or price.as_tuple().exponent < -2 or price >= 10**8:  # type: ignore[operator]
         return None
-    return price.quantize(Decimal("0.01"))
+    return money_round(price)
 
 
 def validate_towns_file(data: Any) -> None:
@@ -417,7 +418,7 @@ def _load_vendor(
     for method in record["fulfilment"]:
         name = method["method"] if isinstance(method, dict) else method
         fee = (
-            (parse_price(method["fee"]) or Decimal("0.00"))
+            (parse_price(method["fee"]) or ZERO)
             if isinstance(method, dict) and "fee" in method
             else DEFAULT_FEES[FulfilmentMethodName(name)]
         )

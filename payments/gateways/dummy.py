@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 
+from marketplace.core.money import ZERO
 from payments.gateways import BalanceLine, IntentResult, WebhookVerificationError
 
 
@@ -42,7 +43,7 @@ class DummyGateway:
         return None
 
     def charge_fee(self, *, charge_id: str) -> Decimal | None:
-        return Decimal("0.00")
+        return ZERO
 
     def account_create(
         self, *, country: str, email: str, metadata: dict[str, str], idempotency_key: str

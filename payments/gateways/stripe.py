@@ -1,14 +1,15 @@
 """The Stripe Connect gateway ("separate charges and transfers").
 
-The only module that imports `stripe` (with the webhook signature check) and the only place
-where amounts become minor units. The client's API base comes from `settings.STRIPE_API_BASE`
-(stripe-mock in tests); the library retries network errors and 5xx with the same idempotency key.
+The only module that imports `stripe` (with the webhook signature check); amounts become minor
+units, and back, through `payments/gateways/stripe_amounts.py`. The client's API base comes from
+`settings.STRIPE_API_BASE` (stripe-mock in tests); the library retries network errors and 5xx
+with the same idempotency key.
 """
 
 from __future__ import annotations
 
 import json
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -16,39 +17,7 @@ import stripe
 from django.conf import settings
 
 from payments.gateways import BalanceLine, GatewayError, IntentResult, WebhookVerificationError
-
-ZERO_DECIMAL_CURRENCIES = frozenset(
-    [
-        "bif",
-        "clp",
-        "djf",
-        "gnf",
-        "jpy",
-        "kmf",
-        "krw",
-        "mga",
-        "pyg",
-        "rwf",
-        "ugx",
-        "vnd",
-        "vuv",
-        "xaf",
-        "xof",
-        "xpf",
-    ]
-)
-
-
-def to_minor(amount: Decimal, currency: str) -> int:
-    if currency.lower() in ZERO_DECIMAL_CURRENCIES:
-        return int(amount.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-    return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-
-
-def from_minor(amount: int, currency: str) -> Decimal:
-    if currency.lower() in ZERO_DECIMAL_CURRENCIES:
-        return Decimal(amount).quantize(Decimal("0.01"))
-    return (Decimal(amount) / 100).quantize(Decimal("0.01"))
+from payments.gateways.stripe_amounts import from_minor, to_minor
 
 
 @lru_cache(maxsize=8)

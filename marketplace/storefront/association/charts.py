@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-ZERO = Decimal("0")
+from marketplace.core.money import ZERO
 
 
 @dataclass(frozen=True)

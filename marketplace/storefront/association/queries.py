@@ -16,13 +16,12 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from marketplace.core.money import MoneySum
 from marketplace.orders.models import Order, OrderStatus, ShopOrder
 from marketplace.towns.models import Town
-from payments.ledger import MoneySum
 from payments.models import Refund, RefundStatus, Transfer, TransferStatus
 from vendors.models import Vendor, VendorStatus
 
-ZERO = Decimal("0.00")
 # An order counts once it is paid (cancelled before payment and unpaid ones do not).
 COUNTED_ORDERS = (OrderStatus.PAID, OrderStatus.CLOSED)
 

@@ -4,7 +4,6 @@ shop would pay, all through the governance services (`rules`, `commission`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from marketplace.core.money import ZERO
 from marketplace.governance.commission import CommissionQuote, commission_quote
 from marketplace.governance.models import CommissionRule
 from marketplace.governance.open_data import rule_status
@@ -36,7 +36,6 @@ from marketplace.storefront.association.forms import (
 from marketplace.storefront.association.views import office_context
 from marketplace.towns.models import Town
 
-ZERO = Decimal("0")
 STATUS_LABELS = {
     "active": gettext_lazy("In force"),
     "scheduled": gettext_lazy("Scheduled"),

@@ -10,6 +10,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.catalog.models import Category
+from marketplace.core.money import CENT
 from marketplace.towns.models import Town
 from payments.models import REFUND_REASON_MAX_LENGTH
 from vendors.models import FulfilmentMethodName, StockMovementReason, VendorRole
@@ -183,7 +184,7 @@ class ReasonForm(forms.Form):
 
 class RefundForm(forms.Form):
     amount = forms.DecimalField(
-        localize=True, label=_("Amount to refund"), min_value=Decimal("0.01"), decimal_places=2
+        localize=True, label=_("Amount to refund"), min_value=CENT, decimal_places=2
     )
     reason = forms.CharField(label=_("Reason"), max_length=REFUND_REASON_MAX_LENGTH)
 
