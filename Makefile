@@ -90,7 +90,13 @@ format: install ## Format and fix what ruff can
 benchmarks: install services-up ## Run the benchmarks on the real services (prints figures)
 	source deploy/services-env.sh && for b in tests/benchmarks/bench_*.py; do $(TEST_ENV) $(PY) $$b || exit 1; done
 
+# Mutants run at once (one per core); each has its own test database (tests/conftest.py), the
+# extra ones made first (slot n: test_<name>_mutmut<n>, kept by --reuse-db).
+MUTATION_CHILDREN ?= 2
+
 .PHONY: mutation
 mutation: install services-up ## Mutation testing (mutmut) of the permission, commission, refund and transfer modules: kill rate per module, survivors (long; not in make test)
-	source deploy/services-env.sh && $(TEST_ENV) $(PY) -m mutmut run --max-children 1 >/dev/null; \
+	source deploy/services-env.sh && for slot in $$(seq 1 $$(( $(MUTATION_CHILDREN) - 1 ))); do \
+		MUTMUT_DB_SLOT=$$slot $(TEST_ENV) $(PY) -m pytest -q -p no:cacheprovider --reuse-db tests/payments/test_ledger_check.py >/dev/null || exit 1; done; \
+		$(TEST_ENV) $(PY) -m mutmut run --max-children $(MUTATION_CHILDREN) >/dev/null; \
 		$(TEST_ENV) $(PY) -m mutmut results --all true | $(PY) tests/mutation_report.py

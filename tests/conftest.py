@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,51 @@ def pytest_configure(config: pytest.Config) -> None:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     for alias, cache in django_settings.CACHES.items():
         cache["KEY_PREFIX"] = f"test-{os.getpid()}-{worker}-{alias}"
+
+
+# The database named by the settings, before any test session renamed it to its test database.
+DATABASE_NAME = django_settings.DATABASES["default"]["NAME"]
+
+
+def _mutmut_slot() -> tuple[int, int] | None:
+    """A mutant's run under `mutmut run --max-children N` (MUTANT_UNDER_TEST names a mutant): the
+    first free slot, held by a lock file until this process ends. MUTMUT_DB_SLOT forces one."""
+    forced = os.environ.get("MUTMUT_DB_SLOT")
+    if forced is None and "__mutmut_" not in os.environ.get("MUTANT_UNDER_TEST", ""):
+        return None
+    slot = int(forced or 0)
+    while True:
+        path = Path(tempfile.gettempdir()) / f"{DATABASE_NAME}.mutmut-slot-{slot}.lock"
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if forced else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(fd)
+            slot += 1
+            continue
+        return slot, fd
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None,
+) -> Iterator[None]:
+    """`make mutation` runs several test sessions in one process, then mutants at the same time
+    in forks of it. --reuse-db leaves the settings naming the test database after a session: the
+    next one would make test_test_<name>. So under mutmut each session starts from the settings'
+    name, and each mutant running at once takes its own database (slot 0: test_<name>, slot n:
+    test_<name>_mutmut<n>, kept between runs), never seeing another's rows or flushes."""
+    db = django_settings.DATABASES["default"]
+    if "MUTANT_UNDER_TEST" not in os.environ and "MUTMUT_DB_SLOT" not in os.environ:
+        yield
+        return
+    taken = _mutmut_slot() if db["ENGINE"].endswith("postgresql") else None
+    suffix = f"_mutmut{taken[0]}" if taken is not None and taken[0] > 0 else ""
+    db["NAME"] = DATABASE_NAME
+    db.setdefault("TEST", {})["NAME"] = f"test_{DATABASE_NAME}{suffix}"
+    yield
+    if taken is not None:
+        os.close(taken[1])
 
 
 class GraphQLClient:
