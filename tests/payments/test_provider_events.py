@@ -79,6 +79,15 @@ def test_a_transfer_reversed_at_stripe_beyond_our_records_is_noted_not_booked(
     )
     assert LedgerEntry.objects.filter(kind="reversal").count() == 0
 
+    # when one comes about a transfer that is not ours: nothing changes either
+    post_event(client, event("transfer.reversed", {**reversed_event, "id": "tr_not_ours"}))
+    notes = WebhookEvent.objects.filter(type="transfer.reversed").order_by("pk")
+    assert list(notes.values_list("note", flat=True)) == [
+        "nothing to change",
+        "reversal beyond our records noted",
+        "nothing to change",
+    ]
+
 
 def test_a_dispute_update_changes_its_status_once(stripe: Any, client: Client) -> None:
     # given a paid order with a dispute opened

@@ -116,10 +116,46 @@ def test_a_transfer_retried_after_the_window_that_went_through_is_found_not_sent
     # when it is retried
     transfer_send(transfer_id=transfer.pk)
 
-    # then the transfer found is recorded; no second transfer is asked for
+    # then it was looked up among the order's transfers, and the one found is recorded; no
+    # second transfer is asked for
+    lookups = [url for method, url, _key in scripted.requests if method == "GET"]
+    assert parse_qs(lookups[-1].split("?")[1])["transfer_group"] == [shop_order.order.number]
     transfer.refresh_from_db()
     assert (transfer.status, transfer.transfer_id) == ("sent", "tr_made_earlier")
     assert len(_posts(scripted, "/v1/transfers")) == 1
+    assert_ledger_invariants()
+
+
+def test_a_transfer_retried_after_the_window_not_made_is_sent_with_the_next_key_kept(
+    client: Client, scripted: ScriptedStripe
+) -> None:
+    # given a transfer of 28.50 whose first try failed (Stripe 500) more than 24 hours ago
+    shop_order = _paid(client)
+    scripted.answer("POST", "/v1/transfers", 500, FAULT, times=1)
+    with pytest.raises(GatewayError):
+        transfer_send(transfer_id=transfer_schedule(shop_order_id=shop_order.pk).pk)
+    transfer = Transfer.objects.get()
+    assert (transfer.status, transfer.key_version) == ("pending", 1)
+    Transfer.objects.filter(pk=transfer.pk).update(
+        key_first_sent_at=timezone.now() - timedelta(hours=25)
+    )
+
+    # when it is retried: Stripe has no transfer of ours in the order's group
+    scripted.answer("GET", "/v1/transfers", 200, {"object": "list", "data": []})
+    transfer_send(transfer_id=transfer.pk)
+
+    # then it was looked up first, then sent once under the key's next version, and that
+    # version and its new first try are kept (a later retry goes on from them)
+    base = f"shop-order-{shop_order.pk}-transfer"
+    assert scripted.paths()[-2:] == ["GET /v1/transfers", "POST /v1/transfers"]
+    assert _posts(scripted, "/v1/transfers") == [(base, "2850"), (f"{base}-v2", "2850")]
+    transfer.refresh_from_db()
+    assert (transfer.status, transfer.amount, transfer.key_version) == (
+        "sent",
+        Decimal("28.50"),
+        2,
+    )
+    assert transfer.key_first_sent_at > timezone.now() - timedelta(hours=1)
     assert_ledger_invariants()
 
 

@@ -8,10 +8,19 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from marketplace.orders.lifecycle import shop_order_accept, shop_order_fulfil, shop_order_mark_ready
+from marketplace.governance.models import TownSettings
+from marketplace.orders.lifecycle import (
+    shop_order_accept,
+    shop_order_cancel,
+    shop_order_fulfil,
+    shop_order_mark_ready,
+)
 from marketplace.orders.models import ShopOrder
+from payments.ledger import ledger_record
 from payments.models import ConnectedAccount, LedgerEntry, Payment, Transfer
+from payments.refunds import shop_order_refund
 from payments.tasks import retry_pending_transfers
+from payments.transfers import transfer_schedule
 from tests.factories import TownFactory, VendorFactory
 from tests.payments.conftest import event, intent_object, post_event, run_on_commit
 from tests.payments.factories import make_order, payable, start_payment
@@ -103,7 +112,6 @@ def test_with_the_payment_trigger_shops_are_paid_when_the_payment_succeeds(
 
 def test_a_refund_before_the_transfer_lowers_the_transfer(stripe: Any, client: Client) -> None:
     # given a paid shop order of 40.00 (commission 2.00) refunded 10.00 before fulfilment
-    from payments.refunds import shop_order_refund
 
     place = TownFactory()
     vendor = VendorFactory(town=place)
@@ -132,7 +140,6 @@ def test_a_paid_shop_order_cancelled_is_refunded_in_full_and_never_transferred(
     stripe: Any, client: Client
 ) -> None:
     # given a paid 2-shop order
-    from marketplace.orders.lifecycle import shop_order_cancel
 
     place = TownFactory()
     vendors = [VendorFactory(town=place), VendorFactory(town=place)]
@@ -156,7 +163,6 @@ def test_a_paid_shop_order_cancelled_is_refunded_in_full_and_never_transferred(
         Decimal("0.50"),
         "succeeded",
     )
-    from payments.transfers import transfer_schedule
 
     assert transfer_schedule(shop_order_id=first.pk) is None
     assert ShopOrder.objects.get(order=order, vendor=vendors[1]).refunded_amount == Decimal("0")
@@ -168,9 +174,6 @@ def test_when_shops_bear_stripe_fees_their_part_is_kept_from_the_transfer(
 ) -> None:
     # given a town where shops bear Stripe's fees, a paid 2-shop order of 30.00, and Stripe's
     # fee of 0.95 on its charge (stripe-mock's fixture fee is 0: the fee is set as Stripe would)
-    from marketplace.governance.models import TownSettings
-    from payments.ledger import ledger_record
-    from payments.transfers import transfer_schedule
 
     place = TownFactory()
     TownSettings.objects.create(town=place, stripe_fees_payer="vendor")
@@ -207,4 +210,46 @@ def test_when_shops_bear_stripe_fees_their_part_is_kept_from_the_transfer(
         .order_by("pk")
         .values_list("amount", flat=True)
     ) == [Decimal("0.63"), Decimal("0.31")]
+    assert_ledger_invariants()
+
+
+def test_a_shops_part_of_stripes_fee_counts_its_delivery_fee(stripe: Any, client: Client) -> None:
+    # given a town where shops bear Stripe's fees, a paid 2-shop order of 34.00 (the first part
+    # 20.00 of goods and 4.00 of delivery), and Stripe's fee of 1.02 on its charge
+    place = TownFactory()
+    TownSettings.objects.create(town=place, stripe_fees_payer="vendor")
+    vendors = [VendorFactory(town=place), VendorFactory(town=place)]
+    for vendor in vendors:
+        payable(vendor)
+    order = make_order(
+        place, [(vendors[0], "20.00", "4.00", "1.00"), (vendors[1], "10.00", "0.00", "0.50")]
+    )
+    _pay(client, order)
+    payment = Payment.objects.get(order=order)
+    Payment.objects.filter(pk=payment.pk).update(fee=Decimal("1.02"))
+    ledger_record(
+        key=f"stripe_fee:{payment.pk}",
+        kind="stripe_fee",
+        amount=Decimal("1.02"),
+        currency="EUR",
+        town_id=place.pk,
+        order_id=order.pk,
+    )
+
+    # when both parts are transferred
+    with run_on_commit():
+        for shop_order in ShopOrder.objects.filter(order=order).order_by("pk"):
+            transfer_schedule(shop_order_id=shop_order.pk)
+
+    # then each part of the fee is in proportion to what the customer paid that shop, delivery
+    # included: 1.02 x 24/34 = 0.72 and 1.02 x 10/34 = 0.30
+    assert list(Transfer.objects.order_by("pk").values_list("status", "amount")) == [
+        ("sent", Decimal("22.28")),  # 23.00 - 0.72
+        ("sent", Decimal("9.20")),  # 9.50 - 0.30
+    ]
+    assert list(
+        LedgerEntry.objects.filter(kind="fee_recharge")
+        .order_by("pk")
+        .values_list("amount", flat=True)
+    ) == [Decimal("0.72"), Decimal("0.30")]
     assert_ledger_invariants()
