@@ -16,9 +16,9 @@ from marketplace.orders.lifecycle import shop_order_accept, shop_order_fulfil, s
 from marketplace.orders.models import ShopOrder
 from payments.gateways import GatewayError
 from payments.ledger import ledger_balances, ledger_totals_for_shop_order
-from payments.models import LedgerEntry, Payment, Refund, Transfer
+from payments.models import LedgerEntry, Payment, Refund, Transfer, WebhookEvent
 from payments.refunds import refund_send, shop_order_refund
-from payments.tasks import retry_pending_transfers
+from payments.tasks import process_deferred_webhook_events, retry_pending_transfers
 from tests.factories import TownFactory, TownStaffFactory, VendorFactory
 from tests.payments.conftest import STRIPE_MOCK, event, intent_object, post_event, run_on_commit
 from tests.payments.factories import make_order, payable, start_payment
@@ -116,6 +116,11 @@ def test_a_full_refund_failing_after_the_transfer_is_undone_and_can_be_made_agai
     # when the same event comes again: nothing more
     post_event(client, event("refund.failed", _refund_object(refund)))
     assert LedgerEntry.objects.filter(kind="transfer").count() == 2
+    notes = WebhookEvent.objects.filter(type="refund.failed").order_by("pk")
+    assert list(notes.values_list("note", flat=True)) == [
+        "failed refund undone",
+        "nothing to change",
+    ]
 
     # and the full refund can be made again, and succeeds
     again = _refund(shop_order, "34.00")
@@ -176,6 +181,25 @@ def test_a_partial_refund_failing_after_the_transfer_gives_back_its_reversal(
     assert_ledger_invariants()
 
 
+def test_a_refund_canceled_at_stripe_is_undone(stripe: Any, client: Client) -> None:
+    # given a paid shop order refunded 5.00, the refund accepted by Stripe
+    shop_order = _paid(client)
+    refund = _refund(shop_order, "5.00")
+
+    # when Stripe says the refund was canceled
+    post_event(client, event("refund.updated", _refund_object(refund, "canceled")))
+
+    # then it is undone as a failed one: nothing counts as refunded, the ledger takes it back
+    refund.refresh_from_db()
+    shop_order.refresh_from_db()
+    assert (refund.status, refund.last_error) == ("failed", "provider: refund canceled")
+    assert shop_order.refunded_amount == Decimal("0.00")
+    totals = ledger_totals_for_shop_order(shop_order_id=shop_order.pk)
+    assert (totals["refund"], totals["refund_failed"]) == (Decimal("5.00"), Decimal("5.00"))
+    assert WebhookEvent.objects.get(type="refund.updated").note == "failed refund undone"
+    assert_ledger_invariants()
+
+
 def test_a_refund_succeeding_later_is_not_undone(stripe: Any, client: Client) -> None:
     # given a refund accepted by Stripe
     shop_order = _paid(client)
@@ -205,11 +229,18 @@ def test_a_failure_event_before_our_refund_is_saved_waits_for_it(
     post_event(client, event("refund.failed", early))
 
     # then the event is deferred, not lost
-    from payments.models import WebhookEvent
-
     assert WebhookEvent.objects.get(type="refund.failed").status == "deferred"
-    # (the refund is then sent; the event about another id changes nothing once processed)
+
+    # when the refund is then sent (Stripe gives it another id), and the sweep takes the event
     refund_send(refund_id=refund.pk)
+    with run_on_commit():
+        assert process_deferred_webhook_events() == 1
+
+    # then the event about another id changes nothing: the refund stands
+    stored = WebhookEvent.objects.get(type="refund.failed")
+    assert (stored.status, stored.note) == ("processed", "nothing to change")
+    refund.refresh_from_db()
+    assert refund.status == "succeeded"
     assert_ledger_invariants()
 
 

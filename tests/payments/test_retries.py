@@ -149,6 +149,17 @@ def test_a_transfer_retried_after_the_window_not_made_is_sent_with_the_next_key_
     base = f"shop-order-{shop_order.pk}-transfer"
     assert scripted.paths()[-2:] == ["GET /v1/transfers", "POST /v1/transfers"]
     assert _posts(scripted, "/v1/transfers") == [(base, "2850"), (f"{base}-v2", "2850")]
+    # and it carries what a later lookup finds it by, and the charge it is paid from
+    sent = parse_qs(scripted.bodies[-1])
+    number = shop_order.order.number
+    assert {key: sent[key] for key in sorted(sent) if key != "amount"} == {
+        "currency": ["eur"],
+        "destination": [f"acct_test_{shop_order.vendor_id}"],
+        "metadata[order_number]": [number],
+        "metadata[shop_order_id]": [str(shop_order.pk)],
+        "source_transaction": ["ch_k"],
+        "transfer_group": [number],
+    }
     transfer.refresh_from_db()
     assert (transfer.status, transfer.amount, transfer.key_version) == (
         "sent",
