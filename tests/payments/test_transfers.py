@@ -258,3 +258,29 @@ def test_a_shops_part_of_stripes_fee_counts_its_delivery_fee(stripe: Any, client
         .values_list("amount", flat=True)
     ) == [Decimal("0.72"), Decimal("0.30")]
     assert_ledger_invariants()
+
+
+def test_a_paid_shop_order_partly_refunded_then_cancelled_is_refunded_what_remains(
+    stripe: Any, client: Client
+) -> None:
+    # given a paid shop order of 30.00 and 4.00 of delivery, 33.50 of it refunded already
+    place = TownFactory()
+    vendor = VendorFactory(town=place)
+    order = make_order(place, [(vendor, "30.00", "4.00", "1.50")])
+    _pay(client, order)
+    shop_order = ShopOrder.objects.get(order=order)
+    with run_on_commit():
+        shop_order_refund(shop_order_id=shop_order.pk, amount=Decimal("33.50"))
+
+    # when the shop cancels it
+    with run_on_commit():
+        shop_order_cancel(shop_order_id=shop_order.pk, reason="rupture")
+
+    # then the 0.50 left (of the delivery fee too) is refunded, and nothing more
+    shop_order.refresh_from_db()
+    assert (shop_order.status, shop_order.refunded_amount) == ("cancelled", Decimal("34.00"))
+    assert list(shop_order.refunds.order_by("sequence").values_list("amount", "status")) == [
+        (Decimal("33.50"), "succeeded"),
+        (Decimal("0.50"), "succeeded"),
+    ]
+    assert_ledger_invariants()
