@@ -336,6 +336,12 @@ def test_a_refund_refused_outright_by_stripe_fails_at_once_and_can_be_asked_agai
     assert shop_order.refunded_amount == Decimal("0.00")
     assert LedgerEntry.objects.filter(kind__startswith="refund").count() == 0
     assert len(mail.outbox) == 1
+
+    # and a failure event about it (another id, its metadata) is not waited for: it has failed
+    post_event(client, event("refund.failed", {**_refund_object(refund), "id": "re_other"}))
+    stored = WebhookEvent.objects.get(type="refund.failed")
+    assert (stored.status, stored.note) == ("processed", "nothing to change")
+
     again = _refund(shop_order, "20.00")
     assert (again.sequence, again.status) == (2, "succeeded")
     assert_ledger_invariants()

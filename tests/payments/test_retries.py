@@ -18,7 +18,7 @@ from marketplace.governance.models import TownSettings
 from marketplace.orders.lifecycle import shop_order_accept, shop_order_fulfil, shop_order_mark_ready
 from marketplace.orders.models import ShopOrder
 from payments.gateways import GatewayError
-from payments.models import Payment, Refund, Transfer
+from payments.models import LedgerEntry, Payment, Refund, Transfer
 from payments.refunds import refund_send, shop_order_refund
 from payments.transfers import transfer_schedule, transfer_send
 from tests.factories import TownFactory, VendorFactory
@@ -167,6 +167,9 @@ def test_a_transfer_retried_after_the_window_not_made_is_sent_with_the_next_key_
         2,
     )
     assert transfer.key_first_sent_at > timezone.now() - timedelta(hours=1)
+    # the first try's error is cleared, and the transfer was sent when the ledger says
+    booked = LedgerEntry.objects.get(kind="transfer")
+    assert (transfer.last_error, transfer.sent_at) == ("", booked.occurred_at)
     assert_ledger_invariants()
 
 
