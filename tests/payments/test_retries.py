@@ -170,6 +170,12 @@ def test_a_transfer_retried_after_the_window_not_made_is_sent_with_the_next_key_
     # the first try's error is cleared, and the transfer was sent when the ledger says
     booked = LedgerEntry.objects.get(kind="transfer")
     assert (transfer.last_error, transfer.sent_at) == ("", booked.occurred_at)
+    assert (booked.order_id, booked.shop_order_id, booked.reference, booked.amount) == (
+        shop_order.order_id,
+        shop_order.pk,
+        transfer.transfer_id,
+        Decimal("28.50"),
+    )
     assert_ledger_invariants()
 
 
