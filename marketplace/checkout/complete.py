@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,15 +60,20 @@ def _existing(checkout_id: uuid.UUID, user: Any) -> Order | None:
 
 def checkout_complete(*, checkout_id: Any, user: Any) -> CheckoutCompletion:
     pk = parse_checkout_id(checkout_id)
-    try:
-        with transaction.atomic():
-            completion = _complete(pk, user)
-    except IntegrityError:
-        # Another request completed this checkout between our look-up and our insert.
-        order = _existing(pk, user)
-        if order is None:
-            raise
-        completion = CheckoutCompletion(order=order, payment=None, created=False)
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                completion = _complete(pk, user)
+            break
+        except IntegrityError:
+            # Another request completed this checkout between our look-up and our insert, or
+            # (very rarely) the order number drawn was taken: completed again with a new one.
+            order = _existing(pk, user)
+            if order is not None:
+                completion = CheckoutCompletion(order=order, payment=None, created=False)
+                break
+            if attempt:
+                raise
     if not completion.created and completion.order.status != OrderStatus.UNPAID:
         return completion
     # Committed: the PaymentIntent is created outside any transaction (again for an unpaid order
@@ -118,11 +123,7 @@ def _complete(pk: uuid.UUID, user: Any) -> CheckoutCompletion:
                 CheckoutErrorCode.DELIVERY_METHOD_NOT_OFFERED,
             )
     order = _create_order(summary)
-    # The checkout has become the order: drop it with its lines, choices and reservations.
-    for model in (CheckoutLine, CheckoutDelivery, Reservation):
-        model.objects.filter(checkout_id=checkout.pk).delete()  # one DELETE each (fast path)
-    # Its children are gone: skip the collector's SELECT of the checkout row.
-    Checkout.objects.filter(pk=checkout.pk)._raw_delete(using=Checkout.objects.db)
+    _delete_checkout(checkout.pk)  # the checkout has become the order
     prepared = payment_prepare(order=order)  # pending: its intent is created after the commit
     # The stock rows are what concurrent buyers wait for: locked last, so held the least time.
     # A shortage found now rolls the whole transaction back (order and payment included).
@@ -131,6 +132,35 @@ def _complete(pk: uuid.UUID, user: Any) -> CheckoutCompletion:
         product_ids=[line.variant.product_id for line in summary.lines], town_id=checkout.town_id
     )
     return CheckoutCompletion(order=order, payment=None, created=True, prepared=prepared)
+
+
+_CHILDREN = (CheckoutLine, CheckoutDelivery, Reservation)
+
+
+def _delete_checkout(pk: uuid.UUID) -> None:
+    """Drops the checkout with its lines, delivery choices and reservations.
+
+    PostgreSQL: one statement (the children's DELETEs as data-modifying CTEs; the foreign keys are
+    checked at the end of the statement, deferred even to the commit). Elsewhere (the demo's
+    SQLite): one DELETE per table, children first.
+    """
+    using = Checkout.objects.db
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        # Only the models' table names are formatted in; the checkout id is a bound parameter.
+        table = connection.ops.quote_name
+        ctes = ", ".join(
+            f"d{i} AS (DELETE FROM {table(model._meta.db_table)} WHERE checkout_id = %s)"  # noqa: S608
+            for i, model in enumerate(_CHILDREN)
+        )
+        sql = f"WITH {ctes} DELETE FROM {table(Checkout._meta.db_table)} WHERE id = %s"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [pk] * (len(_CHILDREN) + 1))
+        return
+    for model in _CHILDREN:
+        model.objects.filter(checkout_id=pk).delete()  # one DELETE each (fast path)
+    # Its children are gone: skip the collector's SELECT of the checkout row.
+    Checkout.objects.filter(pk=pk)._raw_delete(using=using)
 
 
 def _allocate(summary: CheckoutSummary) -> None:
@@ -158,7 +188,7 @@ def _create_order(summary: CheckoutSummary) -> Order:
     checkout = summary.checkout
     now = timezone.now()
     order = Order.objects.create(
-        number=uuid.uuid4().hex,
+        number=order_number(at=now),
         checkout_token=checkout.pk,
         town=checkout.town,
         user_id=checkout.user_id,
@@ -171,8 +201,6 @@ def _create_order(summary: CheckoutSummary) -> Order:
         total=summary.total,
         language=checkout.language,
     )
-    order.number = order_number(order=order)
-    Order.objects.filter(pk=order.pk).update(number=order.number)
     quotes = commission_quotes(
         orders=[(group.vendor, group.subtotal) for group in summary.groups], at=now
     )

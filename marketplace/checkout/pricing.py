@@ -15,6 +15,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Exists, OuterRef
+
 from marketplace.checkout.models import Checkout, CheckoutDelivery, CheckoutLine
 from marketplace.core.money import ZERO, money_round
 from vendors.models import FulfilmentMethod, FulfilmentMethodName, Variant, Vendor
@@ -154,7 +156,7 @@ class CheckoutSummary:
 def checkout_summary(*, checkout: Checkout) -> CheckoutSummary:
     """Lines grouped by shop (in order of first appearance) with delivery and totals.
 
-    Three queries: lines with their variants, the shops' methods, the delivery choices.
+    Two queries: lines with their variants, the shops' methods with the delivery choices.
     `checkout.town` should be loaded (select_related) by the caller.
     """
     lines = list(
@@ -182,15 +184,25 @@ def checkout_summary(*, checkout: Checkout) -> CheckoutSummary:
             )
         )
     if groups:
-        for vendor_id, method, fee in FulfilmentMethod.objects.filter(
-            vendor_id__in=list(groups)
-        ).values_list("vendor_id", "method", "fee"):
+        # One query: the shops' methods, each flagged when it is the checkout's choice (a choice
+        # the shop no longer offers flags none: the default applies).
+        chosen: dict[int, str] = {}
+        for vendor_id, method, fee, is_chosen in (
+            FulfilmentMethod.objects.filter(vendor_id__in=list(groups))
+            .annotate(
+                chosen=Exists(
+                    CheckoutDelivery.objects.filter(
+                        checkout_id=checkout.pk,
+                        vendor_id=OuterRef("vendor_id"),
+                        method=OuterRef("method"),
+                    )
+                )
+            )
+            .values_list("vendor_id", "method", "fee", "chosen")
+        ):
             groups[vendor_id].methods[method] = fee
-        chosen: dict[int, str] = dict(
-            CheckoutDelivery.objects.filter(
-                checkout_id=checkout.pk, vendor_id__in=list(groups)
-            ).values_list("vendor_id", "method")
-        )
+            if is_chosen:
+                chosen[vendor_id] = method
         for vendor_id, group in groups.items():
             choice: str | None = chosen.get(vendor_id)
             if choice not in group.methods:

@@ -282,7 +282,7 @@ def test_checkout_query_count_is_pinned(gql, django_assert_num_queries):
         "checkoutCreate"
     ]["checkout"]
     # then reading it costs a fixed number of queries: checkout with town, lines with variants,
-    # the shops' methods, the delivery choices, the reservations
-    with django_assert_num_queries(5):
+    # the shops' methods flagged with the delivery choices, the reservations
+    with django_assert_num_queries(4):
         data = gql.execute(QUERY, {"id": checkout["id"]})
     assert len(data["checkout"]["lines"]) == 6

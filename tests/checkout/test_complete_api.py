@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
 
+from marketplace.checkout import complete
 from marketplace.checkout.models import Checkout, Reservation
 from marketplace.orders.models import Order, OrderLine, ShopOrder
 from payments.models import Payment
@@ -63,7 +65,7 @@ def test_guest_completes_a_three_shop_checkout_and_the_money_adds_up(gql):
     assert Payment.objects.get().fee == Decimal("0.00")  # the dummy gateway charges no fee
     order = data["order"]
     assert order["status"] == "PAID"
-    assert order["number"].startswith("MP-")
+    assert re.fullmatch(r"MP-\d{4}-[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}", order["number"])
     assert order["token"] is not None
     shop_orders = order["shopOrders"]
     assert [s["vendor"]["slug"] for s in shop_orders] == ["bakery", "books", "cheese"]
@@ -217,21 +219,47 @@ def test_checkout_complete_query_count_is_pinned(gql, django_assert_num_queries)
         "mutation($id: ID!) { checkoutComplete(id: $id) { order { id number status } "
         "errors { code } } }"
     )
-    # 27 = the test's savepoint and its release 2
-    # + the checkout's transaction 17: checkout lock, summary 3 (lines, fulfilment methods,
-    #   delivery choices), order and its number 2, commission rules of all shops 1, shop orders 1,
-    #   lines 1, 4 deletes, the payment (pending, no intent) 1, stock lock 1, allocation as one
-    #   conditional UPDATE 1, search queue 1
+    # 22 = the test's savepoint and its release 2
+    # + the checkout's transaction 12: checkout lock, summary 2 (lines, fulfilment methods with the
+    #   delivery choices), order (its number drawn before) 1, commission rules of all shops 1,
+    #   shop orders 1, lines 1, the checkout and its children deleted in one statement 1, the
+    #   payment (pending, no intent) 1, stock lock 1, allocation as one conditional UPDATE 1,
+    #   search queue 1
     # + after its commit, the dummy gateway's payment 8: payment lock, order lock, succeeded with
     #   its intent 1, shop orders, the 9 ledger rows in one statement, order and shop orders paid
     #   2, the outbox row of the "order paid" emails 1.
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(22):
         data = gql.execute(query, {"id": checkout["id"]})
     assert data["checkoutComplete"]["order"]["status"] == "PAID"
 
 
 def test_checkout_complete_payload_query_count_is_pinned(gql, django_assert_num_queries):
     checkout, _variants = _three_shop_checkout(gql)
-    with django_assert_num_queries(30):  # + shop orders, vendors, lines
+    with django_assert_num_queries(25):  # + shop orders, vendors, lines
         data = gql.execute(COMPLETE, {"id": checkout["id"]})
     assert len(data["checkoutComplete"]["order"]["shopOrders"]) == 3
+
+
+def test_an_order_number_drawn_twice_is_drawn_again(gql, monkeypatch):
+    # given an order whose number the next draw repeats
+    first, (bread, _novel, _brie) = _three_shop_checkout(gql)
+    taken = gql.execute(COMPLETE, {"id": first["id"]})["checkoutComplete"]["order"]["number"]
+    second = gql.execute(
+        CREATE,
+        {
+            "input": {
+                "town": bread.vendor.town.slug,
+                "email": "other@example.org",
+                "lines": [line(bread, 1)],
+            }
+        },
+    )["checkoutCreate"]["checkout"]
+    draws = iter([taken, "MP-2026-NEW00-00001"])
+    monkeypatch.setattr(complete, "order_number", lambda *, at: next(draws))
+    # when completing another checkout
+    data = gql.execute(COMPLETE, {"id": second["id"]})["checkoutComplete"]
+    # then the number refused by the database is drawn again and the order placed once
+    assert data["errors"] == []
+    assert data["order"]["number"] == "MP-2026-NEW00-00001"
+    assert set(Order.objects.values_list("number", flat=True)) == {taken, "MP-2026-NEW00-00001"}
+    assert Checkout.objects.count() == 0
