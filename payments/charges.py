@@ -1,6 +1,6 @@
 """An order's payment: start it, then follow it to succeeded, failed or canceled.
 
-checkoutComplete commits the order with its payment pending (`payment_prepare`), then creates the
+checkoutComplete commits the order with its payment pending (`payment_pending`), then creates the
 PaymentIntent outside any transaction (`payment_start_for_order`: a slow provider holds no lock and
 no connection in a transaction) and records it. The intent's idempotency key holds the order's
 primary key and the attempt, so a retried call never makes a second intent for an order.
@@ -56,15 +56,21 @@ def _outcome(payment: Payment, order: Order | None = None) -> PaymentOutcome:
     return PaymentOutcome(payment.gateway, payment.status, payment.client_secret or None, order)
 
 
-def payment_prepare(*, order: Order) -> Payment:
-    """The payment of a new order, pending and without a PaymentIntent yet (one INSERT).
+def payment_pending(*, order: Order) -> Payment:
+    """The payment of a new order, pending and without a PaymentIntent yet, not saved.
 
-    Called in checkoutComplete's transaction, so the order is committed with its payment pending;
-    the intent is created after that commit by `payment_start_for_order`.
+    checkoutComplete inserts it with the order, in its transaction, so the order is committed
+    with its payment pending; the intent is created after that commit by
+    `payment_start_for_order`.
     """
-    payment = Payment(
+    return Payment(
         order=order, gateway=get_gateway().name, amount=order.total, currency=order.currency
     )
+
+
+def payment_prepare(*, order: Order) -> Payment:
+    """`payment_pending`, saved (one INSERT)."""
+    payment = payment_pending(order=order)
     payment.save(force_insert=True)
     return payment
 
@@ -110,17 +116,23 @@ def payment_start_for_order(*, order: Order, payment: Payment | None = None) -> 
 def _payment_record_intent(
     *, payment_id: int, order: Order, result: IntentResult
 ) -> PaymentOutcome:
-    """Records a created intent. Locks the payment, then (paid at once) the order: the webhooks'
-    order of locks."""
+    """Records a created intent. Locks the payment, and its order when paid at once (one SELECT
+    joining both, locked in that order: the webhooks' order of locks)."""
+    paid_at_once = result.status == "succeeded"
     with transaction.atomic(savepoint=False):
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        locked = Payment.objects.filter(pk=payment_id)
+        if paid_at_once:
+            locked = locked.select_related("order").select_for_update(of=("self", "order"))
+        else:
+            locked = locked.select_for_update()
+        payment = locked.get()
         if payment.intent_id:  # recorded by a concurrent retry (the same key: the same intent)
             return _outcome(payment, order)
         payment.intent_id = result.intent_id
         payment.client_secret = result.client_secret or ""
-        if payment.status == PaymentStatus.PENDING and result.status == "succeeded":
+        if payment.status == PaymentStatus.PENDING and paid_at_once:
             # Paid at once (dummy gateway): saved with its success, in one UPDATE.
-            order = Order.objects.select_for_update().get(pk=payment.order_id)
+            order = payment.order
             payment_succeed(payment=payment, charge_id=result.charge_id, order=order)
             return _outcome(payment, order)
         payment.save(update_fields=["intent_id", "client_secret", "updated_at"])

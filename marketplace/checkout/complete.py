@@ -25,10 +25,11 @@ from marketplace.checkout.access import check_checkout_access, not_found, parse_
 from marketplace.checkout.error_codes import CheckoutErrorCode
 from marketplace.checkout.models import Checkout, CheckoutDelivery, CheckoutLine, Reservation
 from marketplace.checkout.pricing import CheckoutSummary, checkout_summary
+from marketplace.core.inserts import rows_insert
 from marketplace.governance.commission import commission_quotes
 from marketplace.orders.models import Order, OrderLine, OrderStatus, ShopOrder
 from marketplace.orders.numbers import order_number
-from payments.charges import PaymentOutcome, payment_prepare, payment_start_for_order
+from payments.charges import PaymentOutcome, payment_pending, payment_start_for_order
 from payments.models import Payment
 from search.indexing import mark_products_dirty
 from vendors.models import VendorStatus
@@ -122,9 +123,8 @@ def _complete(pk: uuid.UUID, user: Any) -> CheckoutCompletion:
                 _("%(shop)s offers no delivery method.") % {"shop": group.vendor.name},
                 CheckoutErrorCode.DELIVERY_METHOD_NOT_OFFERED,
             )
-    order = _create_order(summary)
+    order, prepared = _create_order(summary)
     _delete_checkout(checkout.pk)  # the checkout has become the order
-    prepared = payment_prepare(order=order)  # pending: its intent is created after the commit
     # The stock rows are what concurrent buyers wait for: locked last, so held the least time.
     # A shortage found now rolls the whole transaction back (order and payment included).
     _allocate(summary)
@@ -184,10 +184,12 @@ def _allocate(summary: CheckoutSummary) -> None:
         ) from shortage
 
 
-def _create_order(summary: CheckoutSummary) -> Order:
+def _create_order(summary: CheckoutSummary) -> tuple[Order, Payment]:
+    """The order with its shop orders (snapshots of the commission), lines (snapshots of the
+    names and prices) and payment, inserted together (two statements on PostgreSQL)."""
     checkout = summary.checkout
     now = timezone.now()
-    order = Order.objects.create(
+    order = Order(
         number=order_number(at=now),
         checkout_token=checkout.pk,
         town=checkout.town,
@@ -222,7 +224,6 @@ def _create_order(summary: CheckoutSummary) -> Order:
                 vat_breakdown=group.vat_breakdown(),
             )
         )
-    ShopOrder.objects.bulk_create(shop_orders)
     order_lines = []
     for group, shop_order in zip(summary.groups, shop_orders, strict=True):
         for line in group.lines:
@@ -243,5 +244,7 @@ def _create_order(summary: CheckoutSummary) -> Order:
                     quantity_allocated=line.quantity,
                 )
             )
-    OrderLine.objects.bulk_create(order_lines)
-    return order
+    # The payment, pending: its intent is created after the commit.
+    payment = payment_pending(order=order)
+    rows_insert(groups=[[order], shop_orders, order_lines, [payment]])
+    return order, payment

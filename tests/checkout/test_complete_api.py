@@ -219,23 +219,23 @@ def test_checkout_complete_query_count_is_pinned(gql, django_assert_num_queries)
         "mutation($id: ID!) { checkoutComplete(id: $id) { order { id number status } "
         "errors { code } } }"
     )
-    # 22 = the test's savepoint and its release 2
-    # + the checkout's transaction 12: checkout lock, summary 2 (lines, fulfilment methods with the
-    #   delivery choices), order (its number drawn before) 1, commission rules of all shops 1,
-    #   shop orders 1, lines 1, the checkout and its children deleted in one statement 1, the
-    #   payment (pending, no intent) 1, stock lock 1, allocation as one conditional UPDATE 1,
-    #   search queue 1
-    # + after its commit, the dummy gateway's payment 8: payment lock, order lock, succeeded with
-    #   its intent 1, shop orders, the 9 ledger rows in one statement, order and shop orders paid
-    #   2, the outbox row of the "order paid" emails 1.
-    with django_assert_num_queries(22):
+    # 19 = the test's savepoint and its release 2
+    # + the checkout's transaction 10: checkout lock, summary 2 (lines, fulfilment methods with the
+    #   delivery choices), commission rules of all shops 1, the keys of the new rows drawn 1, the
+    #   order (its number drawn before) with its shop orders, lines and payment (pending, no
+    #   intent) in one statement 1, the checkout and its children deleted in one statement 1,
+    #   stock lock 1, allocation as one conditional UPDATE 1, search queue 1
+    # + after its commit, the dummy gateway's payment 7: payment and order locked together 1,
+    #   succeeded with its intent 1, shop orders, the 9 ledger rows in one statement, order and
+    #   shop orders paid 2, the outbox row of the "order paid" emails 1.
+    with django_assert_num_queries(19):
         data = gql.execute(query, {"id": checkout["id"]})
     assert data["checkoutComplete"]["order"]["status"] == "PAID"
 
 
 def test_checkout_complete_payload_query_count_is_pinned(gql, django_assert_num_queries):
     checkout, _variants = _three_shop_checkout(gql)
-    with django_assert_num_queries(25):  # + shop orders, vendors, lines
+    with django_assert_num_queries(22):  # + shop orders, vendors, lines
         data = gql.execute(COMPLETE, {"id": checkout["id"]})
     assert len(data["checkoutComplete"]["order"]["shopOrders"]) == 3
 
