@@ -20,9 +20,10 @@ database, from /proc), the engine (the whole engine process: shared with anyone 
 client. `--ceiling` first runs the SQL ceiling (../shared/bench/sql-ceiling/, pgbench on a
 throwaway database) at the same levels and prints the application as a fraction of it.
 Statements per complete are counted in-process (the same GraphQL request); PostgreSQL CPU per
-complete is read from /proc for the benchmark database's backends in every mode (a backend that
-closes during a level, e.g. a worker's connection idle past CONN_MAX_AGE, is not counted: on long
-levels the figure is a lower bound).
+complete is read from /proc for the benchmark database's backends: in-process, each client reads
+its own backend's before closing its connection; over HTTP, the backends seen at the level's start
+and end (one that closes during a level, e.g. a worker's connection idle past CONN_MAX_AGE, is not
+counted: on long levels the figure is a lower bound).
 """
 
 from __future__ import annotations
@@ -194,6 +195,11 @@ def _complete_once(client: Any, checkout_id: str) -> bool:
     return True
 
 
+# In-process: the CPU each client's PostgreSQL backend used during the level, read from /proc by
+# the client itself before it closes its connection (a closed backend is gone from /proc).
+_BACKEND_CPU: list[float] = []
+
+
 def _run(ids: list[str], clients: int) -> tuple[list[float], float, int]:
     from django.db import connection
 
@@ -204,7 +210,12 @@ def _run(ids: list[str], clients: int) -> tuple[list[float], float, int]:
 
     def work(index: int) -> None:
         client = _client()
+        backend = None
         try:
+            if not MODE["http"]:
+                connection.ensure_connection()
+                backend = connection.connection.info.backend_pid
+                backend_before = cpu_groups.process_cpu(backend)
             barrier.wait()
             for checkout_id in chunks[index]:
                 started = time.perf_counter()
@@ -212,6 +223,8 @@ def _run(ids: list[str], clients: int) -> tuple[list[float], float, int]:
                 latencies[index].append(time.perf_counter() - started)
                 if not ok:
                     failures[index] += 1
+            if backend is not None:
+                _BACKEND_CPU.append(cpu_groups.process_cpu(backend) - backend_before)
         finally:
             connection.close()
 
@@ -241,7 +254,7 @@ def _run_processes(ids: list[str], clients: int, processes: int) -> tuple[list[f
     def child(part: list[str]) -> None:
         start.wait()
         latencies, _elapsed, failed = _run(part, per_process)
-        results.put((latencies, failed))
+        results.put((latencies, failed, sum(_BACKEND_CPU)))
 
     workers = [context.Process(target=child, args=(ids[i::processes],)) for i in range(processes)]
     for worker in workers:
@@ -250,12 +263,13 @@ def _run_processes(ids: list[str], clients: int, processes: int) -> tuple[list[f
     started = time.perf_counter()
     collected = [results.get() for _ in workers]
     elapsed = time.perf_counter() - started
+    _BACKEND_CPU.extend(backend for _l, _f, backend in collected)
     for worker in workers:
         worker.join()
     return (
-        [x for latencies, _f in collected for x in latencies],
+        [x for latencies, _f, _b in collected for x in latencies],
         elapsed,
-        sum(f for _l, f in collected),
+        sum(f for _l, f, _b in collected),
     )
 
 
@@ -393,6 +407,7 @@ def _measure(args: Any, town: Any, shops: Any, stack: dict[str, Any] | None) -> 
         groups = _groups(stack)
         ours_before, busy_before = _cpu_seconds()
         groups.start()
+        _BACKEND_CPU.clear()
         if processes > 1:
             latencies, elapsed, failed = _run_processes(ids, clients, processes)
         else:
@@ -411,6 +426,7 @@ def _measure(args: Any, town: Any, shops: Any, stack: dict[str, Any] | None) -> 
         machine = (busy_after - busy_before) / count * 1000
         if stack is None:
             ours = (ours_after - ours_before) / count * 1000
+            used["postgres"] = sum(_BACKEND_CPU)  # the clients' backends, read before closing
             print(
                 f"         mean {statistics.mean(latencies) * 1000:.1f} ms; CPU per complete: "
                 f"Django {ours:.1f} ms, PostgreSQL {used['postgres'] / count * 1000:.1f} ms, "
