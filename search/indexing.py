@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,30 +22,42 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from marketplace.core.page_cache import shop_pages_expire
 from marketplace.towns.models import Town
 from search.backends import get_backend
 from search.documents import build_documents, indexable_product_ids, iter_town_documents
 from search.models import IndexQueue
 from search.query import SearchUnavailable
-from vendors.models import Product
+from vendors.models import Product, Vendor
 
 logger = logging.getLogger(__name__)
 
 SWEEP_BATCH = 1000
 
 
-def mark_products_dirty(*, product_ids: Iterable[int], town_id: int | None = None) -> None:
-    """Record that these products must be (re)indexed or removed from the index.
+def mark_products_dirty(
+    *, product_ids: Iterable[int], shops: Mapping[int, tuple[int, int]] | None = None
+) -> None:
+    """Record that these products must be (re)indexed or removed from the index, and that the
+    cached fragments of their shops' pages and towns' homes are old after the commit.
 
-    `town_id`: the town of all of them when the caller knows it (saves a query).
+    `shops`: {product id: (shop id, town id)} for all of them when the caller knows it (saves a
+    query).
     """
     ids = sorted({int(pk) for pk in product_ids})
     if not ids:
         return
-    if town_id is None:
-        towns = dict(Product.objects.filter(pk__in=ids).values_list("pk", "vendor__town_id"))
-    else:
-        towns = dict.fromkeys(ids, town_id)
+    if shops is None:
+        shops = {
+            pk: (vendor_id, town_id)
+            for pk, vendor_id, town_id in Product.objects.filter(pk__in=ids).values_list(
+                "pk", "vendor_id", "vendor__town_id"
+            )
+        }
+    towns = {pk: town_id for pk, (_vendor_id, town_id) in shops.items()}
+    shop_pages_expire(
+        town_ids=towns.values(), vendor_ids=[vendor_id for vendor_id, _town in shops.values()]
+    )
     now = timezone.now()
     known = [
         IndexQueue(product_id=pk, town_id=towns[pk], marked_at=now) for pk in ids if pk in towns
@@ -81,9 +93,15 @@ def _enqueue_build(town_id: int) -> None:
 
 
 def mark_vendor_dirty(*, vendor_id: int) -> None:
-    """Record that every product of this shop must be (re)indexed (status, name, location...)."""
+    """Record that every product of this shop must be (re)indexed (status, name, location...)
+    and that its page and its town's home changed (also when it has no product)."""
+    town_id = Vendor.objects.filter(pk=vendor_id).values_list("town_id", flat=True).first()
+    if town_id is None:
+        return
+    shop_pages_expire(town_ids=[town_id], vendor_ids=[vendor_id])
+    product_ids = list(Product.objects.filter(vendor_id=vendor_id).values_list("pk", flat=True))
     mark_products_dirty(
-        product_ids=Product.objects.filter(vendor_id=vendor_id).values_list("pk", flat=True)
+        product_ids=product_ids, shops=dict.fromkeys(product_ids, (vendor_id, town_id))
     )
 
 

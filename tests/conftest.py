@@ -118,6 +118,21 @@ def _fresh_rate_limits() -> None:
         client.delete(*keys)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_page_cache() -> None:
+    """Cached page fragments and their versions never carry over from one test to the next (a
+    test's rows are rolled back, its fragments would not be)."""
+    cache = caches["default"]
+    redis = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if redis is None:
+        cache.clear()  # local memory: this process's own
+        return
+    client = redis(write=True)
+    keys = list(client.scan_iter(f"{cache.key_prefix}:*"))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture
 def gql(client: Client) -> GraphQLClient:
     return GraphQLClient(client)

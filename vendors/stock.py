@@ -298,3 +298,11 @@ def stocks_set(*, quantities: Sequence[tuple[Stock, int]], user: Any, reason: st
         stock.quantity = quantity
     StockMovement.objects.bulk_create(movements, batch_size=BATCH_SIZE)
     return [stock for stock, _quantity in changed]
+
+
+def vendor_available_quantities(*, vendor_id: int) -> dict[int, int]:
+    """available_quantities of every variant of a shop that has a stock row. One SQL query."""
+    rows = Stock.objects.filter(variant__vendor_id=vendor_id).values_list(
+        "variant_id", free_quantity()
+    )
+    return {variant_id: max(0, free) for variant_id, free in rows}

@@ -129,7 +129,11 @@ def _complete(pk: uuid.UUID, user: Any) -> CheckoutCompletion:
     # A shortage found now rolls the whole transaction back (order and payment included).
     _allocate(summary)
     mark_products_dirty(
-        product_ids=[line.variant.product_id for line in summary.lines], town_id=checkout.town_id
+        product_ids=[line.variant.product_id for line in summary.lines],
+        shops={
+            line.variant.product_id: (line.variant.vendor_id, checkout.town_id)
+            for line in summary.lines
+        },
     )
     return CheckoutCompletion(order=order, payment=None, created=True, prepared=prepared)
 

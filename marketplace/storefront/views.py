@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,8 +22,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.catalog.models import Category
+from marketplace.core.page_cache import shop_page_version, town_page_version
 from marketplace.storefront.cart import cart_count
 from marketplace.storefront.forms import AddToCartForm
+from marketplace.storefront.fragments import cached_fragment, digest
 from marketplace.storefront.places import place_lookup
 from marketplace.storefront.templatetags.money import money
 from marketplace.towns.models import Town
@@ -30,7 +33,7 @@ from search.query import Near, SearchUnavailable, SortBy
 from search.searching import products_search
 from vendors.models import FulfilmentMethod, Product, Variant, Vendor, VendorStatus
 from vendors.opening_hours import DAYS, opening_hours_open_at
-from vendors.stock import available_quantities
+from vendors.stock import available_quantities, vendor_available_quantities
 
 PAGE_SIZE = 24
 SUGGESTIONS = 6
@@ -66,9 +69,29 @@ def town_context(request: HttpRequest, town: Town, **extra: Any) -> dict[str, An
     return {"town": town, "cart_count": cart_count(request, town), **extra}
 
 
+# Cached fragments: the town's categories and shops (their "open now" keyed by the minute), a
+# shop's facts and products (keyed by its free stock). Versions renewed by every catalogue write;
+# the timeouts only bound what a write outside the services (the admin) could leave behind.
+TOWN_FRAGMENT_SECONDS = 120
+SHOP_FRAGMENT_SECONDS = 600
+
+
 def town_detail(request: HttpRequest, town: str) -> HttpResponse:
     current = town_of(town)
     now = town_now(current)
+    shops_html = cached_fragment(
+        name="town-shops",
+        version=lambda: town_page_version(town_id=current.pk),
+        parts=(current.pk, now.strftime("%Y%m%d%H%M")),
+        timeout=TOWN_FRAGMENT_SECONDS,
+        render=lambda: _town_shops(current, now),
+    )
+    return render(
+        request, "storefront/town.html", town_context(request, current, shops_html=shops_html)
+    )
+
+
+def _town_shops(current: Town, now: Any) -> str:
     shops = list(
         Vendor.objects.filter(town=current, status=VendorStatus.APPROVED)
         .select_related("category")
@@ -85,10 +108,8 @@ def town_detail(request: HttpRequest, town: str) -> HttpResponse:
         .annotate(product_count=Count("products"))
         .order_by("name")
     )
-    return render(
-        request,
-        "storefront/town.html",
-        town_context(request, current, shops=shops, categories=categories),
+    return render_to_string(
+        "storefront/_town_shops.html", {"town": current, "shops": shops, "categories": categories}
     )
 
 
@@ -374,19 +395,14 @@ DAY_NAMES = {
 def vendor_detail(request: HttpRequest, town: str, vendor: str) -> HttpResponse:
     current = town_of(town)
     shop = _shop(current, vendor)
-    products = list(
-        Product.objects.filter(vendor=shop, is_published=True)
-        .select_related("category")
-        .prefetch_related(Prefetch("variants", queryset=Variant.objects.order_by("position", "pk")))
-        .order_by("category__name", "name")
+    available = vendor_available_quantities(vendor_id=shop.pk)
+    products_html = cached_fragment(
+        name="shop-products",
+        version=lambda: shop_page_version(vendor_id=shop.pk),
+        parts=(shop.pk, digest(sorted(available.items()))),
+        timeout=SHOP_FRAGMENT_SECONDS,
+        render=lambda: _shop_products(current, shop, available),
     )
-    available = available_quantities(v.pk for p in products for v in p.variants.all())
-    groups: dict[str, list[Product]] = {}
-    for product in products:
-        for variant in product.variants.all():
-            variant.available = available[variant.pk]  # type: ignore[attr-defined]
-        groups.setdefault(product.category.name, []).append(product)
-    hours = [(str(DAY_NAMES[day]), shop.opening_hours.get(day)) for day in DAYS]
     return render(
         request,
         "storefront/vendor.html",
@@ -394,11 +410,34 @@ def vendor_detail(request: HttpRequest, town: str, vendor: str) -> HttpResponse:
             request,
             current,
             shop=shop,
-            groups=groups,
-            hours=hours,
+            products_html=products_html,
             open_now=opening_hours_open_at(opening_hours=shop.opening_hours, at=town_now(current)),
-            methods=FulfilmentMethod.objects.filter(vendor=shop).order_by("fee", "method"),
         ),
+    )
+
+
+def _shop_products(current: Town, shop: Vendor, available: dict[int, int]) -> str:
+    products = list(
+        Product.objects.filter(vendor=shop, is_published=True)
+        .select_related("category")
+        .prefetch_related(Prefetch("variants", queryset=Variant.objects.order_by("position", "pk")))
+        .order_by("category__name", "name")
+    )
+    groups: dict[str, list[Product]] = {}
+    for product in products:
+        for variant in product.variants.all():
+            variant.available = available.get(variant.pk, 0)  # type: ignore[attr-defined]
+        groups.setdefault(product.category.name, []).append(product)
+    hours = [(str(DAY_NAMES[day]), shop.opening_hours.get(day)) for day in DAYS]
+    return render_to_string(
+        "storefront/_shop_products.html",
+        {
+            "town": current,
+            "shop": shop,
+            "groups": groups,
+            "hours": hours,
+            "methods": FulfilmentMethod.objects.filter(vendor=shop).order_by("fee", "method"),
+        },
     )
 
 

@@ -1,0 +1,62 @@
+"""Versions of the public pages' cached fragments (a town's home, a shop's page).
+
+A fragment is cached under its town's (and shop's) version. A write that changes what those
+pages show (a product, a price, stock, publication, a shop's profile, status or delivery fees)
+calls `shop_pages_expire` in its transaction: catalogue writes all go through the search dirty
+queue (`search.indexing.mark_products_dirty` / `mark_vendor_dirty`), which calls it, so there is
+one place. After the commit each town and shop concerned gets a new random version: fragments
+cached under the old one are never read again and expire on their own.
+
+The new version is written only after the commit, and a page reads the version before its data:
+a fragment rendered from the old rows can only be stored under the old version.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def _town_key(town_id: int) -> str:
+    return f"pages:version:town:{town_id}"
+
+
+def _shop_key(vendor_id: int) -> str:
+    return f"pages:version:shop:{vendor_id}"
+
+
+def shop_pages_expire(*, town_ids: Iterable[int], vendor_ids: Iterable[int]) -> None:
+    """After the commit, the fragments of these towns' homes and these shops' pages are old."""
+    keys = [_town_key(pk) for pk in sorted(set(town_ids))]
+    keys += [_shop_key(pk) for pk in sorted(set(vendor_ids))]
+    if keys:
+        transaction.on_commit(lambda: _new_versions(keys), robust=True)
+
+
+def _new_versions(keys: list[str]) -> None:
+    cache.set_many({key: uuid.uuid4().hex for key in keys}, timeout=None)
+
+
+def town_page_version(*, town_id: int) -> str:
+    """The current version of a town's home."""
+    return _version(_town_key(town_id))
+
+
+def shop_page_version(*, vendor_id: int) -> str:
+    """The current version of a shop's page."""
+    return _version(_shop_key(vendor_id))
+
+
+def _version(key: str) -> str:
+    found = cache.get(key)
+    if found is None:
+        # Never set, or evicted: a new random version (no old fragment can match it).
+        cache.add(key, uuid.uuid4().hex, timeout=None)
+        found = cache.get(key)
+    return str(found)
