@@ -10,6 +10,7 @@ document was read from the database), so a rebuild and a concurrent update never
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -101,14 +102,27 @@ MAPPINGS: dict[str, Any] = {
 }
 
 
+_CLIENTS: dict[tuple[int, str, float], OpenSearch] = {}
+
+
 def get_client(*, timeout: float = 10) -> OpenSearch:
-    return OpenSearch(
-        hosts=[settings.SEARCH_URL],
-        timeout=timeout,
-        max_retries=0,
-        retry_on_timeout=False,
-        http_compress=False,
-    )
+    """The process's client for this address and timeout: its connections are kept open between
+    requests (a search page no longer opens one). Keyed by process id too: a forked worker never
+    shares its parent's sockets."""
+    key = (os.getpid(), settings.SEARCH_URL, timeout)
+    client = _CLIENTS.get(key)
+    if client is None:
+        client = _CLIENTS.setdefault(
+            key,
+            OpenSearch(
+                hosts=[settings.SEARCH_URL],
+                timeout=timeout,
+                max_retries=0,
+                retry_on_timeout=False,
+                http_compress=False,
+            ),
+        )
+    return client
 
 
 def alias_name(town_slug: str) -> str:
