@@ -1,7 +1,7 @@
 """The customers' pages: largest contentful paint and bytes in headless Chromium, and server time
 with 20 concurrent clients (figures, not assertions).
 
-    python tests/benchmarks/bench_web_pages.py [--clients 20] [--requests 25]
+    python tests/benchmarks/bench_web_pages.py [--clients 20] [--requests 25] [--no-browser]
 
 On a throwaway PostgreSQL database (<DATABASE_URL's name>_bench_web: created, migrated, loaded with
 the demo towns, dropped at the end) served by gunicorn with the production settings
@@ -12,8 +12,10 @@ the database backend. Pages: the town home, a search, a shop, the cart (two shop
 1. Chromium (Debian's, driven by Selenium), cache disabled, each page loaded cold: LCP from a
    buffered PerformanceObserver('largest-contentful-paint'), bytes = navigation + resources'
    transferSize (compressed bytes on the wire, headers included).
-2. N client threads (default 20), each with its own session and cart, request the four pages in
-   turn; per page p50 / p95 / max of the response time measured by the client (localhost).
+2. The gunicorn workers' CPU time per request of each page (from /proc, one client): the figure a
+   busy machine changes least.
+3. 1, then N client threads (default 20), each with its own session and cart, request the four
+   pages in turn; per page p50 / p95 / max of the response time measured by the client.
 Prints the machine load (/proc/loadavg) before and after.
 """
 
@@ -251,11 +253,44 @@ def _server_figures(base: str, products: list[str], clients: int, rounds: int) -
         print(f"{name:34} {statistics.median(values):8.1f} {p95:8.1f} {values[-1]:8.1f}")
 
 
+def _workers_cpu_seconds(server_pid: int) -> float:
+    """User + system CPU time of gunicorn's workers (the children of the arbiter), from /proc."""
+    children = Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split()
+    ticks = 0
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # a worker recycled meanwhile
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _server_cpu(base: str, products: list[str], server_pid: int, rounds: int) -> None:
+    """One client asks each page `rounds` times in a row: the workers' CPU time per request (what
+    the machine's load does not change much, unlike the response times)."""
+    visitor = Client(base)
+    for path in products:
+        visitor.add_to_cart(path)
+    print(f"\nServer CPU per request (gunicorn workers, 1 client, {rounds} requests per page)")
+    print(f"{'page':34} {'CPU ms':>8}")
+    for name, path in _pages():
+        visitor.request(path)
+        began = _workers_cpu_seconds(server_pid)
+        for _round in range(rounds):
+            visitor.request(path)
+        spent = _workers_cpu_seconds(server_pid) - began
+        print(f"{name:34} {spent * 1000 / rounds:8.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=25, help="rounds of the 4 pages per client")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("GUNICORN_WORKERS", "4")))
+    parser.add_argument(
+        "--no-browser", action="store_true", help="server figures only (no Chromium, faster)"
+    )
     options = parser.parse_args()
     VAR.mkdir(parents=True, exist_ok=True)
     DATABASE.admin(f'DROP DATABASE IF EXISTS "{DATABASE.name}" WITH (FORCE)')
@@ -309,12 +344,14 @@ def main() -> None:
             except OSError:
                 time.sleep(0.3)
         print(f"gunicorn: {options.workers} workers x 1 thread; load before: {_loadavg()}")
-        _browser_figures(f"http://localhost:{port}", products)
+        if not options.no_browser:
+            _browser_figures(f"http://localhost:{port}", products)
         warm = Client(f"http://127.0.0.1:{port}")
         for path in products:
             warm.add_to_cart(path)
         for _name, path in _pages():
             warm.request(path)
+        _server_cpu(f"http://127.0.0.1:{port}", products, server.pid, max(options.requests, 50))
         _server_figures(f"http://127.0.0.1:{port}", products, 1, options.requests)
         _server_figures(f"http://127.0.0.1:{port}", products, options.clients, options.requests)
         print(f"\nload after: {_loadavg()} ({os.cpu_count()} cores)")
