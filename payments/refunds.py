@@ -41,9 +41,10 @@ from marketplace.core.outbox import Cause, queue_task_on_commit
 from marketplace.orders.allocation import lines_release
 from marketplace.orders.lifecycle import order_close_if_done
 from marketplace.orders.models import OrderLine, ShopOrder, ShopOrderStatus
+from marketplace.orders.status import shop_order_move
 from marketplace.orders.transitions import (
     HOLDS_STOCK,
-    PAID_STATES,
+    REFUNDABLE_STATES,
     shop_order_transition_allowed,
 )
 from payments.error_codes import PaymentErrorCode
@@ -66,8 +67,6 @@ from payments.transfers import (
     shop_order_fee_adjust,
     transfer_destination,
 )
-
-REFUNDABLE_STATES = PAID_STATES | {ShopOrderStatus.CANCELLED, ShopOrderStatus.REFUSED}
 
 
 def _error(field: str, message: str, code: PaymentErrorCode) -> ValidationError:
@@ -146,7 +145,7 @@ def shop_order_refund(
         payment = Payment.objects.filter(order_id=shop_order.order_id).first()
         if payment is None or payment.status != PaymentStatus.SUCCEEDED:
             raise _error("id", _("This shop order has not been paid."), PaymentErrorCode.NOT_PAID)
-        if shop_order.status not in REFUNDABLE_STATES | {ShopOrderStatus.REFUNDED}:
+        if shop_order.status not in REFUNDABLE_STATES:
             raise _error(
                 "id", _("This shop order cannot be refunded."), PaymentErrorCode.NOT_REFUNDABLE
             )
@@ -192,7 +191,8 @@ def shop_order_refund(
                 lines_release(
                     lines=list(OrderLine.objects.filter(shop_order_id=shop_order.pk).order_by("pk"))
                 )
-            ShopOrder.objects.filter(pk=shop_order.pk).update(status=ShopOrderStatus.REFUNDED)
+            # Not notified here: payments tells of the refund itself (payments/emails.py).
+            shop_order_move(shop_order=shop_order, to=ShopOrderStatus.REFUNDED, notify=False)
             order_close_if_done(order_id=shop_order.order_id)
         queue_task_on_commit(
             send_refund,

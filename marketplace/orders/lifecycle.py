@@ -9,7 +9,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.core.outbox import Cause, queue_task_on_commit
@@ -22,12 +21,17 @@ from marketplace.orders.models import (
     ShopOrder,
     ShopOrderStatus,
 )
-from marketplace.orders.notifications import notify_order
+from marketplace.orders.status import (
+    SHOP_ORDER_EVENTS,
+    order_move,
+    shop_order_move,
+    shop_orders_move,
+)
 from marketplace.orders.transitions import (
     ACCEPTED_STATES,
     CUSTOMER_CANCELLABLE,
+    OPEN_STATES,
     PAID_STATES,
-    shop_order_transition_allowed,
 )
 
 # The one way orders reach payments: its tasks, recorded in the outbox with their cause (the
@@ -44,15 +48,14 @@ def order_mark_paid(*, order: Order) -> Order:
     with transaction.atomic(savepoint=False):
         if order.status != OrderStatus.UNPAID:
             return order
-        order.status = OrderStatus.PAID
-        order.paid_at = timezone.now()
-        order.save(update_fields=["status", "paid_at", "updated_at"])
-        # One UPDATE; PostgreSQL re-checks the status of a row it had to wait for.
-        ShopOrder.objects.filter(order_id=order.pk, status=ShopOrderStatus.UNCONFIRMED).update(
-            status=ShopOrderStatus.PAID, updated_at=order.paid_at
+        order_move(order=order, to=OrderStatus.PAID)
+        # Notified: one task, the customer's confirmation and each shop's "new order" email.
+        shop_orders_move(
+            order_id=order.pk,
+            from_=ShopOrderStatus.UNCONFIRMED,
+            to=ShopOrderStatus.PAID,
+            notify=True,
         )
-        # One task: the customer's confirmation and each shop's "new order" email.
-        notify_order(order_id=order.pk, event="order_paid")
     return order
 
 
@@ -62,19 +65,18 @@ def order_cancel_unpaid(*, order_id: int, reason: str) -> Order:
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.status != OrderStatus.UNPAID:
             return order
-        order.status = OrderStatus.CANCELLED
-        order.save(update_fields=["status", "updated_at"])
-        shop_orders = list(
-            ShopOrder.objects.select_for_update().filter(order_id=order.pk).order_by("pk")
+        order_move(order=order, to=OrderStatus.CANCELLED)
+        # An unpaid order's shop orders are all unconfirmed. Notified: one task, the customer's.
+        shop_orders_move(
+            order_id=order.pk,
+            from_=ShopOrderStatus.UNCONFIRMED,
+            to=ShopOrderStatus.CANCELLED,
+            reason=reason,
+            notify=True,
         )
-        for shop_order in shop_orders:
-            shop_order.status = ShopOrderStatus.CANCELLED
-            shop_order.status_reason = reason
-            shop_order.save(update_fields=["status", "status_reason", "updated_at"])
         lines_release(
             lines=list(OrderLine.objects.filter(shop_order__order_id=order.pk).order_by("pk"))
         )
-        notify_order(order_id=order.pk, event="order_cancelled")
     return order
 
 
@@ -87,58 +89,30 @@ def _locked_shop_order(shop_order_id: int) -> ShopOrder:
     return shop_order
 
 
-def _move(shop_order: ShopOrder, to_status: str, *, reason: str = "") -> str:
-    from_status = shop_order.status
-    if not shop_order_transition_allowed(from_status, to_status):
-        raise ValidationError(
-            {
-                "id": ValidationError(
-                    _("A shop order cannot go from %(from)s to %(to)s."),
-                    code=OrderErrorCode.INVALID_TRANSITION.value,
-                    params={"from": from_status, "to": to_status},
-                )
-            }
-        )
-    shop_order.status = to_status
-    fields = ["status", "updated_at"]
-    if reason:
-        shop_order.status_reason = reason
-        fields.append("status_reason")
-    shop_order.save(update_fields=fields)
-    return from_status
-
-
 def _lines(shop_order: ShopOrder) -> list[OrderLine]:
     return list(OrderLine.objects.filter(shop_order_id=shop_order.pk).order_by("pk"))
 
 
 def order_close_if_done(*, order_id: int) -> None:
     """Closes a paid order once none of its shop orders is still open. Call inside a transaction."""
-    open_states = {
-        ShopOrderStatus.UNCONFIRMED,
-        ShopOrderStatus.PAID,
-        ShopOrderStatus.ACCEPTED,
-        ShopOrderStatus.READY,
-    }
-    if not ShopOrder.objects.filter(order_id=order_id, status__in=open_states).exists():
-        Order.objects.filter(pk=order_id, status=OrderStatus.PAID).update(
-            status=OrderStatus.CLOSED, updated_at=timezone.now()
-        )
+    if ShopOrder.objects.filter(order_id=order_id, status__in=OPEN_STATES).exists():
+        return
+    order = Order.objects.select_for_update().filter(pk=order_id, status=OrderStatus.PAID).first()
+    if order is not None:
+        order_move(order=order, to=OrderStatus.CLOSED)
 
 
 def shop_order_accept(*, shop_order_id: int) -> ShopOrder:
     with transaction.atomic():
         shop_order = _locked_shop_order(shop_order_id)
-        _move(shop_order, ShopOrderStatus.ACCEPTED)
-        notify_order(order_id=shop_order.order_id, event="accepted", shop_order_id=shop_order.pk)
+        shop_order_move(shop_order=shop_order, to=ShopOrderStatus.ACCEPTED, notify=True)
     return shop_order
 
 
 def shop_order_mark_ready(*, shop_order_id: int) -> ShopOrder:
     with transaction.atomic():
         shop_order = _locked_shop_order(shop_order_id)
-        _move(shop_order, ShopOrderStatus.READY)
-        notify_order(order_id=shop_order.order_id, event="ready", shop_order_id=shop_order.pk)
+        shop_order_move(shop_order=shop_order, to=ShopOrderStatus.READY, notify=True)
     return shop_order
 
 
@@ -146,10 +120,9 @@ def shop_order_fulfil(*, shop_order_id: int, user: Any = None) -> ShopOrder:
     """The customer collected (or received) the goods: stock consumed, the shop gets paid."""
     with transaction.atomic():
         shop_order = _locked_shop_order(shop_order_id)
-        _move(shop_order, ShopOrderStatus.FULFILLED)
+        shop_order_move(shop_order=shop_order, to=ShopOrderStatus.FULFILLED, notify=True)
         lines_consume(lines=_lines(shop_order), user=user, note=f"shop order {shop_order.pk}")
         order_close_if_done(order_id=shop_order.order_id)
-        notify_order(order_id=shop_order.order_id, event="fulfilled", shop_order_id=shop_order.pk)
         queue_task_on_commit(
             schedule_transfer,
             cause=Cause("shop_order", shop_order.pk, "fulfilled"),
@@ -201,15 +174,16 @@ def _stop(
                     )
                 }
             )
-        from_status = _move(shop_order, to_status, reason=reason)
+        # Notified: the customer ("refused", "cancelled"), and the shop of a cancellation.
+        from_status = shop_order_move(
+            shop_order=shop_order, to=to_status, reason=reason, notify=True
+        )
         lines_release(lines=_lines(shop_order))
         order_close_if_done(order_id=shop_order.order_id)
-        event = "refused" if to_status == ShopOrderStatus.REFUSED else "cancelled"
-        notify_order(order_id=shop_order.order_id, event=event, shop_order_id=shop_order.pk)
         if from_status in PAID_STATES:
             queue_task_on_commit(
                 refund_cancelled_shop_order,
-                cause=Cause("shop_order", shop_order.pk, event),
+                cause=Cause("shop_order", shop_order.pk, SHOP_ORDER_EVENTS[to_status]),
                 shop_order_id=shop_order.pk,
             )
     return shop_order

@@ -1,8 +1,21 @@
-"""The ShopOrder state machine, shared by the orders lifecycle and payments (refunds)."""
+"""The Order and ShopOrder state machines, shared by the orders lifecycle and payments (refunds).
+
+Every status is written by `marketplace/orders/status.py`, which checks these tables.
+"""
 
 from __future__ import annotations
 
+from marketplace.orders.models import OrderStatus
 from marketplace.orders.models import ShopOrderStatus as S
+
+# from -> the states an Order may move to (`order_mark_paid`, `order_cancel_unpaid`,
+# `order_close_if_done`).
+ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
+    OrderStatus.UNPAID: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
+    OrderStatus.PAID: frozenset({OrderStatus.CLOSED}),
+    OrderStatus.CANCELLED: frozenset(),
+    OrderStatus.CLOSED: frozenset(),
+}
 
 # from -> the states it may move to. `refunded` is reached by payments (shopOrderRefund);
 # a partial refund may be followed by another one, hence refunded -> refunded.
@@ -17,8 +30,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.REFUNDED: frozenset({S.REFUNDED}),
 }
 
-# States in which the shop still holds stock allocated for the shop order.
-HOLDS_STOCK: frozenset[str] = frozenset({S.UNCONFIRMED, S.PAID, S.ACCEPTED, S.READY})
+# The shop orders still to be handled: their order is closed once none of them is open.
+OPEN_STATES: frozenset[str] = frozenset({S.UNCONFIRMED, S.PAID, S.ACCEPTED, S.READY})
+
+# States in which the shop still holds stock allocated for the shop order: the open ones.
+HOLDS_STOCK: frozenset[str] = OPEN_STATES
 
 # States where the customer has paid (a cancel/refuse from here triggers a refund).
 PAID_STATES: frozenset[str] = frozenset({S.PAID, S.ACCEPTED, S.READY, S.FULFILLED})
@@ -30,5 +46,13 @@ CUSTOMER_CANCELLABLE: frozenset[str] = frozenset({S.UNCONFIRMED, S.PAID})
 ACCEPTED_STATES: frozenset[str] = frozenset({S.ACCEPTED, S.READY})
 
 
+# States from which a shop order may be refunded (again, after a partial refund): paid once.
+REFUNDABLE_STATES: frozenset[str] = PAID_STATES | {S.CANCELLED, S.REFUSED, S.REFUNDED}
+
+
 def shop_order_transition_allowed(from_status: str, to_status: str) -> bool:
     return to_status in TRANSITIONS.get(from_status, frozenset())
+
+
+def order_transition_allowed(from_status: str, to_status: str) -> bool:
+    return to_status in ORDER_TRANSITIONS.get(from_status, frozenset())

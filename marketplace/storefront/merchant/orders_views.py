@@ -27,7 +27,7 @@ from marketplace.orders.lifecycle import (
     shop_order_refuse,
 )
 from marketplace.orders.models import OrderLine, ShopOrder, ShopOrderStatus
-from marketplace.orders.transitions import shop_order_transition_allowed
+from marketplace.orders.transitions import REFUNDABLE_STATES, shop_order_transition_allowed
 from marketplace.storefront.merchant.access import ShopAccess, is_htmx, shop_view
 from marketplace.storefront.merchant.errors import add_service_errors
 from marketplace.storefront.merchant.forms import PickingDayForm, ReasonForm, RefundForm
@@ -104,9 +104,9 @@ def _detail(
             ("cancel", S.CANCELLED),
         )
     }
-    allowed["refund"] = shop_order_refundable_amount(shop_order=shop_order) > 0 and (
-        shop_order.status
-        in {S.PAID, S.ACCEPTED, S.READY, S.FULFILLED, S.REFUNDED, S.CANCELLED, S.REFUSED}
+    allowed["refund"] = (
+        shop_order_refundable_amount(shop_order=shop_order) > 0
+        and shop_order.status in REFUNDABLE_STATES
     )
     context = {
         "access": access,

@@ -1,0 +1,109 @@
+"""The one writer of `Order.status` and `ShopOrder.status`.
+
+Every status change goes through these three functions: each checks the move against the tables
+of `transitions.py` (an invalid one is `INVALID_TRANSITION` on `id` and changes nothing) and, when
+its caller says a notification is due (`notify`, never implied), records the emails of the move in
+the same transaction. `tests/orders/test_status_writer.py` fails when a status is written anywhere
+else. Callers run inside a transaction and hold the rows they move (or their order) locked.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketplace.orders.error_codes import OrderErrorCode
+from marketplace.orders.models import Order, OrderStatus, ShopOrder, ShopOrderStatus
+from marketplace.orders.notifications import notify_order
+from marketplace.orders.transitions import (
+    order_transition_allowed,
+    shop_order_transition_allowed,
+)
+
+S = ShopOrderStatus
+
+# The event told when one shop order moves to a state (see `emails.py` for who hears it).
+# `refunded` has none here: payments sends its own refund emails.
+SHOP_ORDER_EVENTS: dict[str, str] = {
+    S.ACCEPTED: "accepted",
+    S.READY: "ready",
+    S.FULFILLED: "fulfilled",
+    S.REFUSED: "refused",
+    S.CANCELLED: "cancelled",
+}
+
+# The event told when all the shop orders of an order move together: one task for the whole
+# order (for `paid`: the customer's confirmation and each shop's "new order").
+ORDER_WIDE_EVENTS: dict[str, str] = {
+    S.PAID: "order_paid",
+    S.CANCELLED: "order_cancelled",
+}
+
+
+def _invalid(message: str, from_status: str, to_status: str) -> ValidationError:
+    return ValidationError(
+        {
+            "id": ValidationError(
+                message,
+                code=OrderErrorCode.INVALID_TRANSITION.value,
+                params={"from": from_status, "to": to_status},
+            )
+        }
+    )
+
+
+def _check_shop_order(
+    from_status: str, to_status: str, *, notify: bool, events: dict[str, str]
+) -> None:
+    if not shop_order_transition_allowed(from_status, to_status):
+        raise _invalid(_("A shop order cannot go from %(from)s to %(to)s."), from_status, to_status)
+    if notify and to_status not in events:
+        raise ValueError(f"No notification for a shop order moving to {to_status}.")
+
+
+def shop_order_move(*, shop_order: ShopOrder, to: str, reason: str = "", notify: bool) -> str:
+    """Moves one locked shop order to `to` (with the reason told to the customer, if any);
+    returns the state it left. `notify`: record the event of `to` (SHOP_ORDER_EVENTS)."""
+    from_status = shop_order.status
+    _check_shop_order(from_status, to, notify=notify, events=SHOP_ORDER_EVENTS)
+    shop_order.status = to
+    fields = ["status", "updated_at"]
+    if reason:
+        shop_order.status_reason = reason
+        fields.append("status_reason")
+    shop_order.save(update_fields=fields)
+    if notify:
+        notify_order(
+            order_id=shop_order.order_id, event=SHOP_ORDER_EVENTS[to], shop_order_id=shop_order.pk
+        )
+    return from_status
+
+
+def shop_orders_move(*, order_id: int, from_: str, to: str, reason: str = "", notify: bool) -> int:
+    """Moves every shop order of an order still in `from_` to `to`, in one UPDATE; returns how
+    many moved. The caller holds the order row locked; PostgreSQL re-checks the status of a
+    row it had to wait for. `notify`: record the order-wide event of `to` (ORDER_WIDE_EVENTS)."""
+    _check_shop_order(from_, to, notify=notify, events=ORDER_WIDE_EVENTS)
+    fields: dict[str, object] = {"status": to, "updated_at": timezone.now()}
+    if reason:
+        fields["status_reason"] = reason
+    moved = ShopOrder.objects.filter(order_id=order_id, status=from_).update(**fields)
+    if notify:
+        notify_order(order_id=order_id, event=ORDER_WIDE_EVENTS[to])
+    return moved
+
+
+def order_move(*, order: Order, to: str) -> str:
+    """Moves one locked order to `to` (`paid` also sets `paid_at`); returns the state it left.
+    An order's own moves notify nothing: its shop orders' move tells the customer and shops."""
+    from_status = order.status
+    if not order_transition_allowed(from_status, to):
+        raise _invalid(_("An order cannot go from %(from)s to %(to)s."), from_status, to)
+    order.status = to
+    fields = ["status", "updated_at"]
+    if to == OrderStatus.PAID:
+        order.paid_at = timezone.now()
+        fields.append("paid_at")
+    order.save(update_fields=fields)
+    return from_status
