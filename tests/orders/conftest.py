@@ -1,11 +1,32 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
+
+from marketplace.checkout.complete import checkout_complete
+from marketplace.checkout.lines import LineInput, checkout_create
+from tests.checkout.helpers import shop, town, variant
 
 
 @pytest.fixture(autouse=True)
 def dummy_gateway(settings: Any) -> None:
     """Checkout and order logic is tested on the dummy gateway (paid at once)."""
     settings.PAYMENT_GATEWAY = "dummy"
+
+
+@pytest.fixture
+def two_shop_order(dummy_gateway: None) -> tuple[Any, Any, Any]:
+    """A paid order of 2 breads (bakery) and 1 cheese (cheese shop, local delivery): (order,
+    bread, cheese)."""
+    city = town()
+    bread = variant(shop(city, "bakery"), stock=10)
+    cheese = variant(shop(city, "cheese", {"local_delivery": Decimal("2.00")}), stock=10)
+    checkout = checkout_create(
+        town_slug=city.slug,
+        email="a@example.org",
+        lines=[LineInput(bread.pk, 2), LineInput(cheese.pk, 1)],
+        user=None,
+    )
+    return checkout_complete(checkout_id=checkout.pk, user=None).order, bread, cheese

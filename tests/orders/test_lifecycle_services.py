@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
-from marketplace.checkout.complete import checkout_complete
-from marketplace.checkout.lines import LineInput, checkout_create
 from marketplace.orders.lifecycle import order_cancel_unpaid, order_mark_paid
 from marketplace.orders.models import Order, OrderLine, ShopOrder
 from marketplace.orders.transitions import shop_order_transition_allowed
-from tests.checkout.helpers import shop, town, variant
 from vendors.models import Stock
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def unpaid_order(settings):
+def unpaid_order(two_shop_order):
     """An order left unpaid: a gateway that does not pay at once (Stripe pending)."""
-    settings.PAYMENT_GATEWAY = "dummy"
-    city = town()
-    bread = variant(shop(city, "bakery"), stock=10)
-    cheese = variant(shop(city, "cheese", {"local_delivery": Decimal("2.00")}), stock=10)
-    checkout = checkout_create(
-        town_slug=city.slug,
-        email="a@example.org",
-        lines=[LineInput(bread.pk, 2), LineInput(cheese.pk, 1)],
-        user=None,
-    )
-    order = checkout_complete(checkout_id=checkout.pk, user=None).order
+    order, bread, cheese = two_shop_order
     # back to the state a pending payment leaves it in
     Order.objects.filter(pk=order.pk).update(status="unpaid", paid_at=None)
     ShopOrder.objects.filter(order=order).update(status="unconfirmed")

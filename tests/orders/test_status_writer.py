@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import ast
 import re
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from marketplace.checkout.complete import checkout_complete
-from marketplace.checkout.lines import LineInput, checkout_create
 from marketplace.core.models import OutboxMessage
 from marketplace.orders.lifecycle import (
     order_cancel_unpaid,
@@ -30,7 +27,6 @@ from marketplace.orders.models import Order, OrderStatus, ShopOrder, ShopOrderSt
 from marketplace.orders.status import order_move, shop_order_move, shop_orders_move
 from marketplace.orders.tasks import send_order_notification
 from payments.refunds import shop_order_refund
-from tests.checkout.helpers import shop, town, variant
 
 pytestmark = pytest.mark.django_db
 
@@ -186,18 +182,9 @@ def test_the_guard_lets_other_writes_and_reads_be(source: str) -> None:
 
 
 @pytest.fixture
-def paid_order() -> Order:
+def paid_order(two_shop_order: tuple[Order, object, object]) -> Order:
     """A paid order (the dummy gateway) of two shops, its emails recorded in the outbox."""
-    city = town()
-    bread = variant(shop(city, "bakery"), stock=10)
-    cheese = variant(shop(city, "cheese", {"local_delivery": Decimal("2.00")}), stock=10)
-    checkout = checkout_create(
-        town_slug=city.slug,
-        email="a@example.org",
-        lines=[LineInput(bread.pk, 2), LineInput(cheese.pk, 1)],
-        user=None,
-    )
-    return checkout_complete(checkout_id=checkout.pk, user=None).order
+    return two_shop_order[0]
 
 
 def _shop_orders(order: Order) -> list[ShopOrder]:
