@@ -81,7 +81,12 @@ def order_cancel_unpaid(*, order_id: int, reason: str) -> Order:
 
 
 def _locked_shop_order(shop_order_id: int) -> ShopOrder:
-    shop_order = ShopOrder.objects.select_for_update().filter(pk=shop_order_id).first()
+    shop_order = (
+        ShopOrder.objects.select_related("order")
+        .select_for_update(of=("self",))
+        .filter(pk=shop_order_id)
+        .first()
+    )
     if shop_order is None:
         raise ValidationError(
             {"id": ValidationError(_("Shop order not found."), code=OrderErrorCode.NOT_FOUND.value)}
@@ -121,7 +126,7 @@ def shop_order_fulfil(*, shop_order_id: int, user: Any = None) -> ShopOrder:
     with transaction.atomic():
         shop_order = _locked_shop_order(shop_order_id)
         shop_order_move(shop_order=shop_order, to=ShopOrderStatus.FULFILLED, notify=True)
-        lines_consume(lines=_lines(shop_order), user=user, note=f"shop order {shop_order.pk}")
+        lines_consume(lines=_lines(shop_order), user=user, note=shop_order.order.number)
         order_close_if_done(order_id=shop_order.order_id)
         queue_task_on_commit(
             schedule_transfer,

@@ -94,10 +94,11 @@ def test_full_flow_from_paid_to_fulfilled_consumes_stock(gql, market):
     stock = Stock.objects.get(variant=market["bread"])
     assert (stock.quantity, stock.quantity_allocated) == (7, 0)
     movement = StockMovement.objects.get(stock=stock)
-    assert (movement.delta, movement.quantity_after, movement.reason) == (
+    assert (movement.delta, movement.quantity_after, movement.reason, movement.note) == (
         -3,
         7,
         StockMovementReason.SALE,
+        Order.objects.get().number,  # the order the shopkeeper knows, in no language
     )
     assert movement.user == market["baker"]
     # the other shop's stock is still allocated, so the order stays open

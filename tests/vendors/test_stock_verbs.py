@@ -180,7 +180,9 @@ def test_stock_consume_takes_the_goods_out_and_records_sales(variants):
     # when 4 of the first and 2 of the second leave the shop
     with CaptureQueriesContext(connection) as captured:
         consumed = stock_consume(
-            quantities={first.pk: 4, second.pk: 2, third.pk: 1}, user=baker, note="shop order 7"
+            quantities={first.pk: 4, second.pk: 2, third.pk: 1},
+            user=baker,
+            note="MP-2026-ABCDE-FGHJK",
         )
 
     # then the lock (pk order), one UPDATE, one INSERT of the sale movements
@@ -189,8 +191,8 @@ def test_stock_consume_takes_the_goods_out_and_records_sales(variants):
     assert consumed == {first.pk: 4, second.pk: 2}
     assert _rows(variants) == [(6, 0), (18, 3), (30, 0)]
     assert _movements() == [
-        (first.sku, -4, 6, StockMovementReason.SALE, baker.pk, "shop order 7"),
-        (second.sku, -2, 18, StockMovementReason.SALE, baker.pk, "shop order 7"),
+        (first.sku, -4, 6, StockMovementReason.SALE, baker.pk, "MP-2026-ABCDE-FGHJK"),
+        (second.sku, -2, 18, StockMovementReason.SALE, baker.pk, "MP-2026-ABCDE-FGHJK"),
     ]
 
 
