@@ -26,9 +26,9 @@ from django.utils.translation import gettext as _
 from marketplace.catalog.models import Category
 from marketplace.spreadsheets import spreadsheet_text
 from search.indexing import mark_products_dirty
-from vendors.catalogue import unique_product_slug
 from vendors.error_codes import VendorErrorCode
 from vendors.models import Product, Stock, StockMovementReason, Variant, Vendor
+from vendors.products import unique_product_slug
 from vendors.stock import allocated_message, stocks_create, stocks_lock, stocks_set
 from vendors.stock_updates import apply_low_stock_rules
 from vendors.validation import field_error, price_problem, require_approved

@@ -341,8 +341,8 @@ def measure_freshness(town: str, n: int, use_worker: bool) -> None:
 
     from search.backends import get_backend
     from search.query import SearchRequest
-    from vendors.catalogue import product_update
     from vendors.models import Product
+    from vendors.products import product_update
 
     worker = _start_worker() if use_worker else None
     mode = "real Celery worker on Redis" if worker else "task run on commit, in process"

@@ -23,8 +23,8 @@ from tests.checkout.helpers import (
     variant,
 )
 from tests.factories import UserFactory
-from vendors.catalogue import product_publish
 from vendors.models import VendorStatus
+from vendors.products import product_publish
 
 pytestmark = pytest.mark.django_db
 

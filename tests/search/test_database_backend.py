@@ -11,8 +11,8 @@ from search.query import haversine_km
 from tests.factories import UserFactory
 from tests.search.conftest import SEARCH_QUERY, names, search
 from tests.search.test_relevance import RELEVANCE_TABLE
-from vendors.catalogue import product_publish
 from vendors.models import Product, Vendor
+from vendors.products import product_publish
 
 TOWN = "montpellier"
 

@@ -16,8 +16,8 @@ from search.models import IndexQueue
 from search.query import SearchRequest
 from search.tasks import sweep_dirty_products
 from tests.search.conftest import closed_port, names, search
-from vendors.catalogue import product_update
 from vendors.models import Product, Variant
+from vendors.products import product_update
 from vendors.stock_updates import stock_update
 
 pytestmark = pytest.mark.engine

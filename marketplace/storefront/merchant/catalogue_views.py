@@ -24,9 +24,9 @@ from marketplace.storefront.merchant.forms import (
     VariantFormSet,
 )
 from marketplace.storefront.merchant.views import shop_url
-from vendors.catalogue import product_create, product_delete, product_publish, product_update
 from vendors.images import product_image_upload
 from vendors.models import Product, StockMovement, Variant
+from vendors.products import product_create, product_delete, product_publish, product_update
 from vendors.stock_updates import stock_adjust
 
 PAGE_SIZE = 50

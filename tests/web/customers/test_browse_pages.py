@@ -2,7 +2,7 @@
 
 import pytest
 
-from vendors.catalogue import product_publish
+from vendors.products import product_publish
 
 pytestmark = pytest.mark.django_db
 

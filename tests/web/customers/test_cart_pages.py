@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from marketplace.checkout.models import Checkout, CheckoutLine, Reservation
 from marketplace.orders.models import Order, OrderStatus
-from vendors.catalogue import product_publish
 from vendors.models import Stock
+from vendors.products import product_publish
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from marketplace.graphql.core.mutations import BaseMutation
 from marketplace.graphql.vendors.mutations.inputs import VariantInput, variant_data
 from marketplace.graphql.vendors.permissions import require_member, vendor_id_of
 from marketplace.graphql.vendors.types import ProductType, VendorError
-from vendors.catalogue import product_create
+from vendors.products import product_create
 
 
 class ProductCreateInput(graphene.InputObjectType):

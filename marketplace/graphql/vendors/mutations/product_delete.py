@@ -7,7 +7,7 @@ import graphene
 from marketplace.graphql.core.mutations import BaseMutation
 from marketplace.graphql.vendors.permissions import product_vendor_id, require_member
 from marketplace.graphql.vendors.types import VendorError
-from vendors.catalogue import product_delete
+from vendors.products import product_delete
 
 
 class ProductDelete(BaseMutation):

@@ -7,7 +7,7 @@ import graphene
 from marketplace.graphql.core.mutations import BaseMutation
 from marketplace.graphql.vendors.permissions import product_vendor_id, require_member
 from marketplace.graphql.vendors.types import ProductType, VendorError
-from vendors.catalogue import product_publish
+from vendors.products import product_publish
 
 
 class ProductPublish(BaseMutation):

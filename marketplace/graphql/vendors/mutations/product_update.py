@@ -10,7 +10,7 @@ from marketplace.graphql.vendors.mutations.inputs import VariantInput, variant_d
 from marketplace.graphql.vendors.mutations.product_create import category_reference
 from marketplace.graphql.vendors.permissions import product_vendor_id, require_member
 from marketplace.graphql.vendors.types import ProductType, VendorError
-from vendors.catalogue import product_update
+from vendors.products import product_update
 
 
 class ProductUpdateInput(graphene.InputObjectType):
