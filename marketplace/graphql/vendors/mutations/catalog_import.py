@@ -6,7 +6,7 @@ import graphene
 from graphene_file_upload.scalars import Upload
 
 from marketplace.graphql.core.mutations import BaseMutation
-from marketplace.graphql.vendors.permissions import require_member, vendor_id_of
+from marketplace.graphql.vendors.access import require_member, vendor_id_of
 from marketplace.graphql.vendors.types import VendorError
 from vendors.csv_import import MAX_FILE_BYTES, catalog_import
 from vendors.error_codes import VendorErrorCode

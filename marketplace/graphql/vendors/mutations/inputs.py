@@ -7,7 +7,7 @@ from typing import Any
 import graphene
 
 from marketplace.graphql.core.scalars import Decimal, GeoPointInput
-from marketplace.graphql.vendors.permissions import enum_value
+from marketplace.graphql.vendors.access import enum_value
 from marketplace.graphql.vendors.types import FulfilmentMethodEnum
 
 

@@ -6,8 +6,8 @@ import graphene
 
 from marketplace.graphql.core.ids import decode_id_or_none
 from marketplace.graphql.core.mutations import BaseMutation
+from marketplace.graphql.vendors.access import require_member, vendor_id_of
 from marketplace.graphql.vendors.mutations.inputs import VariantInput, variant_data
-from marketplace.graphql.vendors.permissions import require_member, vendor_id_of
 from marketplace.graphql.vendors.types import ProductType, VendorError
 from vendors.products import product_create
 

@@ -6,7 +6,7 @@ import graphene
 from graphene_file_upload.scalars import Upload
 
 from marketplace.graphql.core.mutations import BaseMutation
-from marketplace.graphql.vendors.permissions import product_vendor_id, require_member
+from marketplace.graphql.vendors.access import product_vendor_id, require_member
 from marketplace.graphql.vendors.types import ProductType, VendorError
 from vendors.images import product_image_upload
 

@@ -5,7 +5,7 @@ from typing import Any
 import graphene
 
 from marketplace.graphql.core.mutations import BaseMutation
-from marketplace.graphql.vendors.permissions import product_vendor_id, require_member
+from marketplace.graphql.vendors.access import product_vendor_id, require_member
 from marketplace.graphql.vendors.types import ProductType, VendorError
 from vendors.products import product_publish
 

@@ -6,9 +6,9 @@ import graphene
 
 from marketplace.graphql.core.ids import decode_id
 from marketplace.graphql.core.mutations import BaseMutation
+from marketplace.graphql.vendors.access import product_vendor_id, require_member
 from marketplace.graphql.vendors.mutations.inputs import VariantInput, variant_data
 from marketplace.graphql.vendors.mutations.product_create import category_reference
-from marketplace.graphql.vendors.permissions import product_vendor_id, require_member
 from marketplace.graphql.vendors.types import ProductType, VendorError
 from vendors.products import product_update
 

@@ -5,7 +5,7 @@ from typing import Any
 import graphene
 
 from marketplace.graphql.core.mutations import BaseMutation
-from marketplace.graphql.vendors.permissions import enum_value, require_member, variant_vendor_id
+from marketplace.graphql.vendors.access import enum_value, require_member, variant_vendor_id
 from marketplace.graphql.vendors.types import StockMovementReasonEnum, VariantType, VendorError
 from vendors.models import Variant
 from vendors.stock_updates import stock_adjust

@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 
 from marketplace.graphql.core.ids import decode_id_or_none
 from marketplace.graphql.core.mutations import BaseMutation
+from marketplace.graphql.vendors.access import require_user
 from marketplace.graphql.vendors.mutations.inputs import VendorProfileInput, profile_data
-from marketplace.graphql.vendors.permissions import require_user
 from marketplace.graphql.vendors.types import VendorError, VendorType
 from marketplace.towns.models import Town
 from vendors.error_codes import VendorErrorCode

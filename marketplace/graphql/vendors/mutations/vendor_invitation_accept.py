@@ -5,7 +5,7 @@ from typing import Any
 import graphene
 
 from marketplace.graphql.core.mutations import BaseMutation
-from marketplace.graphql.vendors.permissions import require_user
+from marketplace.graphql.vendors.access import require_user
 from marketplace.graphql.vendors.types import VendorError, VendorMemberType, VendorType
 from vendors.members import vendor_invitation_accept
 from vendors.models import Vendor

@@ -5,7 +5,7 @@ from typing import Any
 import graphene
 
 from marketplace.graphql.core.mutations import BaseMutation
-from marketplace.graphql.vendors.permissions import enum_value, require_member, vendor_id_of
+from marketplace.graphql.vendors.access import enum_value, require_member, vendor_id_of
 from marketplace.graphql.vendors.types import (
     VendorError,
     VendorInvitationType,

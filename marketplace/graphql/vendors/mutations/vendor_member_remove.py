@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from marketplace.graphql.core.mutations import BaseMutation
-from marketplace.graphql.vendors.permissions import member_vendor_id, require_member
+from marketplace.graphql.vendors.access import member_vendor_id, require_member
 from marketplace.graphql.vendors.types import VendorError, VendorType
 from vendors.access import is_vendor_member
 from vendors.members import vendor_member_remove

@@ -6,7 +6,7 @@ import graphene
 from django.utils.translation import gettext as _
 
 from marketplace.graphql.core.mutations import BaseMutation
-from marketplace.graphql.vendors.permissions import member_vendor_id, require_member, vendor_id_of
+from marketplace.graphql.vendors.access import member_vendor_id, require_member, vendor_id_of
 from marketplace.graphql.vendors.types import VendorError, VendorType
 from vendors.error_codes import VendorErrorCode
 from vendors.members import vendor_ownership_transfer

@@ -5,8 +5,8 @@ from typing import Any
 import graphene
 
 from marketplace.graphql.core.mutations import BaseMutation
+from marketplace.graphql.vendors.access import require_member, vendor_id_of
 from marketplace.graphql.vendors.mutations.inputs import VendorProfileInput, profile_data
-from marketplace.graphql.vendors.permissions import require_member, vendor_id_of
 from marketplace.graphql.vendors.types import VendorError, VendorType
 from vendors.profile import vendor_update
 
