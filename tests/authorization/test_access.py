@@ -12,6 +12,7 @@ from marketplace.checkout.access import check_checkout_access
 from marketplace.checkout.models import Checkout
 from marketplace.graphql.governance.access import require_login
 from marketplace.graphql.orders.access import can_see_order, is_order_customer
+from marketplace.graphql.vendors.access import require_member
 from marketplace.towns.access import is_town_staff
 from tests.factories import TownFactory, TownStaffFactory, UserFactory, VendorFactory
 from tests.governance.factories import OrderFactory
@@ -43,10 +44,13 @@ def test_no_user_is_nobody() -> None:
         check_checkout_access(checkout, None)
     with pytest.raises(PermissionDenied):
         require_login(nobody)
+    with pytest.raises(PermissionDenied):
+        require_member(nobody, shop.pk)
     # While the real people keep their rights
     assert (member_role(owner, shop.pk), is_vendor_member(owner, shop.pk, owner_only=True)) == (
         "owner",
         True,
     )
     assert is_order_customer(customer, order) is True
+    assert require_member(SimpleNamespace(context=SimpleNamespace(user=owner)), shop.pk) == owner
     check_checkout_access(checkout, customer)

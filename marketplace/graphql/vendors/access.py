@@ -1,4 +1,4 @@
-"""Permission checks and id lookups shared by the merchant mutations."""
+"""Who may run the merchant mutations, and the id lookups they share."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from vendors.validation import field_error
 
 def require_user(info: Any) -> Any:
     user = info.context.user
-    if not user.is_authenticated:
+    if not getattr(user, "is_authenticated", False):
         raise PermissionDenied(_("Log in first."))
     return user
 
