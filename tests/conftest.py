@@ -1,7 +1,9 @@
-"""Shared fixtures: the GraphQL client, users with tokens, and the demo data file."""
+"""Shared fixtures: the GraphQL client, users with tokens, the demo data file, eager Celery and
+the payment gateways (Stripe on stripe-mock, or the dummy one)."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -11,12 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.test import Client
 
-from marketplace.accounts.tokens import create_access_token
+from marketplace.celery import app as celery_app
 from tests.factories import UserFactory
+from tests.helpers import GraphQLClient
+from tests.payments.helpers import STRIPE_MOCK, WEBHOOK_SECRET
 
 TOWNS_FILE = Path(__file__).resolve().parent.parent / "marketplace" / "demo" / "towns.json"
 
@@ -74,37 +79,6 @@ def django_db_modify_db_settings(
         os.close(taken[1])
 
 
-class GraphQLClient:
-    """Posts to /graphql/ like a real client; `token` adds Authorization: Bearer."""
-
-    def __init__(self, client: Client) -> None:
-        self.client = client
-        self.token: str | None = None
-
-    def login(self, user: Any) -> GraphQLClient:
-        self.token = create_access_token(user)
-        return self
-
-    def logout(self) -> GraphQLClient:
-        self.token = None
-        return self
-
-    def execute(
-        self, query: str, variables: dict[str, Any] | None = None, *, expect_errors: bool = False
-    ) -> dict[str, Any]:
-        headers = {"HTTP_AUTHORIZATION": f"Bearer {self.token}"} if self.token else {}
-        response = self.client.post(
-            "/graphql/",
-            json.dumps({"query": query, "variables": variables or {}}),
-            content_type="application/json",
-            **headers,
-        )
-        body = response.json()
-        if not expect_errors:
-            assert "errors" not in body, body["errors"]
-        return body if expect_errors else body["data"]
-
-
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits() -> None:
     """Rate-limit counters (logins, new checkouts) never carry over from one test to the next."""
@@ -146,3 +120,42 @@ def customer(db: Any) -> Any:
 @pytest.fixture
 def towns_data() -> dict[str, Any]:
     return json.loads(TOWNS_FILE.read_text(encoding="utf-8"))
+
+
+def _forget_eager_override() -> None:
+    """Drops an `app.conf.task_always_eager` written by earlier code, if any."""
+    with contextlib.suppress(KeyError):
+        del celery_app.conf.changes["task_always_eager"]
+
+
+@pytest.fixture
+def eager(settings: Any) -> Iterator[None]:
+    """Celery eager for this test. Celery reads Django's settings live, so setting it there is
+    enough (writing `app.conf` would shadow the setting for every later test)."""
+    _forget_eager_override()
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    yield
+    _forget_eager_override()
+    # Eager tasks run in several threads at once (concurrency tests) save and restore Celery's
+    # process-wide "inside a task" flag out of order: put it back as a fresh process has it.
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture
+def stripe(settings: Any, eager: None) -> Any:
+    """The Stripe gateway on stripe-mock, with a known webhook secret."""
+    settings.PAYMENT_GATEWAY = "stripe"
+    settings.STRIPE_SECRET_KEY = "sk_test_123"
+    settings.STRIPE_API_BASE = STRIPE_MOCK
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    settings.TRANSFER_TRIGGER = "fulfilment"
+    return settings
+
+
+@pytest.fixture
+def dummy(settings: Any, eager: None) -> Any:
+    settings.PAYMENT_GATEWAY = "dummy"
+    settings.TRANSFER_TRIGGER = "fulfilment"
+    return settings

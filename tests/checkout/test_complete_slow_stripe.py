@@ -15,8 +15,8 @@ from django.test import Client
 from marketplace.orders.models import Order
 from payments.models import Payment
 from tests.checkout.helpers import COMPLETE, CREATE, food, line, shop, town, variant
-from tests.payments.conftest import STRIPE_MOCK
 from tests.payments.fault_server import FaultServer
+from tests.payments.helpers import STRIPE_MOCK
 from vendors.models import Stock
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.stripe]

@@ -26,9 +26,9 @@ from payments.charges import payment_end_unpaid
 from payments.models import LedgerEntry, Payment, PaymentStatus, Refund, Transfer
 from tests.checkout.helpers import COMPLETE, CREATE, line, shop, town, variant
 from tests.factories import TownFactory, VendorFactory
-from tests.faults.conftest import OwnRedis, relay_later, relay_until_done
-from tests.payments.conftest import event, intent_object, post_event, run_on_commit
+from tests.faults.helpers import OwnRedis, relay_later, relay_until_done
 from tests.payments.factories import make_order, payable, start_payment
+from tests.payments.helpers import event, intent_object, post_event, run_on_commit
 from tests.payments.ledger_checks import assert_ledger_invariants
 
 pytestmark = pytest.mark.django_db

@@ -22,7 +22,7 @@ from marketplace.core.outbox import (
     outbox_relay,
     queue_task_on_commit,
 )
-from tests.payments.conftest import run_on_commit
+from tests.payments.helpers import run_on_commit
 
 pytestmark = pytest.mark.django_db
 

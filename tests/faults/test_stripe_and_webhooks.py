@@ -21,10 +21,10 @@ from marketplace.orders.lifecycle import (
 from marketplace.orders.models import Order, OrderStatus, ShopOrder
 from payments.models import LedgerEntry, Payment, PaymentStatus, Refund, Transfer, WebhookEvent
 from tests.factories import TownFactory, VendorFactory
-from tests.faults.conftest import relay_until_done
-from tests.payments.conftest import event, intent_object, post_event, run_on_commit
+from tests.faults.helpers import relay_until_done
 from tests.payments.factories import make_order, payable, start_payment
 from tests.payments.fault_server import FaultServer
+from tests.payments.helpers import event, intent_object, post_event, run_on_commit
 from tests.payments.ledger_checks import assert_ledger_invariants
 
 pytestmark = pytest.mark.django_db

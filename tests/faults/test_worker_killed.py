@@ -22,10 +22,10 @@ from marketplace.orders.lifecycle import (
 from marketplace.orders.models import ShopOrder
 from payments.models import LedgerEntry, Payment, Refund, Transfer
 from tests.factories import TownFactory, VendorFactory
-from tests.faults.conftest import OwnRedis, relay_until_done
-from tests.payments.conftest import event, intent_object, post_event
+from tests.faults.helpers import OwnRedis, relay_until_done
 from tests.payments.factories import make_order, payable, start_payment
 from tests.payments.fault_server import FaultServer
+from tests.payments.helpers import event, intent_object, post_event
 from tests.payments.ledger_checks import assert_ledger_invariants
 
 pytestmark = pytest.mark.django_db(transaction=True)

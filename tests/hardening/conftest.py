@@ -1,14 +1,12 @@
-"""Fixtures of the hardening tests: raw HTTP posts and a guard against requests that hang."""
+"""Fixtures of the hardening tests: a guard against requests that hang (raw posts: helpers.py)."""
 
 from __future__ import annotations
 
-import json
 import signal
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.test import Client
 
 HANG_GUARD_SECONDS = 30
 
@@ -31,7 +29,3 @@ def no_hang() -> Iterator[None]:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
-
-
-def post_json(client: Client, body: Any, **headers: Any) -> Any:
-    return client.post("/graphql/", json.dumps(body), content_type="application/json", **headers)

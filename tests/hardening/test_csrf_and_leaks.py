@@ -9,7 +9,7 @@ from django.test import Client
 
 from marketplace.accounts.tokens import create_access_token
 from tests.factories import UserFactory
-from tests.hardening.conftest import post_json
+from tests.hardening.helpers import post_json
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from tests.factories import (
     VendorFactory,
     VendorMemberFactory,
 )
-from tests.vendors.conftest import upload
+from tests.vendors.helpers import upload
 from vendors.models import Variant, VendorRole
 
 pytestmark = pytest.mark.django_db

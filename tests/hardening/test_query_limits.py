@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.hardening.conftest import post_json
+from tests.hardening.helpers import post_json
 
 pytestmark = pytest.mark.django_db
 

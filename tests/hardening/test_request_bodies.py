@@ -7,7 +7,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.hardening.conftest import post_json
+from tests.hardening.helpers import post_json
 
 pytestmark = pytest.mark.django_db
 

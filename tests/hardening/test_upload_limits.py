@@ -18,7 +18,7 @@ from tests.factories import (
     VendorFactory,
     VendorMemberFactory,
 )
-from tests.vendors.conftest import upload
+from tests.vendors.helpers import upload
 from vendors.models import Product, Variant, VendorRole, VendorStatus
 
 pytestmark = pytest.mark.django_db

@@ -20,8 +20,8 @@ from payments.reconcile import ledger_reconcile
 from payments.refunds import shop_order_refund
 from payments.transfers import transfer_schedule
 from tests.factories import TownFactory, VendorFactory
-from tests.payments.conftest import run_on_commit
 from tests.payments.factories import make_order, start_payment
+from tests.payments.helpers import run_on_commit
 from tests.payments.ledger_checks import assert_ledger_invariants
 
 pytestmark = pytest.mark.django_db

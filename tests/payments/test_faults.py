@@ -21,9 +21,9 @@ from payments.tasks import retry_pending_transfers
 from payments.transfers import transfer_schedule, transfer_send
 from tests.checkout.helpers import COMPLETE, CREATE, food, line, shop, town, variant
 from tests.factories import TownFactory, VendorFactory
-from tests.payments.conftest import STRIPE_MOCK, event, intent_object, post_event, run_on_commit
 from tests.payments.factories import make_order, payable, start_payment
 from tests.payments.fault_server import FaultServer
+from tests.payments.helpers import STRIPE_MOCK, event, intent_object, post_event, run_on_commit
 from tests.payments.ledger_checks import assert_ledger_invariants
 from vendors.models import Stock
 

@@ -20,8 +20,8 @@ from payments.refunds import shop_order_refund
 from payments.tasks import ledger_check_daily
 from payments.transfers import transfer_schedule
 from tests.factories import TownFactory, TownStaffFactory, VendorFactory
-from tests.payments.conftest import event, intent_object, post_event, run_on_commit
 from tests.payments.factories import make_order, payable, start_payment
+from tests.payments.helpers import event, intent_object, post_event, run_on_commit
 
 pytestmark = pytest.mark.django_db
 

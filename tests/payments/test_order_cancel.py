@@ -11,7 +11,7 @@ from marketplace.orders.models import Order, ShopOrder
 from payments.models import Payment
 from tests.checkout.helpers import COMPLETE, CREATE, line, shop, town, variant
 from tests.factories import UserFactory
-from tests.payments.conftest import event, intent_object, post_event, run_on_commit
+from tests.payments.helpers import event, intent_object, post_event, run_on_commit
 from vendors.models import Stock
 
 pytestmark = pytest.mark.django_db

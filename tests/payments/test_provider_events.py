@@ -21,8 +21,8 @@ from payments.tasks import process_deferred_webhook_events, retry_pending_transf
 from payments.transfers import transfer_schedule
 from payments.webhooks import MAX_DEFERRED_ATTEMPTS, webhook_event_process
 from tests.factories import TownFactory, TownStaffFactory, VendorFactory
-from tests.payments.conftest import event, intent_object, post_event, run_on_commit, signature
 from tests.payments.factories import make_order, payable, start_payment
+from tests.payments.helpers import event, intent_object, post_event, run_on_commit, signature
 from tests.payments.ledger_checks import assert_ledger_invariants
 from vendors.models import Stock
 

@@ -20,8 +20,8 @@ from payments.models import LedgerEntry, Payment, Refund, Transfer, WebhookEvent
 from payments.refunds import refund_send, shop_order_refund
 from payments.tasks import process_deferred_webhook_events, retry_pending_transfers
 from tests.factories import TownFactory, TownStaffFactory, VendorFactory
-from tests.payments.conftest import STRIPE_MOCK, event, intent_object, post_event, run_on_commit
 from tests.payments.factories import make_order, payable, start_payment
+from tests.payments.helpers import STRIPE_MOCK, event, intent_object, post_event, run_on_commit
 from tests.payments.ledger_checks import assert_ledger_invariants
 from tests.payments.stripe_script import ScriptedStripe, refusal
 

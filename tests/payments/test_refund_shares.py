@@ -17,8 +17,8 @@ from payments.ledger import ledger_balances, ledger_record, ledger_totals_for_sh
 from payments.models import Payment, Refund, Transfer
 from payments.refunds import refund_split, shop_order_refund
 from tests.factories import TownFactory, VendorFactory
-from tests.payments.conftest import event, intent_object, post_event, run_on_commit
 from tests.payments.factories import make_order, payable, start_payment
+from tests.payments.helpers import event, intent_object, post_event, run_on_commit
 from tests.payments.ledger_checks import assert_ledger_invariants
 
 pytestmark = pytest.mark.django_db

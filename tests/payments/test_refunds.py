@@ -18,8 +18,8 @@ from tests.factories import (
     VendorFactory,
     VendorMemberFactory,
 )
-from tests.payments.conftest import event, intent_object, post_event, run_on_commit
 from tests.payments.factories import make_order, payable, start_payment
+from tests.payments.helpers import event, intent_object, post_event, run_on_commit
 from tests.payments.ledger_checks import assert_ledger_invariants
 
 pytestmark = pytest.mark.django_db

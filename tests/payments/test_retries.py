@@ -22,8 +22,8 @@ from payments.models import LedgerEntry, Payment, Refund, Transfer
 from payments.refunds import refund_send, shop_order_refund
 from payments.transfers import transfer_schedule, transfer_send
 from tests.factories import TownFactory, VendorFactory
-from tests.payments.conftest import STRIPE_MOCK, event, intent_object, post_event, run_on_commit
 from tests.payments.factories import make_order, payable, start_payment
+from tests.payments.helpers import STRIPE_MOCK, event, intent_object, post_event, run_on_commit
 from tests.payments.ledger_checks import assert_ledger_invariants
 from tests.payments.stripe_script import ScriptedStripe
 

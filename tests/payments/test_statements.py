@@ -25,8 +25,8 @@ from payments.statements import (
     shop_statement_lines,
 )
 from tests.factories import TownFactory, VendorFactory
-from tests.payments.conftest import run_on_commit
 from tests.payments.factories import make_order, start_payment
+from tests.payments.helpers import run_on_commit
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")

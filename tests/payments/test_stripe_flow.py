@@ -11,8 +11,8 @@ from marketplace.orders.models import Order, OrderStatus, ShopOrder, ShopOrderSt
 from payments.models import LedgerEntry, Payment, PaymentStatus, Refund, Transfer
 from tests.checkout.helpers import COMPLETE, CREATE, food, gid, line, shop, town, variant
 from tests.factories import UserFactory, VendorMemberFactory
-from tests.payments.conftest import event, intent_object, post_event
 from tests.payments.factories import payable
+from tests.payments.helpers import event, intent_object, post_event
 from tests.payments.ledger_checks import assert_ledger_invariants
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -22,8 +22,8 @@ from payments.refunds import shop_order_refund
 from payments.tasks import retry_pending_transfers
 from payments.transfers import transfer_schedule
 from tests.factories import TownFactory, VendorFactory
-from tests.payments.conftest import event, intent_object, post_event, run_on_commit
 from tests.payments.factories import make_order, payable, start_payment
+from tests.payments.helpers import event, intent_object, post_event, run_on_commit
 from tests.payments.ledger_checks import assert_ledger_invariants
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ from marketplace.orders.models import Order, OrderLine
 from payments.models import Payment
 from payments.tasks import cancel_unpaid_orders
 from tests.factories import TownFactory, VendorFactory
-from tests.payments.conftest import event, intent_object, post_event, run_on_commit
 from tests.payments.factories import make_order, start_payment
+from tests.payments.helpers import event, intent_object, post_event, run_on_commit
 from vendors.models import Stock
 
 pytestmark = pytest.mark.django_db

@@ -25,8 +25,8 @@ from payments.models import (
     WebhookEvent,
 )
 from tests.factories import TownFactory, VendorFactory
-from tests.payments.conftest import event, intent_object, post_event
 from tests.payments.factories import make_order, start_payment
+from tests.payments.helpers import event, intent_object, post_event
 from tests.payments.ledger_checks import assert_ledger_invariants
 from vendors.models import Stock
 

@@ -9,7 +9,7 @@ import pytest
 from marketplace.governance.approval import vendor_suspend
 from search.query import haversine_km
 from tests.factories import UserFactory
-from tests.search.conftest import SEARCH_QUERY, names, search
+from tests.search.helpers import SEARCH_QUERY, names, search
 from tests.search.test_relevance import RELEVANCE_TABLE
 from vendors.models import Product, Vendor
 from vendors.products import product_publish

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.search.conftest import closed_port, names, search
+from tests.search.helpers import closed_port, names, search
 
 TOWN = "montpellier"
 

@@ -15,7 +15,7 @@ from search.indexing import search_rebuild_town
 from search.models import IndexQueue
 from search.query import SearchRequest
 from search.tasks import sweep_dirty_products
-from tests.search.conftest import closed_port, names, search
+from tests.search.helpers import closed_port, names, search
 from vendors.models import Product, Variant
 from vendors.products import product_update
 from vendors.stock_updates import stock_update

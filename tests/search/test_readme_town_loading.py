@@ -29,7 +29,7 @@ from search.backends import engine_index
 from search.backends.engine_query import build_body
 from search.query import SearchRequest
 from tests.factories import UserFactory
-from tests.search.conftest import closed_port
+from tests.search.helpers import closed_port
 from vendors.models import Vendor, VendorStatus
 
 ROOT = Path(__file__).resolve().parents[2]

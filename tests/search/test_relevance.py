@@ -8,7 +8,7 @@ import pytest
 
 from search.backends.engine_index import alias_name
 from tests.factories import VariantFactory
-from tests.search.conftest import names, search
+from tests.search.helpers import names, search
 from vendors.models import Product
 
 pytestmark = pytest.mark.engine

@@ -10,7 +10,7 @@ import pytest
 from marketplace.catalog.models import Category
 from search.indexing import search_rebuild_town
 from search.query import haversine_km
-from tests.search.conftest import SEARCH_QUERY, search
+from tests.search.helpers import SEARCH_QUERY, search
 from vendors.models import Product, Vendor
 
 pytestmark = pytest.mark.engine

@@ -15,7 +15,7 @@ from search.models import IndexQueue
 from search.query import SearchRequest
 from search.tasks import sweep_dirty_products
 from tests.factories import UserFactory
-from tests.search.conftest import names, search
+from tests.search.helpers import names, search
 from vendors.models import Product, Variant, Vendor
 from vendors.products import product_delete, product_publish, product_update
 from vendors.stock_updates import stock_update

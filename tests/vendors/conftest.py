@@ -1,14 +1,11 @@
-"""Fixtures of the merchant tests: two shops of one town, their people, an upload helper."""
+"""Fixtures of the merchant tests: two shops of one town and their people (helpers: helpers.py)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from graphql_relay import to_global_id
 
 from tests.factories import (
     CategoryFactory,
@@ -24,10 +21,6 @@ from vendors.models import VendorRole
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def gid(type_name: str, pk: int) -> str:
-    return to_global_id(type_name, pk)
 
 
 @dataclass
@@ -68,30 +61,3 @@ def world(db: Any) -> World:
         customer=UserFactory(email="client@example.org"),
         town_staff=town_staff,
     )
-
-
-def upload(
-    gql: Any,
-    query: str,
-    variables: dict[str, Any],
-    *,
-    file_variable: str,
-    name: str,
-    content: bytes,
-    content_type: str = "application/octet-stream",
-) -> dict[str, Any]:
-    """POST a GraphQL multipart request (the file goes to `variables[file_variable]`)."""
-    operations = {"query": query, "variables": {**variables, file_variable: None}}
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {gql.token}"} if gql.token else {}
-    response = gql.client.post(
-        "/graphql/",
-        {
-            "operations": json.dumps(operations),
-            "map": json.dumps({"0": [f"variables.{file_variable}"]}),
-            "0": SimpleUploadedFile(name, content, content_type=content_type),
-        },
-        **headers,
-    )
-    body = response.json()
-    assert "errors" not in body, body["errors"]
-    return body["data"]

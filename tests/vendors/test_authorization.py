@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.factories import ProductFactory, VariantFactory
-from tests.vendors.conftest import gid
+from tests.vendors.helpers import gid
 from vendors.models import (
     Vendor,
     VendorInvitation,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tests.factories import ProductFactory, VariantFactory
-from tests.vendors.conftest import gid, upload
+from tests.vendors.helpers import gid, upload
 from vendors.models import Product, Stock, StockMovement, Variant
 
 IMPORT = """

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from tests.factories import ProductFactory
-from tests.vendors.conftest import gid, upload
+from tests.vendors.helpers import gid, upload
 
 UPLOAD = """
 mutation($product: ID!, $file: Upload!) {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.factories import UserFactory
-from tests.vendors.conftest import gid
+from tests.vendors.helpers import gid
 from vendors.members import vendor_invitations_claim
 from vendors.models import VendorInvitation, VendorMember, VendorRole
 from vendors.tasks import send_vendor_invitation

@@ -7,7 +7,7 @@ from decimal import Decimal
 from marketplace.orders.models import Order, OrderLine, ShopOrder
 from search.models import IndexQueue
 from tests.factories import ProductFactory, VariantFactory
-from tests.vendors.conftest import gid
+from tests.vendors.helpers import gid
 from vendors.models import Product, Stock, StockMovement, Variant
 
 CREATE = """

@@ -12,7 +12,7 @@ from graphql_relay import from_global_id
 
 from search.models import IndexQueue
 from tests.factories import ProductFactory, VariantFactory
-from tests.vendors.conftest import gid
+from tests.vendors.helpers import gid
 from vendors.models import Stock, StockMovement, StockMovementReason, VendorInvitation
 from vendors.stock_updates import stock_adjust
 from vendors.tasks import sweep_merchant_notifications

@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from tests.factories import ProductFactory, VariantFactory
-from tests.vendors.conftest import gid
+from tests.vendors.helpers import gid
 from vendors.models import Stock, StockMovement
 from vendors.stock_updates import stock_low_notify
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.vendors.conftest import gid
+from tests.vendors.helpers import gid
 from vendors.models import FulfilmentMethod, Vendor, VendorMember, VendorRole, VendorStatus
 
 APPLY = """

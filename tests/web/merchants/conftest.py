@@ -1,4 +1,4 @@
-"""Merchants' back office fixtures: a town, two shops with their owners, paid orders."""
+"""Merchants' back office fixtures: a town, two shops with their owners (paid orders: helpers.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ from typing import Any
 
 import pytest
 from celery._state import _set_task_join_will_block
-from django.test import TestCase
 
 from marketplace.celery import app as celery_app
-from marketplace.orders.models import Order, ShopOrder
 from tests.factories import (
     PASSWORD,
     CategoryFactory,
@@ -21,7 +19,6 @@ from tests.factories import (
     VendorFactory,
     VendorMemberFactory,
 )
-from tests.payments.factories import make_order, start_payment
 
 
 @pytest.fixture(autouse=True)
@@ -68,22 +65,6 @@ def other_shop(town: Any, other_owner: Any) -> Any:
     vendor = VendorFactory(town=town, slug="le-fournil", name="Le Fournil")
     VendorMemberFactory(vendor=vendor, user=other_owner)
     return vendor
-
-
-def paid_order(
-    town: Any,
-    shop: Any,
-    *,
-    goods: str = "20.00",
-    fee: str = "0.00",
-    commission: str = "1.00",
-    email: str = "client@example.org",
-) -> ShopOrder:
-    """A paid order of one shop (dummy gateway), its stock allocated; returns the shop order."""
-    order: Order = make_order(town, [(shop, goods, fee, commission)], email=email)
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        start_payment(order)
-    return ShopOrder.objects.get(order=order, vendor=shop)
 
 
 @pytest.fixture

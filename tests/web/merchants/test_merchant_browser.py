@@ -16,7 +16,7 @@ from marketplace.governance.approval import vendor_approve
 from marketplace.orders.models import ShopOrder
 from payments.models import Refund
 from tests.factories import PASSWORD, TownStaffFactory, VariantFactory
-from tests.web.merchants.conftest import paid_order
+from tests.web.merchants.helpers import paid_order
 from vendors.models import Product, StockMovement, Vendor
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -19,7 +19,7 @@ from marketplace.storefront.merchant.models import CatalogImportJob
 from marketplace.storefront.merchant.tasks import run_catalog_import_job
 from payments.models import Refund
 from tests.factories import ProductFactory, UserFactory, VariantFactory, VendorMemberFactory
-from tests.web.merchants.conftest import paid_order
+from tests.web.merchants.helpers import paid_order
 from vendors.models import Product, StockMovement, Vendor, VendorMember, VendorRole, VendorStatus
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import VariantFactory
-from tests.web.merchants.conftest import paid_order
+from tests.web.merchants.helpers import paid_order
 
 pytestmark = pytest.mark.django_db
 
