@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
+from itertools import count
+from typing import Any
 
 import factory
+from django.db import transaction
 from factory.django import DjangoModelFactory
 
 from marketplace.accounts.models import User
 from marketplace.catalog.models import Category
+from marketplace.orders.models import Order, OrderLine, ShopOrder
 from marketplace.towns.models import Town, TownStaff, TownStaffRole
 from vendors.models import (
     FulfilmentMethod,
@@ -129,3 +134,87 @@ class VariantFactory(DjangoModelFactory):
     def stock(self, create: bool, extracted: int | None, **kwargs: object) -> None:
         if create:
             Stock.objects.create(variant=self, quantity=10 if extracted is None else extracted)
+
+
+_order_numbers = count(1)
+
+
+class OrderFactory(DjangoModelFactory):
+    """An unpaid order, as checkoutComplete leaves it: the one order builder of the tests.
+
+    `OrderFactory(town=town, shops=[(vendor, goods, fee, commission), ...])` adds one shop order
+    per shop, each with one line of 2 allocated units (`shops__quantity`) of a fresh variant
+    (stock 10), and sets the order's totals. Without `shops` the order is bare: give it shop
+    orders with `ShopOrderFactory(order=...)` (or build one with its order:
+    `ShopOrderFactory(order__town=town, vendor=shop, subtotal=..., commission=...)`)."""
+
+    class Meta:
+        model = Order
+        skip_postgeneration_save = True
+
+    number = factory.LazyFunction(lambda: f"MP-{next(_order_numbers):06d}-{uuid.uuid4().hex[:4]}")
+    checkout_token = factory.LazyFunction(uuid.uuid4)
+    town = factory.SubFactory(TownFactory)
+    email = "client@example.org"
+    currency = factory.LazyAttribute(lambda o: o.town.currency)
+    subtotal = Decimal("0.00")
+    delivery_total = Decimal("0.00")
+    total = Decimal("0.00")
+
+    @factory.post_generation
+    def shops(
+        self,
+        create: bool,
+        extracted: list[tuple[Any, str, str, str]] | None,
+        quantity: int = 2,
+        **kwargs: object,
+    ) -> None:
+        if not create or not extracted:
+            return
+        with transaction.atomic():
+            for vendor, goods, fee, commission in extracted:
+                goods_d, fee_d = Decimal(goods), Decimal(fee)
+                shop_order = ShopOrderFactory(
+                    order=self,
+                    vendor=vendor,
+                    subtotal=goods_d,
+                    delivery_fee=fee_d,
+                    commission=Decimal(commission),
+                )
+                variant = VariantFactory(
+                    product__vendor=vendor, vendor=vendor, price=goods_d / quantity, stock=10
+                )
+                Stock.objects.filter(variant=variant).update(quantity_allocated=quantity)
+                OrderLine.objects.create(
+                    shop_order=shop_order,
+                    variant=variant,
+                    product_name=variant.product.name,
+                    sku=variant.sku,
+                    category_slug=variant.product.category.slug,
+                    quantity=quantity,
+                    unit_price=goods_d / quantity,
+                    total=goods_d,
+                    vat_rate=Decimal("20.00"),
+                    vat_amount=(goods_d / 6).quantize(Decimal("0.01")),
+                    quantity_allocated=quantity,
+                )
+            self.subtotal = sum((Decimal(part[1]) for part in extracted), Decimal("0.00"))
+            self.delivery_total = sum((Decimal(part[2]) for part in extracted), Decimal("0.00"))
+            self.total = self.subtotal + self.delivery_total
+            self.save(update_fields=["subtotal", "delivery_total", "total"])
+
+
+class ShopOrderFactory(DjangoModelFactory):
+    """One shop's part of an order, without lines (its order built too unless given)."""
+
+    class Meta:
+        model = ShopOrder
+
+    order = factory.SubFactory(OrderFactory)
+    vendor = factory.SubFactory(VendorFactory, town=factory.SelfAttribute("..order.town"))
+    currency = factory.LazyAttribute(lambda o: o.order.currency)
+    subtotal = Decimal("20.00")
+    delivery_method = "pickup"
+    delivery_fee = Decimal("0.00")
+    commission = Decimal("1.00")
+    payout = factory.LazyAttribute(lambda o: o.subtotal + o.delivery_fee - o.commission)

@@ -14,8 +14,7 @@ from marketplace.graphql.governance.access import require_login
 from marketplace.graphql.orders.access import can_see_order, is_order_customer
 from marketplace.graphql.vendors.access import require_member
 from marketplace.towns.access import is_town_staff
-from tests.factories import TownFactory, TownStaffFactory, UserFactory, VendorFactory
-from tests.governance.factories import OrderFactory
+from tests.factories import OrderFactory, TownFactory, TownStaffFactory, UserFactory, VendorFactory
 from vendors.access import is_vendor_member, member_role
 
 pytestmark = pytest.mark.django_db

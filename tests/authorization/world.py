@@ -28,6 +28,7 @@ from marketplace.orders.models import ShopOrder
 from marketplace.towns.models import TownStaffRole
 from tests.factories import (
     CategoryFactory,
+    OrderFactory,
     ProductFactory,
     TownFactory,
     TownStaffFactory,
@@ -37,7 +38,7 @@ from tests.factories import (
     VendorMemberFactory,
 )
 from tests.governance.factories import CommissionRuleFactory
-from tests.payments.factories import make_order, start_payment
+from tests.payments.factories import start_payment
 from vendors.models import VendorInvitation, VendorRole, VendorStatus
 
 # The actors of the matrix, in the order of its columns.
@@ -67,7 +68,9 @@ def _gid(kind: str, pk: Any) -> str:
 
 
 def _paid_shop_order(town: Any, shop: Any, buyer: Any) -> ShopOrder:
-    order = make_order(town, [(shop, "20.00", "0.00", "1.00")], user=buyer, email=buyer.email)
+    order = OrderFactory(
+        town=town, shops=[(shop, "20.00", "0.00", "1.00")], user=buyer, email=buyer.email
+    )
     start_payment(order)  # the dummy gateway: paid at once
     shop_order = ShopOrder.objects.get(order=order)
     assert shop_order.status == "paid", shop_order.status
@@ -138,10 +141,15 @@ def build_world() -> World:
     ready = _paid_shop_order(town, shop_a, users["buyer"])
     shop_order_accept(shop_order_id=ready.pk)
     shop_order_mark_ready(shop_order_id=ready.pk)
-    unpaid = make_order(
-        town, [(shop_a, "20.00", "0.00", "1.00")], user=users["buyer"], email="buyer@example.org"
+    unpaid = OrderFactory(
+        town=town,
+        shops=[(shop_a, "20.00", "0.00", "1.00")],
+        user=users["buyer"],
+        email="buyer@example.org",
     )
-    guest_unpaid = make_order(town, [(shop_a, "20.00", "0.00", "1.00")], email="guest@example.org")
+    guest_unpaid = OrderFactory(
+        town=town, shops=[(shop_a, "20.00", "0.00", "1.00")], email="guest@example.org"
+    )
 
     with transaction.atomic():
         checkout = checkout_create(

@@ -25,9 +25,9 @@ from marketplace.orders.models import Order, OrderStatus, ShopOrder
 from payments.charges import payment_end_unpaid
 from payments.models import LedgerEntry, Payment, PaymentStatus, Refund, Transfer
 from tests.checkout.helpers import COMPLETE, CREATE, line, shop, town, variant
-from tests.factories import TownFactory, VendorFactory
+from tests.factories import OrderFactory, TownFactory, VendorFactory
 from tests.faults.helpers import OwnRedis, relay_later, relay_until_done
-from tests.payments.factories import make_order, payable, start_payment
+from tests.payments.factories import payable, start_payment
 from tests.payments.helpers import event, intent_object, post_event, run_on_commit
 from tests.payments.ledger_checks import assert_ledger_invariants
 
@@ -38,7 +38,7 @@ def _paid_shop_order(client: Client) -> ShopOrder:
     place = TownFactory()
     vendor = VendorFactory(town=place)
     payable(vendor)
-    order = make_order(place, [(vendor, "30.00", "4.00", "1.50")])
+    order = OrderFactory(town=place, shops=[(vendor, "30.00", "4.00", "1.50")])
     start_payment(order)
     payment = Payment.objects.select_related("order").get(order=order)
     post_event(client, event("payment_intent.succeeded", intent_object(payment, charge="ch_b")))
@@ -141,7 +141,7 @@ def test_money_arriving_for_a_cancelled_order_while_redis_is_down_is_refunded_on
     place = TownFactory()
     vendor = VendorFactory(town=place)
     payable(vendor)
-    order = make_order(place, [(vendor, "20.00", "0.00", "1.00")])
+    order = OrderFactory(town=place, shops=[(vendor, "20.00", "0.00", "1.00")])
     start_payment(order)
     with run_on_commit():
         payment_end_unpaid(

@@ -20,9 +20,9 @@ from marketplace.orders.lifecycle import (
 )
 from marketplace.orders.models import Order, OrderStatus, ShopOrder
 from payments.models import LedgerEntry, Payment, PaymentStatus, Refund, Transfer, WebhookEvent
-from tests.factories import TownFactory, VendorFactory
+from tests.factories import OrderFactory, TownFactory, VendorFactory
 from tests.faults.helpers import relay_until_done
-from tests.payments.factories import make_order, payable, start_payment
+from tests.payments.factories import payable, start_payment
 from tests.payments.fault_server import FaultServer
 from tests.payments.helpers import event, intent_object, post_event, run_on_commit
 from tests.payments.ledger_checks import assert_ledger_invariants
@@ -36,7 +36,7 @@ def _paid(client: Client) -> tuple[Order, Payment]:
     place = TownFactory()
     vendor = VendorFactory(town=place)
     payable(vendor)
-    order = make_order(place, [(vendor, "30.00", "4.00", "1.50")])
+    order = OrderFactory(town=place, shops=[(vendor, "30.00", "4.00", "1.50")])
     start_payment(order)
     payment = Payment.objects.select_related("order").get(order=order)
     post_event(client, event("payment_intent.succeeded", intent_object(payment, charge="ch_p")))
@@ -111,7 +111,7 @@ def test_webhooks_duplicated_replayed_and_out_of_order_book_one_charge(
     place = TownFactory()
     vendor = VendorFactory(town=place)
     payable(vendor)
-    order = make_order(place, [(vendor, "30.00", "4.00", "1.50")])
+    order = OrderFactory(town=place, shops=[(vendor, "30.00", "4.00", "1.50")])
     start_payment(order)
     payment = Payment.objects.select_related("order").get(order=order)
     succeeded = event(

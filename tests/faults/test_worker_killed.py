@@ -21,9 +21,9 @@ from marketplace.orders.lifecycle import (
 )
 from marketplace.orders.models import ShopOrder
 from payments.models import LedgerEntry, Payment, Refund, Transfer
-from tests.factories import TownFactory, VendorFactory
+from tests.factories import OrderFactory, TownFactory, VendorFactory
 from tests.faults.helpers import OwnRedis, relay_until_done
-from tests.payments.factories import make_order, payable, start_payment
+from tests.payments.factories import payable, start_payment
 from tests.payments.fault_server import FaultServer
 from tests.payments.helpers import event, intent_object, post_event
 from tests.payments.ledger_checks import assert_ledger_invariants
@@ -52,7 +52,7 @@ def test_a_worker_killed_in_the_middle_of_a_transfer_or_refund_leaves_it_to_the_
     place = TownFactory()
     vendor = VendorFactory(town=place)
     payable(vendor)
-    order = make_order(place, [(vendor, "30.00", "4.00", "1.50")])
+    order = OrderFactory(town=place, shops=[(vendor, "30.00", "4.00", "1.50")])
     start_payment(order)
     payment = Payment.objects.select_related("order").get(order=order)
     post_event(client, event("payment_intent.succeeded", intent_object(payment, charge="ch_k")))

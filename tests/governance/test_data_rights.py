@@ -14,13 +14,13 @@ from payments.models import LedgerEntry
 from tests.factories import (
     PASSWORD,
     ProductFactory,
+    ShopOrderFactory,
     TownStaffFactory,
     UserFactory,
     VariantFactory,
     VendorFactory,
     VendorMemberFactory,
 )
-from tests.governance.factories import ShopOrderFactory
 
 pytestmark = pytest.mark.django_db
 

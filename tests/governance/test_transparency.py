@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from payments.ledger import ledger_entries, ledger_record, ledger_totals_by_kind
-from tests.factories import CategoryFactory, TownFactory, VendorFactory
-from tests.governance.factories import ShopOrderFactory
+from tests.factories import CategoryFactory, ShopOrderFactory, TownFactory, VendorFactory
 
 pytestmark = pytest.mark.django_db
 

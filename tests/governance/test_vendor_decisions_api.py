@@ -7,13 +7,13 @@ from marketplace.governance import approval
 from marketplace.governance.models import AuditEntry
 from tests.factories import (
     ProductFactory,
+    ShopOrderFactory,
     TownFactory,
     UserFactory,
     VariantFactory,
     VendorFactory,
     VendorMemberFactory,
 )
-from tests.governance.factories import ShopOrderFactory
 from vendors.models import Vendor, VendorStatus
 
 pytestmark = pytest.mark.django_db

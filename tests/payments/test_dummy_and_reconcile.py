@@ -19,8 +19,8 @@ from payments.models import Payment, Transfer
 from payments.reconcile import ledger_reconcile
 from payments.refunds import shop_order_refund
 from payments.transfers import transfer_schedule
-from tests.factories import TownFactory, VendorFactory
-from tests.payments.factories import make_order, start_payment
+from tests.factories import OrderFactory, TownFactory, VendorFactory
+from tests.payments.factories import start_payment
 from tests.payments.helpers import run_on_commit
 from tests.payments.ledger_checks import assert_ledger_invariants
 
@@ -31,8 +31,9 @@ def test_the_dummy_gateway_pays_at_once_and_pays_shops(dummy: Any) -> None:
     # given an order of two shops without any payment account
     place = TownFactory()
     vendors = [VendorFactory(town=place), VendorFactory(town=place)]
-    order = make_order(
-        place, [(vendors[0], "12.00", "2.00", "0.60"), (vendors[1], "7.00", "0.00", "0.35")]
+    order = OrderFactory(
+        town=place,
+        shops=[(vendors[0], "12.00", "2.00", "0.60"), (vendors[1], "7.00", "0.00", "0.35")],
     )
 
     # when its payment starts and both parts are transferred

@@ -20,8 +20,8 @@ from payments.refunds import refund_send, shop_order_refund
 from payments.tasks import retry_pending_transfers
 from payments.transfers import transfer_schedule, transfer_send
 from tests.checkout.helpers import COMPLETE, CREATE, food, line, shop, town, variant
-from tests.factories import TownFactory, VendorFactory
-from tests.payments.factories import make_order, payable, start_payment
+from tests.factories import OrderFactory, TownFactory, VendorFactory
+from tests.payments.factories import payable, start_payment
 from tests.payments.fault_server import FaultServer
 from tests.payments.helpers import STRIPE_MOCK, event, intent_object, post_event, run_on_commit
 from tests.payments.ledger_checks import assert_ledger_invariants
@@ -34,7 +34,7 @@ def _paid_shop_order(client: Client) -> ShopOrder:
     place = TownFactory()
     vendor = VendorFactory(town=place)
     payable(vendor)
-    order = make_order(place, [(vendor, "30.00", "4.00", "1.50")])
+    order = OrderFactory(town=place, shops=[(vendor, "30.00", "4.00", "1.50")])
     start_payment(order)
     payment = Payment.objects.select_related("order").get(order=order)
     post_event(client, event("payment_intent.succeeded", intent_object(payment, charge="ch_f")))

@@ -19,8 +19,8 @@ from payments.models import LedgerEntry, Payment, Refund
 from payments.refunds import shop_order_refund
 from payments.tasks import ledger_check_daily
 from payments.transfers import transfer_schedule
-from tests.factories import TownFactory, TownStaffFactory, VendorFactory
-from tests.payments.factories import make_order, payable, start_payment
+from tests.factories import OrderFactory, TownFactory, TownStaffFactory, VendorFactory
+from tests.payments.factories import payable, start_payment
 from tests.payments.helpers import event, intent_object, post_event, run_on_commit
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 def _paid(client: Client, place: Any) -> ShopOrder:
     vendor = VendorFactory(town=place)
     payable(vendor)
-    order = make_order(place, [(vendor, "30.00", "4.00", "1.50")])
+    order = OrderFactory(town=place, shops=[(vendor, "30.00", "4.00", "1.50")])
     start_payment(order)
     payment = Payment.objects.select_related("order").get(order=order)
     post_event(client, event("payment_intent.succeeded", intent_object(payment, charge="ch_l")))
@@ -52,7 +52,7 @@ def test_a_clean_ledger_passes(stripe: Any, client: Client) -> None:
     with run_on_commit():
         transfer_schedule(shop_order_id=shop_order.pk)
         shop_order_refund(shop_order_id=shop_order.pk, amount=Decimal("12.34"))
-    make_order(place, [(VendorFactory(town=place), "5.00", "0.00", "0.25")])
+    OrderFactory(town=place, shops=[(VendorFactory(town=place), "5.00", "0.00", "0.25")])
 
     # when the check runs, then it says so and exits 0
     assert _run() == ("ledger ok\n", True)

@@ -20,8 +20,8 @@ from payments.models import Dispute, LedgerEntry, Payment, Transfer, WebhookEven
 from payments.tasks import process_deferred_webhook_events, retry_pending_transfers
 from payments.transfers import transfer_schedule
 from payments.webhooks import MAX_DEFERRED_ATTEMPTS, webhook_event_process
-from tests.factories import TownFactory, TownStaffFactory, VendorFactory
-from tests.payments.factories import make_order, payable, start_payment
+from tests.factories import OrderFactory, TownFactory, TownStaffFactory, VendorFactory
+from tests.payments.factories import payable, start_payment
 from tests.payments.helpers import event, intent_object, post_event, run_on_commit, signature
 from tests.payments.ledger_checks import assert_ledger_invariants
 from vendors.models import Stock
@@ -34,7 +34,7 @@ def _pending(goods: str = "20.00") -> tuple[Order, Payment]:
     TownStaffFactory(town=place)
     vendor = VendorFactory(town=place)
     payable(vendor)
-    order = make_order(place, [(vendor, goods, "0.00", "1.00")])
+    order = OrderFactory(town=place, shops=[(vendor, goods, "0.00", "1.00")])
     start_payment(order)
     return order, Payment.objects.select_related("order").get(order=order)
 

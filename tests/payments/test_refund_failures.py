@@ -19,8 +19,8 @@ from payments.ledger import ledger_balances, ledger_totals_for_shop_order
 from payments.models import LedgerEntry, Payment, Refund, Transfer, WebhookEvent
 from payments.refunds import refund_send, shop_order_refund
 from payments.tasks import process_deferred_webhook_events, retry_pending_transfers
-from tests.factories import TownFactory, TownStaffFactory, VendorFactory
-from tests.payments.factories import make_order, payable, start_payment
+from tests.factories import OrderFactory, TownFactory, TownStaffFactory, VendorFactory
+from tests.payments.factories import payable, start_payment
 from tests.payments.helpers import STRIPE_MOCK, event, intent_object, post_event, run_on_commit
 from tests.payments.ledger_checks import assert_ledger_invariants
 from tests.payments.stripe_script import ScriptedStripe, refusal
@@ -42,7 +42,7 @@ def _paid(client: Client, goods: str = "30.00", fee: str = "4.00", commission: s
     TownStaffFactory(town=place)
     vendor = VendorFactory(town=place, email="shop@example.org")
     payable(vendor)
-    order = make_order(place, [(vendor, goods, fee, commission)])
+    order = OrderFactory(town=place, shops=[(vendor, goods, fee, commission)])
     start_payment(order)
     payment = Payment.objects.select_related("order").get(order=order)
     post_event(client, event("payment_intent.succeeded", intent_object(payment, charge="ch_rf")))

@@ -16,8 +16,8 @@ from marketplace.orders.models import Order, ShopOrder
 from payments.ledger import ledger_balances, ledger_record, ledger_totals_for_shop_order
 from payments.models import Payment, Refund, Transfer
 from payments.refunds import refund_split, shop_order_refund
-from tests.factories import TownFactory, VendorFactory
-from tests.payments.factories import make_order, payable, start_payment
+from tests.factories import OrderFactory, TownFactory, VendorFactory
+from tests.payments.factories import payable, start_payment
 from tests.payments.helpers import event, intent_object, post_event, run_on_commit
 from tests.payments.ledger_checks import assert_ledger_invariants
 
@@ -29,7 +29,7 @@ CENT = Decimal("0.01")
 def _paid(client: Client, place: Any, goods: str, fee: str, commission: str) -> ShopOrder:
     vendor = VendorFactory(town=place)
     payable(vendor)
-    order = make_order(place, [(vendor, goods, fee, commission)])
+    order = OrderFactory(town=place, shops=[(vendor, goods, fee, commission)])
     start_payment(order)
     payment = Payment.objects.select_related("order").get(order=order)
     post_event(client, event("payment_intent.succeeded", intent_object(payment, charge="ch_s")))

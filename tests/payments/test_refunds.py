@@ -12,13 +12,14 @@ from marketplace.orders.models import ShopOrder
 from payments.models import LedgerEntry, Payment, Refund
 from tests.checkout.helpers import gid
 from tests.factories import (
+    OrderFactory,
     TownFactory,
     TownStaffFactory,
     UserFactory,
     VendorFactory,
     VendorMemberFactory,
 )
-from tests.payments.factories import make_order, payable, start_payment
+from tests.payments.factories import payable, start_payment
 from tests.payments.helpers import event, intent_object, post_event, run_on_commit
 from tests.payments.ledger_checks import assert_ledger_invariants
 
@@ -38,7 +39,7 @@ def _paid(client: Client, goods: str = "33.33", fee: str = "0.00", commission: s
     place = TownFactory()
     vendor = VendorFactory(town=place)
     payable(vendor)
-    order = make_order(place, [(vendor, goods, fee, commission)])
+    order = OrderFactory(town=place, shops=[(vendor, goods, fee, commission)])
     start_payment(order)
     payment = Payment.objects.select_related("order").get(order=order)
     post_event(client, event("payment_intent.succeeded", intent_object(payment, charge="ch_r")))
@@ -132,7 +133,7 @@ def test_bad_refunds_get_a_code_and_change_nothing(stripe: Any, client: Client, 
 
 def test_an_unpaid_shop_order_cannot_be_refunded(stripe: Any, gql: Any) -> None:
     place = TownFactory()
-    order = make_order(place, [(VendorFactory(town=place), "10.00", "0.00", "0.50")])
+    order = OrderFactory(town=place, shops=[(VendorFactory(town=place), "10.00", "0.00", "0.50")])
     start_payment(order)
     shop_order = ShopOrder.objects.get(order=order)
     gql.login(TownStaffFactory(town=place).user)

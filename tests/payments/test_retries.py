@@ -21,8 +21,8 @@ from payments.gateways import GatewayError
 from payments.models import LedgerEntry, Payment, Refund, Transfer
 from payments.refunds import refund_send, shop_order_refund
 from payments.transfers import transfer_schedule, transfer_send
-from tests.factories import TownFactory, VendorFactory
-from tests.payments.factories import make_order, payable, start_payment
+from tests.factories import OrderFactory, TownFactory, VendorFactory
+from tests.payments.factories import payable, start_payment
 from tests.payments.helpers import STRIPE_MOCK, event, intent_object, post_event, run_on_commit
 from tests.payments.ledger_checks import assert_ledger_invariants
 from tests.payments.stripe_script import ScriptedStripe
@@ -46,7 +46,7 @@ def _paid(client: Client, place: Any = None, goods: str = "30.00") -> ShopOrder:
     place = place or TownFactory()
     vendor = VendorFactory(town=place)
     payable(vendor)
-    order = make_order(place, [(vendor, goods, "0.00", "1.50")])
+    order = OrderFactory(town=place, shops=[(vendor, goods, "0.00", "1.50")])
     start_payment(order)
     payment = Payment.objects.select_related("order").get(order=order)
     post_event(client, event("payment_intent.succeeded", intent_object(payment, charge="ch_k")))

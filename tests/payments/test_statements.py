@@ -24,8 +24,8 @@ from payments.statements import (
     shop_statement_csv,
     shop_statement_lines,
 )
-from tests.factories import TownFactory, VendorFactory
-from tests.payments.factories import make_order, start_payment
+from tests.factories import OrderFactory, TownFactory, VendorFactory
+from tests.payments.factories import start_payment
 from tests.payments.helpers import run_on_commit
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def _paid(town: Any, vendor: Any, goods: str, commission: str) -> ShopOrder:
-    order = make_order(town, [(vendor, goods, "2.00", commission)])
+    order = OrderFactory(town=town, shops=[(vendor, goods, "2.00", commission)])
     with run_on_commit():
         start_payment(order)
     return ShopOrder.objects.get(order=order)

@@ -21,8 +21,8 @@ from payments.models import ConnectedAccount, LedgerEntry, Payment, Transfer
 from payments.refunds import shop_order_refund
 from payments.tasks import retry_pending_transfers
 from payments.transfers import transfer_schedule
-from tests.factories import TownFactory, VendorFactory
-from tests.payments.factories import make_order, payable, start_payment
+from tests.factories import OrderFactory, TownFactory, VendorFactory
+from tests.payments.factories import payable, start_payment
 from tests.payments.helpers import event, intent_object, post_event, run_on_commit
 from tests.payments.ledger_checks import assert_ledger_invariants
 
@@ -49,7 +49,7 @@ def test_a_shop_that_cannot_be_paid_still_sells_and_its_transfer_waits(
     place = TownFactory()
     vendor = VendorFactory(town=place)
     ConnectedAccount.objects.create(vendor=vendor, gateway="stripe", account_id="acct_wait")
-    order = make_order(place, [(vendor, "50.00", "5.00", "2.50")])
+    order = OrderFactory(town=place, shops=[(vendor, "50.00", "5.00", "2.50")])
     _pay(client, order)
     shop_order = ShopOrder.objects.get(order=order)
 
@@ -95,8 +95,9 @@ def test_with_the_payment_trigger_shops_are_paid_when_the_payment_succeeds(
     vendors = [VendorFactory(town=place), VendorFactory(town=place)]
     for vendor in vendors:
         payable(vendor)
-    order = make_order(
-        place, [(vendors[0], "10.00", "0.00", "0.50"), (vendors[1], "8.40", "2.00", "0.42")]
+    order = OrderFactory(
+        town=place,
+        shops=[(vendors[0], "10.00", "0.00", "0.50"), (vendors[1], "8.40", "2.00", "0.42")],
     )
 
     # when the payment succeeds
@@ -116,7 +117,7 @@ def test_a_refund_before_the_transfer_lowers_the_transfer(stripe: Any, client: C
     place = TownFactory()
     vendor = VendorFactory(town=place)
     payable(vendor)
-    order = make_order(place, [(vendor, "40.00", "0.00", "2.00")])
+    order = OrderFactory(town=place, shops=[(vendor, "40.00", "0.00", "2.00")])
     _pay(client, order)
     shop_order = ShopOrder.objects.get(order=order)
     with run_on_commit():
@@ -143,8 +144,9 @@ def test_a_paid_shop_order_cancelled_is_refunded_in_full_and_never_transferred(
 
     place = TownFactory()
     vendors = [VendorFactory(town=place), VendorFactory(town=place)]
-    order = make_order(
-        place, [(vendors[0], "10.00", "0.00", "0.50"), (vendors[1], "20.00", "0.00", "1.00")]
+    order = OrderFactory(
+        town=place,
+        shops=[(vendors[0], "10.00", "0.00", "0.50"), (vendors[1], "20.00", "0.00", "1.00")],
     )
     _pay(client, order)
     first = ShopOrder.objects.get(order=order, vendor=vendors[0])
@@ -185,8 +187,9 @@ def test_when_shops_bear_stripe_fees_their_part_is_kept_from_the_transfer(
     vendors = [VendorFactory(town=place), VendorFactory(town=place)]
     for vendor in vendors:
         payable(vendor)
-    order = make_order(
-        place, [(vendors[0], "20.00", "0.00", "1.00"), (vendors[1], "10.00", "0.00", "0.50")]
+    order = OrderFactory(
+        town=place,
+        shops=[(vendors[0], "20.00", "0.00", "1.00"), (vendors[1], "10.00", "0.00", "0.50")],
     )
     _pay(client, order)
     payment = Payment.objects.get(order=order)
@@ -226,8 +229,9 @@ def test_a_shops_part_of_stripes_fee_counts_its_delivery_fee(stripe: Any, client
     vendors = [VendorFactory(town=place), VendorFactory(town=place)]
     for vendor in vendors:
         payable(vendor)
-    order = make_order(
-        place, [(vendors[0], "20.00", "4.00", "1.00"), (vendors[1], "10.00", "0.00", "0.50")]
+    order = OrderFactory(
+        town=place,
+        shops=[(vendors[0], "20.00", "4.00", "1.00"), (vendors[1], "10.00", "0.00", "0.50")],
     )
     _pay(client, order)
     payment = Payment.objects.get(order=order)
@@ -266,7 +270,7 @@ def test_a_paid_shop_order_partly_refunded_then_cancelled_is_refunded_what_remai
     # given a paid shop order of 30.00 and 4.00 of delivery, 33.50 of it refunded already
     place = TownFactory()
     vendor = VendorFactory(town=place)
-    order = make_order(place, [(vendor, "30.00", "4.00", "1.50")])
+    order = OrderFactory(town=place, shops=[(vendor, "30.00", "4.00", "1.50")])
     _pay(client, order)
     shop_order = ShopOrder.objects.get(order=order)
     with run_on_commit():

@@ -12,8 +12,8 @@ from django.utils import timezone
 from marketplace.orders.models import Order, OrderLine
 from payments.models import Payment
 from payments.tasks import cancel_unpaid_orders
-from tests.factories import TownFactory, VendorFactory
-from tests.payments.factories import make_order, start_payment
+from tests.factories import OrderFactory, TownFactory, VendorFactory
+from tests.payments.factories import start_payment
 from tests.payments.helpers import event, intent_object, post_event, run_on_commit
 from vendors.models import Stock
 
@@ -27,7 +27,9 @@ def test_the_beat_cancels_orders_unpaid_for_too_long_and_releases_their_stock(
     stripe.PAYMENT_TIMEOUT_MINUTES = 30
     place = TownFactory()
     vendor = VendorFactory(town=place)
-    old, recent, paid = (make_order(place, [(vendor, "10.00", "0.00", "0.50")]) for _ in range(3))
+    old, recent, paid = (
+        OrderFactory(town=place, shops=[(vendor, "10.00", "0.00", "0.50")]) for _ in range(3)
+    )
     for order in (old, recent, paid):
         start_payment(order)
     paid_payment = Payment.objects.select_related("order").get(order=paid)
@@ -55,7 +57,7 @@ def test_the_beat_cancels_orders_unpaid_for_too_long_and_releases_their_stock(
 
 def test_a_canceled_payment_intent_cancels_the_order(stripe: Any, client: Client) -> None:
     place = TownFactory()
-    order = make_order(place, [(VendorFactory(town=place), "10.00", "0.00", "0.50")])
+    order = OrderFactory(town=place, shops=[(VendorFactory(town=place), "10.00", "0.00", "0.50")])
     start_payment(order)
     payment = Payment.objects.select_related("order").get(order=order)
 

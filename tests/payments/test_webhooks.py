@@ -24,8 +24,8 @@ from payments.models import (
     Transfer,
     WebhookEvent,
 )
-from tests.factories import TownFactory, VendorFactory
-from tests.payments.factories import make_order, start_payment
+from tests.factories import OrderFactory, TownFactory, VendorFactory
+from tests.payments.factories import start_payment
 from tests.payments.helpers import event, intent_object, post_event
 from tests.payments.ledger_checks import assert_ledger_invariants
 from vendors.models import Stock
@@ -34,7 +34,7 @@ from vendors.models import Stock
 def _pending_order(parts: int = 2) -> tuple[Order, Payment]:
     town = TownFactory()
     vendors = [VendorFactory(town=town) for _ in range(parts)]
-    order = make_order(town, [(v, "20.00", "3.00", "1.00") for v in vendors])
+    order = OrderFactory(town=town, shops=[(v, "20.00", "3.00", "1.00") for v in vendors])
     start_payment(order)
     return order, Payment.objects.get(order=order)
 
@@ -51,7 +51,7 @@ def _allocated(order: Order) -> list[int]:
 def test_the_payment_intent_is_created_on_stripe_with_the_order_amount(stripe: Any) -> None:
     # given an unpaid order of 46.00
     town = TownFactory()
-    order = make_order(town, [(VendorFactory(town=town), "40.00", "6.00", "2.00")])
+    order = OrderFactory(town=town, shops=[(VendorFactory(town=town), "40.00", "6.00", "2.00")])
 
     # when its payment starts
     start = start_payment(order)
@@ -214,7 +214,7 @@ def test_the_webhook_arriving_before_checkout_complete_commits_is_applied_after(
             connection.close()
 
     with transaction.atomic():
-        order = make_order(town, [(vendor, "20.00", "0.00", "1.00")])
+        order = OrderFactory(town=town, shops=[(vendor, "20.00", "0.00", "1.00")])
         from payments.charges import payment_start_for_order as payment_start
 
         payment_start(order=order)

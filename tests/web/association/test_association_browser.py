@@ -11,8 +11,7 @@ from selenium.webdriver.support.ui import Select
 
 from marketplace.governance.models import CommissionRule
 from payments.ledger import ledger_record, ledger_totals_by_kind
-from tests.factories import PASSWORD, CategoryFactory, VendorFactory
-from tests.governance.factories import ShopOrderFactory
+from tests.factories import PASSWORD, CategoryFactory, ShopOrderFactory, VendorFactory
 from vendors.models import Vendor, VendorStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -11,8 +11,8 @@ from django.utils import timezone
 from marketplace.governance.models import AuditEntry, CommissionRule, TownSettings
 from marketplace.towns.models import TownStaff
 from payments.models import Refund, RefundStatus, Transfer, TransferStatus
-from tests.factories import CategoryFactory, VendorFactory
-from tests.governance.factories import CommissionRuleFactory, ShopOrderFactory
+from tests.factories import CategoryFactory, ShopOrderFactory, VendorFactory
+from tests.governance.factories import CommissionRuleFactory
 from vendors.models import VendorStatus
 
 pytestmark = pytest.mark.django_db

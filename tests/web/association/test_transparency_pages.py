@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from marketplace.governance.transparency import transparency_report
 from payments.ledger import ledger_record, ledger_totals_by_kind
-from tests.factories import CategoryFactory, VendorFactory
-from tests.governance.factories import CommissionRuleFactory, ShopOrderFactory
+from tests.factories import CategoryFactory, ShopOrderFactory, VendorFactory
+from tests.governance.factories import CommissionRuleFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ from typing import Any
 from django.test import TestCase
 
 from marketplace.orders.models import Order, ShopOrder
-from tests.payments.factories import make_order, start_payment
+from tests.factories import OrderFactory
+from tests.payments.factories import start_payment
 
 
 def paid_order(
@@ -20,7 +21,7 @@ def paid_order(
     email: str = "client@example.org",
 ) -> ShopOrder:
     """A paid order of one shop (dummy gateway), its stock allocated; returns the shop order."""
-    order: Order = make_order(town, [(shop, goods, fee, commission)], email=email)
+    order: Order = OrderFactory(town=town, shops=[(shop, goods, fee, commission)], email=email)
     with TestCase.captureOnCommitCallbacks(execute=True):
         start_payment(order)
     return ShopOrder.objects.get(order=order, vendor=shop)
