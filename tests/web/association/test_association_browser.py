@@ -100,7 +100,7 @@ def test_staff_approve_an_application_and_create_a_rule_then_the_public_page_sho
     web.driver.find_element("link text", "Rennes").click()
     web.wait_for("#month-figures")
     in_force = web.find("#rules-in-force").text
-    assert f"{rule.pk} Boutique Le Nouveau Fournil 3,5 %" in in_force
+    assert f"{rule.pk} Commerce Le Nouveau Fournil 3,5 %" in in_force
     assert "Programmée" in in_force
     now = timezone.localtime()
     totals = ledger_totals_by_kind(town_id=rennes.pk, year=now.year, month=now.month)
