@@ -10,7 +10,7 @@ import pytest
 from marketplace.core.page_cache import shop_page_version, town_page_version
 from search.indexing import mark_products_dirty, mark_vendor_dirty
 from tests.factories import ProductFactory, VendorFactory
-from vendors.catalogue import product_delete
+from vendors.products import product_delete
 
 pytestmark = pytest.mark.django_db
 

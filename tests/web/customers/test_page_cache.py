@@ -12,7 +12,7 @@ from marketplace.checkout.lines import LineInput, checkout_create
 from marketplace.governance.approval import vendor_suspend
 from marketplace.storefront.cart import COUNTS
 from tests.factories import UserFactory
-from vendors.catalogue import product_publish, product_update
+from vendors.products import product_publish, product_update
 from vendors.profile import vendor_update
 from vendors.stock_updates import stock_update
 
