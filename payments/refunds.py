@@ -36,6 +36,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.accounts.requester import Requester
 from marketplace.core.money import ZERO, is_whole_cents, money_round
 from marketplace.core.outbox import Cause, queue_task_on_commit
 from marketplace.orders.allocation import lines_release
@@ -113,7 +114,7 @@ def shop_order_refund(
     *,
     shop_order_id: int,
     amount: Decimal,
-    user: Any = None,
+    user: Requester | None = None,
     automatic: bool = False,
     reason: str = "",
 ) -> Refund:
@@ -177,7 +178,7 @@ def shop_order_refund(
             reversal_due=transfer is not None
             and transfer.status != TransferStatus.SKIPPED
             and shop_share > 0,
-            requested_by=user if getattr(user, "is_authenticated", False) else None,
+            requested_by=user if user is not None and user.is_authenticated else None,
             reason=reason,
         )
         # Summed here, in Decimal, on the locked row (SQLite would add floats).

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from marketplace.accounts.requester import Requester
 from vendors.models import VendorMember, VendorRole
 
 
-def member_role(user: Any, vendor_id: int) -> str | None:
+def member_role(user: Requester | None, vendor_id: int) -> str | None:
     """The user's role in that shop, or None."""
-    if not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         return None
     return (
         VendorMember.objects.filter(user_id=user.pk, vendor_id=vendor_id)
@@ -18,7 +17,7 @@ def member_role(user: Any, vendor_id: int) -> str | None:
     )
 
 
-def is_vendor_member(user: Any, vendor_id: int, *, owner_only: bool = False) -> bool:
+def is_vendor_member(user: Requester | None, vendor_id: int, *, owner_only: bool = False) -> bool:
     role = member_role(user, vendor_id)
     if role is None:
         return False

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from marketplace.accounts.requester import Requester
 from marketplace.catalog.models import Category
 from marketplace.spreadsheets import spreadsheet_text
 from search.indexing import mark_products_dirty
@@ -305,7 +306,7 @@ def catalog_import(
     vendor_id: int,
     content: bytes,
     dry_run: bool = False,
-    user: Any = None,
+    user: Requester | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> ImportReport:
     vendor = Vendor.objects.select_related("town").get(pk=vendor_id)
@@ -326,7 +327,9 @@ def catalog_import(
     return report
 
 
-def _plan(vendor_id: int, rows: list[Row]) -> tuple[ImportReport, Any]:
+def _plan(
+    vendor_id: int, rows: list[Row]
+) -> tuple[ImportReport, Callable[[Requester | None, _Progress], None]]:
     products = {p.pk: p for p in Product.objects.filter(vendor_id=vendor_id).order_by("pk")}
     by_name: dict[str, Product] = {}
     for product in products.values():
@@ -405,7 +408,7 @@ def _plan(vendor_id: int, rows: list[Row]) -> tuple[ImportReport, Any]:
     if report.errors:
         report.created = report.updated = report.unchanged = 0
 
-    def apply(user: Any, progress: _Progress) -> None:
+    def apply(user: Requester | None, progress: _Progress) -> None:
         _write(
             vendor_id,
             products,
@@ -429,10 +432,10 @@ def _write(
     to_create: list[tuple[Row, Any]],
     to_update: list[tuple[Variant, Row, Any]],
     stocks: dict[int, Stock],
-    user: Any,
+    user: Requester | None,
     progress: _Progress,
 ) -> None:
-    user = user if getattr(user, "pk", None) else None
+    user = user if user is not None and user.is_authenticated else None
     taken: set[str] = set(
         Product.objects.filter(vendor_id=vendor_id).values_list("slug", flat=True)
     )

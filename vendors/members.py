@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.accounts.models import User
+from marketplace.accounts.requester import Requester
 from marketplace.core.outbox import Cause, queue_task_on_commit
 from vendors.error_codes import VendorErrorCode
 from vendors.models import Vendor, VendorInvitation, VendorMember, VendorRole
@@ -36,7 +36,7 @@ def _lock_members(vendor_id: int) -> list[VendorMember]:
 
 
 def vendor_member_invite(
-    *, vendor_id: int, email: str, role: str = VendorRole.STAFF, invited_by: Any
+    *, vendor_id: int, email: str, role: str = VendorRole.STAFF, invited_by: Requester
 ) -> InviteResult:
     """A pending invitation is emailed, whether or not an account has this address: nobody
     becomes a member (least of all an owner) without accepting, and the answer is the same
@@ -71,7 +71,7 @@ def vendor_member_invite(
             email=address,
             role=role,
             token=secrets.token_urlsafe(32),
-            invited_by=invited_by if getattr(invited_by, "pk", None) else None,
+            invited_by=invited_by if invited_by.is_authenticated else None,
         )
         queue_task_on_commit(
             send_vendor_invitation,
@@ -114,7 +114,7 @@ def vendor_invitation_send(*, invitation_id: int) -> bool:
     return True
 
 
-def _accept(invitation: VendorInvitation, user: Any) -> VendorMember:
+def _accept(invitation: VendorInvitation, user: User) -> VendorMember:
     member = VendorMember.objects.filter(vendor_id=invitation.vendor_id, user_id=user.pk).first()
     if member is None:
         member = VendorMember.objects.create(
@@ -125,7 +125,7 @@ def _accept(invitation: VendorInvitation, user: Any) -> VendorMember:
     return member
 
 
-def vendor_invitation_accept(*, token: str, user: Any) -> VendorMember:
+def vendor_invitation_accept(*, token: str, user: User) -> VendorMember:
     """The logged-in account with the invited email accepts the invitation."""
     with transaction.atomic():
         invitation = (

@@ -10,6 +10,7 @@ from django.db.models import ProtectedError
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from marketplace.accounts.requester import Requester
 from search.indexing import mark_products_dirty
 from vendors.error_codes import VendorErrorCode
 from vendors.models import Product, StockMovementReason, Variant, Vendor
@@ -67,7 +68,7 @@ def _check_variant(
 
 
 def _create_variant(
-    *, product: Product, values: dict[str, Any], position: int, user: Any
+    *, product: Product, values: dict[str, Any], position: int, user: Requester | None
 ) -> Variant:
     variant = Variant.objects.create(
         product=product,
@@ -112,7 +113,7 @@ def _sku_taken(vendor_id: int, skus: list[str], *, exclude: set[int]) -> None:
             )
 
 
-def product_create(*, vendor_id: int, data: dict[str, Any], user: Any) -> Product:
+def product_create(*, vendor_id: int, data: dict[str, Any], user: Requester | None) -> Product:
     vendor = Vendor.objects.select_related("town").get(pk=vendor_id)
     currency = vendor.town.currency
     name = check_text("name", data.get("name"), max_length=200)
@@ -150,7 +151,9 @@ def product_create(*, vendor_id: int, data: dict[str, Any], user: Any) -> Produc
     return product
 
 
-def _update_variant(*, variant: Variant, values: dict[str, Any], user: Any, field: str) -> None:
+def _update_variant(
+    *, variant: Variant, values: dict[str, Any], user: Requester | None, field: str
+) -> None:
     changed = [
         name
         for name in ("sku", "name", "price", "low_stock_threshold")
@@ -172,7 +175,7 @@ def product_update(
     data: dict[str, Any],
     variant_ids: list[int | None],
     remove_variant_ids: list[int],
-    user: Any,
+    user: Requester | None,
 ) -> Product:
     """`data["variants"][i]` updates variant `variant_ids[i]` or, when None, adds a variant."""
     product = Product.objects.select_related("vendor__town").get(pk=product_id)
@@ -313,7 +316,7 @@ def _remove_files_on_commit(names: list[str | None]) -> None:
     transaction.on_commit(remove)
 
 
-def product_publish(*, user: Any, product_id: int, published: bool) -> Product:
+def product_publish(*, user: Requester | None, product_id: int, published: bool) -> Product:
     """Show (`published`) or hide a product: hidden, it leaves the search index and the shop's
     pages and cannot be added to a cart; its variants, stock and past orders are kept.
 

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from marketplace.accounts.models import User
 from marketplace.towns.models import Town
 from search.indexing import mark_vendor_dirty
 from vendors.error_codes import VendorErrorCode
@@ -117,7 +118,7 @@ def _replace_methods(vendor: Vendor, methods: dict[str, Decimal]) -> None:
             current.save(update_fields=["fee"])
 
 
-def vendor_apply(*, user: Any, town_id: int, data: dict[str, Any]) -> Vendor:
+def vendor_apply(*, user: User, town_id: int, data: dict[str, Any]) -> Vendor:
     """A logged-in user applies for a shop: a *pending* shop with the applicant as owner."""
     town = Town.objects.filter(pk=town_id).first()
     if town is None:

@@ -8,7 +8,6 @@ when the quantity is back at or above the threshold.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.core.mail import send_mail
 from django.db import transaction
@@ -16,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.accounts.requester import Requester
 from marketplace.core.outbox import Cause, queue_task_on_commit
 from search.indexing import mark_products_dirty
 from vendors.error_codes import VendorErrorCode
@@ -69,7 +69,13 @@ MAX_STOCK_QUANTITY = 10**9
 
 
 def _change(
-    *, variant: Variant, stock: Stock, new_quantity: int, user: Any, reason: str, note: str
+    *,
+    variant: Variant,
+    stock: Stock,
+    new_quantity: int,
+    user: Requester | None,
+    reason: str,
+    note: str,
 ) -> Stock:
     if new_quantity < 0:
         raise field_error(
@@ -88,7 +94,9 @@ def _change(
     return stock
 
 
-def stock_update(*, variant_id: int, quantity: int, user: Any, note: str = "") -> Stock:
+def stock_update(
+    *, variant_id: int, quantity: int, user: Requester | None, note: str = ""
+) -> Stock:
     """Set the quantity on hand (a stock count)."""
     if isinstance(quantity, bool) or not isinstance(quantity, int):
         raise field_error("quantity", _("Enter a whole number."), VendorErrorCode.INVALID_QUANTITY)
@@ -105,7 +113,9 @@ def stock_update(*, variant_id: int, quantity: int, user: Any, note: str = "") -
         )
 
 
-def stock_adjust(*, variant_id: int, delta: int, reason: str, user: Any, note: str = "") -> Stock:
+def stock_adjust(
+    *, variant_id: int, delta: int, reason: str, user: Requester | None, note: str = ""
+) -> Stock:
     """Add or remove units (goods received, loss, return, adjustment)."""
     if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
         raise field_error(

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
+from marketplace.accounts.requester import Requester
 from marketplace.accounts.tokens import user_from_token
 
 
@@ -23,6 +24,6 @@ class BearerTokenMiddleware:
         return self.get_response(request)
 
 
-def _user_or_anonymous(token: str):  # type: ignore[no-untyped-def]
+def _user_or_anonymous(token: str) -> Requester:
 
     return user_from_token(token) or AnonymousUser()

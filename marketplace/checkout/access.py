@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from marketplace.accounts.requester import Requester
 from marketplace.checkout.error_codes import CheckoutErrorCode
 from marketplace.checkout.models import Checkout
 
@@ -27,15 +28,15 @@ def parse_checkout_id(value: Any) -> uuid.UUID:
         raise not_found() from error
 
 
-def check_checkout_access(checkout: Checkout, user: Any) -> None:
+def check_checkout_access(checkout: Checkout, user: Requester | None) -> None:
     if checkout.user_id is None:
         return
-    if not getattr(user, "is_authenticated", False) or user.pk != checkout.user_id:
+    if user is None or not user.is_authenticated or user.pk != checkout.user_id:
         raise PermissionDenied(_("This checkout is not yours."))
 
 
 def checkout_get(
-    *, checkout_id: Any, user: Any, queryset: QuerySet[Checkout] | None = None
+    *, checkout_id: Any, user: Requester, queryset: QuerySet[Checkout] | None = None
 ) -> Checkout:
     """The checkout if it exists and the user may touch it; coded errors otherwise."""
     pk = parse_checkout_id(checkout_id)

@@ -21,6 +21,7 @@ from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.accounts.requester import Requester
 from marketplace.checkout.access import check_checkout_access, not_found, parse_checkout_id
 from marketplace.checkout.error_codes import CheckoutErrorCode
 from marketplace.checkout.models import Checkout, CheckoutDelivery, CheckoutLine, Reservation
@@ -48,18 +49,18 @@ def _error(field: str | None, message: str, code: CheckoutErrorCode) -> Validati
     return ValidationError({field or "__all__": ValidationError(message, code=code.value)})
 
 
-def _existing(checkout_id: uuid.UUID, user: Any) -> Order | None:
+def _existing(checkout_id: uuid.UUID, user: Requester) -> Order | None:
     order = Order.objects.filter(checkout_token=checkout_id).first()
     if (
         order is not None
         and order.user_id is not None
-        and (not getattr(user, "is_authenticated", False) or user.pk != order.user_id)
+        and (not user.is_authenticated or user.pk != order.user_id)
     ):
         raise PermissionDenied(_("This checkout is not yours."))
     return order
 
 
-def checkout_complete(*, checkout_id: Any, user: Any) -> CheckoutCompletion:
+def checkout_complete(*, checkout_id: Any, user: Requester) -> CheckoutCompletion:
     pk = parse_checkout_id(checkout_id)
     for attempt in range(2):
         try:
@@ -84,7 +85,7 @@ def checkout_complete(*, checkout_id: Any, user: Any) -> CheckoutCompletion:
     return CheckoutCompletion(order=order, payment=payment, created=completion.created)
 
 
-def _complete(pk: uuid.UUID, user: Any) -> CheckoutCompletion:
+def _complete(pk: uuid.UUID, user: Requester) -> CheckoutCompletion:
     checkout = (
         Checkout.objects.select_related("town")
         .select_for_update(of=("self",))

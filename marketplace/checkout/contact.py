@@ -11,6 +11,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from marketplace.accounts.requester import Requester
 from marketplace.checkout.access import checkout_get
 from marketplace.checkout.error_codes import CheckoutErrorCode
 from marketplace.checkout.models import Checkout
@@ -27,7 +28,7 @@ def _field_error(field: str, message: str, code: CheckoutErrorCode) -> Validatio
 
 
 def checkout_contact_update(
-    *, checkout_id: Any, user: Any, email: str, phone: str = "", delivery_address: str = ""
+    *, checkout_id: Any, user: Requester, email: str, phone: str = "", delivery_address: str = ""
 ) -> Checkout:
     """Sets the checkout's email, phone (optional) and delivery address.
 

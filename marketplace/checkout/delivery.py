@@ -9,6 +9,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from marketplace.accounts.requester import Requester
 from marketplace.checkout.access import checkout_get
 from marketplace.checkout.error_codes import CheckoutErrorCode
 from marketplace.checkout.models import Checkout, CheckoutDelivery, CheckoutLine
@@ -17,7 +18,7 @@ from vendors.models import FulfilmentMethod
 
 
 def checkout_delivery_method_update(
-    *, checkout_id: Any, user: Any, vendor_id: int, method: str
+    *, checkout_id: Any, user: Requester, vendor_id: int, method: str
 ) -> Checkout:
     """Chooses one of the methods the shop offers, for that shop's group of lines."""
     with transaction.atomic():
@@ -54,7 +55,7 @@ def checkout_delivery_method_update(
     return checkout
 
 
-def checkout_email_update(*, checkout_id: Any, user: Any, email: str) -> Checkout:
+def checkout_email_update(*, checkout_id: Any, user: Requester, email: str) -> Checkout:
     email = (email or "").strip()
     try:
         validate_email(email)

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.accounts.requester import Requester
 from marketplace.checkout.access import checkout_get
 from marketplace.checkout.error_codes import CheckoutErrorCode
 from marketplace.checkout.models import Checkout, CheckoutLine
@@ -37,7 +38,7 @@ def _error(field: str, message: str, code: CheckoutErrorCode, **params: Any) -> 
     )
 
 
-def _locked(checkout_id: Any, user: Any) -> Checkout:
+def _locked(checkout_id: Any, user: Requester) -> Checkout:
     return checkout_get(
         checkout_id=checkout_id,
         user=user,
@@ -147,7 +148,7 @@ def checkout_create(
     town_slug: str,
     email: str | None,
     lines: list[LineInput],
-    user: Any,
+    user: Requester,
     language: str = "fr",
     client: str | None = None,
 ) -> Checkout:
@@ -156,7 +157,7 @@ def checkout_create(
     `client` (the caller's address; a logged-in user counts as themself) is held to
     CHECKOUT_CREATE_RATE_LIMIT, so that nobody renews reservations without end by opening
     checkout after checkout."""
-    logged_in = getattr(user, "is_authenticated", False)
+    logged_in = user.is_authenticated
     if client is not None or logged_in:
         key = f"user:{user.pk}" if logged_in else f"address:{client}"
         if rate_limit_hit(
@@ -170,7 +171,7 @@ def checkout_create(
     town = Town.objects.filter(slug=town_slug).first()
     if town is None:
         raise _error("town", _("Unknown town."), CheckoutErrorCode.NOT_FOUND)
-    email = (email or "").strip() or (user.email if logged_in else "")
+    email = (email or "").strip() or (user.email if user.is_authenticated else "")
     if email:
         try:
             validate_email(email)
@@ -180,14 +181,14 @@ def checkout_create(
             ) from error
     with transaction.atomic():
         checkout = Checkout.objects.create(
-            town=town, user=user if logged_in else None, email=email, language=language
+            town=town, user=user if user.is_authenticated else None, email=email, language=language
         )
         if lines:
             _add(checkout, lines)
     return checkout
 
 
-def checkout_lines_add(*, checkout_id: Any, user: Any, lines: list[LineInput]) -> Checkout:
+def checkout_lines_add(*, checkout_id: Any, user: Requester, lines: list[LineInput]) -> Checkout:
     """Adds quantities (to existing lines of the same variant too) and reserves them."""
     if not lines:
         raise _error("lines", _("Give at least one line."), CheckoutErrorCode.REQUIRED)
@@ -198,7 +199,7 @@ def checkout_lines_add(*, checkout_id: Any, user: Any, lines: list[LineInput]) -
     return checkout
 
 
-def checkout_lines_update(*, checkout_id: Any, user: Any, lines: list[LineInput]) -> Checkout:
+def checkout_lines_update(*, checkout_id: Any, user: Requester, lines: list[LineInput]) -> Checkout:
     """Sets each variant's quantity; quantity 0 removes the line; a new variant adds a line."""
     if not lines:
         raise _error("lines", _("Give at least one line."), CheckoutErrorCode.REQUIRED)
@@ -236,7 +237,7 @@ def checkout_lines_update(*, checkout_id: Any, user: Any, lines: list[LineInput]
     return checkout
 
 
-def checkout_line_delete(*, checkout_id: Any, user: Any, line_id: int) -> Checkout:
+def checkout_line_delete(*, checkout_id: Any, user: Requester, line_id: int) -> Checkout:
     with transaction.atomic():
         checkout = _locked(checkout_id, user)
         deleted, _details = CheckoutLine.objects.filter(

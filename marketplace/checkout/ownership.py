@@ -6,12 +6,13 @@ from typing import Any
 
 from django.db import transaction
 
+from marketplace.accounts.models import User
 from marketplace.checkout.access import checkout_get
 from marketplace.checkout.models import Checkout, CheckoutDelivery, CheckoutLine
 from marketplace.checkout.reservations import checkout_reserve
 
 
-def checkout_claim(*, checkout_id: Any, user: Any) -> Checkout:
+def checkout_claim(*, checkout_id: Any, user: User) -> Checkout:
     """Gives the guest checkout `checkout_id` to `user` (its email too, when it had none).
 
     The account's other checkouts of the same town are merged into it: their lines of variants not

@@ -7,12 +7,11 @@ once since it reads `vendor.status`. Orders already placed go on.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from marketplace.accounts.requester import Requester
 from marketplace.core.outbox import Cause, queue_task_on_commit
 from marketplace.governance.audit import audit_record
 from marketplace.governance.error_codes import GovernanceErrorCode
@@ -34,14 +33,14 @@ _TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 }
 
 
-def vendor_approve(*, vendor_id: int, actor: Any) -> Vendor:
+def vendor_approve(*, vendor_id: int, actor: Requester) -> Vendor:
     """pending → approved."""
     return _vendor_decide(
         vendor_id=vendor_id, action=AuditAction.VENDOR_APPROVE, reason="", actor=actor
     )
 
 
-def vendor_suspend(*, vendor_id: int, reason: str, actor: Any) -> Vendor:
+def vendor_suspend(*, vendor_id: int, reason: str, actor: Requester) -> Vendor:
     """approved (or pending: a refusal) → suspended. The reason is public."""
     return _vendor_decide(
         vendor_id=vendor_id,
@@ -51,7 +50,7 @@ def vendor_suspend(*, vendor_id: int, reason: str, actor: Any) -> Vendor:
     )
 
 
-def vendor_refuse(*, vendor_id: int, reason: str, actor: Any) -> Vendor:
+def vendor_refuse(*, vendor_id: int, reason: str, actor: Requester) -> Vendor:
     """pending → suspended: an application turned down. The reason is public.
 
     Unlike `vendor_suspend`, it refuses a shop already approved (that one is suspended, not
@@ -89,7 +88,7 @@ def _required_reason(reason: str) -> str:
     return reason
 
 
-def vendor_reinstate(*, vendor_id: int, actor: Any) -> Vendor:
+def vendor_reinstate(*, vendor_id: int, actor: Requester) -> Vendor:
     """suspended → approved."""
     return _vendor_decide(
         vendor_id=vendor_id, action=AuditAction.VENDOR_REINSTATE, reason="", actor=actor
@@ -101,7 +100,7 @@ def _vendor_decide(
     vendor_id: int,
     action: str,
     reason: str,
-    actor: Any,
+    actor: Requester,
     allowed: frozenset[str] | None = None,
 ) -> Vendor:
     default_allowed, target = _TRANSITIONS[action]

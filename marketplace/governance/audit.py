@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from django.db.models import Model, QuerySet
 
+from marketplace.accounts.requester import Requester
 from marketplace.governance.models import PUBLIC_ACTIONS, AuditEntry
 from marketplace.towns.models import TownStaff
 
 
-def actor_role(*, user: Any, town_id: int | None) -> str:
+def actor_role(*, user: Requester | None, town_id: int | None) -> str:
     """The role under which `user` acts for the town, for the record."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         return ""
     if user.is_superuser:
         return "superuser"
@@ -35,7 +36,7 @@ def actor_role(*, user: Any, town_id: int | None) -> str:
 def audit_record(
     *,
     town_id: int | None,
-    actor: Any,
+    actor: Requester | None,
     action: str,
     obj: Model,
     reason: str = "",
@@ -44,7 +45,7 @@ def audit_record(
 ) -> AuditEntry:
     return AuditEntry.objects.create(
         town_id=town_id,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=actor if actor is not None and actor.is_authenticated else None,
         actor_role=actor_role(user=actor, town_id=town_id),
         action=action,
         object_type=obj._meta.model_name or "",
@@ -56,6 +57,12 @@ def audit_record(
     )
 
 
+@overload
+def jsonable(value: dict[str, Any]) -> dict[str, Any]: ...
+@overload
+def jsonable(value: None) -> None: ...
+@overload
+def jsonable(value: object) -> object: ...
 def jsonable(value: Any) -> Any:
     """Decimals as strings, datetimes as ISO 8601: what a JSON column and an export can hold."""
     if isinstance(value, dict):

@@ -17,6 +17,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.accounts.requester import Requester
 from marketplace.catalog.models import Category
 from marketplace.core.money import ZERO, money_round
 from marketplace.governance.audit import audit_record
@@ -175,7 +176,7 @@ def commission_rule_create(
     max_amount: Decimal | None = None,
     valid_from: datetime | None = None,
     valid_until: datetime | None = None,
-    actor: Any = None,
+    actor: Requester | None = None,
 ) -> CommissionRule:
     """A first version of a rule for the town (optionally for one shop and/or one category).
 
@@ -224,7 +225,7 @@ def commission_rule_create(
             max_amount=terms.max_amount,
             valid_from=terms.valid_from,
             valid_until=terms.valid_until,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=actor if actor is not None and actor.is_authenticated else None,
         )
         audit_record(
             town_id=town.pk,
@@ -263,7 +264,7 @@ def commission_rule_update(
     min_amount: Decimal | None = _UNSET,
     max_amount: Decimal | None = _UNSET,
     valid_until: datetime | None = _UNSET,
-    actor: Any = None,
+    actor: Requester | None = None,
 ) -> CommissionRule:
     """A new version of the rule from the change time on; the old version ends at that time.
 
@@ -300,7 +301,7 @@ def commission_rule_update(
             valid_from=terms.valid_from,
             valid_until=terms.valid_until,
             previous=old,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=actor if actor is not None and actor.is_authenticated else None,
         )
         audit_record(
             town_id=town.pk,
@@ -314,7 +315,7 @@ def commission_rule_update(
 
 
 def commission_rule_end(
-    *, rule_id: int, at: datetime | None = None, actor: Any = None
+    *, rule_id: int, at: datetime | None = None, actor: Requester | None = None
 ) -> CommissionRule:
     """Ends the rule at `at` (default now; never in the past, never later than its own end).
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from marketplace.accounts.requester import Requester
 from marketplace.governance.audit import audit_record
 from marketplace.governance.error_codes import GovernanceErrorCode
 from marketplace.governance.models import AuditAction, StripeFeesPayer, TownSettings
@@ -71,7 +71,7 @@ def governance_settings_for(town_id: int) -> GovernanceSettings:
 def town_settings_update(
     *,
     town_id: int,
-    actor: Any,
+    actor: Requester,
     refund_commission: bool | None = None,
     stripe_fees_payer: str | None = None,
     checkout_max_units_per_variant: int | None = None,
@@ -110,7 +110,7 @@ def town_settings_update(
         before = {name: getattr(row, name) for name in given}
         for name in given:
             setattr(row, name, changes[name])
-        row.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+        row.updated_by = actor if actor.is_authenticated else None
         row.save(update_fields=[*changes, "updated_by", "updated_at"])
         audit_record(
             town_id=town.pk,

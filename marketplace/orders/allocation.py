@@ -6,8 +6,8 @@ Callers run inside a transaction; the stock verbs (vendors/stock.py) lock the ro
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
+from marketplace.accounts.requester import Requester
 from marketplace.orders.models import OrderLine
 from search.indexing import mark_products_dirty
 from vendors.models import Variant
@@ -39,7 +39,7 @@ def lines_release(*, lines: list[OrderLine]) -> None:
     _zero_allocations(lines)
 
 
-def lines_consume(*, lines: list[OrderLine], user: Any = None, note: str = "") -> None:
+def lines_consume(*, lines: list[OrderLine], user: Requester | None = None, note: str = "") -> None:
     """The goods left the shop: quantity -= n and allocated -= n, recorded as a sale."""
     held = _held(lines)
     if held:

@@ -5,12 +5,11 @@ Entry points of payments: `order_mark_paid` and `order_cancel_unpaid` (both idem
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from marketplace.accounts.requester import Requester
 from marketplace.core.outbox import Cause, queue_task_on_commit
 from marketplace.orders.allocation import lines_consume, lines_release
 from marketplace.orders.error_codes import OrderErrorCode
@@ -121,7 +120,7 @@ def shop_order_mark_ready(*, shop_order_id: int) -> ShopOrder:
     return shop_order
 
 
-def shop_order_fulfil(*, shop_order_id: int, user: Any = None) -> ShopOrder:
+def shop_order_fulfil(*, shop_order_id: int, user: Requester | None = None) -> ShopOrder:
     """The customer collected (or received) the goods: stock consumed, the shop gets paid."""
     with transaction.atomic():
         shop_order = _locked_shop_order(shop_order_id)

@@ -7,11 +7,11 @@ do). A logged-in customer without a session cart finds their account's latest ch
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 
+from marketplace.accounts.models import User
 from marketplace.checkout.access import checkout_get
 from marketplace.checkout.models import Checkout, CheckoutLine
 from marketplace.checkout.ownership import checkout_claim
@@ -78,7 +78,7 @@ def price_seen_remember(request: HttpRequest, variant_id: int, price: Decimal) -
     request.session[PRICES] = prices
 
 
-def carts_claim(request: HttpRequest, user: Any) -> None:
+def carts_claim(request: HttpRequest, user: User) -> None:
     """At login: the session's carts become the account's (merged with its own)."""
     for town_slug, checkout_id in _carts(request).items():
         try:

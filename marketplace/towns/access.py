@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from marketplace.accounts.requester import Requester
 from marketplace.towns.models import TownStaff, TownStaffRole
 
 
 def is_town_staff(
-    user: Any, town_id: int, *, roles: tuple[str, ...] = tuple(TownStaffRole)
+    user: Requester | None, town_id: int, *, roles: tuple[str, ...] = tuple(TownStaffRole)
 ) -> bool:
-    if not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         return False
     if user.is_superuser:
         return True

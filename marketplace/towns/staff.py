@@ -6,8 +6,6 @@ enforce the invariants: the user exists, the role is valid, a town keeps at leas
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -33,7 +31,7 @@ def _user_by_email(email: str) -> User:
     return user
 
 
-def town_staff_grant(*, town_id: int, email: str, role: str, actor: Any) -> TownStaff:
+def town_staff_grant(*, town_id: int, email: str, role: str, actor: User) -> TownStaff:
     """Gives `role` in the town to the account of `email`; changes the role if it has another."""
     if role not in TownStaffRole.values:
         raise ValidationError(
@@ -71,7 +69,7 @@ def town_staff_grant(*, town_id: int, email: str, role: str, actor: Any) -> Town
     return staff
 
 
-def town_staff_revoke(*, town_id: int, email: str, actor: Any) -> TownStaff:
+def town_staff_revoke(*, town_id: int, email: str, actor: User) -> TownStaff:
     """Removes the account's role in the town. Returns the removed (unsaved) row."""
     user = _user_by_email(email)
     with transaction.atomic():

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection, models, transaction
 from django.utils import timezone
 from graphql_relay import to_global_id
@@ -162,7 +163,7 @@ def build_world() -> World:
             town_slug=town.slug,
             email="guest@example.org",
             lines=[LineInput(variant_id=variant.pk, quantity=1)],
-            user=None,
+            user=AnonymousUser(),
         )
 
     world = World(users=users)

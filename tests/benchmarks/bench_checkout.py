@@ -42,6 +42,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
@@ -135,7 +137,7 @@ def _prepare(town: object, shops: list[list[object]], count: int) -> list[str]:
             town_slug=town.slug,
             email=f"c{i}@example.org",
             lines=lines,
-            user=None,  # type: ignore[attr-defined]
+            user=AnonymousUser(),
         )
         ids.append(to_global_id("Checkout", str(checkout.pk)))
     return ids
@@ -180,7 +182,7 @@ def _complete_once(client: Any, checkout_id: str) -> bool:
 
         from marketplace.checkout.complete import checkout_complete
 
-        result = checkout_complete(checkout_id=from_global_id(checkout_id)[1], user=None)
+        result = checkout_complete(checkout_id=from_global_id(checkout_id)[1], user=AnonymousUser())
         return result.order.status == "paid"
     response = client.post(
         "/graphql/",

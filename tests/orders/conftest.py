@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from marketplace.checkout.complete import checkout_complete
 from marketplace.checkout.lines import LineInput, checkout_create
@@ -27,6 +28,6 @@ def two_shop_order(dummy_gateway: None) -> tuple[Any, Any, Any]:
         town_slug=city.slug,
         email="a@example.org",
         lines=[LineInput(bread.pk, 2), LineInput(cheese.pk, 1)],
-        user=None,
+        user=AnonymousUser(),
     )
-    return checkout_complete(checkout_id=checkout.pk, user=None).order, bread, cheese
+    return checkout_complete(checkout_id=checkout.pk, user=AnonymousUser()).order, bread, cheese

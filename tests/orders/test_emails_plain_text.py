@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 
 from marketplace.checkout.complete import checkout_complete
@@ -27,9 +28,9 @@ def test_a_shop_name_with_an_apostrophe_and_ampersand_is_written_as_it_is(settin
         town_slug=city.slug,
         email="a@example.org",
         lines=[LineInput(variant(bakery, stock=5).pk, 1)],
-        user=None,
+        user=AnonymousUser(),
     )
-    order = checkout_complete(checkout_id=checkout.pk, user=None).order
+    order = checkout_complete(checkout_id=checkout.pk, user=AnonymousUser()).order
     order.language = language
     order.save(update_fields=["language"])
     shop_order = ShopOrder.objects.get(order=order)

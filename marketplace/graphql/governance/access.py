@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from graphql_relay import from_global_id
 
+from marketplace.accounts.models import User
+from marketplace.accounts.requester import Requester
 from marketplace.catalog.models import Category
 from marketplace.governance.error_codes import GovernanceErrorCode
 from marketplace.graphql.core.ids import decode_id
@@ -78,8 +80,8 @@ def require_town_staff(info: Any, town_id: int, *, roles: tuple[str, ...]) -> An
     return user
 
 
-def require_login(info: Any) -> Any:
-    user = info.context.user
-    if not getattr(user, "is_authenticated", False):
+def require_login(info: Any) -> User:
+    user: Requester | None = info.context.user
+    if user is None or not user.is_authenticated:
         raise PermissionDenied(_("Log in first."))
     return user

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from marketplace.accounts.requester import Requester
 from marketplace.orders.models import Order, ShopOrder
 from marketplace.towns.access import is_town_staff
 from vendors.access import is_vendor_member
 
 
-def is_order_customer(user: Any, order: Order) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and order.user_id == user.pk)
+def is_order_customer(user: Requester | None, order: Order) -> bool:
+    return user is not None and user.is_authenticated and order.user_id == user.pk
 
 
 def can_see_order(info: Any, order: Order) -> bool:

@@ -5,6 +5,7 @@ from decimal import Decimal as DecimalType
 
 from django.db.models import QuerySet
 
+from marketplace.accounts.requester import Requester
 from marketplace.catalog.models import Category
 from marketplace.graphql.core.dataloaders import ByForeignKeyLoader, ByIdLoader, DataLoader
 from marketplace.towns.models import Town, TownStaff
@@ -101,8 +102,8 @@ class PrivateAccessByVendorIdLoader(DataLoader[int, bool]):
     """Whether the request's user may read the shop's private data (members, town staff)."""
 
     def batch_load(self, keys: Sequence[int]) -> list[bool]:
-        user = self.context.user
-        if not getattr(user, "is_authenticated", False):
+        user: Requester = self.context.user
+        if not user.is_authenticated:
             return [False for _ in keys]
         if user.is_superuser:
             return [True for _ in keys]

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
+from marketplace.accounts.requester import Requester
 from marketplace.towns.access import is_town_staff
 from marketplace.towns.models import Town, TownStaffRole
 
@@ -19,7 +20,7 @@ ADMIN_ONLY: tuple[str, ...] = (TownStaffRole.ADMIN,)
 ANY_STAFF: tuple[str, ...] = tuple(TownStaffRole)
 
 
-def staff_town(user: Any, slug: str, *, roles: tuple[str, ...] = ANY_STAFF) -> Town:
+def staff_town(user: Requester, slug: str, *, roles: tuple[str, ...] = ANY_STAFF) -> Town:
     """The town of `slug` if `user` holds one of `roles` there; 404 for any other town or role."""
     town = Town.objects.filter(slug=slug).first()
     if town is None or not is_town_staff(user, town.pk, roles=roles):
@@ -27,16 +28,16 @@ def staff_town(user: Any, slug: str, *, roles: tuple[str, ...] = ANY_STAFF) -> T
     return town
 
 
-def staff_towns(user: Any) -> QuerySet[Town]:
+def staff_towns(user: Requester) -> QuerySet[Town]:
     """The towns whose back office `user` may open (every town for a platform superuser)."""
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return Town.objects.none()
     if user.is_superuser:
         return Town.objects.order_by("name")
     return Town.objects.filter(staff__user_id=user.pk).distinct().order_by("name")
 
 
-def is_admin(user: Any, town: Town) -> bool:
+def is_admin(user: Requester, town: Town) -> bool:
     return is_town_staff(user, town.pk, roles=ADMIN_ONLY)
 
 

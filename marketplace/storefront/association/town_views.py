@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from marketplace.accounts.requester import AuthenticatedHttpRequest
 from marketplace.governance.audit import audit_entries
 from marketplace.governance.models import StripeFeesPayer
 from marketplace.governance.town_settings import governance_settings_for, town_settings_update
@@ -97,7 +98,7 @@ def staff(request: HttpRequest, town: Town) -> HttpResponse:
 
 @require_POST
 @town_page
-def staff_grant(request: HttpRequest, town: Town) -> HttpResponse:
+def staff_grant(request: AuthenticatedHttpRequest, town: Town) -> HttpResponse:
     require_admin(request, town)
     form = StaffGrantForm(request.POST)
     if not form.is_valid():
@@ -122,7 +123,7 @@ def staff_grant(request: HttpRequest, town: Town) -> HttpResponse:
 
 @require_POST
 @town_page
-def staff_revoke(request: HttpRequest, town: Town) -> HttpResponse:
+def staff_revoke(request: AuthenticatedHttpRequest, town: Town) -> HttpResponse:
     require_admin(request, town)
     form = StaffRevokeForm(request.POST)
     if not form.is_valid():

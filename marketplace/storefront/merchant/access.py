@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import Concatenate, ParamSpec, TypeAlias, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
+from marketplace.accounts.requester import Requester
 from vendors.models import Vendor, VendorMember, VendorRole
 
 
@@ -34,7 +36,7 @@ class ShopAccess:
 def member_shop(request: HttpRequest, town: str, shop: str) -> ShopAccess:
     """The shop `town/shop` when the logged-in user is one of its members; 404 otherwise (one
     query: the membership with its shop and town)."""
-    user: Any = request.user
+    user = request.user
     if not user.is_authenticated:
         raise Http404
     membership = (
@@ -52,9 +54,9 @@ def is_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
 
 
-def member_shops(user: Any) -> list[Vendor]:
+def member_shops(user: Requester) -> list[Vendor]:
     """Every shop the user is a member of, by town then name."""
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return []
     return list(
         Vendor.objects.filter(members__user_id=user.pk)
@@ -63,14 +65,23 @@ def member_shops(user: Any) -> list[Vendor]:
     )
 
 
-def shop_view(*, owner_only: bool = False) -> Any:
+_Request = TypeVar("_Request", bound=HttpRequest)
+_Params = ParamSpec("_Params")
+ShopView: TypeAlias = Callable[Concatenate[_Request, ShopAccess, _Params], HttpResponse]
+# What the URLconf calls: the view with the shop's `town` and `shop` slugs in place of `access`.
+UrlView: TypeAlias = Callable[..., HttpResponse]
+
+
+def shop_view(*, owner_only: bool = False) -> Callable[[ShopView[_Request, _Params]], UrlView]:
     """Decorator: login required, the shop resolved from the URL (`town`, `shop`) and passed
     as `access`; a staff member on an owner-only page gets 403 (it is their own shop)."""
 
-    def decorator(view: Any) -> Any:
+    def decorator(view: ShopView[_Request, _Params]) -> UrlView:
         @login_required
         @wraps(view)
-        def wrapper(request: HttpRequest, town: str, shop: str, *args: Any, **kwargs: Any) -> Any:
+        def wrapper(
+            request: _Request, town: str, shop: str, *args: _Params.args, **kwargs: _Params.kwargs
+        ) -> HttpResponse:
             access = member_shop(request, town, shop)
             if owner_only and not access.is_owner:
                 raise PermissionDenied

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.accounts.requester import Requester
 from marketplace.storefront.merchant.models import CatalogImportJob, ImportJobStatus
 from vendors.csv_import import ProgressCallback, catalog_import
 
@@ -51,7 +52,7 @@ def import_job_progress(*, job_id: int) -> dict[str, int] | None:
 
 
 def import_job_create(
-    *, vendor_id: int, user: Any, filename: str, content: bytes, dry_run: bool
+    *, vendor_id: int, user: Requester, filename: str, content: bytes, dry_run: bool
 ) -> CatalogImportJob:
     """Records the job; runs it now when the file is small, else on commit in a task."""
     # The task module imports this one (the job's runner): imported here to avoid the cycle.
@@ -60,7 +61,7 @@ def import_job_create(
     rows = max(content.count(b"\n") - 1, 0)
     job = CatalogImportJob.objects.create(
         vendor_id=vendor_id,
-        user=user if getattr(user, "pk", None) else None,
+        user=user if user.is_authenticated else None,
         filename=filename[:255],
         content=content,
         rows=rows,

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from marketplace.accounts.requester import AuthenticatedHttpRequest
 from marketplace.storefront.merchant.access import ShopAccess, shop_view
 from marketplace.storefront.merchant.errors import add_service_errors
 from marketplace.storefront.merchant.forms import SHOP_ERROR_FIELDS, InviteForm, ProfileForm
@@ -150,12 +151,11 @@ def team_remove(request: HttpRequest, access: ShopAccess, pk: int) -> HttpRespon
 
 @require_POST
 @shop_view(owner_only=True)
-def team_transfer(request: HttpRequest, access: ShopAccess, pk: int) -> HttpResponse:
+def team_transfer(request: AuthenticatedHttpRequest, access: ShopAccess, pk: int) -> HttpResponse:
     member = _member(access, pk)
-    user: Any = request.user
     try:
         vendor_ownership_transfer(
-            vendor_id=access.vendor.pk, from_user_id=user.pk, to_member_id=member.pk
+            vendor_id=access.vendor.pk, from_user_id=request.user.pk, to_member_id=member.pk
         )
     except ValidationError as error:
         for message in error.messages:

@@ -17,7 +17,8 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from marketplace.storefront.merchant.access import member_shops, shop_view
+from marketplace.accounts.requester import AuthenticatedHttpRequest
+from marketplace.storefront.merchant.access import ShopAccess, member_shops, shop_view
 from marketplace.storefront.merchant.errors import add_service_errors
 from marketplace.storefront.merchant.forms import (
     SHOP_ERROR_FIELDS,
@@ -57,7 +58,7 @@ def apply(request: HttpRequest) -> HttpResponse:
         data = form.service_data()
         town_id = form.cleaned_data["town"].pk
         try:
-            if with_account:
+            if not request.user.is_authenticated:
                 user, vendor = vendor_apply_with_account(
                     email=form.cleaned_data["account_email"],
                     password=form.cleaned_data["password"],
@@ -94,7 +95,7 @@ def apply(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def invitation(request: HttpRequest) -> HttpResponse:
+def invitation(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The invited person accepts with the code of their invitation email."""
     form = InvitationAcceptForm(request.POST or None, initial={"code": request.GET.get("code", "")})
     if request.method == "POST" and form.is_valid():
@@ -111,5 +112,5 @@ def invitation(request: HttpRequest) -> HttpResponse:
 
 
 @shop_view()
-def shop_home(request: HttpRequest, access: Any) -> HttpResponse:
+def shop_home(request: HttpRequest, access: ShopAccess) -> HttpResponse:
     return redirect(shop_url(access.vendor))
