@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from decimal import Decimal
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -58,7 +59,7 @@ class ShopStatement:
     totals_by_kind: dict[str, Decimal] = field(default_factory=dict)
 
 
-def _entries(*, town_id: int, vendor_id: int, year: int, month: int):  # type: ignore[no-untyped-def]
+def _entries(*, town_id: int, vendor_id: int, year: int, month: int) -> QuerySet[LedgerEntry]:
     return ledger_entries(town_id=town_id, vendor_id=vendor_id, year=year, month=month)
 
 

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -130,7 +131,7 @@ def search_index_dirty(*, product_ids: Iterable[int] | None = None, refresh: boo
     version = time.time_ns() // 1000
     documents = build_documents([pk for pk, _, _ in rows])
     town_slugs = dict(Town.objects.values_list("pk", "slug"))
-    by_town: dict[str, tuple[list[dict], list[int]]] = defaultdict(lambda: ([], []))
+    by_town: dict[str, tuple[list[dict[str, Any]], list[int]]] = defaultdict(lambda: ([], []))
     for pk, town_id, _ in rows:
         if pk in documents:
             by_town[documents[pk]["town"]][0].append(documents[pk])

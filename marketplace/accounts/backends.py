@@ -45,4 +45,4 @@ class ThrottledModelBackend(ModelBackend):
         user = super().authenticate(request, username=email, password=password, **kwargs)
         if user is None:
             login_failure_record(email=email, address=address)
-        return user  # type: ignore[return-value]
+        return user

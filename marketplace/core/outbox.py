@@ -48,7 +48,9 @@ class Cause:
     why: str
 
 
-def queue_task_on_commit(task: Task, /, *, cause: Cause, **kwargs: Any) -> OutboxMessage:
+def queue_task_on_commit(
+    task: Task[..., object], /, *, cause: Cause, **kwargs: Any
+) -> OutboxMessage:
     """Records `task(**kwargs)` in the current transaction; delivers it after commit.
 
     `kwargs` are JSON values (ids). Call it inside the transaction that makes the change, so the
@@ -80,7 +82,7 @@ def _publish(message_id: int) -> None:
         )
 
 
-def _task(name: str) -> Task:
+def _task(name: str) -> Task[..., object]:
     tasks = current_app.tasks
     if name not in tasks:
         current_app.loader.import_default_modules()  # a process that never loaded the tasks

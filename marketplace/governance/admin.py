@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from marketplace.governance.models import AuditEntry, CommissionRule, TownSettings
 
@@ -19,10 +20,14 @@ class CommissionRuleAdmin(admin.ModelAdmin):
     )
     list_filter = ("town",)
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(
+        self, request: HttpRequest, obj: CommissionRule | None = None
+    ) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(
+        self, request: HttpRequest, obj: CommissionRule | None = None
+    ) -> bool:
         return False
 
 
@@ -32,7 +37,7 @@ class TownSettingsAdmin(admin.ModelAdmin):
 
     list_display = ("town", "refund_commission", "stripe_fees_payer", "updated_at")
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: TownSettings | None = None) -> bool:
         return False
 
 
@@ -41,11 +46,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ("created_at", "town", "action", "object_type", "object_id", "actor_role")
     list_filter = ("town", "action")
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         return False

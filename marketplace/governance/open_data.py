@@ -202,7 +202,7 @@ def commission_rule_rows(*, town: Town) -> list[dict[str, Any]]:
                 "valid_until": rule.valid_until or "",
                 "ended_at": rule.ended_at or "",
                 "previous_id": rule.previous_id or "",
-                "status": rule_status(rule, superseded=rule.superseded),  # type: ignore[attr-defined]
+                "status": rule_status(rule, superseded=rule.superseded),
             }
         )
         for rule in rules

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from marketplace.orders.models import Order, OrderLine, ShopOrder
 
@@ -41,5 +42,5 @@ class ShopOrderAdmin(admin.ModelAdmin):
     search_fields = ("order__number", "vendor__name")
     inlines = (OrderLineInline,)
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: ShopOrder | None = None) -> bool:
         return False

@@ -82,7 +82,7 @@ def order_cancel(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("storefront:order_track", token=order.token)
 
 
-@csp_update({"script-src": [STRIPE_JS], "connect-src": ["https://api.stripe.com"]})  # type: ignore[arg-type]
+@csp_update({"script-src": [STRIPE_JS], "connect-src": ["https://api.stripe.com"]})
 @csp_replace({"frame-src": [STRIPE_JS, "https://hooks.stripe.com"]})  # type: ignore[arg-type]
 def order_pay(request: HttpRequest, token: str) -> HttpResponse:
     """Stripe's Payment Element for an order whose payment is pending (Stripe's script only here)."""

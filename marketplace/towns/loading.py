@@ -315,7 +315,7 @@ def _upsert(
 def _differs(instance: Any, key: str, value: Any) -> bool:
     if isinstance(value, Model) or (value is None and hasattr(instance, f"{key}_id")):
         # Compare foreign keys by id, without loading the related row.
-        return getattr(instance, f"{key}_id") != (value.pk if value is not None else None)
+        return bool(getattr(instance, f"{key}_id") != (value.pk if value is not None else None))
     return bool(getattr(instance, key) != value)
 
 

@@ -207,7 +207,7 @@ def rebuild_town(
         _done, errors = helpers.bulk(
             client, chunk, raise_on_error=False, stats_only=False, request_timeout=120
         )
-        for item in errors:  # type: ignore[union-attr]
+        for item in errors:
             if _status(item) != 409:
                 raise RuntimeError(f"bulk indexing failed: {item}")
         return len(chunk)
@@ -288,7 +288,7 @@ def write(
             refresh=refresh,
             request_timeout=30,
         )
-        for item in errors:  # type: ignore[union-attr]
+        for item in errors:
             status = _status(item)
             # 409: a newer version is already there; 404: deleting what is not indexed.
             if status not in (404, 409):

@@ -55,7 +55,7 @@ class DataLoaderExecutionContext(DeferredExecutionContext):
         if path is None:
             for key in error.path or ():
                 path = Path(path, key, None)
-        super().handle_field_error(client_facing(error), return_type, path)  # type: ignore[arg-type]
+        super().handle_field_error(client_facing(error), return_type, path)
 
 
 __all__ = ["DataLoaderExecutionContext"]

@@ -59,7 +59,7 @@ class BaseMutation(graphene.Mutation):
     def mutate(cls, root: Any, info: Any, **data: Any) -> Any:
         try:
             # `perform` is declared by each subclass with its own keyword arguments.
-            payload = cls.perform(root, info, **data)  # type: ignore[attr-defined]
+            payload = cls.perform(root, info, **data)
         except ValidationError as error:
             errors = errors_from_validation_error(error, default_code=GENERIC_CODE)
             return cls(errors=[cls._known(item) for item in errors])

@@ -20,7 +20,8 @@ class CountableConnection(graphene.relay.Connection):
 
     @staticmethod
     def resolve_total_count(root: Any, _info: Any) -> int:
-        return root.length
+        length: int = root.length
+        return length
 
 
 def connection_args(first: int | None, after: str | None) -> tuple[int, int]:

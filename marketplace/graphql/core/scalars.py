@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import decimal
 from decimal import Decimal as D
-from typing import Any
+from typing import Any, TypedDict
 
 import graphene
 from graphql.language import ast
@@ -40,29 +40,36 @@ def _to_decimal(value: Any) -> D:
     return result
 
 
+class MoneyValue(TypedDict):
+    """What a `Money` field resolves to."""
+
+    amount: D
+    currency: str
+
+
 class Money(graphene.ObjectType):
     amount = graphene.Field(Decimal, required=True)
     currency = graphene.String(required=True)
 
     @staticmethod
-    def of(amount: D | None, currency: str) -> dict[str, Any] | None:
+    def of(amount: D | None, currency: str) -> MoneyValue | None:
         if amount is None:
             return None
         return {"amount": amount, "currency": currency}
 
     @staticmethod
-    def resolve_amount(root: dict[str, Any], _info: Any) -> D:
+    def resolve_amount(root: MoneyValue, _info: Any) -> D:
         return root["amount"]
 
     @staticmethod
-    def resolve_currency(root: dict[str, Any], _info: Any) -> str:
+    def resolve_currency(root: MoneyValue, _info: Any) -> str:
         return root["currency"]
 
 
 def money_field(attribute: str, **kwargs: Any) -> graphene.Field:
     """A Money field read from `root.<attribute>` in `root.currency`."""
 
-    def resolve(root: Any, _info: Any) -> dict[str, Any] | None:
+    def resolve(root: Any, _info: Any) -> MoneyValue | None:
         return Money.of(getattr(root, attribute), root.currency)
 
     return graphene.Field(Money, resolver=resolve, **kwargs)

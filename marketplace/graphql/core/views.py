@@ -154,7 +154,7 @@ def _csrf_refusal(request: HttpRequest) -> HttpResponse | None:
 
 # The middleware's check is replaced by `_csrf_refusal`: only session-authenticated calls need it.
 @method_decorator(csrf_exempt, name="dispatch")
-class GraphQLView(FileUploadGraphQLView):  # type: ignore[misc]
+class GraphQLView(FileUploadGraphQLView):
     """GraphQL over HTTP; multipart uploads follow the GraphQL multipart request spec."""
 
     execution_context_class = DataLoaderExecutionContext

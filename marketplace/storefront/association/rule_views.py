@@ -62,8 +62,7 @@ def rule_versions(town: Town) -> list[Version]:
         .annotate(superseded=Exists(CommissionRule.objects.filter(previous_id=OuterRef("pk"))))
     )
     return [
-        Version(rule=rule, status=rule_status(rule, superseded=rule.superseded))  # type: ignore[attr-defined]
-        for rule in rules
+        Version(rule=rule, status=rule_status(rule, superseded=rule.superseded)) for rule in rules
     ]
 
 
@@ -143,7 +142,7 @@ def _chain(rule: CommissionRule) -> list[Version]:
         newest = successors[newest.rule.pk]
     chain = [newest]
     while chain[-1].rule.previous_id:
-        chain.append(by_pk[chain[-1].rule.previous_id])  # type: ignore[index]
+        chain.append(by_pk[chain[-1].rule.previous_id])
     return chain
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -32,7 +32,7 @@ from vendors.stock_updates import stock_adjust
 PAGE_SIZE = 50
 
 
-def _variants() -> Prefetch:
+def _variants() -> Prefetch[str, QuerySet[Variant], str]:
     return Prefetch(
         "variants", queryset=Variant.objects.select_related("stock").order_by("position", "pk")
     )
