@@ -21,7 +21,9 @@ def client_address(request: HttpRequest | None) -> str | None:
         return None
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies > 0:
-        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops: list[str] = [
+            hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        ]
         hops = [hop for hop in hops if hop]
         if len(hops) >= proxies:
             return hops[-proxies]
