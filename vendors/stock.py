@@ -21,6 +21,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.accounts.models import User
+from marketplace.accounts.requester import Requester
 from marketplace.checkout.models import Reservation
 from vendors.error_codes import VendorErrorCode
 from vendors.models import Stock, StockMovement, StockMovementReason, Variant
@@ -82,9 +84,9 @@ def allocated_message(allocated: int) -> str:
     return _("%(allocated)d units are already allocated to orders.") % {"allocated": allocated}
 
 
-def _actor(user: Any) -> Any:
-    """The user a movement records: a saved account, else nobody."""
-    return user if getattr(user, "pk", None) else None
+def _actor(user: Requester | None) -> User | None:
+    """The user a movement records: an account, else nobody."""
+    return user if user is not None and user.is_authenticated else None
 
 
 def _per_variant(quantities: Mapping[int, int]) -> Case:
@@ -172,7 +174,9 @@ def stock_release(*, quantities: Mapping[int, int]) -> dict[int, int]:
     return released
 
 
-def stock_consume(*, quantities: Mapping[int, int], user: Any, note: str = "") -> dict[int, int]:
+def stock_consume(
+    *, quantities: Mapping[int, int], user: Requester | None, note: str = ""
+) -> dict[int, int]:
     """The goods left the shop: quantity and allocated both lose the units ({variant_id: units},
     at most what each row holds allocated), recorded as SALE movements.
 
@@ -208,7 +212,7 @@ def stock_set(
     *,
     stock: Stock,
     quantity: int,
-    user: Any,
+    user: Requester | None,
     reason: str = StockMovementReason.SET,
     note: str = "",
     field: str = "quantity",
@@ -240,7 +244,7 @@ def stock_set(
 def stocks_create(
     *,
     quantities: Sequence[tuple[Variant, int]],
-    user: Any,
+    user: Requester | None,
     reason: str,
     record_zero: bool = False,
 ) -> list[Stock]:
@@ -267,7 +271,9 @@ def stocks_create(
     return stocks
 
 
-def stocks_set(*, quantities: Sequence[tuple[Stock, int]], user: Any, reason: str) -> list[Stock]:
+def stocks_set(
+    *, quantities: Sequence[tuple[Stock, int]], user: Requester | None, reason: str
+) -> list[Stock]:
     """Sets the quantities on hand of locked rows ((stock, quantity) pairs, already checked against
     what is allocated; the CHECK constraint is the backstop) and records the movements.
 
