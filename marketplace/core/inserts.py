@@ -39,7 +39,7 @@ def rows_insert(*, groups: Sequence[Sequence[Model]]) -> None:
         params: list[Any] = []
         for objs in groups:
             meta = type(objs[0])._meta
-            params += [meta.db_table, meta.pk.column, len(objs)]  # type: ignore[union-attr]
+            params += [meta.db_table, meta.pk.column, len(objs)]
         cursor.execute(f"SELECT {draws}", params)
         for objs, keys in zip(groups, cursor.fetchone(), strict=True):
             for obj, key in zip(objs, keys, strict=True):

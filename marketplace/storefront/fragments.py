@@ -42,7 +42,7 @@ def cached_fragment(
         key = ":".join(
             ["fragment", name, version(), get_language() or "", *(str(part) for part in parts)]
         )
-        html = cache.get(key)
+        html: str | None = cache.get(key)
     except RedisError:
         logger.warning("page cache unreachable: rendering %s", name, exc_info=True)
         return mark_safe(render())  # noqa: S308 (rendered by our own templates, escaped there)
