@@ -11,13 +11,17 @@ from marketplace.towns.models import TownStaff
 from payments.models import Payment, Refund
 
 
-def refund_notify(*, refund_id: int) -> int:
-    """Tells the customer and the shop about a refund; returns how many emails went out."""
-    refund = (
+def _refund_with_its_order(refund_id: int) -> Refund | None:
+    return (
         Refund.objects.select_related("shop_order__order", "shop_order__vendor")
         .filter(pk=refund_id)
         .first()
     )
+
+
+def refund_notify(*, refund_id: int) -> int:
+    """Tells the customer and the shop about a refund; returns how many emails went out."""
+    refund = _refund_with_its_order(refund_id)
     if refund is None:
         return 0
     shop_order = refund.shop_order
@@ -72,11 +76,7 @@ def town_staff_emails(*, town_id: int) -> list[str]:
 def refund_failed_notify(*, refund_id: int) -> int:
     """Tells the shop and the town's staff that a refund failed at the provider: the customer
     was not repaid and the shop order can be refunded again."""
-    refund = (
-        Refund.objects.select_related("shop_order__order", "shop_order__vendor")
-        .filter(pk=refund_id)
-        .first()
-    )
+    refund = _refund_with_its_order(refund_id)
     if refund is None:
         return 0
     shop_order = refund.shop_order

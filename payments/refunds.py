@@ -50,6 +50,7 @@ from marketplace.orders.transitions import (
 )
 from payments.error_codes import PaymentErrorCode
 from payments.gateways import GatewayError, get_gateway
+from payments.idempotency_keys import idempotency_key, key_window_check
 from payments.ledger import ledger_balances, ledger_record, ledger_record_many
 from payments.models import (
     REFUND_REASON_MAX_LENGTH,
@@ -62,12 +63,7 @@ from payments.models import (
     TransferStatus,
 )
 from payments.tasks import send_refund, send_refund_emails, send_refund_failed_emails
-from payments.transfers import (
-    KEY_WINDOW,
-    idempotency_key,
-    shop_order_fee_adjust,
-    transfer_destination,
-)
+from payments.transfers import shop_order_fee_adjust, transfer_destination
 
 
 def _error(field: str, message: str, code: PaymentErrorCode) -> ValidationError:
@@ -279,22 +275,17 @@ def _create(
 ) -> str:
     """The refund at the provider, with the row's key version; past Stripe's idempotency
     window, looks it up first, then moves to a new key version."""
-    now = timezone.now()
-    if refund.key_first_sent_at is not None and now - refund.key_first_sent_at > KEY_WINDOW:
+
+    def find() -> object:
         try:
-            found = gateway.refund_find(charge_id=payment.charge_id, metadata=metadata)
+            return gateway.refund_find(charge_id=payment.charge_id, metadata=metadata)
         except GatewayError as error:
             _save_error(refund.pk, error)
             raise
-        if found:
-            return str(found)
-        refund.key_version += 1
-        refund.key_first_sent_at = None
-    if refund.key_first_sent_at is None:
-        refund.key_first_sent_at = now
-        Refund.objects.filter(pk=refund.pk).update(
-            key_version=refund.key_version, key_first_sent_at=now, updated_at=now
-        )
+
+    found = key_window_check(refund, find=find)
+    if found:
+        return found
     try:
         return str(
             gateway.refund_create(

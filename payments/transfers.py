@@ -16,9 +16,7 @@ refund before or after the transfer books the same (`shop_order_fee_adjust`).
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -31,6 +29,7 @@ from marketplace.orders.models import ShopOrder, ShopOrderStatus
 from payments.charges import payment_record_fee
 from payments.gateways import GatewayError, get_gateway
 from payments.gateways.stripe_amounts import transfer_amount_reversed
+from payments.idempotency_keys import idempotency_key, key_window_check
 from payments.ledger import ledger_entries, ledger_record
 from payments.models import (
     ConnectedAccount,
@@ -47,14 +46,6 @@ from payments.tasks import send_refund, send_transfer
 logger = logging.getLogger(__name__)
 
 NO_TRANSFER_STATES = frozenset({ShopOrderStatus.CANCELLED, ShopOrderStatus.REFUSED})
-
-# Stripe keeps an idempotency key 24 hours; past this, a retry may not be recognised.
-KEY_WINDOW = timedelta(hours=23)
-
-
-def idempotency_key(base: str, version: int) -> str:
-    """The key of a call's `version`: the first is the base itself (`…-v2` and so on after)."""
-    return base if version <= 1 else f"{base}-v{version}"
 
 
 def transfer_key(transfer: Transfer) -> str:
@@ -214,7 +205,10 @@ def transfer_send(*, transfer_id: int) -> Transfer:
         order_number = payment.order.number
     metadata = {"shop_order_id": str(transfer.shop_order_id), "order_number": order_number}
     try:
-        found = _key_window(transfer, gateway, order_number, metadata)
+        found = key_window_check(
+            transfer,
+            find=lambda: gateway.transfer_find(transfer_group=order_number, metadata=metadata),
+        )
         transfer_id_at_provider = found or gateway.transfer_create(
             amount=transfer.amount,
             currency=transfer.currency,
@@ -264,27 +258,6 @@ def transfer_send(*, transfer_id: int) -> Transfer:
         for refund_id in due:
             queue_task_on_commit(send_refund, cause=cause, refund_id=refund_id)
     return transfer
-
-
-def _key_window(
-    transfer: Transfer, gateway: Any, transfer_group: str, metadata: dict[str, str]
-) -> str | None:
-    """Stripe forgets an idempotency key after 24 hours. A retry later than KEY_WINDOW after the
-    key was first sent looks the transfer up (an earlier try may have gone through); when it is
-    not there, the next key version is used. Returns the transfer found, if any."""
-    now = timezone.now()
-    if transfer.key_first_sent_at is not None and now - transfer.key_first_sent_at > KEY_WINDOW:
-        found = gateway.transfer_find(transfer_group=transfer_group, metadata=metadata)
-        if found:
-            return str(found)
-        transfer.key_version += 1
-        transfer.key_first_sent_at = None
-    if transfer.key_first_sent_at is None:
-        transfer.key_first_sent_at = now
-        Transfer.objects.filter(pk=transfer.pk).update(
-            key_version=transfer.key_version, key_first_sent_at=now, updated_at=now
-        )
-    return None
 
 
 def transfer_apply_reversed_event(*, transfer_data: dict[str, object]) -> bool:

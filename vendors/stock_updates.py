@@ -94,23 +94,43 @@ def _change(
     return stock
 
 
-def stock_update(
-    *, variant_id: int, quantity: int, user: Requester | None, note: str = ""
+def _change_locked(
+    *,
+    variant_id: int,
+    quantity: int | None,
+    delta: int,
+    user: Requester | None,
+    reason: str,
+    note: str,
 ) -> Stock:
-    """Set the quantity on hand (a stock count)."""
-    if isinstance(quantity, bool) or not isinstance(quantity, int):
-        raise field_error("quantity", _("Enter a whole number."), VendorErrorCode.INVALID_QUANTITY)
+    """Locks the variant's stock and sets it to `quantity`, or moves it by `delta` when None."""
     with transaction.atomic():
         variant = Variant.objects.get(pk=variant_id)
         stock = stock_lock(variant_id=variant_id)
         return _change(
             variant=variant,
             stock=stock,
-            new_quantity=quantity,
+            new_quantity=stock.quantity + delta if quantity is None else quantity,
             user=user,
-            reason=StockMovementReason.SET,
+            reason=reason,
             note=note,
         )
+
+
+def stock_update(
+    *, variant_id: int, quantity: int, user: Requester | None, note: str = ""
+) -> Stock:
+    """Set the quantity on hand (a stock count)."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise field_error("quantity", _("Enter a whole number."), VendorErrorCode.INVALID_QUANTITY)
+    return _change_locked(
+        variant_id=variant_id,
+        quantity=quantity,
+        delta=0,
+        user=user,
+        reason=StockMovementReason.SET,
+        note=note,
+    )
 
 
 def stock_adjust(
@@ -123,17 +143,9 @@ def stock_adjust(
         )
     if reason not in ADJUST_REASONS:
         raise field_error("reason", _("Unknown reason."), VendorErrorCode.INVALID)
-    with transaction.atomic():
-        variant = Variant.objects.get(pk=variant_id)
-        stock = stock_lock(variant_id=variant_id)
-        return _change(
-            variant=variant,
-            stock=stock,
-            new_quantity=stock.quantity + delta,
-            user=user,
-            reason=reason,
-            note=note,
-        )
+    return _change_locked(
+        variant_id=variant_id, quantity=None, delta=delta, user=user, reason=reason, note=note
+    )
 
 
 def stock_low_notify(*, stock_id: int) -> bool:

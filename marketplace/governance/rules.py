@@ -165,6 +165,25 @@ def _refuse_overlap(rule_scope: dict[str, Any], terms: RuleTerms, exclude_pk: in
         )
 
 
+def _audit_rule(
+    *,
+    town_id: int,
+    actor: Requester | None,
+    action: AuditAction,
+    rule: CommissionRule,
+    before: dict[str, Any] | None = None,
+) -> None:
+    """The audit log's entry for a change of `rule` (its terms before and after)."""
+    audit_record(
+        town_id=town_id,
+        actor=actor,
+        action=action,
+        obj=rule,
+        before=before,
+        after=rule_snapshot(rule),
+    )
+
+
 def commission_rule_create(
     *,
     town_id: int,
@@ -227,12 +246,8 @@ def commission_rule_create(
             valid_until=terms.valid_until,
             created_by=actor if actor is not None and actor.is_authenticated else None,
         )
-        audit_record(
-            town_id=town.pk,
-            actor=actor,
-            action=AuditAction.COMMISSION_RULE_CREATE,
-            obj=rule,
-            after=rule_snapshot(rule),
+        _audit_rule(
+            town_id=town.pk, actor=actor, action=AuditAction.COMMISSION_RULE_CREATE, rule=rule
         )
     return rule
 
@@ -303,13 +318,12 @@ def commission_rule_update(
             previous=old,
             created_by=actor if actor is not None and actor.is_authenticated else None,
         )
-        audit_record(
+        _audit_rule(
             town_id=town.pk,
             actor=actor,
             action=AuditAction.COMMISSION_RULE_UPDATE,
-            obj=rule,
+            rule=rule,
             before=before,
-            after=rule_snapshot(rule),
         )
     return rule
 
@@ -334,13 +348,12 @@ def commission_rule_end(
         rule.valid_until = max(at, rule.valid_from)
         rule.ended_at = now
         rule.save(update_fields=["valid_until", "ended_at"])
-        audit_record(
+        _audit_rule(
             town_id=town.pk,
             actor=actor,
             action=AuditAction.COMMISSION_RULE_END,
-            obj=rule,
+            rule=rule,
             before=before,
-            after=rule_snapshot(rule),
         )
     return rule
 
