@@ -165,6 +165,27 @@ def _refuse_overlap(rule_scope: dict[str, Any], terms: RuleTerms, exclude_pk: in
         )
 
 
+def _rule_insert(
+    *,
+    scope: dict[str, int | None],
+    terms: RuleTerms,
+    previous: CommissionRule | None,
+    actor: Requester | None,
+) -> CommissionRule:
+    """A new rule (or a new version of `previous`) with `terms` over `scope`."""
+    return CommissionRule.objects.create(
+        **scope,
+        percentage=terms.percentage,
+        fixed_amount=terms.fixed_amount,
+        min_amount=terms.min_amount,
+        max_amount=terms.max_amount,
+        valid_from=terms.valid_from,
+        valid_until=terms.valid_until,
+        previous=previous,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+
+
 def _audit_rule(
     *,
     town_id: int,
@@ -236,16 +257,7 @@ def commission_rule_create(
                 )
         scope = {"town_id": town.pk, "vendor_id": vendor_id, "category_id": category_id}
         _refuse_overlap(scope, terms, exclude_pk=None)
-        rule = CommissionRule.objects.create(
-            **scope,
-            percentage=terms.percentage,
-            fixed_amount=terms.fixed_amount,
-            min_amount=terms.min_amount,
-            max_amount=terms.max_amount,
-            valid_from=terms.valid_from,
-            valid_until=terms.valid_until,
-            created_by=actor if actor is not None and actor.is_authenticated else None,
-        )
+        rule = _rule_insert(scope=scope, terms=terms, previous=None, actor=actor)
         _audit_rule(
             town_id=town.pk, actor=actor, action=AuditAction.COMMISSION_RULE_CREATE, rule=rule
         )
@@ -307,17 +319,7 @@ def commission_rule_update(
         old.valid_until = change_at
         old.ended_at = now
         old.save(update_fields=["valid_until", "ended_at"])
-        rule = CommissionRule.objects.create(
-            **scope,
-            percentage=terms.percentage,
-            fixed_amount=terms.fixed_amount,
-            min_amount=terms.min_amount,
-            max_amount=terms.max_amount,
-            valid_from=terms.valid_from,
-            valid_until=terms.valid_until,
-            previous=old,
-            created_by=actor if actor is not None and actor.is_authenticated else None,
-        )
+        rule = _rule_insert(scope=scope, terms=terms, previous=old, actor=actor)
         _audit_rule(
             town_id=town.pk,
             actor=actor,
