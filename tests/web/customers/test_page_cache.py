@@ -4,6 +4,7 @@ made through the services shows at once, the visitor's own parts are never cache
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -86,7 +87,7 @@ def test_stock_held_in_another_cart_shows_at_once_without_any_catalogue_write(cl
         town_slug="bourg",
         email="autre@example.org",
         lines=[LineInput(variant_id=shops.honey_small.pk, quantity=3)],
-        user=None,
+        user=AnonymousUser(),
     )
 
     assert "2 en stock" in page(client, SHOP)
