@@ -2,7 +2,7 @@
 
 A refund of `amount` is split between the shop (`shop_share`) and the association
 (`commission_refunded`):
-- settings.COMMISSION_REFUNDED_WITH_REFUND (default True): the commission is refunded in
+- the town's setting `refund_commission` (default True): the commission is refunded in
   proportion (half-up to the cent; the refund that completes the shop order takes exactly what
   remains), so the shop bears what it received in proportion: payout × amount / total.
 - False: the association keeps its commission; the shop bears the whole refund, as long as it
@@ -29,7 +29,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -39,6 +38,7 @@ from django.utils.translation import gettext as _
 from marketplace.accounts.requester import Requester
 from marketplace.core.money import ZERO, is_whole_cents, money_round
 from marketplace.core.outbox import Cause, queue_task_on_commit
+from marketplace.governance.town_settings import governance_settings_for
 from marketplace.orders.allocation import lines_release
 from marketplace.orders.lifecycle import order_close_if_done
 from marketplace.orders.models import OrderLine, ShopOrder, ShopOrderStatus
@@ -71,12 +71,7 @@ def _error(field: str, message: str, code: PaymentErrorCode) -> ValidationError:
 
 
 def refund_commission_policy(*, town_id: int) -> bool:
-    """Whether a refund gives the commission back: the town's governance setting, else
-    settings.COMMISSION_REFUNDED_WITH_REFUND (default True)."""
-    try:
-        from marketplace.governance.town_settings import governance_settings_for
-    except ImportError:
-        return bool(getattr(settings, "COMMISSION_REFUNDED_WITH_REFUND", True))
+    """Whether a refund gives the commission back: the town's governance setting (default True)."""
     return governance_settings_for(town_id).refund_commission
 
 
