@@ -42,8 +42,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
-
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
@@ -123,6 +121,7 @@ def _seed(variants_per_shop: int = 30) -> tuple[object, list[list[object]]]:
 
 
 def _prepare(town: object, shops: list[list[object]], count: int) -> list[str]:
+    from django.contrib.auth.models import AnonymousUser
     from graphql_relay import to_global_id
 
     from marketplace.checkout.lines import LineInput, checkout_create
@@ -178,6 +177,7 @@ def _client() -> Any:
 def _complete_once(client: Any, checkout_id: str) -> bool:
     """One checkoutComplete; True when it made a paid order."""
     if MODE["service"]:
+        from django.contrib.auth.models import AnonymousUser
         from graphql_relay import from_global_id
 
         from marketplace.checkout.complete import checkout_complete
