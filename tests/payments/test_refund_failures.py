@@ -13,6 +13,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from marketplace.governance.models import TownSettings
 from marketplace.orders.lifecycle import shop_order_accept, shop_order_fulfil, shop_order_mark_ready
 from marketplace.orders.models import ShopOrder
 from payments.gateways import GatewayError
@@ -513,5 +514,41 @@ def test_a_refund_undone_before_its_reversal_was_made_gives_nothing_back(
         if method == "POST" and path.startswith("/v1/transfers")
     ]
     assert posts == [f"/v1/transfers/{transfer.transfer_id}/reversals"]
+    assert ledger_balances(shop_order_id=shop_order.pk)["shop_payable"] == Decimal("0.00")
+    assert_ledger_invariants()
+
+
+def test_a_full_refund_undone_has_the_shop_bear_its_part_of_stripes_fee_again(
+    stripe: Any, client: Client
+) -> None:
+    # given a town where shops bear Stripe's fees, a paid shop order of 30.00 (commission 1.50,
+    # fee 0.95: 27.55 sent), then refunded in full (27.55 reversed, the fee given back)
+    place = TownFactory()
+    TownSettings.objects.create(town=place, stripe_fees_payer="vendor")
+    vendor = VendorFactory(town=place)
+    payable(vendor)
+    order = make_order(place, [(vendor, "30.00", "0.00", "1.50")])
+    start_payment(order)
+    payment = Payment.objects.select_related("order").get(order=order)
+    post_event(client, event("payment_intent.succeeded", intent_object(payment, charge="ch_rf")))
+    Payment.objects.filter(pk=payment.pk).update(fee=Decimal("0.95"))
+    shop_order = ShopOrder.objects.select_related("order").get(order=order)
+    _fulfil(shop_order)
+    assert Transfer.objects.get().amount == Decimal("27.55")
+    refund = _refund(shop_order, "30.00")
+    totals = ledger_totals_for_shop_order(shop_order_id=shop_order.pk)
+    assert totals["fee_recharge"] - totals["fee_recharge_back"] == Decimal("0.00")
+
+    # when Stripe says the refund failed
+    response = post_event(client, event("refund.failed", _refund_object(refund)))
+
+    # then the sale stands: the shop bears its part of the fee again and is given back the
+    # 27.55 reversed, not its whole payout (it had been given no fee back before the refund)
+    assert response.status_code == 200
+    refund.refresh_from_db()
+    assert (refund.status, refund.restore_amount) == ("failed", Decimal("27.55"))
+    totals = ledger_totals_for_shop_order(shop_order_id=shop_order.pk)
+    assert totals["fee_recharge"] - totals["fee_recharge_back"] == Decimal("0.95")
+    assert totals["transfer"] - totals["reversal"] == Decimal("27.55")
     assert ledger_balances(shop_order_id=shop_order.pk)["shop_payable"] == Decimal("0.00")
     assert_ledger_invariants()
