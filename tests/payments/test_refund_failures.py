@@ -19,7 +19,7 @@ from marketplace.orders.models import ShopOrder
 from payments.gateways import GatewayError
 from payments.ledger import ledger_balances, ledger_totals_for_shop_order
 from payments.models import LedgerEntry, Payment, Refund, Transfer, WebhookEvent
-from payments.refunds import refund_send, shop_order_refund
+from payments.refunds import refund_apply_provider_status, refund_send, shop_order_refund
 from payments.tasks import process_deferred_webhook_events, retry_pending_transfers
 from tests.factories import OrderFactory, TownFactory, TownStaffFactory, VendorFactory
 from tests.payments.factories import payable, start_payment
@@ -551,4 +551,46 @@ def test_a_full_refund_undone_has_the_shop_bear_its_part_of_stripes_fee_again(
     assert totals["fee_recharge"] - totals["fee_recharge_back"] == Decimal("0.95")
     assert totals["transfer"] - totals["reversal"] == Decimal("27.55")
     assert ledger_balances(shop_order_id=shop_order.pk)["shop_payable"] == Decimal("0.00")
+    assert_ledger_invariants()
+
+
+def test_a_failure_report_waits_only_for_a_refund_of_that_shop_order_and_number_not_sent_yet(
+    stripe: Any, client: Client
+) -> None:
+    # given an order of two shops, paid; the first shop order's refund 1 asked but not sent yet
+    place = TownFactory()
+    vendors = [VendorFactory(town=place), VendorFactory(town=place)]
+    order = make_order(
+        place, [(vendors[0], "30.00", "0.00", "1.50"), (vendors[1], "20.00", "0.00", "1.00")]
+    )
+    start_payment(order)
+    payment = Payment.objects.select_related("order").get(order=order)
+    post_event(client, event("payment_intent.succeeded", intent_object(payment, charge="ch_rf")))
+    first, second = (ShopOrder.objects.get(order=order, vendor=vendor) for vendor in vendors)
+    pending = shop_order_refund(shop_order_id=first.pk, amount=Decimal("5.00"))
+
+    def report(refund_id: str, shop_order_id: int, sequence: int, status: str = "failed") -> str:
+        metadata = {"shop_order_id": str(shop_order_id), "refund": str(sequence)}
+        return refund_apply_provider_status(
+            refund_id_at_provider=refund_id, status=status, metadata=metadata
+        )
+
+    # when Stripe reports on refunds by ids we do not know, or says one succeeded
+    outcomes = [
+        report("re_unknown", first.pk, 1),
+        report("", first.pk, 1),
+        report("re_unknown", second.pk, 1),
+        report("re_unknown", first.pk, 2),
+        report("re_unknown", first.pk, 1, status="succeeded"),
+    ]
+
+    # then only a failure of that shop order's refund 1 is waited for (it is ours, not saved yet)
+    assert outcomes == ["unknown_yet", "unknown_yet", "unchanged", "unchanged", "unchanged"]
+
+    # and once sent, a failure by its id undoes it, once
+    with run_on_commit():
+        sent = refund_send(refund_id=pending.pk)
+        assert [report(sent.refund_id, first.pk, 1) for _ in range(2)] == ["undone", "unchanged"]
+    pending.refresh_from_db()
+    assert pending.status == "failed"
     assert_ledger_invariants()
