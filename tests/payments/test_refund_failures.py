@@ -131,6 +131,10 @@ def test_a_full_refund_failing_after_the_transfer_is_undone_and_can_be_made_agai
         "succeeded",
         Decimal("32.50"),
     )
+    # (reversed from the transfer that gave the 32.50 back: the first transfer is spent)
+    refund.refresh_from_db()
+    assert again.reversal_source == refund.restore_id
+    assert Transfer.objects.get().reversed_amount == Decimal("32.50")
     shop_order.refresh_from_db()
     assert shop_order.refunded_amount == Decimal("34.00")
     assert_ledger_invariants()

@@ -243,3 +243,29 @@ def test_a_transfer_waits_for_a_fee_not_known_yet_when_shops_bear_fees(
     assert transfer is not None
     assert Payment.objects.get(order_id=shop_order.order_id).fee == Decimal("0.00")
     assert_ledger_invariants()
+
+
+def test_three_reversals_of_a_transfer_less_its_fee_never_reverse_more_than_was_sent(
+    client: Client, scripted: ScriptedStripe
+) -> None:
+    # given shops bearing Stripe's fees (0.95 on 30.00): the shop was sent 27.55 of its 28.50
+    place = TownFactory()
+    TownSettings.objects.create(town=place, stripe_fees_payer="vendor")
+    shop_order = _paid(client, place)
+    Payment.objects.filter(order_id=shop_order.order_id).update(fee=Decimal("0.95"))
+    with run_on_commit():
+        shop_order_accept(shop_order_id=shop_order.pk)
+        shop_order_mark_ready(shop_order_id=shop_order.pk)
+        shop_order_fulfil(shop_order_id=shop_order.pk)
+
+    # when it is refunded in three parts of 10.00 (a shop share of 9.50 each)
+    refunds = []
+    for _ in range(3):
+        with run_on_commit():
+            refunds.append(shop_order_refund(shop_order_id=shop_order.pk, amount=Decimal("10.00")))
+
+    # then the last reversal takes only what is left of the 27.55 sent
+    amounts = [Refund.objects.get(pk=r.pk).reversal_amount for r in refunds]
+    assert amounts == [Decimal("9.50"), Decimal("9.50"), Decimal("8.55")]
+    assert Transfer.objects.get().reversed_amount == Decimal("27.55")
+    assert_ledger_invariants()
