@@ -521,6 +521,14 @@ def test_a_refund_undone_before_its_reversal_was_made_gives_nothing_back(
     assert ledger_balances(shop_order_id=shop_order.pk)["shop_payable"] == Decimal("0.00")
     assert_ledger_invariants()
 
+    # and a full refund made afterwards reverses all that was sent (the undone refund's reversal
+    # amount, fixed but never made, is not counted)
+    stripe.STRIPE_API_BASE = STRIPE_MOCK
+    again = _refund(shop_order, "34.00")
+    assert (again.status, again.reversal_amount) == ("succeeded", Decimal("32.50"))
+    transfer.refresh_from_db()
+    assert transfer.reversed_amount == Decimal("32.50")
+
 
 def test_a_full_refund_undone_has_the_shop_bear_its_part_of_stripes_fee_again(
     stripe: Any, client: Client
