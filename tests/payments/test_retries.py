@@ -245,7 +245,7 @@ def test_a_transfer_waits_for_a_fee_not_known_yet_when_shops_bear_fees(
     assert_ledger_invariants()
 
 
-def test_three_reversals_of_a_transfer_less_its_fee_never_reverse_more_than_was_sent(
+def test_four_reversals_of_a_transfer_less_its_fee_never_reverse_more_than_was_sent(
     client: Client, scripted: ScriptedStripe
 ) -> None:
     # given shops bearing Stripe's fees (0.95 on 30.00): the shop was sent 27.55 of its 28.50
@@ -258,14 +258,16 @@ def test_three_reversals_of_a_transfer_less_its_fee_never_reverse_more_than_was_
         shop_order_mark_ready(shop_order_id=shop_order.pk)
         shop_order_fulfil(shop_order_id=shop_order.pk)
 
-    # when it is refunded in three parts of 10.00 (a shop share of 9.50 each)
+    # when it is refunded in four parts: 10.00, 10.00, 8.00 and 2.00 (shop shares of 9.50,
+    # 9.50, 7.60 and 1.90)
     refunds = []
-    for _ in range(3):
+    for amount in ("10.00", "10.00", "8.00", "2.00"):
         with run_on_commit():
-            refunds.append(shop_order_refund(shop_order_id=shop_order.pk, amount=Decimal("10.00")))
+            refunds.append(shop_order_refund(shop_order_id=shop_order.pk, amount=Decimal(amount)))
 
-    # then the last reversal takes only what is left of the 27.55 sent
+    # then each is reversed in full but the last, which takes only what is left of the 27.55
+    # sent, even under one euro
     amounts = [Refund.objects.get(pk=r.pk).reversal_amount for r in refunds]
-    assert amounts == [Decimal("9.50"), Decimal("9.50"), Decimal("8.55")]
+    assert amounts == [Decimal("9.50"), Decimal("9.50"), Decimal("7.60"), Decimal("0.95")]
     assert Transfer.objects.get().reversed_amount == Decimal("27.55")
     assert_ledger_invariants()
