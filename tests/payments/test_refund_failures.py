@@ -417,8 +417,9 @@ def test_a_second_undone_refund_waits_for_the_first_ones_give_back_and_each_gets
     vendors = [VendorFactory(town=place), VendorFactory(town=place)]
     for vendor in vendors:
         payable(vendor)
-    order = make_order(
-        place, [(vendors[0], "30.00", "4.00", "1.50"), (vendors[1], "20.00", "0.00", "1.00")]
+    order = OrderFactory(
+        town=place,
+        shops=[(vendors[0], "30.00", "4.00", "1.50"), (vendors[1], "20.00", "0.00", "1.00")],
     )
     start_payment(order)
     payment = Payment.objects.select_related("order").get(order=order)
@@ -539,7 +540,7 @@ def test_a_full_refund_undone_has_the_shop_bear_its_part_of_stripes_fee_again(
     TownSettings.objects.create(town=place, stripe_fees_payer="vendor")
     vendor = VendorFactory(town=place)
     payable(vendor)
-    order = make_order(place, [(vendor, "30.00", "0.00", "1.50")])
+    order = OrderFactory(town=place, shops=[(vendor, "30.00", "0.00", "1.50")])
     start_payment(order)
     payment = Payment.objects.select_related("order").get(order=order)
     post_event(client, event("payment_intent.succeeded", intent_object(payment, charge="ch_rf")))
@@ -572,8 +573,9 @@ def test_a_failure_report_waits_only_for_a_refund_of_that_shop_order_and_number_
     # given an order of two shops, paid; the first shop order's refund 1 asked but not sent yet
     place = TownFactory()
     vendors = [VendorFactory(town=place), VendorFactory(town=place)]
-    order = make_order(
-        place, [(vendors[0], "30.00", "0.00", "1.50"), (vendors[1], "20.00", "0.00", "1.00")]
+    order = OrderFactory(
+        town=place,
+        shops=[(vendors[0], "30.00", "0.00", "1.50"), (vendors[1], "20.00", "0.00", "1.00")],
     )
     start_payment(order)
     payment = Payment.objects.select_related("order").get(order=order)
