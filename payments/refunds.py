@@ -540,12 +540,14 @@ def refund_undo(*, refund_id: int, reason: str) -> bool:
         refund.reversal_due = False
         if booked:
             _record_refund_failed(refund, shop_order)
-            payment = Payment.objects.get(order_id=shop_order.order_id)
-            shop_order_fee_adjust(shop_order=shop_order, payment=payment)
             refund.restore_due = transfer is not None
         refund.save(
             update_fields=["status", "last_error", "reversal_due", "restore_due", "updated_at"]
         )
+        if booked:
+            # Once saved as failed, so that the shop's part of the fee no longer counts it.
+            payment = Payment.objects.get(order_id=shop_order.order_id)
+            shop_order_fee_adjust(shop_order=shop_order, payment=payment)
         ShopOrder.objects.filter(pk=shop_order.pk).update(
             refunded_amount=shop_order.refunded_amount - refund.amount, updated_at=timezone.now()
         )

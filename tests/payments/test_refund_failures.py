@@ -7,17 +7,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from django.core import mail
 from django.test import Client
 
+from marketplace.governance.models import TownSettings
 from marketplace.orders.lifecycle import shop_order_accept, shop_order_fulfil, shop_order_mark_ready
 from marketplace.orders.models import ShopOrder
 from payments.gateways import GatewayError
 from payments.ledger import ledger_balances, ledger_totals_for_shop_order
 from payments.models import LedgerEntry, Payment, Refund, Transfer, WebhookEvent
-from payments.refunds import refund_send, shop_order_refund
+from payments.refunds import refund_apply_provider_status, refund_send, shop_order_refund
 from payments.tasks import process_deferred_webhook_events, retry_pending_transfers
 from tests.factories import OrderFactory, TownFactory, TownStaffFactory, VendorFactory
 from tests.payments.factories import payable, start_payment
@@ -129,6 +131,10 @@ def test_a_full_refund_failing_after_the_transfer_is_undone_and_can_be_made_agai
         "succeeded",
         Decimal("32.50"),
     )
+    # (reversed from the transfer that gave the 32.50 back: the first transfer is spent)
+    refund.refresh_from_db()
+    assert again.reversal_source == refund.restore_id
+    assert Transfer.objects.get().reversed_amount == Decimal("32.50")
     shop_order.refresh_from_db()
     assert shop_order.refunded_amount == Decimal("34.00")
     assert_ledger_invariants()
@@ -344,4 +350,261 @@ def test_a_refund_refused_outright_by_stripe_fails_at_once_and_can_be_asked_agai
 
     again = _refund(shop_order, "20.00")
     assert (again.sequence, again.status) == (2, "succeeded")
+    assert_ledger_invariants()
+
+
+def test_undone_refunds_give_the_shop_back_only_once_the_other_refunds_reversals_are_made(
+    stripe: Any, client: Client, scripted: ScriptedStripe
+) -> None:
+    # given a paid shop order of 34.00 (payout 32.50) refunded 2.00 before its transfer (nothing
+    # to reverse), then fulfilled, then refunded 3.00 and 10.00 (both reversed), and 5.00 whose
+    # reversal fails at Stripe for now
+    shop_order = _paid(client)
+    small = _refund(shop_order, "2.00")
+    _fulfil(shop_order)
+    first, second = _refund(shop_order, "3.00"), _refund(shop_order, "10.00")
+    stripe.STRIPE_API_BASE = scripted.url
+    transfer = Transfer.objects.get()
+    scripted.answer(
+        "POST", f"/v1/transfers/{transfer.transfer_id}/reversals", 500, {"error": {}}, times=1
+    )
+    waiting = _refund(shop_order, "5.00")
+    assert (small.reversal_due, first.reversal_id != "", second.reversal_id != "") == (
+        False,
+        True,
+        True,
+    )
+    assert (waiting.status, waiting.reversal_due, waiting.reversal_id) == ("succeeded", True, "")
+
+    # when Stripe says the 3.00 and 10.00 refunds failed
+    for undone in (first, second):
+        post_event(client, event("refund.failed", _refund_object(undone)))
+
+    # then the shop is not given anything back while the 5.00's reversal is still to be made
+    for undone in (first, second):
+        undone.refresh_from_db()
+        assert (undone.status, undone.restore_due, undone.restore_amount) == (
+            "failed",
+            True,
+            Decimal("0.00"),
+        )
+
+    # when the beat makes that reversal, then comes again
+    with run_on_commit():
+        retry_pending_transfers()
+    with run_on_commit():
+        retry_pending_transfers()
+
+    # then the shop is given back exactly what the undone refunds took from it, and ends with
+    # its payout less the shares of the refunds that stand: the ledger owes it nothing
+    waiting.refresh_from_db()
+    assert waiting.reversal_id != ""
+    given_back = Refund.objects.filter(pk__in=[first.pk, second.pk]).exclude(restore_id="")
+    assert sum(r.restore_amount for r in given_back) == first.shop_share + second.shop_share
+    assert ledger_balances(shop_order_id=shop_order.pk)["shop_payable"] == Decimal("0.00")
+    totals = ledger_totals_for_shop_order(shop_order_id=shop_order.pk)
+    kept = [small.shop_share, waiting.shop_share]
+    assert totals["transfer"] - totals["reversal"] == Decimal("32.50") - sum(kept)
+    assert_ledger_invariants()
+
+
+def test_a_second_undone_refund_waits_for_the_first_ones_give_back_and_each_gets_its_own(
+    stripe: Any, client: Client, scripted: ScriptedStripe
+) -> None:
+    # given an order of two shops, paid; the first (34.00, payout 32.50) fulfilled and refunded
+    # 1.00 then 10.00 (0.96 and 9.55 reversed), the second (20.00) not fulfilled yet
+    place = TownFactory()
+    vendors = [VendorFactory(town=place), VendorFactory(town=place)]
+    for vendor in vendors:
+        payable(vendor)
+    order = OrderFactory(
+        town=place,
+        shops=[(vendors[0], "30.00", "4.00", "1.50"), (vendors[1], "20.00", "0.00", "1.00")],
+    )
+    start_payment(order)
+    payment = Payment.objects.select_related("order").get(order=order)
+    post_event(client, event("payment_intent.succeeded", intent_object(payment, charge="ch_rf")))
+    shop_order = ShopOrder.objects.select_related("order").get(order=order, vendor=vendors[0])
+    _fulfil(shop_order)
+    small, large = _refund(shop_order, "1.00"), _refund(shop_order, "10.00")
+    assert (small.reversal_amount, large.reversal_amount) == (Decimal("0.96"), Decimal("9.55"))
+
+    # when Stripe says the 1.00 refund failed, and its give-back transfer fails at Stripe
+    stripe.STRIPE_API_BASE = scripted.url
+    scripted.answer(
+        "POST", "/v1/transfers", 500, {"error": {"message": "Injected fault."}}, times=1
+    )
+    post_event(client, event("refund.failed", _refund_object(small)))
+
+    # then its 0.96 is fixed, to be sent again as is, and Stripe's error is kept
+    small.refresh_from_db()
+    assert (small.restore_due, small.restore_amount, small.restore_id) == (
+        True,
+        Decimal("0.96"),
+        "",
+    )
+    assert "Injected fault." in small.last_error
+
+    # when the 10.00 refund fails too, then the beat comes twice
+    post_event(client, event("refund.failed", _refund_object(large)))
+    large.refresh_from_db()
+    assert (large.restore_due, large.restore_amount) == (True, Decimal("0.00"))
+    with run_on_commit():
+        retry_pending_transfers()
+    with run_on_commit():
+        retry_pending_transfers()
+
+    # then each undone refund gave back its own reversal, once: the shop has its payout again
+    small.refresh_from_db()
+    large.refresh_from_db()
+    assert (small.restore_amount, large.restore_amount) == (Decimal("0.96"), Decimal("9.55"))
+    assert small.restore_id.startswith("tr_") and large.restore_id.startswith("tr_")
+    assert (small.last_error, large.last_error) == ("", "")
+    # each from the charge, in the order's group, marked as a give-back, under its own key (the
+    # first sent twice, with the same key and amount)
+    sent = [
+        (key, parse_qs(body))
+        for (method, path, key), body in zip(scripted.requests, scripted.bodies, strict=True)
+        if method == "POST" and path.split("?")[0] == "/v1/transfers"
+    ]
+    base = f"shop-order-{shop_order.pk}-refund-"
+    assert [(key, form["amount"]) for key, form in sent] == [
+        (f"{base}1-restore", ["96"]),
+        (f"{base}1-restore", ["96"]),
+        (f"{base}2-restore", ["955"]),
+    ]
+    assert all(
+        (form["source_transaction"], form["transfer_group"], form["metadata[restore]"])
+        == (["ch_rf"], [order.number], ["1"])
+        for _key, form in sent
+    )
+    assert ledger_balances(shop_order_id=shop_order.pk)["shop_payable"] == Decimal("0.00")
+    totals = ledger_totals_for_shop_order(shop_order_id=shop_order.pk)
+    assert totals["transfer"] - totals["reversal"] == Decimal("32.50")
+    assert_ledger_invariants()
+
+
+def test_a_refund_undone_before_its_reversal_was_made_gives_nothing_back(
+    stripe: Any, client: Client, scripted: ScriptedStripe
+) -> None:
+    # given a paid, transferred shop order (32.50 sent) refunded 10.00, its reversal failing
+    shop_order = _paid(client)
+    _fulfil(shop_order)
+    stripe.STRIPE_API_BASE = scripted.url
+    transfer = Transfer.objects.get()
+    scripted.answer(
+        "POST", f"/v1/transfers/{transfer.transfer_id}/reversals", 500, {"error": {}}, times=1
+    )
+    refund = _refund(shop_order, "10.00")
+    assert (refund.status, refund.reversal_due, refund.reversal_id) == ("succeeded", True, "")
+
+    # when Stripe says the refund failed, and the beat comes
+    post_event(client, event("refund.failed", _refund_object(refund)))
+    with run_on_commit():
+        retry_pending_transfers()
+
+    # then nothing was taken from the shop, so nothing is reversed or given back
+    refund.refresh_from_db()
+    assert (refund.status, refund.reversal_due, refund.restore_due) == ("failed", False, False)
+    assert (refund.restore_amount, refund.restore_id, refund.reversal_id) == (
+        Decimal("0.00"),
+        "",
+        "",
+    )
+    transfer.refresh_from_db()
+    assert (Transfer.objects.count(), transfer.reversed_amount) == (1, Decimal("0.00"))
+    posts = [
+        path.split("?")[0]
+        for method, path, _key in scripted.requests
+        if method == "POST" and path.startswith("/v1/transfers")
+    ]
+    assert posts == [f"/v1/transfers/{transfer.transfer_id}/reversals"]
+    assert ledger_balances(shop_order_id=shop_order.pk)["shop_payable"] == Decimal("0.00")
+    assert_ledger_invariants()
+
+    # and a full refund made afterwards reverses all that was sent (the undone refund's reversal
+    # amount, fixed but never made, is not counted)
+    stripe.STRIPE_API_BASE = STRIPE_MOCK
+    again = _refund(shop_order, "34.00")
+    assert (again.status, again.reversal_amount) == ("succeeded", Decimal("32.50"))
+    transfer.refresh_from_db()
+    assert transfer.reversed_amount == Decimal("32.50")
+
+
+def test_a_full_refund_undone_has_the_shop_bear_its_part_of_stripes_fee_again(
+    stripe: Any, client: Client
+) -> None:
+    # given a town where shops bear Stripe's fees, a paid shop order of 30.00 (commission 1.50,
+    # fee 0.95: 27.55 sent), then refunded in full (27.55 reversed, the fee given back)
+    place = TownFactory()
+    TownSettings.objects.create(town=place, stripe_fees_payer="vendor")
+    vendor = VendorFactory(town=place)
+    payable(vendor)
+    order = OrderFactory(town=place, shops=[(vendor, "30.00", "0.00", "1.50")])
+    start_payment(order)
+    payment = Payment.objects.select_related("order").get(order=order)
+    post_event(client, event("payment_intent.succeeded", intent_object(payment, charge="ch_rf")))
+    Payment.objects.filter(pk=payment.pk).update(fee=Decimal("0.95"))
+    shop_order = ShopOrder.objects.select_related("order").get(order=order)
+    _fulfil(shop_order)
+    assert Transfer.objects.get().amount == Decimal("27.55")
+    refund = _refund(shop_order, "30.00")
+    totals = ledger_totals_for_shop_order(shop_order_id=shop_order.pk)
+    assert totals["fee_recharge"] - totals["fee_recharge_back"] == Decimal("0.00")
+
+    # when Stripe says the refund failed
+    response = post_event(client, event("refund.failed", _refund_object(refund)))
+
+    # then the sale stands: the shop bears its part of the fee again and is given back the
+    # 27.55 reversed, not its whole payout (it had been given no fee back before the refund)
+    assert response.status_code == 200
+    refund.refresh_from_db()
+    assert (refund.status, refund.restore_amount) == ("failed", Decimal("27.55"))
+    totals = ledger_totals_for_shop_order(shop_order_id=shop_order.pk)
+    assert totals["fee_recharge"] - totals["fee_recharge_back"] == Decimal("0.95")
+    assert totals["transfer"] - totals["reversal"] == Decimal("27.55")
+    assert ledger_balances(shop_order_id=shop_order.pk)["shop_payable"] == Decimal("0.00")
+    assert_ledger_invariants()
+
+
+def test_a_failure_report_waits_only_for_a_refund_of_that_shop_order_and_number_not_sent_yet(
+    stripe: Any, client: Client
+) -> None:
+    # given an order of two shops, paid; the first shop order's refund 1 asked but not sent yet
+    place = TownFactory()
+    vendors = [VendorFactory(town=place), VendorFactory(town=place)]
+    order = OrderFactory(
+        town=place,
+        shops=[(vendors[0], "30.00", "0.00", "1.50"), (vendors[1], "20.00", "0.00", "1.00")],
+    )
+    start_payment(order)
+    payment = Payment.objects.select_related("order").get(order=order)
+    post_event(client, event("payment_intent.succeeded", intent_object(payment, charge="ch_rf")))
+    first, second = (ShopOrder.objects.get(order=order, vendor=vendor) for vendor in vendors)
+    pending = shop_order_refund(shop_order_id=first.pk, amount=Decimal("5.00"))
+
+    def report(refund_id: str, shop_order_id: int, sequence: int, status: str = "failed") -> str:
+        metadata = {"shop_order_id": str(shop_order_id), "refund": str(sequence)}
+        return refund_apply_provider_status(
+            refund_id_at_provider=refund_id, status=status, metadata=metadata
+        )
+
+    # when Stripe reports on refunds by ids we do not know, or says one succeeded
+    outcomes = [
+        report("re_unknown", first.pk, 1),
+        report("", first.pk, 1),
+        report("re_unknown", second.pk, 1),
+        report("re_unknown", first.pk, 2),
+        report("re_unknown", first.pk, 1, status="succeeded"),
+    ]
+
+    # then only a failure of that shop order's refund 1 is waited for (it is ours, not saved yet)
+    assert outcomes == ["unknown_yet", "unknown_yet", "unchanged", "unchanged", "unchanged"]
+
+    # and once sent, a failure by its id undoes it, once
+    with run_on_commit():
+        sent = refund_send(refund_id=pending.pk)
+        assert [report(sent.refund_id, first.pk, 1) for _ in range(2)] == ["undone", "unchanged"]
+    pending.refresh_from_db()
+    assert pending.status == "failed"
     assert_ledger_invariants()

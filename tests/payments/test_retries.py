@@ -243,3 +243,67 @@ def test_a_transfer_waits_for_a_fee_not_known_yet_when_shops_bear_fees(
     assert transfer is not None
     assert Payment.objects.get(order_id=shop_order.order_id).fee == Decimal("0.00")
     assert_ledger_invariants()
+
+
+def test_four_reversals_of_a_transfer_less_its_fee_never_reverse_more_than_was_sent(
+    client: Client, scripted: ScriptedStripe
+) -> None:
+    # given shops bearing Stripe's fees (0.95 on 30.00): the shop was sent 27.55 of its 28.50
+    place = TownFactory()
+    TownSettings.objects.create(town=place, stripe_fees_payer="vendor")
+    shop_order = _paid(client, place)
+    Payment.objects.filter(order_id=shop_order.order_id).update(fee=Decimal("0.95"))
+    with run_on_commit():
+        shop_order_accept(shop_order_id=shop_order.pk)
+        shop_order_mark_ready(shop_order_id=shop_order.pk)
+        shop_order_fulfil(shop_order_id=shop_order.pk)
+
+    # when it is refunded in four parts: 10.00, 10.00, 8.00 and 2.00 (shop shares of 9.50,
+    # 9.50, 7.60 and 1.90)
+    refunds = []
+    for amount in ("10.00", "10.00", "8.00", "2.00"):
+        with run_on_commit():
+            refunds.append(shop_order_refund(shop_order_id=shop_order.pk, amount=Decimal(amount)))
+
+    # then each is reversed in full but the last, which takes only what is left of the 27.55
+    # sent, even under one euro
+    amounts = [Refund.objects.get(pk=r.pk).reversal_amount for r in refunds]
+    assert amounts == [Decimal("9.50"), Decimal("9.50"), Decimal("7.60"), Decimal("0.95")]
+    assert Transfer.objects.get().reversed_amount == Decimal("27.55")
+    assert_ledger_invariants()
+
+
+def test_a_refund_after_the_whole_transfer_was_reversed_reverses_nothing(
+    client: Client, scripted: ScriptedStripe
+) -> None:
+    # given shops bearing Stripe's fees (0.95 on 30.00): the shop was sent 27.55, all of it
+    # reversed by a refund of 29.00 (a shop share of 27.55)
+    place = TownFactory()
+    TownSettings.objects.create(town=place, stripe_fees_payer="vendor")
+    shop_order = _paid(client, place)
+    Payment.objects.filter(order_id=shop_order.order_id).update(fee=Decimal("0.95"))
+    with run_on_commit():
+        shop_order_accept(shop_order_id=shop_order.pk)
+        shop_order_mark_ready(shop_order_id=shop_order.pk)
+        shop_order_fulfil(shop_order_id=shop_order.pk)
+    with run_on_commit():
+        first = shop_order_refund(shop_order_id=shop_order.pk, amount=Decimal("29.00"))
+
+    # when the last 1.00 is refunded (a shop share of 0.95)
+    with run_on_commit():
+        last = shop_order_refund(shop_order_id=shop_order.pk, amount=Decimal("1.00"))
+
+    # then nothing is left to reverse: no reversal is asked for, none is due any more
+    first.refresh_from_db()
+    last.refresh_from_db()
+    assert first.reversal_amount == Decimal("27.55")
+    assert (last.status, last.reversal_due, last.reversal_amount, last.reversal_id) == (
+        "succeeded",
+        False,
+        Decimal("0.00"),
+        "",
+    )
+    transfer = Transfer.objects.get()
+    assert transfer.reversed_amount == Decimal("27.55")
+    assert len(_posts(scripted, f"/v1/transfers/{transfer.transfer_id}/reversals")) == 1
+    assert_ledger_invariants()
