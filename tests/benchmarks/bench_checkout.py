@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import http.client
 import io
 import json
 import os
@@ -121,6 +122,7 @@ def _seed(variants_per_shop: int = 30) -> tuple[object, list[list[object]]]:
 
 
 def _prepare(town: object, shops: list[list[object]], count: int) -> list[str]:
+    # Django's modules are imported once the script has set the environment up (main).
     from django.contrib.auth.models import AnonymousUser
     from graphql_relay import to_global_id
 
@@ -149,15 +151,11 @@ class _HttpClient:
     """A keep-alive HTTP connection to gunicorn, answering like Django's test client."""
 
     def __init__(self) -> None:
-        import http.client
-
         self.connection = http.client.HTTPConnection("127.0.0.1", MODE["http"], timeout=60)
 
     def post(self, path: str, body: str, content_type: str) -> Any:
         """The answer; a broken connection or a non-JSON answer (a 5xx page) is told as an
         error body, and the connection is opened again."""
-        import http.client
-
         try:
             self.connection.request("POST", path, body=body, headers={"Content-Type": content_type})
             answer = self.connection.getresponse()
@@ -177,6 +175,7 @@ def _client() -> Any:
 def _complete_once(client: Any, checkout_id: str) -> bool:
     """One checkoutComplete; True when it made a paid order."""
     if MODE["service"]:
+        # Django's modules are imported once the script has set the environment up (main).
         from django.contrib.auth.models import AnonymousUser
         from graphql_relay import from_global_id
 

@@ -93,6 +93,7 @@ def _undelivered() -> int:
 
 
 def _show_undelivered() -> None:
+    # Django's modules are imported once the script has set the environment up.
     from django.db.models import Count, Max
 
     from marketplace.core.models import OutboxMessage

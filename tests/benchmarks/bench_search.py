@@ -336,6 +336,7 @@ def _start_worker() -> subprocess.Popen[bytes] | None:
 
 
 def measure_freshness(town: str, n: int, use_worker: bool) -> None:
+    # Django's modules are imported once the script has set the environment up.
     from django.conf import settings
     from django.db import transaction
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from tests.factories import ProductFactory, VariantFactory
 from tests.vendors.helpers import gid, upload
+from vendors.csv_import import catalog_import
 from vendors.models import Product, Stock, StockMovement, Variant
 
 IMPORT = """
@@ -197,8 +198,6 @@ def test_export_is_for_members_only(gql, world):
 
 
 def test_the_progress_callback_counts_rows_up_to_the_total_in_both_phases(world):
-    from vendors.csv_import import catalog_import
-
     content = CSV.split("\n", 1)[0] + "\n"
     content += "".join(f"Produit {i},,fromages,SKU-{i:03d},,1.50,3\n" for i in range(250))
     checked: list[tuple[int, int]] = []
@@ -225,8 +224,6 @@ def test_the_progress_callback_counts_rows_up_to_the_total_in_both_phases(world)
 
 
 def test_the_progress_callback_ends_at_the_total_when_rows_are_wrong(world):
-    from vendors.csv_import import catalog_import
-
     calls: list[tuple[int, int]] = []
     content = CSV + "Brioche,,pains,BRI,,abc,5\n"
 
