@@ -84,6 +84,25 @@ def test_a_refund_retried_after_the_idempotency_window_is_looked_up_then_sent_wi
     base = f"shop-order-{shop_order.pk}-refund-1"
     assert scripted.paths()[-2:] == ["GET /v1/refunds", "POST /v1/refunds"]
     assert _posts(scripted, "/v1/refunds") == [(base, "1000"), (f"{base}-v2", "1000")]
+    # on the order's charge, and each try carries what a later lookup (or a failure event)
+    # finds it by
+    lookups = [url for method, url, _key in scripted.requests if method == "GET"]
+    assert parse_qs(lookups[-1].split("?")[1])["charge"] == ["ch_k"]
+    bodies = [
+        parse_qs(body)
+        for (method, url, _key), body in zip(scripted.requests, scripted.bodies, strict=True)
+        if method == "POST" and url.split("?")[0] == "/v1/refunds"
+    ]
+    assert all(
+        {key: sent[key] for key in sorted(sent) if key != "amount"}
+        == {
+            "charge": ["ch_k"],
+            "metadata[order_number]": [shop_order.order.number],
+            "metadata[refund]": ["1"],
+            "metadata[shop_order_id]": [str(shop_order.pk)],
+        }
+        for sent in bodies
+    )
     refund.refresh_from_db()
     assert (refund.status, refund.key_version) == ("succeeded", 2)
     assert_ledger_invariants()
@@ -212,6 +231,18 @@ def test_two_reversals_of_one_transfer_never_reverse_more_than_was_sent_and_keep
     assert (first.reversal_amount, second.reversal_amount) == (Decimal("14.25"), Decimal("13.30"))
     key = f"shop-order-{shop_order.pk}-refund-1-reversal"
     assert [p for p in _posts(scripted, reversals) if p[0] == key] == [(key, "1425")] * 2
+    # each reversal says which refund of which shop order it follows
+    sent = [
+        parse_qs(body)
+        for (method, url, _key), body in zip(scripted.requests, scripted.bodies, strict=True)
+        if method == "POST" and url.split("?")[0] == reversals
+    ]
+    assert [(form["metadata[refund]"], form["metadata[shop_order_id]"]) for form in sent] == [
+        (["1"], [str(shop_order.pk)]),
+        (["2"], [str(shop_order.pk)]),
+        (["1"], [str(shop_order.pk)]),
+    ]
+    assert {form["metadata[order_number]"][0] for form in sent} == {shop_order.order.number}
     transfer.refresh_from_db()
     assert transfer.reversed_amount == Decimal("27.55")
     assert_ledger_invariants()
