@@ -135,8 +135,13 @@ AUTH_PASSWORD_VALIDATORS = [
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "marketplace.core.redis_cache.ReusedClientRedisCache",
+            "LOCATION": REDIS_URL,
+        }
     }
+    # Sessions read from Redis, written through to the database (a Redis flush loses none).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Counters every worker must share (login and checkout limits): Redis, else the database
