@@ -42,6 +42,19 @@ def cart_checkout(request: HttpRequest, town: Town) -> Checkout | None:
     return None
 
 
+def cart_checkout_of_slug(request: HttpRequest, town_slug: str) -> Checkout | None:
+    """The session's checkout of the town `town_slug` when it is valid, its town loaded with it
+    (the cart page needs no town query then); None otherwise (`cart_checkout` then decides)."""
+    checkout_id = _carts(request).get(town_slug)
+    if not checkout_id:
+        return None
+    try:
+        checkout = checkout_get(checkout_id=checkout_id, user=request.user)
+    except (ValidationError, PermissionDenied):
+        return None
+    return checkout if checkout.town.slug == town_slug else None
+
+
 def cart_remember(request: HttpRequest, checkout: Checkout) -> None:
     carts = _carts(request)
     carts[checkout.town.slug] = str(checkout.pk)

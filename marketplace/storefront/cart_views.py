@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -32,18 +31,20 @@ from marketplace.checkout.lines import (
     checkout_lines_add,
     checkout_lines_update,
 )
-from marketplace.checkout.models import Checkout, Reservation
+from marketplace.checkout.models import Checkout
 from marketplace.checkout.pricing import CheckoutSummary, LineSummary, ShopGroup, checkout_summary
 from marketplace.core.money import ZERO
 from marketplace.orders.models import Order
 from marketplace.storefront.cart import (
     cart_checkout,
+    cart_checkout_of_slug,
     cart_count_update,
     cart_forget,
     cart_remember,
     price_seen_remember,
     prices_seen,
 )
+from marketplace.storefront.cart_stock import cart_stock
 from marketplace.storefront.forms import (
     AddToCartForm,
     ContactForm,
@@ -54,7 +55,6 @@ from marketplace.storefront.forms import (
 from marketplace.storefront.templatetags.money import money
 from marketplace.storefront.views import town_context, town_of
 from vendors.models import FulfilmentMethodName, Variant
-from vendors.stock import available_quantities
 
 
 def _cart_url(town_slug: str) -> str:
@@ -138,13 +138,8 @@ def _explain(
     request: HttpRequest, summary: CheckoutSummary
 ) -> tuple[list[GroupView], Any, list[tuple[str, Decimal, Decimal]]]:
     """Each line with what changed since it was put in the cart (stock, price), in words."""
-    checkout = summary.checkout
-    variant_ids = [line.variant.pk for line in summary.lines]
-    available = available_quantities(variant_ids, exclude_checkout=checkout.pk)
-    held = dict(
-        Reservation.objects.filter(
-            checkout_id=checkout.pk, expires_at__gt=timezone.now()
-        ).values_list("variant_id", "expires_at")
+    available, held = cart_stock(
+        checkout_id=summary.checkout.pk, variant_ids=[line.variant.pk for line in summary.lines]
     )
     seen = prices_seen(request)
     currency = summary.currency
@@ -190,8 +185,12 @@ def _explain(
 
 
 def cart(request: HttpRequest, town: str) -> HttpResponse:
-    current = town_of(town)
-    checkout = cart_checkout(request, current)
+    checkout = cart_checkout_of_slug(request, town)
+    if checkout is not None:
+        current = checkout.town
+    else:
+        current = town_of(town)
+        checkout = cart_checkout(request, current)
     context = town_context(request, current, checkout=checkout)
     if checkout is not None:
         summary = checkout_summary(checkout=checkout)
