@@ -45,16 +45,29 @@ def _new_versions(keys: list[str]) -> None:
 
 def town_page_version(*, town_id: int) -> str:
     """The current version of a town's home."""
-    return _version(_town_key(town_id))
+    return page_version(key=_town_key(town_id))
 
 
 def shop_page_version(*, vendor_id: int) -> str:
     """The current version of a shop's page."""
-    return _version(_shop_key(vendor_id))
+    return page_version(key=_shop_key(vendor_id))
 
 
-def _version(key: str) -> str:
-    found = cache.get(key)
+def town_version_key(*, town_id: int) -> str:
+    """The cache key of a town's version, to read it with its fragment in one round trip."""
+    return _town_key(town_id)
+
+
+def shop_version_key(*, vendor_id: int) -> str:
+    """The cache key of a shop's version, to read it with its fragment in one round trip."""
+    return _shop_key(vendor_id)
+
+
+def page_version(*, key: str, found: str | None = None) -> str:
+    """The version under `key` (a `*_version_key`): `found` when the caller read it already
+    (with `cache.get_many`), else read now; created when missing."""
+    if found is None:
+        found = cache.get(key)
     if found is None:
         # Never set, or evicted: a new random version (no old fragment can match it).
         cache.add(key, uuid.uuid4().hex, timeout=None)

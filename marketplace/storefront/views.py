@@ -17,15 +17,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.catalog.models import Category
-from marketplace.core.page_cache import shop_page_version, town_page_version
+from marketplace.core.page_cache import shop_version_key, town_version_key
 from marketplace.storefront.cart import cart_count
 from marketplace.storefront.forms import AddToCartForm
-from marketplace.storefront.fragments import cached_fragment, digest
+from marketplace.storefront.fragments import cached_fragment, cached_value, digest
 from marketplace.storefront.places import place_lookup
 from marketplace.storefront.templatetags.money import money
 from marketplace.towns.models import Town
@@ -81,7 +82,7 @@ def town_detail(request: HttpRequest, town: str) -> HttpResponse:
     now = town_now(current)
     shops_html = cached_fragment(
         name="town-shops",
-        version=lambda: town_page_version(town_id=current.pk),
+        version_key=town_version_key(town_id=current.pk),
         parts=(current.pk, now.strftime("%Y%m%d%H%M")),
         timeout=TOWN_FRAGMENT_SECONDS,
         render=lambda: _town_shops(current, now),
@@ -193,14 +194,33 @@ def near_me(request: HttpRequest, town: str) -> HttpResponse:
     return redirect(target + "?" + urlencode({k: v for k, v in params.items() if v}))
 
 
+# A search's facets and results are the same for every visitor asking the same thing: kept as a
+# fragment with the town's version (renewed by every catalogue write, as the town home), keyed by
+# what was asked (terms, filters, sort, page, the point "near me"), and re-rendered when a hit's
+# availability changed without a write (reservations made or expired).
+SEARCH_FRAGMENT_SECONDS = TOWN_FRAGMENT_SECONDS
+
+
+@dataclass(frozen=True)
+class SearchAsked:
+    params: dict[str, str]
+    page: int
+    sort: str
+    near: Near | None
+
+
+@dataclass
+class SearchResults:
+    facets_html: str
+    results_html: str
+    errors: list[str]
+    variant_ids: list[list[int]]  # each hit's variants, in the order shown
+    in_stock: list[bool]  # each hit's "in stock" badge
+
+
 def search(request: HttpRequest, town: str) -> HttpResponse:
     current = town_of(town)
     params = _params(request)
-    query = params.get("q", "")
-    category = params.get("category")
-    shop = params.get("shop")
-    price = params.get("price", "")
-    in_stock = params.get("in_stock") == "1"
     sort = params.get("sort", "relevance")
     try:
         page = max(1, int(request.GET.get("page", "1")))
@@ -209,6 +229,53 @@ def search(request: HttpRequest, town: str) -> HttpResponse:
     near = _near(request, current)
     if sort not in SORTS or (sort == "distance" and near is None):
         sort = "relevance"
+    asked = SearchAsked(params=params, page=page, sort=sort, near=near)
+    computed: list[bool] = []
+
+    def compute() -> SearchResults:
+        computed.append(True)
+        return _search_results(current, asked)
+
+    results = cached_value(
+        name="search",
+        version_key=town_version_key(town_id=current.pk),
+        parts=(current.pk, digest((sorted(params.items()), page, sort, near))),
+        timeout=SEARCH_FRAGMENT_SECONDS,
+        compute=compute,
+        fresh=_same_availability,
+    )
+    response = render(
+        request,
+        "storefront/search.html",
+        town_context(
+            request,
+            current,
+            query=params.get("q", ""),
+            errors=results.errors,
+            facets_html=mark_safe(results.facets_html),  # noqa: S308 (our templates escaped it)
+            results_html=mark_safe(results.results_html),  # noqa: S308 (our templates escaped it)
+        ),
+    )
+    # RFC 9211: whether the results came from the cache (the benchmark counts them).
+    response["Cache-Status"] = "storefront-search; " + ("fwd=miss" if computed else "hit")
+    return response
+
+
+def _same_availability(results: SearchResults) -> bool:
+    """Whether every cached hit's "in stock" badge is still right (one query)."""
+    if not results.variant_ids:
+        return True
+    available = available_quantities(v for ids in results.variant_ids for v in ids)
+    return results.in_stock == [any(available[v] for v in ids) for ids in results.variant_ids]
+
+
+def _search_results(current: Town, asked: SearchAsked) -> SearchResults:
+    params, page, sort, near = asked.params, asked.page, asked.sort, asked.near
+    query = params.get("q", "")
+    category = params.get("category")
+    shop = params.get("shop")
+    price = params.get("price", "")
+    in_stock = params.get("in_stock") == "1"
     price_min, price_max = _price_range(price)
     errors: list[str] = []
     result = None
@@ -284,25 +351,25 @@ def search(request: HttpRequest, town: str) -> HttpResponse:
         if value != "distance" or near is not None
     ]
     total = result.total if result is not None else 0
-    return render(
-        request,
-        "storefront/search.html",
-        town_context(
-            request,
-            current,
-            query=query,
-            params=params,
-            hits=hits,
-            total=total,
-            facets=facets,
-            sorts=sorts,
-            errors=errors,
-            near=near,
-            page=page,
-            previous_url=_url(params, page=str(page - 1)) if page > 1 else "",
-            next_url=_url(params, page=str(page + 1)) if page * PAGE_SIZE < total else "",
-            clear_url=_url({"q": query} if query else {}),
-        ),
+    context = {
+        "town": current,
+        "params": params,
+        "hits": hits,
+        "total": total,
+        "facets": facets,
+        "sorts": sorts,
+        "near": near,
+        "page": page,
+        "previous_url": _url(params, page=str(page - 1)) if page > 1 else "",
+        "next_url": _url(params, page=str(page + 1)) if page * PAGE_SIZE < total else "",
+        "clear_url": _url({"q": query} if query else {}),
+    }
+    return SearchResults(
+        facets_html=render_to_string("storefront/_search_facets.html", context),
+        results_html=render_to_string("storefront/_search_results.html", context),
+        errors=errors,
+        variant_ids=[[v.pk for v in hit.product.variants.all()] for hit in hits],
+        in_stock=[bool(hit.available) for hit in hits],
     )
 
 
@@ -398,7 +465,7 @@ def vendor_detail(request: HttpRequest, town: str, vendor: str) -> HttpResponse:
     available = vendor_available_quantities(vendor_id=shop.pk)
     products_html = cached_fragment(
         name="shop-products",
-        version=lambda: shop_page_version(vendor_id=shop.pk),
+        version_key=shop_version_key(vendor_id=shop.pk),
         parts=(shop.pk, digest(sorted(available.items()))),
         timeout=SHOP_FRAGMENT_SECONDS,
         render=lambda: _shop_products(current, shop, available),
