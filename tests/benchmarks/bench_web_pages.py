@@ -15,7 +15,11 @@ the database backend. Pages: the town home, a search, a shop, the cart (two shop
 2. The gunicorn workers' CPU time per request of each page (from /proc, one client): the figure a
    busy machine changes least.
 3. 1, then N client threads (default 20), each with its own session and cart, request the four
-   pages in turn; per page p50 / p95 / max of the response time measured by the client.
+   pages in turn; per page p50 / p95 / max of the response time measured by the client, and next
+   to them (labelled "in worker") the time gunicorn measured inside the worker (access log %(D)s).
+   The search's results are cached (keyed by what is asked): the runs print the share of searches
+   served from the cache (the response's Cache-Status), and a last run asks each search with new
+   terms (a price filter never asked before), so that every search misses the cache.
 Prints the machine load (/proc/loadavg) before and after.
 """
 
@@ -201,17 +205,82 @@ def _browser_figures(base: str, products: list[str]) -> None:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def _pages() -> list[tuple[str, str]]:
+def _pages(*, search_misses: bool = False) -> list[tuple[str, str]]:
     return [
         ("town home", f"/villes/{TOWN}/"),
-        ("search (q=pain)", SEARCH),
+        ("search (q=pain), new terms" if search_misses else "search (q=pain)", SEARCH),
         ("shop", f"/villes/{TOWN}/commerces/{SHOP}/"),
         ("cart (two shops)", f"/villes/{TOWN}/panier/"),
     ]
 
 
-def _server_figures(base: str, products: list[str], clients: int, rounds: int) -> None:
-    times: dict[str, list[float]] = {name: [] for name, _path in _pages()}
+_asked = iter(range(1_000_000))
+_asked_lock = threading.Lock()
+
+
+def _new_search() -> str:
+    """The search with a price filter never asked before: a cache miss (same hits, engine asked)."""
+    with _asked_lock:
+        n = next(_asked)
+    return f"{SEARCH}&price=0-{10_000 + n}"
+
+
+class AccessLog:
+    """gunicorn's access log: the time spent in the worker per request and the search's cache
+    status, read from where the previous run stopped."""
+
+    FORMAT = "%(U)s %(D)s %({cache-status}o)s"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+
+    def skip(self) -> None:
+        self.offset = self.path.stat().st_size if self.path.exists() else 0
+
+    def read(self) -> list[tuple[str, float, str]]:
+        """(path, ms in the worker, cache status) of each request since the last read."""
+        time.sleep(0.3)  # gunicorn writes the line after the response
+        with self.path.open() as log:
+            log.seek(self.offset)
+            lines = log.read().splitlines()
+            self.offset = log.tell()
+        rows = []
+        for line in lines:
+            path, micros, status = [*line.split(" ", 2), "", ""][:3]
+            if micros.isdigit():
+                rows.append((path, int(micros) / 1000, status))
+        return rows
+
+
+def _page_of(path: str) -> str:
+    if "/recherche/" in path:
+        return "search"
+    if "/commerces/" in path:
+        return "shop"
+    if "/panier/" in path:
+        return "cart"
+    return "town"
+
+
+def _percentiles(values: list[float]) -> tuple[float, float]:
+    values = sorted(values)
+    if not values:
+        return (0.0, 0.0)
+    return statistics.median(values), values[max(0, int(len(values) * 0.95) - 1)]
+
+
+def _server_figures(
+    base: str,
+    products: list[str],
+    clients: int,
+    rounds: int,
+    log: AccessLog,
+    *,
+    search_misses: bool = False,
+) -> None:
+    pages = _pages(search_misses=search_misses)
+    times: dict[str, list[float]] = {name: [] for name, _path in pages}
     errors: list[str] = []
     lock = threading.Lock()
     visitors = []
@@ -221,11 +290,14 @@ def _server_figures(base: str, products: list[str], clients: int, rounds: int) -
             visitor.add_to_cart(path)
         visitors.append(visitor)
     start = threading.Barrier(clients)
+    log.skip()
 
     def run(visitor: Client) -> None:
         start.wait()
         for _round in range(rounds):
-            for name, path in _pages():
+            for name, path in pages:
+                if path == SEARCH and search_misses:
+                    path = _new_search()
                 began = time.perf_counter()
                 status, _html = visitor.request(path)
                 elapsed = (time.perf_counter() - began) * 1000
@@ -241,16 +313,33 @@ def _server_figures(base: str, products: list[str], clients: int, rounds: int) -
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - began
+    logged = log.read()
+    in_worker: dict[str, list[float]] = {}
+    for path, ms, _status in logged:
+        in_worker.setdefault(_page_of(path), []).append(ms)
+    searches = [status for path, _ms, status in logged if _page_of(path) == "search"]
+    hits = sum(1 for status in searches if status.endswith("; hit"))
     total = sum(len(v) for v in times.values())
     print(
         f"\n{clients} concurrent client(s) x {rounds} rounds of the 4 pages: {total} requests in "
-        f"{wall:.1f} s ({total / wall:.0f} req/s), non-200: {len(errors)}"
+        f"{wall:.1f} s ({total / wall:.0f} req/s), non-200: {len(errors)}; load {_loadavg()}"
     )
-    print(f"{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    print(
+        f"searches served from the cache: {hits} of {len(searches)}"
+        f" ({100 * hits / max(1, len(searches)):.0f} %)"
+    )
+    print(
+        f"{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}   "
+        f"{'in worker p50':>13} {'p95':>6}   (client-measured | gunicorn %(D)s)"
+    )
     for name, values in times.items():
         values.sort()
         p95 = values[max(0, int(len(values) * 0.95) - 1)]
-        print(f"{name:34} {statistics.median(values):8.1f} {p95:8.1f} {values[-1]:8.1f}")
+        worker = _percentiles(in_worker.get(_page_of(dict(pages)[name]), []))
+        print(
+            f"{name:34} {statistics.median(values):8.1f} {p95:8.1f} {values[-1]:8.1f}   "
+            f"{worker[0]:13.1f} {worker[1]:6.1f}"
+        )
 
 
 def _workers_cpu_seconds(server_pid: int) -> float:
@@ -274,11 +363,11 @@ def _server_cpu(base: str, products: list[str], server_pid: int, rounds: int) ->
         visitor.add_to_cart(path)
     print(f"\nServer CPU per request (gunicorn workers, 1 client, {rounds} requests per page)")
     print(f"{'page':34} {'CPU ms':>8}")
-    for name, path in _pages():
-        visitor.request(path)
+    for name, path in [*_pages(), ("search (q=pain), new terms (miss)", "")]:
+        visitor.request(path or _new_search())
         began = _workers_cpu_seconds(server_pid)
         for _round in range(rounds):
-            visitor.request(path)
+            visitor.request(path or _new_search())
         spent = _workers_cpu_seconds(server_pid) - began
         print(f"{name:34} {spent * 1000 / rounds:8.1f}")
 
@@ -321,6 +410,8 @@ def main() -> None:
             "GUNICORN_LOG_LEVEL": "warning",
         }
         logs = (VAR / "server.log").open("wb")
+        (VAR / "access.log").unlink(missing_ok=True)
+        log = AccessLog(VAR / "access.log")
         server = subprocess.Popen(
             [
                 PY,
@@ -329,7 +420,9 @@ def main() -> None:
                 "-c",
                 "deploy/gunicorn.conf.py",
                 "--access-logfile",
-                "/dev/null",
+                str(VAR / "access.log"),
+                "--access-logformat",
+                AccessLog.FORMAT,
             ],
             cwd=ROOT,
             env=env,
@@ -352,8 +445,12 @@ def main() -> None:
         for _name, path in _pages():
             warm.request(path)
         _server_cpu(f"http://127.0.0.1:{port}", products, server.pid, max(options.requests, 50))
-        _server_figures(f"http://127.0.0.1:{port}", products, 1, options.requests)
-        _server_figures(f"http://127.0.0.1:{port}", products, options.clients, options.requests)
+        base = f"http://127.0.0.1:{port}"
+        _server_figures(base, products, 1, options.requests, log)
+        _server_figures(base, products, options.clients, options.requests, log)
+        print("\nThe same, each search with new terms (all cache misses):")
+        _server_figures(base, products, 1, options.requests, log, search_misses=True)
+        _server_figures(base, products, options.clients, options.requests, log, search_misses=True)
         print(f"\nload after: {_loadavg()} ({os.cpu_count()} cores)")
     finally:
         if server is not None:
