@@ -53,6 +53,7 @@ os.environ["DJANGO_DEBUG"] = "0"
 os.environ["SEARCH_INDEX_PREFIX"] = f"benchweb{os.getpid()}"
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
 os.environ["LOGIN_RATE_LIMIT"] = "1000/m"
+os.environ["CHECKOUT_CREATE_RATE_LIMIT"] = "100000/m"  # every visitor, run after run, gets a cart
 if not os.environ.get("SEARCH_URL"):
     os.environ["SEARCH_BACKEND"] = "database"
 
@@ -152,6 +153,12 @@ class Client:
             },
         )
         assert status == 302, status
+
+
+    def assert_cart_lines(self, count: int) -> None:
+        """The cart really holds `count` lines (a refused add redirects too)."""
+        _status, html = self.request(f"/villes/{TOWN}/panier/")
+        assert html.count('<li class="cart-line') == count, "the cart is not filled"
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -288,6 +295,7 @@ def _server_figures(
         visitor = Client(base)
         for path in products:
             visitor.add_to_cart(path)
+        visitor.assert_cart_lines(len(products))
         visitors.append(visitor)
     start = threading.Barrier(clients)
     log.skip()
@@ -361,6 +369,7 @@ def _server_cpu(base: str, products: list[str], server_pid: int, rounds: int) ->
     visitor = Client(base)
     for path in products:
         visitor.add_to_cart(path)
+    visitor.assert_cart_lines(len(products))
     print(f"\nServer CPU per request (gunicorn workers, 1 client, {rounds} requests per page)")
     print(f"{'page':34} {'CPU ms':>8}")
     for name, path in [*_pages(), ("search (q=pain), new terms (miss)", "")]:
