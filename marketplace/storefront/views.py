@@ -439,10 +439,11 @@ def suggestions(request: HttpRequest, town: str) -> HttpResponse:
     )
 
 
-def _shop(town: Town, slug: str) -> Vendor:
+def _shop(town_slug: str, slug: str) -> Vendor:
+    """An approved shop of the town, its town loaded with it (one query for both)."""
     return get_object_or_404(
         Vendor.objects.select_related("category", "town"),
-        town=town,
+        town__slug=town_slug,
         slug=slug,
         status=VendorStatus.APPROVED,
     )
@@ -460,8 +461,8 @@ DAY_NAMES = {
 
 
 def vendor_detail(request: HttpRequest, town: str, vendor: str) -> HttpResponse:
-    current = town_of(town)
-    shop = _shop(current, vendor)
+    shop = _shop(town, vendor)
+    current = shop.town
     available = vendor_available_quantities(vendor_id=shop.pk)
     products_html = cached_fragment(
         name="shop-products",
@@ -509,8 +510,8 @@ def _shop_products(current: Town, shop: Vendor, available: dict[int, int]) -> st
 
 
 def product_detail(request: HttpRequest, town: str, vendor: str, product: str) -> HttpResponse:
-    current = town_of(town)
-    shop = _shop(current, vendor)
+    shop = _shop(town, vendor)
+    current = shop.town
     item = get_object_or_404(
         Product.objects.select_related("category").prefetch_related(
             Prefetch("variants", queryset=Variant.objects.order_by("position", "pk"))
