@@ -144,6 +144,11 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rows read on every page and written almost never (a town), kept a short while in each process.
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "marketplace-local",
+}
 # Counters every worker must share (login and checkout limits): Redis, else the database
 # (its table is created by the accounts migrations).
 LIMITS_CACHE = "limits"

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -54,8 +55,18 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "storefront/home.html", {"towns": towns})
 
 
+# A town's row is read by every page and written almost never (load_towns, the admin): each
+# process keeps it this long, as the page fragments bound what a write outside the services leaves.
+TOWN_SECONDS = 60
+
+
 def town_of(slug: str) -> Town:
-    return get_object_or_404(Town, slug=slug)
+    local = caches["local"]
+    town: Town | None = local.get(f"town:{slug}")
+    if town is None:
+        town = get_object_or_404(Town, slug=slug)
+        local.set(f"town:{slug}", town, TOWN_SECONDS)
+    return town
 
 
 def town_now(town: Town) -> Any:

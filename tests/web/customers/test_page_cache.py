@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from marketplace.checkout.lines import LineInput, checkout_create
 from marketplace.governance.approval import vendor_suspend
 from marketplace.storefront.cart import COUNTS
-from tests.factories import UserFactory
+from tests.factories import TownFactory, UserFactory
 from vendors.products import product_publish, product_update
 from vendors.profile import vendor_update
 from vendors.stock_updates import stock_update
@@ -45,7 +45,7 @@ def test_a_second_visit_reads_the_fragments_from_the_cache(client, shops):
     with CaptureQueriesContext(connection) as queries:
         page(client, HOME)
         page(client, HOME)
-    assert len(queries) == 3 + 1  # town, shops, categories; then the town only
+    assert len(queries) == 3  # town, shops, categories; then none (the process keeps the town)
 
 
 def test_a_new_price_shows_on_the_shop_page_at_once(
@@ -179,3 +179,13 @@ def _fragment_keys():
     client = cache._cache.get_client(write=False)
     prefix = cache.make_key("fragment:")
     return [key.decode().removeprefix(cache.make_key("")) for key in client.scan_iter(f"{prefix}*")]
+
+
+def test_a_town_is_kept_by_the_process_but_an_unknown_one_is_not(client, shops):
+    assert client.get("/villes/neuve/").status_code == 404
+    TownFactory(slug="neuve", name="Ville Neuve")
+
+    assert "Ville Neuve" in page(client, "/villes/neuve/")
+    with CaptureQueriesContext(connection) as queries:
+        page(client, "/villes/neuve/")
+    assert not [q for q in queries if "towns_town" in q["sql"]]

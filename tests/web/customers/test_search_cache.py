@@ -39,9 +39,9 @@ def test_the_same_search_again_comes_from_the_cache_with_one_stock_query(client,
 
     assert status == "storefront-search; hit"
     assert "Miel de châtaignier" in html and "à partir de 6,50\u00a0€" in html
-    # the town, the hits' free stock: no search, product or variant query
-    assert len(queries) == 2, [q["sql"] for q in queries]
-    assert "vendors_stock" in queries[1]["sql"]
+    # the hits' free stock: no town (kept by the process), search, product or variant query
+    assert len(queries) == 1, [q["sql"] for q in queries]
+    assert "vendors_stock" in queries[0]["sql"]
 
 
 def test_other_terms_filters_sort_or_page_are_other_fragments(client, shops):
