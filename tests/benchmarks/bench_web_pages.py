@@ -154,7 +154,6 @@ class Client:
         )
         assert status == 302, status
 
-
     def assert_cart_lines(self, count: int) -> None:
         """The cart really holds `count` lines (a refused add redirects too)."""
         _status, html = self.request(f"/villes/{TOWN}/panier/")

@@ -9,13 +9,14 @@ from tests.web.merchants.helpers import paid_order
 
 pytestmark = pytest.mark.django_db
 
-# session, user, membership (with shop and town), counts by tab, the page's shop orders
-INBOX_QUERIES = 5
-# session, user, membership, product count, categories (filter), products, their variants with stock
-PRODUCT_LIST_QUERIES = 7
+# (the session comes from Redis: cached_db) user, membership (with shop and town), counts by tab,
+# the page's shop orders
+INBOX_QUERIES = 4
+# user, membership, product count, categories (filter), products, their variants with stock
+PRODUCT_LIST_QUERIES = 6
 
 
-def test_the_orders_inbox_makes_five_queries(
+def test_the_orders_inbox_makes_four_queries(
     client, login, town, shop, owner, django_assert_num_queries
 ):
     for _ in range(6):
@@ -33,7 +34,7 @@ def test_the_orders_inbox_makes_five_queries(
     assert fragment.status_code == 200
 
 
-def test_the_product_list_makes_seven_queries(
+def test_the_product_list_makes_six_queries(
     client, login, town, shop, owner, django_assert_num_queries
 ):
     for index in range(8):
