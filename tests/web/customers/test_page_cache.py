@@ -34,6 +34,14 @@ def test_the_page_cache_is_redis():
     assert isinstance(caches["default"], RedisCache)
 
 
+def test_the_cache_reuses_one_redis_client_per_connection_pool():
+    cache = caches["default"]
+    cache.set("reused-client", 42)
+
+    assert cache._cache.get_client() is cache._cache.get_client(write=True)
+    assert cache.get_many(["reused-client", "absent"]) == {"reused-client": 42}
+
+
 def test_a_second_visit_reads_the_fragments_from_the_cache(client, shops):
     page(client, SHOP)
     with CaptureQueriesContext(connection) as queries:
