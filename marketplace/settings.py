@@ -140,8 +140,6 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
         }
     }
-    # Sessions read from Redis, written through to the database (a Redis flush loses none).
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Rows read on every page and written almost never (a town), kept a short while in each process.

@@ -4,7 +4,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.cache import caches
 from django.test import Client
 from django.utils import timezone
 
@@ -325,28 +324,16 @@ def test_a_payment_provider_outage_is_told_and_nothing_is_lost(client, shops, st
         assert order.status == OrderStatus.UNPAID
 
 
-def test_the_cart_page_of_two_shops_takes_four_queries(
+def test_the_cart_page_of_two_shops_takes_five_queries(
     client, shops, django_assert_max_num_queries
 ):
     add(client, shops.baguette, 2)
     add(client, shops.honey_small, 1)
     client.get("/villes/bourg/panier/")
 
-    # the checkout with its town, its lines, the shops' methods, free stock with the hold
-    with django_assert_max_num_queries(4):
+    # the session, the checkout with its town, its lines, the shops' methods, free stock with
+    # the hold
+    with django_assert_max_num_queries(5):
         html = page(client.get("/villes/bourg/panier/"))
 
     assert "9,10\u00a0€" in html and "réservés pour vous jusqu’à" in html
-
-
-def test_the_cart_survives_a_redis_flush_of_the_sessions(client, shops):
-    add(client, shops.baguette, 2)
-    cache = caches["default"]
-    redis = cache._cache.get_client(write=True)
-    keys = list(redis.scan_iter(cache.make_key("django.contrib.sessions.cached_db*")))
-    assert keys  # the session is read from Redis…
-    redis.delete(*keys)
-
-    html = page(client.get("/villes/bourg/panier/"))  # …and written through to the database
-
-    assert "Baguette de tradition" in html and "2,60\u00a0€" in html

@@ -170,6 +170,11 @@ def test_a_customers_header_and_forms_are_never_taken_from_the_cache(client, sho
 
 
 def test_the_pages_answer_when_the_cache_is_unreachable(client, shops, settings):
+    # a visitor with a session (a cart of one honey) before Redis goes away
+    added = client.post(
+        "/villes/bourg/panier/ajouter/", {"variant": shops.honey_small.pk, "quantity": 1}
+    )
+    assert added.status_code == 302
     settings.CACHES = {
         **settings.CACHES,
         "default": {
@@ -180,6 +185,8 @@ def test_the_pages_answer_when_the_cache_is_unreachable(client, shops, settings)
 
     assert "Miel de châtaignier" in page(client, SHOP)
     assert "Épicerie Miel" in page(client, HOME)
+    assert "Miel de châtaignier" in page(client, "/villes/bourg/recherche/?q=miel")
+    assert "Miel de châtaignier" in page(client, "/villes/bourg/panier/")
 
 
 def _fragment_keys():

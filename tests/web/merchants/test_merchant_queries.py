@@ -9,14 +9,13 @@ from tests.web.merchants.helpers import paid_order
 
 pytestmark = pytest.mark.django_db
 
-# (the session comes from Redis: cached_db) user, membership (with shop and town), counts by tab,
-# the page's shop orders
-INBOX_QUERIES = 4
-# user, membership, product count, categories (filter), products, their variants with stock
-PRODUCT_LIST_QUERIES = 6
+# session, user, membership (with shop and town), counts by tab, the page's shop orders
+INBOX_QUERIES = 5
+# session, user, membership, product count, categories (filter), products, their variants with stock
+PRODUCT_LIST_QUERIES = 7
 
 
-def test_the_orders_inbox_makes_four_queries(
+def test_the_orders_inbox_makes_five_queries(
     client, login, town, shop, owner, django_assert_num_queries
 ):
     for _ in range(6):
@@ -34,7 +33,7 @@ def test_the_orders_inbox_makes_four_queries(
     assert fragment.status_code == 200
 
 
-def test_the_product_list_makes_six_queries(
+def test_the_product_list_makes_seven_queries(
     client, login, town, shop, owner, django_assert_num_queries
 ):
     for index in range(8):
