@@ -147,6 +147,13 @@ CACHES["local"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "marketplace-local",
 }
+# Search results, keyed by what visitors type: kept in each process, a bounded number (the
+# version that says whether one is current is read from the default cache).
+CACHES["fragments-local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "marketplace-fragments",
+    "OPTIONS": {"MAX_ENTRIES": 1000},
+}
 # Counters every worker must share (login and checkout limits): Redis, else the database
 # (its table is created by the accounts migrations).
 LIMITS_CACHE = "limits"

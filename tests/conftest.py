@@ -97,6 +97,7 @@ def _fresh_page_cache() -> None:
     """Cached page fragments and their versions never carry over from one test to the next (a
     test's rows are rolled back, its fragments would not be)."""
     caches["local"].clear()  # this process's towns
+    caches["fragments-local"].clear()  # and its search results
     cache = caches["default"]
     redis = getattr(getattr(cache, "_cache", None), "get_client", None)
     if redis is None:

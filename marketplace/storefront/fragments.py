@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from redis.exceptions import RedisError
@@ -57,6 +57,7 @@ def cached_value(
     timeout: int,
     compute: Callable[[], T],
     fresh: Callable[[T], bool] | None = None,
+    store: str = "default",
 ) -> T:
     """The value `name` (rendered fragments) for the current version under `version_key` (a
     `page_cache.*_version_key`), these key parts and the active language; computed on a miss,
@@ -66,21 +67,30 @@ def cached_value(
     the version it was computed under, and only used when that is still the current one. The
     version is read before `compute` reads the rows, so a value computed from old rows can only
     be kept with the old version.
+
+    `store` is the cache alias the value is kept in: "default" (Redis, shared by the workers),
+    or "fragments-local" (each process, bounded in entries) for values keyed by what visitors
+    type, which must not grow Redis without bound; the version always comes from Redis.
     """
+    values = caches[store]
+    key = ":".join(["fragment", name, get_language() or "", *(str(part) for part in parts)])
     try:
-        key = ":".join(["fragment", name, get_language() or "", *(str(part) for part in parts)])
-        found = cache.get_many([version_key, key])
+        if store == "default":
+            found = cache.get_many([version_key, key])
+            cached = found.get(key)
+        else:
+            found = {version_key: cache.get(version_key)}
+            cached = values.get(key)
         version = page_version(key=version_key, found=found.get(version_key))
     except RedisError:
         logger.warning("page cache unreachable: computing %s", name, exc_info=True)
         return compute()
-    cached = found.get(key)
     if cached is not None and cached[0] == version and (fresh is None or fresh(cached[1])):
         value: T = cached[1]
         return value
     value = compute()
     try:
-        cache.set(key, (version, value), timeout)
+        values.set(key, (version, value), timeout)
     except RedisError:
         logger.warning("page cache unreachable: %s not kept", name, exc_info=True)
     return value

@@ -254,6 +254,7 @@ def search(request: HttpRequest, town: str) -> HttpResponse:
         timeout=SEARCH_FRAGMENT_SECONDS,
         compute=compute,
         fresh=_same_availability,
+        store="fragments-local",
     )
     response = render(
         request,

@@ -150,7 +150,10 @@ def test_no_form_or_visitor_data_is_in_the_search_fragment(client, shops):
 
     assert "Mon compte" in html and "csrfmiddlewaretoken" in html  # the page has them…
     token = client.cookies["csrftoken"].value
-    kept = [caches["default"].get(key)[1] for key in _fragment_keys() if ":search:" in key]
+    # kept in this process (what visitors type must not grow Redis), not in Redis
+    assert not [key for key in _fragment_keys() if ":search:" in key]
+    local = caches["fragments-local"]
+    kept = [local.get(made.split(":", 2)[2])[1] for made in list(local._cache)]
     assert len(kept) == 1
     fragments = kept[0].facets_html + kept[0].results_html
     assert "Miel de châtaignier" in fragments  # …the fragments do not
