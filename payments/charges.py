@@ -75,7 +75,9 @@ def payment_prepare(*, order: Order) -> Payment:
     return payment
 
 
-def payment_start_for_order(*, order: Order, payment: Payment | None = None) -> PaymentOutcome:
+def payment_start_for_order(
+    *, order: Order, payment: Payment | None = None, shop_orders: list[ShopOrder] | None = None
+) -> PaymentOutcome:
     """Creates the order's PaymentIntent once and records it; the outcome holds the order as it
     is then (paid at once with the dummy gateway).
 
@@ -84,7 +86,8 @@ def payment_start_for_order(*, order: Order, payment: Payment | None = None) -> 
     attempt's, so calling again (a retried checkoutComplete) never makes a second intent. When the
     provider cannot be reached, the order stays unpaid with its payment pending (ValidationError
     GATEWAY_ERROR): a retry drives it again with the same key, and the payment timeout cancels it.
-    `payment`: the order's, when the caller has just prepared it (saves reading it).
+    `payment`: the order's, when the caller has just prepared it (saves reading it);
+    `shop_orders`: all of the order's, when the caller has just inserted them (the same).
     """
     if payment is None:
         payment = Payment.objects.filter(order_id=order.pk).first()
@@ -110,11 +113,13 @@ def payment_start_for_order(*, order: Order, payment: Payment | None = None) -> 
                 )
             }
         ) from error
-    return _payment_record_intent(payment_id=payment.pk, order=order, result=result)
+    return _payment_record_intent(
+        payment_id=payment.pk, order=order, result=result, shop_orders=shop_orders
+    )
 
 
 def _payment_record_intent(
-    *, payment_id: int, order: Order, result: IntentResult
+    *, payment_id: int, order: Order, result: IntentResult, shop_orders: list[ShopOrder] | None
 ) -> PaymentOutcome:
     """Records a created intent. Locks the payment, and its order when paid at once (one SELECT
     joining both, locked in that order: the webhooks' order of locks)."""
@@ -133,7 +138,9 @@ def _payment_record_intent(
         if payment.status == PaymentStatus.PENDING and paid_at_once:
             # Paid at once (dummy gateway): saved with its success, in one UPDATE.
             order = payment.order
-            payment_succeed(payment=payment, charge_id=result.charge_id, order=order)
+            payment_succeed(
+                payment=payment, charge_id=result.charge_id, order=order, shop_orders=shop_orders
+            )
             return _outcome(payment, order)
         payment.save(update_fields=["intent_id", "client_secret", "updated_at"])
         if payment.status != PaymentStatus.PENDING:
@@ -176,11 +183,18 @@ def _record_charge(
     ledger_record_many(entries=entries)
 
 
-def payment_succeed(*, payment: Payment, charge_id: str, order: Order | None = None) -> Payment:
+def payment_succeed(
+    *,
+    payment: Payment,
+    charge_id: str,
+    order: Order | None = None,
+    shop_orders: list[ShopOrder] | None = None,
+) -> Payment:
     """pending → succeeded: ledger, order paid, then (on commit) fee and maybe transfers.
 
     The caller holds the payment row locked, and passes its `order` only when it holds that row
-    locked too (else it is locked here). Idempotent. Runs in the caller's transaction when there
+    locked too (else it is locked here); `shop_orders`: all of the order's, when it has them (their
+    snapshots never change; their statuses are kept up to date here). Idempotent. Runs in the caller's transaction when there
     is one (no savepoint: an error aborts it all).
     """
     with transaction.atomic(savepoint=False):
@@ -200,7 +214,8 @@ def payment_succeed(*, payment: Payment, charge_id: str, order: Order | None = N
                 "intent_id", "client_secret",  # set by the caller when paid as it starts
             ]
         )  # fmt: skip
-        shop_orders = list(ShopOrder.objects.filter(order_id=order.pk).order_by("pk"))
+        if shop_orders is None:
+            shop_orders = list(ShopOrder.objects.filter(order_id=order.pk).order_by("pk"))
         _record_charge(payment, order, shop_orders, now)
         if order.status != OrderStatus.UNPAID:
             # The money arrived for an order cancelled meanwhile (failure, timeout): it is
@@ -213,7 +228,7 @@ def payment_succeed(*, payment: Payment, charge_id: str, order: Order | None = N
                     refund_cancelled_shop_order, cause=cause, shop_order_id=shop_order.pk
                 )
             return payment
-        order_mark_paid(order=order)
+        order_mark_paid(order=order, shop_orders=shop_orders)
         cause = Cause("payment", payment.pk, "succeeded")
         if payment.fee is None:
             queue_task_on_commit(record_payment_fee, cause=cause, payment_id=payment.pk)
