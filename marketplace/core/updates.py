@@ -1,9 +1,10 @@
-"""UPDATEs of several tables in one statement, where the database allows it.
+"""Writes to several tables in one statement, where the database allows it.
 
-PostgreSQL: each UPDATE (compiled by Django, as `QuerySet.update` would) but the last becomes a
-data-modifying CTE of the last: one round trip. They all see the statement's snapshot, so none
-may touch rows another one updates, nor read what another one writes. Elsewhere (the demo's
-SQLite): one `QuerySet.update` each, in the given order.
+PostgreSQL: each write (an UPDATE compiled by Django as `QuerySet.update` would, or any other
+data-modifying statement with its parameters) but the last becomes a data-modifying CTE of the
+last: one round trip. They all see the statement's snapshot, so none may touch rows another one
+writes, nor read what another one writes. Elsewhere (the demo's SQLite): one statement each, in
+the given order.
 
 As with `QuerySet.update`: no save() signals, no `auto_now` (pass `updated_at` yourself).
 """
@@ -14,32 +15,57 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connections
-from django.db.models import QuerySet
-from django.db.models.sql import UpdateQuery
+from django.db.models import Model, QuerySet
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery, UpdateQuery
+
+Statement = tuple[str, Sequence[Any]]
 
 
-def rows_update(*, updates: Sequence[tuple[QuerySet[Any], dict[str, Any]]]) -> None:
-    """Runs each `queryset.update(**values)` of `updates` (filters on the model's own columns)."""
+def update_statement(queryset: QuerySet[Any], values: dict[str, Any]) -> Statement:
+    """The SQL of `queryset.update(**values)` (filters on the model's own columns only)."""
+    query = queryset.query.chain(UpdateQuery)
+    assert isinstance(query, UpdateQuery)
+    query.add_update_values(values)
+    joined = [alias for alias, count in query.alias_refcount.items() if count][1:]
+    if query.get_related_updates() or joined:
+        raise ValueError("update_statement takes filters and values on the model's own table")
+    sql, params = query.get_compiler(queryset.db).as_sql()
+    return sql, params
+
+
+def insert_ignoring_conflicts_statement(objs: Sequence[Model]) -> Statement:
+    """The SQL of `bulk_create(objs, ignore_conflicts=True)` (one model, keys from the database)."""
+    model = type(objs[0])
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    query = InsertQuery(model, on_conflict=OnConflict.IGNORE)
+    query.insert_values(fields, list(objs))
+    [(sql, params)] = query.get_compiler(model._default_manager.db).as_sql()
+    return sql, params
+
+
+def rows_update(
+    *, updates: Sequence[tuple[QuerySet[Any], dict[str, Any]]], also: Sequence[Statement] = ()
+) -> None:
+    """Runs each `queryset.update(**values)` of `updates` and the statements `also` (after them
+    where they are separate statements)."""
     if not updates:
         return
-    using = updates[0][0].db
-    connection = connections[using]
-    if connection.vendor != "postgresql" or len(updates) == 1:
-        for queryset, values in updates:
-            queryset.update(**values)
+    statements = [update_statement(queryset, values) for queryset, values in updates]
+    statements_run(using=updates[0][0].db, statements=[*statements, *also])
+
+
+def statements_run(*, using: str, statements: Sequence[Statement]) -> None:
+    """Runs these data-modifying statements, in one on PostgreSQL."""
+    if not statements:
         return
-    statements = []
-    for queryset, values in updates:
-        query = queryset.query.chain(UpdateQuery)
-        assert isinstance(query, UpdateQuery)
-        query.add_update_values(values)
-        joined = [alias for alias, count in query.alias_refcount.items() if count][1:]
-        if query.get_related_updates() or joined:
-            raise ValueError("rows_update takes filters and values on the model's own table")
-        sql, params = query.get_compiler(using).as_sql()
-        statements.append((sql, params))
-    last, last_params = statements.pop()
-    ctes = ", ".join(f"u{n} AS ({sql})" for n, (sql, _params) in enumerate(statements))
-    params = [value for _sql, values in statements for value in values]
+    connection = connections[using]
     with connection.cursor() as cursor:
+        if connection.vendor != "postgresql" or len(statements) == 1:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+            return
+        *firsts, (last, last_params) = statements
+        ctes = ", ".join(f"w{n} AS ({sql})" for n, (sql, _params) in enumerate(firsts))
+        params = [value for _sql, values in firsts for value in values]
         cursor.execute(f"WITH {ctes} {last}", [*params, *last_params])

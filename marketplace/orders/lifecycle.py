@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.accounts.requester import Requester
 from marketplace.core.outbox import Cause, queue_task_on_commit
+from marketplace.core.updates import Statement, statements_run
 from marketplace.orders.allocation import lines_consume, lines_release
 from marketplace.orders.error_codes import OrderErrorCode
 from marketplace.orders.models import (
@@ -41,16 +42,20 @@ from marketplace.orders.transitions import (
 from payments.tasks import refund_cancelled_shop_order, schedule_transfer
 
 
-def order_mark_paid(*, order: Order, shop_orders: Sequence[ShopOrder] = ()) -> Order:
+def order_mark_paid(
+    *, order: Order, shop_orders: Sequence[ShopOrder] = (), also: Sequence[Statement] = ()
+) -> Order:
     """unpaid -> paid, and its unconfirmed shop orders -> paid (one statement); notifies.
     Idempotent.
 
     The caller holds the order row locked (and `order` is updated, and `shop_orders`, the
-    caller's instances of its shop orders, if any). Runs in the caller's transaction (no
-    savepoint: an error aborts it all).
+    caller's instances of its shop orders, if any). `also`: the caller's other writes (rows of
+    other tables), made in the same statement, and also when the order was paid already. Runs
+    in the caller's transaction (no savepoint: an error aborts it all).
     """
     with transaction.atomic(savepoint=False):
         if order.status != OrderStatus.UNPAID:
+            statements_run(using=Order.objects.db, statements=also)
             return order
         # Notified: one task, the customer's confirmation and each shop's "new order" email.
         order_move_with_shop_orders(
@@ -60,6 +65,7 @@ def order_mark_paid(*, order: Order, shop_orders: Sequence[ShopOrder] = ()) -> O
             shop_orders_to=ShopOrderStatus.PAID,
             notify=True,
             shop_orders=shop_orders,
+            also=also,
         )
     return order
 

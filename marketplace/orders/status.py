@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.core.updates import rows_update
+from marketplace.core.updates import Statement, rows_update
 from marketplace.orders.error_codes import OrderErrorCode
 from marketplace.orders.models import Order, OrderStatus, ShopOrder, ShopOrderStatus
 from marketplace.orders.notifications import notify_order
@@ -129,11 +129,13 @@ def order_move_with_shop_orders(
     shop_orders_to: str,
     notify: bool,
     shop_orders: Sequence[ShopOrder] = (),
+    also: Sequence[Statement] = (),
 ) -> str:
     """`order_move` and `shop_orders_move` (of its shop orders still in `shop_orders_from`)
     together, in one statement on PostgreSQL; returns the state the order left. `shop_orders`:
-    the caller's instances of the order's shop orders, updated as their rows are. `notify`:
-    record the order-wide event of `shop_orders_to` (ORDER_WIDE_EVENTS)."""
+    the caller's instances of the order's shop orders, updated as their rows are; `also`: other
+    writes of the caller's (rows of other tables) made in the same statement. `notify`: record
+    the order-wide event of `shop_orders_to` (ORDER_WIDE_EVENTS)."""
     _check_shop_order(shop_orders_from, shop_orders_to, notify=notify, events=ORDER_WIDE_EVENTS)
     from_status = order.status
     fields = _order_fields(order, to)
@@ -142,7 +144,8 @@ def order_move_with_shop_orders(
         updates=[
             (ShopOrder.objects.filter(order_id=order.pk, status=shop_orders_from), moved),
             (Order.objects.filter(pk=order.pk), fields),
-        ]
+        ],
+        also=also,
     )
     for shop_order in shop_orders:
         if shop_order.status == shop_orders_from:

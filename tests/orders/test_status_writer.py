@@ -14,6 +14,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from marketplace.core.models import OutboxMessage
+from marketplace.core.updates import update_statement
 from marketplace.orders.lifecycle import (
     order_cancel_unpaid,
     order_mark_paid,
@@ -329,6 +330,21 @@ def test_an_order_moved_with_its_shop_orders_takes_only_those_still_in_their_sta
     assert [so.status for so in _shop_orders(paid_order)] == ["cancelled", "paid"]
     assert [bakery.status, cheese.status] == ["cancelled", "paid"]
     assert _emails()[emails:] == [("order_paid", "order:order_paid", None)]
+
+
+def test_the_callers_other_writes_are_made_even_when_the_order_was_paid_already(
+    paid_order: Order,
+) -> None:
+    # given a paid order, and a caller's write riding with its move to paid
+    bakery, _cheese = _shop_orders(paid_order)
+    write = update_statement(ShopOrder.objects.filter(pk=bakery.pk), {"status_reason": "noted"})
+    locked = Order.objects.select_for_update().get(pk=paid_order.pk)
+    before = _snapshot(paid_order)
+    # when it is marked paid again
+    order_mark_paid(order=locked, also=[write])
+    # then nothing moved, and the caller's write was made
+    assert _snapshot(paid_order)[0] == before[0]
+    assert _shop_orders(paid_order)[0].status_reason == "noted"
 
 
 def test_a_refused_order_move_with_its_shop_orders_changes_nothing(paid_order: Order) -> None:
