@@ -44,6 +44,20 @@ def insert_ignoring_conflicts_statement(objs: Sequence[Model]) -> Statement:
     return sql, params
 
 
+def update_returning(
+    queryset: QuerySet[Any], values: dict[str, Any], *, returning: str
+) -> list[Any]:
+    """`queryset.update(**values)` (one statement, as `update_statement`), returning the column
+    `returning` (a column of the model's table) of each row it updated."""
+    sql, params = update_statement(queryset, values)
+    connection = connections[queryset.db]
+    table = connection.ops.quote_name(queryset.model._meta.db_table)
+    column = connection.ops.quote_name(returning)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {table}.{column}", params)
+        return [row[0] for row in cursor.fetchall()]
+
+
 def rows_update(
     *, updates: Sequence[tuple[QuerySet[Any], dict[str, Any]]], also: Sequence[Statement] = ()
 ) -> None:
