@@ -113,6 +113,14 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Parameters bound by the server, and a statement run 5 times on a connection prepared
+    # (psycopg): PostgreSQL parses and plans the hot statements once per connection (#16).
+    # Needs session-level connections (Django's own, CONN_MAX_AGE): not a pooler in transaction
+    # mode. DATABASE_SERVER_SIDE_BINDING=0 turns it off.
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and (
+        os.environ.get("DATABASE_SERVER_SIDE_BINDING", "1") != "0"
+    ):
+        DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

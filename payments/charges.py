@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,12 +22,13 @@ from django.utils.translation import gettext as _
 
 from marketplace.core.money import ZERO
 from marketplace.core.outbox import Cause, queue_task_on_commit
+from marketplace.core.updates import statements_run, update_statement
 from marketplace.orders.error_codes import OrderErrorCode
 from marketplace.orders.lifecycle import order_cancel_unpaid, order_mark_paid
 from marketplace.orders.models import Order, OrderStatus, ShopOrder
 from payments.error_codes import PaymentErrorCode
 from payments.gateways import GatewayError, IntentResult, get_gateway
-from payments.ledger import ledger_record, ledger_record_many
+from payments.ledger import ledger_record, ledger_record_many_statement
 from payments.models import LedgerEntryKind, Payment, PaymentStatus
 from payments.tasks import (
     cancel_payment_intent,
@@ -75,7 +77,9 @@ def payment_prepare(*, order: Order) -> Payment:
     return payment
 
 
-def payment_start_for_order(*, order: Order, payment: Payment | None = None) -> PaymentOutcome:
+def payment_start_for_order(
+    *, order: Order, payment: Payment | None = None, shop_orders: list[ShopOrder] | None = None
+) -> PaymentOutcome:
     """Creates the order's PaymentIntent once and records it; the outcome holds the order as it
     is then (paid at once with the dummy gateway).
 
@@ -84,7 +88,8 @@ def payment_start_for_order(*, order: Order, payment: Payment | None = None) -> 
     attempt's, so calling again (a retried checkoutComplete) never makes a second intent. When the
     provider cannot be reached, the order stays unpaid with its payment pending (ValidationError
     GATEWAY_ERROR): a retry drives it again with the same key, and the payment timeout cancels it.
-    `payment`: the order's, when the caller has just prepared it (saves reading it).
+    `payment`: the order's, when the caller has just prepared it (saves reading it);
+    `shop_orders`: all of the order's, when the caller has just inserted them (the same).
     """
     if payment is None:
         payment = Payment.objects.filter(order_id=order.pk).first()
@@ -110,11 +115,13 @@ def payment_start_for_order(*, order: Order, payment: Payment | None = None) -> 
                 )
             }
         ) from error
-    return _payment_record_intent(payment_id=payment.pk, order=order, result=result)
+    return _payment_record_intent(
+        payment_id=payment.pk, order=order, result=result, shop_orders=shop_orders
+    )
 
 
 def _payment_record_intent(
-    *, payment_id: int, order: Order, result: IntentResult
+    *, payment_id: int, order: Order, result: IntentResult, shop_orders: list[ShopOrder] | None
 ) -> PaymentOutcome:
     """Records a created intent. Locks the payment, and its order when paid at once (one SELECT
     joining both, locked in that order: the webhooks' order of locks)."""
@@ -133,7 +140,9 @@ def _payment_record_intent(
         if payment.status == PaymentStatus.PENDING and paid_at_once:
             # Paid at once (dummy gateway): saved with its success, in one UPDATE.
             order = payment.order
-            payment_succeed(payment=payment, charge_id=result.charge_id, order=order)
+            payment_succeed(
+                payment=payment, charge_id=result.charge_id, order=order, shop_orders=shop_orders
+            )
             return _outcome(payment, order)
         payment.save(update_fields=["intent_id", "client_secret", "updated_at"])
         if payment.status != PaymentStatus.PENDING:
@@ -151,9 +160,9 @@ def _payment_record_intent(
         return _outcome(payment, order)
 
 
-def _record_charge(
+def _charge_entries(
     payment: Payment, order: Order, shop_orders: list[ShopOrder], when: datetime
-) -> None:
+) -> list[dict[str, Any]]:
     entries = []
     for shop_order in shop_orders:
         common = {
@@ -173,15 +182,22 @@ def _record_charge(
             entries.append(
                 {"key": f"{kind.value}:{shop_order.pk}", "kind": kind, "amount": amount, **common}
             )
-    ledger_record_many(entries=entries)
+    return entries
 
 
-def payment_succeed(*, payment: Payment, charge_id: str, order: Order | None = None) -> Payment:
+def payment_succeed(
+    *,
+    payment: Payment,
+    charge_id: str,
+    order: Order | None = None,
+    shop_orders: list[ShopOrder] | None = None,
+) -> Payment:
     """pending → succeeded: ledger, order paid, then (on commit) fee and maybe transfers.
 
     The caller holds the payment row locked, and passes its `order` only when it holds that row
-    locked too (else it is locked here). Idempotent. Runs in the caller's transaction when there
-    is one (no savepoint: an error aborts it all).
+    locked too (else it is locked here); `shop_orders`: all of the order's, when it has them
+    (their snapshots never change; their statuses are kept up to date here). Idempotent. Runs in
+    the caller's transaction when there is one (no savepoint: an error aborts it all).
     """
     with transaction.atomic(savepoint=False):
         if payment.status == PaymentStatus.SUCCEEDED:
@@ -194,15 +210,27 @@ def payment_succeed(*, payment: Payment, charge_id: str, order: Order | None = N
         payment.succeeded_at = now
         if not get_gateway(payment.gateway).charges_fees:
             payment.fee = ZERO  # known now: no task to fetch it
-        payment.save(
-            update_fields=[
-                "status", "charge_id", "succeeded_at", "fee", "updated_at",
-                "intent_id", "client_secret",  # set by the caller when paid as it starts
-            ]
-        )  # fmt: skip
-        shop_orders = list(ShopOrder.objects.filter(order_id=order.pk).order_by("pk"))
-        _record_charge(payment, order, shop_orders, now)
+        payment.updated_at = now
+        fields = [
+            "status", "charge_id", "succeeded_at", "fee", "updated_at",
+            "intent_id", "client_secret",  # set by the caller when paid as it starts
+        ]  # fmt: skip
+        if shop_orders is None:
+            shop_orders = list(ShopOrder.objects.filter(order_id=order.pk).order_by("pk"))
+        # The payment's row and the charge's ledger rows are written with the order's move to
+        # paid, in one statement (marketplace.core.updates).
+        writes = [
+            update_statement(
+                Payment.objects.filter(pk=payment.pk), {f: getattr(payment, f) for f in fields}
+            )
+        ]
+        ledger = ledger_record_many_statement(
+            entries=_charge_entries(payment, order, shop_orders, now)
+        )
+        if ledger is not None:
+            writes.append(ledger)
         if order.status != OrderStatus.UNPAID:
+            statements_run(using=Payment.objects.db, statements=writes)
             # The money arrived for an order cancelled meanwhile (failure, timeout): it is
             # recorded as it happened, then refunded in full, shop order by shop order.
             logger.warning("payment succeeded for order %s, %s: refunding", order.pk, order.status)
@@ -213,7 +241,7 @@ def payment_succeed(*, payment: Payment, charge_id: str, order: Order | None = N
                     refund_cancelled_shop_order, cause=cause, shop_order_id=shop_order.pk
                 )
             return payment
-        order_mark_paid(order=order)
+        order_mark_paid(order=order, shop_orders=shop_orders, also=writes)
         cause = Cause("payment", payment.pk, "succeeded")
         if payment.fee is None:
             queue_task_on_commit(record_payment_fee, cause=cause, payment_id=payment.pk)

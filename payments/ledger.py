@@ -24,6 +24,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from marketplace.core.money import ZERO, MoneySum
+from marketplace.core.updates import Statement, insert_ignoring_conflicts_statement
 from marketplace.towns.models import Town
 from payments.models import LEDGER_ACCOUNTS, LedgerAccount, LedgerEntry, LedgerEntryKind
 
@@ -73,6 +74,19 @@ def ledger_record(
 def ledger_record_many(*, entries: list[dict[str, Any]]) -> int:
     """Records several movements in one query (same fields as `ledger_record`); a key already
     recorded is skipped, zero amounts too. Returns how many were given (not all new)."""
+    rows = _rows(entries)
+    LedgerEntry.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def ledger_record_many_statement(*, entries: list[dict[str, Any]]) -> Statement | None:
+    """`ledger_record_many` as a statement for the caller to run with its other writes
+    (`marketplace.core.updates`); None when there is nothing to record."""
+    rows = _rows(entries)
+    return insert_ignoring_conflicts_statement(rows) if rows else None
+
+
+def _rows(entries: list[dict[str, Any]]) -> list[LedgerEntry]:
     rows = []
     now = timezone.now()
     for entry in entries:
@@ -90,8 +104,7 @@ def ledger_record_many(*, entries: list[dict[str, Any]]) -> int:
                 **{k: v for k, v in entry.items() if k != "occurred_at"},
             )
         )
-    LedgerEntry.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+    return rows
 
 
 def _month_bounds(*, town: Town, year: int, month: int) -> tuple[dt.datetime, dt.datetime]:

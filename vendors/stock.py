@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from marketplace.accounts.models import User
 from marketplace.accounts.requester import Requester
 from marketplace.checkout.models import Reservation
+from marketplace.core.updates import update_returning
 from vendors.error_codes import VendorErrorCode
 from vendors.models import Stock, StockMovement, StockMovementReason, Variant
 from vendors.validation import field_error
@@ -125,29 +126,32 @@ def stock_allocate(
     """Allocates `quantities` ({variant_id: units > 0}) if every variant has that much free.
 
     Locks the rows in pk order, then one conditional UPDATE whose check (free stock, reservations
-    of `exclude_checkout` apart) reads them after the locks. A shortage raises InsufficientStock
-    with the short variants (one more SELECT); nothing is recorded as a movement (the quantity on
-    hand does not change).
+    of `exclude_checkout` apart) reads them after the locks, and which returns the variants it
+    allocated: the others (short, or without a stock row) raise InsufficientStock. Nothing is
+    recorded as a movement (the quantity on hand does not change).
     """
     assert transaction.get_connection().in_atomic_block
     wanted = {v: n for v, n in quantities.items() if n > 0}
     ids = sorted(wanted)
     if not ids:
         return
-    before = {v: stock.quantity_allocated for v, stock in stocks_lock(variant_ids=ids).items()}
+    # Locked without building the rows: the UPDATE below reads them.
+    list(
+        Stock.objects.select_for_update()
+        .filter(variant_id__in=ids)
+        .order_by("pk")
+        .values_list("variant_id")
+    )
     quantity = _per_variant(wanted)
-    allocated = (
+    allocated = update_returning(
         Stock.objects.filter(variant_id__in=ids)
         .alias(free=free_quantity(exclude_checkout=exclude_checkout), wanted=quantity)
-        .filter(free__gte=F("wanted"))
-        .update(quantity_allocated=F("quantity_allocated") + quantity)
+        .filter(free__gte=F("wanted")),
+        {"quantity_allocated": F("quantity_allocated") + quantity},
+        returning="variant_id",
     )
-    if allocated != len(ids):
-        # The rows the UPDATE skipped (allocation unchanged) or that do not exist are short.
-        now = dict(
-            Stock.objects.filter(variant_id__in=ids).values_list("variant_id", "quantity_allocated")
-        )
-        raise InsufficientStock([v for v in ids if now.get(v, -1) == before.get(v, -1)])
+    if len(allocated) != len(ids):
+        raise InsufficientStock(sorted(set(ids) - set(allocated)))
 
 
 def _lock_allocated(quantities: Mapping[int, int]) -> tuple[dict[int, Stock], dict[int, int]]:

@@ -43,6 +43,10 @@ class CheckoutCompletion:
     payment: PaymentOutcome | None  # None when the order already existed and was not unpaid
     created: bool
     prepared: Payment | None = None  # the new order's payment, before its intent is created
+    # The new order's shop orders (their vendors cached) and lines, as inserted: its payment
+    # and the API's answer need not read them back.
+    shop_orders: tuple[ShopOrder, ...] = ()
+    lines: tuple[OrderLine, ...] = ()
 
 
 def _error(field: str | None, message: str, code: CheckoutErrorCode) -> ValidationError:
@@ -80,9 +84,19 @@ def checkout_complete(*, checkout_id: Any, user: Requester) -> CheckoutCompletio
         return completion
     # Committed: the PaymentIntent is created outside any transaction (again for an unpaid order
     # completed before, whose payment start failed: the same idempotency key, never two intents).
-    payment = payment_start_for_order(order=completion.order, payment=completion.prepared)
+    payment = payment_start_for_order(
+        order=completion.order,
+        payment=completion.prepared,
+        shop_orders=list(completion.shop_orders) if completion.created else None,
+    )
     order = payment.order or completion.order
-    return CheckoutCompletion(order=order, payment=payment, created=completion.created)
+    return CheckoutCompletion(
+        order=order,
+        payment=payment,
+        created=completion.created,
+        shop_orders=completion.shop_orders,
+        lines=completion.lines,
+    )
 
 
 def _complete(pk: uuid.UUID, user: Requester) -> CheckoutCompletion:
@@ -124,8 +138,10 @@ def _complete(pk: uuid.UUID, user: Requester) -> CheckoutCompletion:
                 _("%(shop)s offers no delivery method.") % {"shop": group.vendor.name},
                 CheckoutErrorCode.DELIVERY_METHOD_NOT_OFFERED,
             )
-    order, prepared = _create_order(summary)
-    _delete_checkout(checkout.pk)  # the checkout has become the order
+    # The checkout has become the order: deleted in the statement that inserts the order.
+    order, prepared, shop_orders, lines = _create_order(
+        summary, also=_checkout_deletes(checkout.pk)
+    )
     # The stock rows are what concurrent buyers wait for: locked last, so held the least time.
     # A shortage found now rolls the whole transaction back (order and payment included).
     _allocate(summary)
@@ -136,36 +152,31 @@ def _complete(pk: uuid.UUID, user: Requester) -> CheckoutCompletion:
             for line in summary.lines
         },
     )
-    return CheckoutCompletion(order=order, payment=None, created=True, prepared=prepared)
+    return CheckoutCompletion(
+        order=order,
+        payment=None,
+        created=True,
+        prepared=prepared,
+        shop_orders=tuple(shop_orders),
+        lines=tuple(lines),
+    )
 
 
 _CHILDREN = (CheckoutLine, CheckoutDelivery, Reservation)
 
 
-def _delete_checkout(pk: uuid.UUID) -> None:
-    """Drops the checkout with its lines, delivery choices and reservations.
-
-    PostgreSQL: one statement (the children's DELETEs as data-modifying CTEs; the foreign keys are
-    checked at the end of the statement, deferred even to the commit). Elsewhere (the demo's
-    SQLite): one DELETE per table, children first.
-    """
-    using = Checkout.objects.db
-    connection = connections[using]
-    if connection.vendor == "postgresql":
-        # Only the models' table names are formatted in; the checkout id is a bound parameter.
-        table = connection.ops.quote_name
-        ctes = ", ".join(
-            f"d{i} AS (DELETE FROM {table(model._meta.db_table)} WHERE checkout_id = %s)"  # noqa: S608
-            for i, model in enumerate(_CHILDREN)
-        )
-        sql = f"WITH {ctes} DELETE FROM {table(Checkout._meta.db_table)} WHERE id = %s"  # noqa: S608
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [pk] * (len(_CHILDREN) + 1))
-        return
-    for model in _CHILDREN:
-        model.objects.filter(checkout_id=pk).delete()  # one DELETE each (fast path)
-    # Its children are gone: skip the collector's SELECT of the checkout row.
-    Checkout.objects.filter(pk=pk)._raw_delete(using=using)
+def _checkout_deletes(pk: uuid.UUID) -> list[tuple[str, list[Any]]]:
+    """The statements that drop the checkout with its lines, delivery choices and reservations,
+    children first (run by `rows_insert` with the order's INSERT: one statement on PostgreSQL,
+    where the foreign keys are checked at the commit; one DELETE each elsewhere)."""
+    connection = connections[Checkout.objects.db]
+    key = Checkout._meta.pk.get_db_prep_value(pk, connection)
+    # Only the models' table names are formatted in; the checkout id is a bound parameter.
+    table = connection.ops.quote_name
+    return [
+        (f"DELETE FROM {table(model._meta.db_table)} WHERE {column} = %s", [key])  # noqa: S608
+        for model, column in (*((child, "checkout_id") for child in _CHILDREN), (Checkout, "id"))
+    ]
 
 
 def _allocate(summary: CheckoutSummary) -> None:
@@ -189,9 +200,12 @@ def _allocate(summary: CheckoutSummary) -> None:
         ) from shortage
 
 
-def _create_order(summary: CheckoutSummary) -> tuple[Order, Payment]:
+def _create_order(
+    summary: CheckoutSummary, *, also: list[tuple[str, list[Any]]]
+) -> tuple[Order, Payment, list[ShopOrder], list[OrderLine]]:
     """The order with its shop orders (snapshots of the commission), lines (snapshots of the
-    names and prices) and payment, inserted together (two statements on PostgreSQL)."""
+    names and prices) and payment, inserted together with the writes `also` (two statements on
+    PostgreSQL)."""
     checkout = summary.checkout
     now = timezone.now()
     order = Order(
@@ -251,5 +265,5 @@ def _create_order(summary: CheckoutSummary) -> tuple[Order, Payment]:
             )
     # The payment, pending: its intent is created after the commit.
     payment = payment_pending(order=order)
-    rows_insert(groups=[[order], shop_orders, order_lines, [payment]])
-    return order, payment
+    rows_insert(groups=[[order], shop_orders, order_lines, [payment]], also=also)
+    return order, payment, shop_orders, order_lines

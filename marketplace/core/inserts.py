@@ -6,6 +6,9 @@ then one statement inserts them all, each model's INSERT (compiled by Django, as
 would) a data-modifying CTE of it. Foreign keys are checked at the end of the statement (Django
 declares them deferrable, initially deferred: at the commit), once every row is in.
 Elsewhere (the demo's SQLite): one bulk_create per model.
+Other writes of the same transaction (`also`: SQL and parameters, e.g. the DELETE of what the new
+rows replace) may ride in the same statement as data-modifying CTEs: they must neither read the
+new rows nor touch the same rows as one another (they all see the statement's snapshot).
 
 No save() signals are sent (none is used for domain logic here, as with bulk_create).
 """
@@ -20,8 +23,11 @@ from django.db.models import ForeignKey, Model
 from django.db.models.sql import InsertQuery
 
 
-def rows_insert(*, groups: Sequence[Sequence[Model]]) -> None:
-    """Inserts each group (new objects of one model), in the given order: parents first."""
+def rows_insert(
+    *, groups: Sequence[Sequence[Model]], also: Sequence[tuple[str, Sequence[Any]]] = ()
+) -> None:
+    """Inserts each group (new objects of one model), in the given order: parents first; then
+    runs the statements `also` (in that order where they are separate statements)."""
     groups = [objs for objs in groups if objs]
     if not groups:
         return
@@ -30,6 +36,9 @@ def rows_insert(*, groups: Sequence[Sequence[Model]]) -> None:
     if connection.vendor != "postgresql":
         for objs in groups:
             type(objs[0])._default_manager.bulk_create(objs)
+        with connection.cursor() as cursor:
+            for sql, values in also:
+                cursor.execute(sql, values)
         return
     with connection.cursor() as cursor:
         draws = ", ".join(
@@ -44,8 +53,7 @@ def rows_insert(*, groups: Sequence[Sequence[Model]]) -> None:
         for objs, keys in zip(groups, cursor.fetchone(), strict=True):
             for obj, key in zip(objs, keys, strict=True):
                 obj.pk = key
-        statements = []
-        params = []
+        statements: list[tuple[str, Sequence[Any]]] = []
         for objs in groups:
             model = type(objs[0])
             relations = [f for f in model._meta.concrete_fields if isinstance(f, ForeignKey)]
@@ -57,10 +65,12 @@ def rows_insert(*, groups: Sequence[Sequence[Model]]) -> None:
             query = InsertQuery(model)
             query.insert_values(model._meta.concrete_fields, list(objs))
             [(sql, values)] = query.get_compiler(connection=connection).as_sql()
-            statements.append(sql)
-            params += values
-        last = statements.pop()
-        ctes = ", ".join(f"i{n} AS ({sql})" for n, sql in enumerate(statements))
+            statements.append((sql, values))
+        last, last_values = statements.pop()
+        statements += also
+        ctes = ", ".join(f"i{n} AS ({sql})" for n, (sql, _values) in enumerate(statements))
+        params = [value for _sql, values in statements for value in values]
+        params += last_values
         cursor.execute(f"WITH {ctes} {last}" if ctes else last, params)
     for objs in groups:
         for obj in objs:

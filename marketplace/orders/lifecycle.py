@@ -5,12 +5,15 @@ Entry points of payments: `order_mark_paid` and `order_cancel_unpaid` (both idem
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from marketplace.accounts.requester import Requester
 from marketplace.core.outbox import Cause, queue_task_on_commit
+from marketplace.core.updates import Statement, statements_run
 from marketplace.orders.allocation import lines_consume, lines_release
 from marketplace.orders.error_codes import OrderErrorCode
 from marketplace.orders.models import (
@@ -23,6 +26,7 @@ from marketplace.orders.models import (
 from marketplace.orders.status import (
     SHOP_ORDER_EVENTS,
     order_move,
+    order_move_with_shop_orders,
     shop_order_move,
     shop_orders_move,
 )
@@ -38,22 +42,30 @@ from marketplace.orders.transitions import (
 from payments.tasks import refund_cancelled_shop_order, schedule_transfer
 
 
-def order_mark_paid(*, order: Order) -> Order:
-    """unpaid -> paid, and its unconfirmed shop orders -> paid; notifies. Idempotent.
+def order_mark_paid(
+    *, order: Order, shop_orders: Sequence[ShopOrder] = (), also: Sequence[Statement] = ()
+) -> Order:
+    """unpaid -> paid, and its unconfirmed shop orders -> paid (one statement); notifies.
+    Idempotent.
 
-    The caller holds the order row locked (and `order` is updated). Runs in the caller's
-    transaction (no savepoint: an error aborts it all).
+    The caller holds the order row locked (and `order` is updated, and `shop_orders`, the
+    caller's instances of its shop orders, if any). `also`: the caller's other writes (rows of
+    other tables), made in the same statement, and also when the order was paid already. Runs
+    in the caller's transaction (no savepoint: an error aborts it all).
     """
     with transaction.atomic(savepoint=False):
         if order.status != OrderStatus.UNPAID:
+            statements_run(using=Order.objects.db, statements=also)
             return order
-        order_move(order=order, to=OrderStatus.PAID)
         # Notified: one task, the customer's confirmation and each shop's "new order" email.
-        shop_orders_move(
-            order_id=order.pk,
-            from_=ShopOrderStatus.UNCONFIRMED,
-            to=ShopOrderStatus.PAID,
+        order_move_with_shop_orders(
+            order=order,
+            to=OrderStatus.PAID,
+            shop_orders_from=ShopOrderStatus.UNCONFIRMED,
+            shop_orders_to=ShopOrderStatus.PAID,
             notify=True,
+            shop_orders=shop_orders,
+            also=also,
         )
     return order
 

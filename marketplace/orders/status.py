@@ -1,6 +1,6 @@
 """The one writer of `Order.status` and `ShopOrder.status`.
 
-Every status change goes through these three functions: each checks the move against the tables
+Every status change goes through these four functions: each checks the move against the tables
 of `transitions.py` (an invalid one is `INVALID_TRANSITION` on `id` and changes nothing) and, when
 its caller says a notification is due (`notify`, never implied), records the emails of the move in
 the same transaction. `tests/orders/test_status_writer.py` fails when a status is written anywhere
@@ -9,10 +9,13 @@ else. Callers run inside a transaction and hold the rows they move (or their ord
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.core.updates import Statement, rows_update
 from marketplace.orders.error_codes import OrderErrorCode
 from marketplace.orders.models import Order, OrderStatus, ShopOrder, ShopOrderStatus
 from marketplace.orders.notifications import notify_order
@@ -94,16 +97,60 @@ def shop_orders_move(*, order_id: int, from_: str, to: str, reason: str = "", no
     return moved
 
 
+def _order_fields(order: Order, to: str) -> dict[str, object]:
+    """The order's move to `to` checked and made on the instance: the columns it changes."""
+    from_status = order.status
+    if not order_transition_allowed(from_status, to):
+        raise _invalid(_("An order cannot go from %(from)s to %(to)s."), from_status, to)
+    now = timezone.now()
+    order.status = to
+    order.updated_at = now
+    fields: dict[str, object] = {"status": to, "updated_at": now}
+    if to == OrderStatus.PAID:
+        order.paid_at = now
+        fields["paid_at"] = now
+    return fields
+
+
 def order_move(*, order: Order, to: str) -> str:
     """Moves one locked order to `to` (`paid` also sets `paid_at`); returns the state it left.
     An order's own moves notify nothing: its shop orders' move tells the customer and shops."""
     from_status = order.status
-    if not order_transition_allowed(from_status, to):
-        raise _invalid(_("An order cannot go from %(from)s to %(to)s."), from_status, to)
-    order.status = to
-    fields = ["status", "updated_at"]
-    if to == OrderStatus.PAID:
-        order.paid_at = timezone.now()
-        fields.append("paid_at")
-    order.save(update_fields=fields)
+    fields = _order_fields(order, to)
+    order.save(update_fields=list(fields))
+    return from_status
+
+
+def order_move_with_shop_orders(
+    *,
+    order: Order,
+    to: str,
+    shop_orders_from: str,
+    shop_orders_to: str,
+    notify: bool,
+    shop_orders: Sequence[ShopOrder] = (),
+    also: Sequence[Statement] = (),
+) -> str:
+    """`order_move` and `shop_orders_move` (of its shop orders still in `shop_orders_from`)
+    together, in one statement on PostgreSQL; returns the state the order left. `shop_orders`:
+    the caller's instances of the order's shop orders, updated as their rows are; `also`: other
+    writes of the caller's (rows of other tables) made in the same statement. `notify`: record
+    the order-wide event of `shop_orders_to` (ORDER_WIDE_EVENTS)."""
+    _check_shop_order(shop_orders_from, shop_orders_to, notify=notify, events=ORDER_WIDE_EVENTS)
+    from_status = order.status
+    fields = _order_fields(order, to)
+    moved = {"status": shop_orders_to, "updated_at": fields["updated_at"]}
+    rows_update(
+        updates=[
+            (ShopOrder.objects.filter(order_id=order.pk, status=shop_orders_from), moved),
+            (Order.objects.filter(pk=order.pk), fields),
+        ],
+        also=also,
+    )
+    for shop_order in shop_orders:
+        if shop_order.status == shop_orders_from:
+            shop_order.status = shop_orders_to
+            shop_order.updated_at = fields["updated_at"]  # type: ignore[assignment]
+    if notify:
+        notify_order(order_id=order.pk, event=ORDER_WIDE_EVENTS[shop_orders_to])
     return from_status

@@ -14,6 +14,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from marketplace.core.models import OutboxMessage
+from marketplace.core.updates import update_statement
 from marketplace.orders.lifecycle import (
     order_cancel_unpaid,
     order_mark_paid,
@@ -24,7 +25,12 @@ from marketplace.orders.lifecycle import (
     shop_order_refuse,
 )
 from marketplace.orders.models import Order, OrderStatus, ShopOrder, ShopOrderStatus
-from marketplace.orders.status import order_move, shop_order_move, shop_orders_move
+from marketplace.orders.status import (
+    order_move,
+    order_move_with_shop_orders,
+    shop_order_move,
+    shop_orders_move,
+)
 from marketplace.orders.tasks import send_order_notification
 from payments.refunds import shop_order_refund
 
@@ -292,6 +298,71 @@ def test_a_bulk_move_takes_only_the_rows_still_in_its_state(paid_order: Order) -
         ("paid", ""),
         ("cancelled", "expired"),
     ]
+
+
+def test_an_order_moved_with_its_shop_orders_takes_only_those_still_in_their_state(
+    paid_order: Order,
+) -> None:
+    # given an order back to unpaid, one of its shop orders already cancelled (a concurrent
+    # writer), the caller holding instances of both
+    Order.objects.filter(pk=paid_order.pk).update(status="unpaid", paid_at=None)
+    bakery, cheese = _shop_orders(paid_order)
+    ShopOrder.objects.filter(pk=bakery.pk).update(status="cancelled")
+    ShopOrder.objects.filter(pk=cheese.pk).update(status="unconfirmed")
+    bakery, cheese = _shop_orders(paid_order)
+    locked = Order.objects.select_for_update().get(pk=paid_order.pk)
+    emails = len(_emails())
+    # when the order moves to paid with its unconfirmed shop orders
+    left = order_move_with_shop_orders(
+        order=locked,
+        to=OrderStatus.PAID,
+        shop_orders_from=ShopOrderStatus.UNCONFIRMED,
+        shop_orders_to=ShopOrderStatus.PAID,
+        notify=True,
+        shop_orders=[bakery, cheese],
+    )
+    # then the order is paid, only the unconfirmed one moved (rows and instances alike), and the
+    # order-wide email is recorded once
+    assert left == "unpaid"
+    paid_order.refresh_from_db()
+    assert (paid_order.status, paid_order.paid_at) == ("paid", locked.paid_at)
+    assert paid_order.paid_at is not None
+    assert [so.status for so in _shop_orders(paid_order)] == ["cancelled", "paid"]
+    assert [bakery.status, cheese.status] == ["cancelled", "paid"]
+    assert _emails()[emails:] == [("order_paid", "order:order_paid", None)]
+
+
+def test_the_callers_other_writes_are_made_even_when_the_order_was_paid_already(
+    paid_order: Order,
+) -> None:
+    # given a paid order, and a caller's write riding with its move to paid
+    bakery, _cheese = _shop_orders(paid_order)
+    write = update_statement(ShopOrder.objects.filter(pk=bakery.pk), {"status_reason": "noted"})
+    locked = Order.objects.select_for_update().get(pk=paid_order.pk)
+    before = _snapshot(paid_order)
+    # when it is marked paid again
+    order_mark_paid(order=locked, also=[write])
+    # then nothing moved, and the caller's write was made
+    assert _snapshot(paid_order)[0] == before[0]
+    assert _shop_orders(paid_order)[0].status_reason == "noted"
+
+
+def test_a_refused_order_move_with_its_shop_orders_changes_nothing(paid_order: Order) -> None:
+    # given a paid order
+    before = _snapshot(paid_order)
+    locked = Order.objects.select_for_update().get(pk=paid_order.pk)
+    # when it is moved back to unpaid with its shop orders
+    with pytest.raises(ValidationError) as refused:
+        order_move_with_shop_orders(
+            order=locked,
+            to=OrderStatus.UNPAID,
+            shop_orders_from=ShopOrderStatus.PAID,
+            shop_orders_to=ShopOrderStatus.CANCELLED,
+            notify=True,
+        )
+    # then INVALID_TRANSITION, nothing written, nothing told
+    assert refused.value.error_dict["id"][0].code == "INVALID_TRANSITION"
+    assert _snapshot(paid_order) == before
 
 
 def test_each_caller_records_the_same_emails_as_before(paid_order: Order) -> None:

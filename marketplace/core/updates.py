@@ -1,0 +1,85 @@
+"""Writes to several tables in one statement, where the database allows it.
+
+PostgreSQL: each write (an UPDATE compiled by Django as `QuerySet.update` would, or any other
+data-modifying statement with its parameters) but the last becomes a data-modifying CTE of the
+last: one round trip. They all see the statement's snapshot, so none may touch rows another one
+writes, nor read what another one writes. Elsewhere (the demo's SQLite): one statement each, in
+the given order.
+
+As with `QuerySet.update`: no save() signals, no `auto_now` (pass `updated_at` yourself).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connections
+from django.db.models import Model, QuerySet
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery, UpdateQuery
+
+Statement = tuple[str, Sequence[Any]]
+
+
+def update_statement(queryset: QuerySet[Any], values: dict[str, Any]) -> Statement:
+    """The SQL of `queryset.update(**values)` (filters on the model's own columns only)."""
+    query = queryset.query.chain(UpdateQuery)
+    assert isinstance(query, UpdateQuery)
+    query.add_update_values(values)
+    joined = [alias for alias, count in query.alias_refcount.items() if count][1:]
+    if query.get_related_updates() or joined:
+        raise ValueError("update_statement takes filters and values on the model's own table")
+    sql, params = query.get_compiler(queryset.db).as_sql()
+    return sql, params
+
+
+def insert_ignoring_conflicts_statement(objs: Sequence[Model]) -> Statement:
+    """The SQL of `bulk_create(objs, ignore_conflicts=True)` (one model, keys from the database)."""
+    model = type(objs[0])
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    query = InsertQuery(model, on_conflict=OnConflict.IGNORE)
+    query.insert_values(fields, list(objs))
+    [(sql, params)] = query.get_compiler(model._default_manager.db).as_sql()
+    return sql, params
+
+
+def update_returning(
+    queryset: QuerySet[Any], values: dict[str, Any], *, returning: str
+) -> list[Any]:
+    """`queryset.update(**values)` (one statement, as `update_statement`), returning the column
+    `returning` (a column of the model's table) of each row it updated."""
+    sql, params = update_statement(queryset, values)
+    connection = connections[queryset.db]
+    table = connection.ops.quote_name(queryset.model._meta.db_table)
+    column = connection.ops.quote_name(returning)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {table}.{column}", params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def rows_update(
+    *, updates: Sequence[tuple[QuerySet[Any], dict[str, Any]]], also: Sequence[Statement] = ()
+) -> None:
+    """Runs each `queryset.update(**values)` of `updates` and the statements `also` (after them
+    where they are separate statements)."""
+    if not updates:
+        return
+    statements = [update_statement(queryset, values) for queryset, values in updates]
+    statements_run(using=updates[0][0].db, statements=[*statements, *also])
+
+
+def statements_run(*, using: str, statements: Sequence[Statement]) -> None:
+    """Runs these data-modifying statements, in one on PostgreSQL."""
+    if not statements:
+        return
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql" or len(statements) == 1:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+            return
+        *firsts, (last, last_params) = statements
+        ctes = ", ".join(f"w{n} AS ({sql})" for n, (sql, _params) in enumerate(firsts))
+        params = [value for _sql, values in firsts for value in values]
+        cursor.execute(f"WITH {ctes} {last}", [*params, *last_params])
