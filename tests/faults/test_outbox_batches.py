@@ -5,6 +5,7 @@ giving back what it had not started, a crashed batch left to the sweep."""
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from datetime import timedelta
 from typing import Any
@@ -181,3 +182,35 @@ def test_rolled_back_causes_leave_nothing_for_the_drain(queued: list[object]) ->
     assert queued == []
     assert outbox_deliver_batches()["delivered"] == 0
     assert CALLS == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_drains_at_once_never_claim_the_same_message(queued: list[object]) -> None:
+    # given four committed messages, and a drain holding the claim of the first two
+    for n in (1, 2, 3, 4):
+        with transaction.atomic():
+            queue_task_on_commit(record_thing, cause=Cause("thing", n, "made"), thing_id=n)
+    first: list[int] = []
+    claimed, release = threading.Event(), threading.Event()
+
+    def first_drain() -> None:
+        try:
+            with transaction.atomic():
+                first.extend(pk for pk, *_rest in outbox._claim_fresh(2))
+                claimed.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first_drain)
+    thread.start()
+    assert claimed.wait(30)
+
+    # when a second drain claims meanwhile
+    second = [pk for pk, *_rest in outbox._claim_fresh(10)]
+    release.set()
+    thread.join(30)
+
+    # then it took the two others, without waiting for the first
+    all_ids = sorted(OutboxMessage.objects.values_list("pk", flat=True))
+    assert (first, second) == (all_ids[:2], all_ids[2:])
