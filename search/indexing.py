@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from marketplace.core.drains import drain_finished, drain_request, drains_coalesce
@@ -215,13 +215,21 @@ def search_index_dirty(
     return len(rows) - len(failed)
 
 
+# Marks (one per write that marked) removed per DELETE: a drain's batch spans many writes.
+DEQUEUE_MARKS = 100
+
+
 def _dequeue(done: list[tuple[int, datetime]]) -> None:
     """Removes rows not marked again since they were read (a newer mark stays queued)."""
     by_mark: dict[datetime, list[int]] = defaultdict(list)
     for pk, marked_at in done:
         by_mark[marked_at].append(pk)
-    for marked_at, ids in by_mark.items():
-        IndexQueue.objects.filter(product_id__in=ids, marked_at=marked_at).delete()
+    marks = list(by_mark.items())
+    for start in range(0, len(marks), DEQUEUE_MARKS):
+        read_as = Q()
+        for marked_at, ids in marks[start : start + DEQUEUE_MARKS]:
+            read_as |= Q(product_id__in=ids, marked_at=marked_at)
+        IndexQueue.objects.filter(read_as).delete()
 
 
 def search_sweep_dirty(*, max_batches: int = 50) -> int:

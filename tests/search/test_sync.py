@@ -7,11 +7,19 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from marketplace.core.drains import drain_finished
 from marketplace.governance.approval import vendor_reinstate, vendor_suspend
 from search.backends import engine_index, get_backend
-from search.indexing import DRAIN, mark_products_dirty, search_index_drain, search_rebuild_town
+from search.indexing import (
+    DRAIN,
+    mark_products_dirty,
+    search_index_dirty,
+    search_index_drain,
+    search_rebuild_town,
+)
 from search.models import IndexQueue
 from search.query import SearchRequest
 from search.tasks import index_dirty, sweep_dirty_products
@@ -326,3 +334,19 @@ def test_the_drain_leaves_a_failed_row_to_the_sweeper_until_it_is_marked_again(
 
 def _engine_search(query: str) -> Any:
     return get_backend().search(SearchRequest(town=TOWN, query=query))
+
+
+def test_a_batch_marked_by_many_writes_leaves_the_queue_in_one_statement(synced: Any) -> None:
+    # Given three products marked by three writes (three marks)
+    IndexQueue.objects.all().delete()
+    products = [_product(slug) for slug in ("espadrilles", "munster", "orangettes")]
+    for product in products:
+        mark_products_dirty(product_ids=[product.pk])
+    assert len(set(IndexQueue.objects.values_list("marked_at", flat=True))) == 3
+    # When one batch indexes them
+    with CaptureQueriesContext(connection) as captured:
+        assert search_index_dirty(fresh=True) == 3
+    # Then one DELETE took them off the queue
+    deletes = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("DELETE")]
+    assert len(deletes) == 1
+    assert IndexQueue.objects.count() == 0
