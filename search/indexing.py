@@ -1,11 +1,17 @@
 """Keeping the search index in step with the catalogue.
 
 Writes call `mark_products_dirty` / `mark_vendor_dirty` inside their transaction: that upserts
-one `IndexQueue` row per product and, on commit, queues the `search.tasks.index_products` task.
-The task rebuilds the documents from the database and writes them in bulk (or deletes them:
-product deleted, shop not approved); a row leaves the queue only when the engine acknowledged.
-If the engine or the broker is down, the rows stay, and the beat sweeper
-(`search.tasks.sweep_dirty_products`) retries them: an outage loses nothing. A town without an
+one `IndexQueue` row per product and, on commit, asks for the `search.tasks.index_dirty` drain
+(`marketplace.core.drains`: at most one queued at a time, so under load one task indexes what
+many writes marked, in bulk). The task rebuilds the documents from the database and writes them in
+bulk (or deletes them: product deleted, shop not approved); a row leaves the queue only when the
+engine acknowledged. If the engine or the broker is down, the rows stay, and the beat sweeper
+(`search.tasks.sweep_dirty_products`, every 30 s) retries them: an outage loses nothing.
+
+The delay between a commit and its products in the index: the time the worker takes to reach the
+drain (it runs once the drain before it has finished; under load, about one drain's run); at
+most DRAIN_TTL (10) seconds more when a drain was lost (a worker killed); with the broker down,
+the sweeper's 30 s. A town without an
 index gets one when a shop of it is approved (`mark_town_opened`) or its towns file is loaded.
 """
 
@@ -20,9 +26,10 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
+from marketplace.core.drains import drain_finished, drain_request, drains_coalesce
 from marketplace.core.page_cache import shop_pages_expire
 from marketplace.towns.models import Town
 from search.backends import get_backend
@@ -34,6 +41,10 @@ from vendors.models import Product, Vendor
 logger = logging.getLogger(__name__)
 
 SWEEP_BATCH = 1000
+# The drain asked for on commit: how many batches it indexes before leaving the worker to its
+# other tasks (and asking for the next drain).
+DRAIN = "search-index"
+DRAIN_MAX_BATCHES = 10
 
 
 def mark_products_dirty(
@@ -65,7 +76,11 @@ def mark_products_dirty(
     ]
     # A product deleted before being marked keeps the town its row already had.
     gone = [IndexQueue(product_id=pk, marked_at=now) for pk in ids if pk not in towns]
-    for rows, fields in ((known, ["marked_at", "town_id"]), (gone, ["marked_at"])):
+    # Marked again: tried afresh by the next drain (`attempts` counts failures since the mark).
+    for rows, fields in (
+        (known, ["marked_at", "town_id", "attempts"]),
+        (gone, ["marked_at", "attempts"]),
+    ):
         for start in range(0, len(rows), SWEEP_BATCH):
             # Sorted ids: concurrent writers lock the queue rows in the same order.
             IndexQueue.objects.bulk_create(
@@ -106,24 +121,60 @@ def mark_vendor_dirty(*, vendor_id: int) -> None:
     )
 
 
-def _enqueue(product_ids: list[int]) -> None:
-    from search.tasks import index_products
+def _enqueue(product_ids: list[int] | None) -> None:
+    """Asks for the drain; eager Celery (nothing queued): indexes these products now."""
+    # search.tasks imports this module (its tasks call these services): here to avoid the cycle.
+    from search.tasks import index_dirty, index_products
 
     try:
-        for start in range(0, len(product_ids), SWEEP_BATCH):
-            index_products.delay(product_ids[start : start + SWEEP_BATCH])
+        if product_ids is not None and not drains_coalesce():
+            for start in range(0, len(product_ids), SWEEP_BATCH):
+                index_products.delay(product_ids[start : start + SWEEP_BATCH])
+        else:
+            drain_request(DRAIN, index_dirty.delay)
     except Exception:  # broker down: the sweeper will find the rows
         logger.warning("search: could not queue indexing; the sweeper will retry", exc_info=True)
 
 
-def search_index_dirty(*, product_ids: Iterable[int] | None = None, refresh: bool = False) -> int:
+def search_index_drain(*, max_batches: int = DRAIN_MAX_BATCHES) -> int:
+    """The drain asked for on commit: indexes the queue's rows never tried since they were
+    marked, oldest first, until none is left (or `max_batches` batches: then asks for the next
+    drain); a row that failed waits for the sweeper. Returns how many were indexed.
+
+    Raises SearchUnavailable (the rows stay for the sweeper).
+    """
+    done = 0
+    try:
+        for _ in range(max_batches):
+            count = search_index_dirty(fresh=True)
+            if count == 0:
+                drain_finished(DRAIN)
+                # Marked while the drain was still flagged: its own to index.
+                count = search_index_dirty(fresh=True)
+                if count == 0:
+                    return done
+            done += count
+    except SearchUnavailable:
+        drain_finished(DRAIN)
+        raise
+    drain_finished(DRAIN)
+    _enqueue(None)
+    return done
+
+
+def search_index_dirty(
+    *, product_ids: Iterable[int] | None = None, refresh: bool = False, fresh: bool = False
+) -> int:
     """Indexes queued products (these ids, or the oldest batch); returns how many were done.
+    `fresh`: only those never tried since they were marked.
 
     Raises SearchUnavailable when the engine cannot be reached (rows stay queued).
     """
     queue = IndexQueue.objects.order_by("marked_at", "product_id")
     if product_ids is not None:
         queue = queue.filter(product_id__in=list(product_ids))
+    if fresh:
+        queue = queue.filter(attempts=0)
     rows = list(queue.values_list("product_id", "town_id", "marked_at")[:SWEEP_BATCH])
     if not rows:
         return 0
@@ -164,13 +215,21 @@ def search_index_dirty(*, product_ids: Iterable[int] | None = None, refresh: boo
     return len(rows) - len(failed)
 
 
+# Marks (one per write that marked) removed per DELETE: a drain's batch spans many writes.
+DEQUEUE_MARKS = 100
+
+
 def _dequeue(done: list[tuple[int, datetime]]) -> None:
     """Removes rows not marked again since they were read (a newer mark stays queued)."""
     by_mark: dict[datetime, list[int]] = defaultdict(list)
     for pk, marked_at in done:
         by_mark[marked_at].append(pk)
-    for marked_at, ids in by_mark.items():
-        IndexQueue.objects.filter(product_id__in=ids, marked_at=marked_at).delete()
+    marks = list(by_mark.items())
+    for start in range(0, len(marks), DEQUEUE_MARKS):
+        read_as = Q()
+        for marked_at, ids in marks[start : start + DEQUEUE_MARKS]:
+            read_as |= Q(product_id__in=ids, marked_at=marked_at)
+        IndexQueue.objects.filter(read_as).delete()
 
 
 def search_sweep_dirty(*, max_batches: int = 50) -> int:

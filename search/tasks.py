@@ -9,6 +9,7 @@ from celery import shared_task
 from search.indexing import (
     search_build_town_if_missing,
     search_index_dirty,
+    search_index_drain,
     search_sweep_dirty,
 )
 from search.query import SearchUnavailable
@@ -18,13 +19,23 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="search.tasks.index_products", ignore_result=True)
 def index_products(product_ids: list[int]) -> int:
-    """Indexes these dirty products now (queued on commit by the write that marked them)."""
+    """Indexes these dirty products now (what writes queued before the drain `index_dirty`)."""
     try:
         return search_index_dirty(product_ids=product_ids)
     except SearchUnavailable:
         logger.warning(
             "search: engine unavailable; %d product(s) left for the sweeper", len(product_ids)
         )
+        return 0
+
+
+@shared_task(name="search.tasks.index_dirty", ignore_result=True)
+def index_dirty() -> int:
+    """Indexes every dirty product, in bulk (the drain asked for on commit by the writes)."""
+    try:
+        return search_index_drain()
+    except SearchUnavailable:
+        logger.warning("search: engine unavailable; the sweeper will index the queue")
         return 0
 
 

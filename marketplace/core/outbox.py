@@ -3,26 +3,38 @@
 `queue_task_on_commit(task, cause=…, **kwargs)` is the one way the domain schedules a Celery task
 (like Zulip's `queue_event_on_commit`): it takes the task itself, writes an `OutboxMessage` in the
 caller's transaction (what to run, and what caused it), and once that transaction commits hands
-the message to the broker. Whatever happens next, the message stays until its task has run to
-its end:
+the broker. Whatever happens next, the message stays until its task has run to its end:
 - the broker is down at commit: the message waits; the beat sweep `outbox_relay` delivers it;
 - the task fails (a provider's 5xx, a timeout): it is tried again, backing off up to 10 minutes;
 - the worker dies in the middle: the delivery's lease runs out and the sweep runs it again.
 So tasks scheduled here must be idempotent (they take ids and call idempotent services).
+
+Delivery in batches (the fast path): a commit does not publish its messages one by one; it asks
+for a drain (`marketplace.core.drains`: at most one queued at a time). The drain task
+`outbox_deliver_fresh` claims up to DRAIN_BATCH messages never tried with one
+`UPDATE … RETURNING` (`FOR UPDATE SKIP LOCKED`: two drains never take the same message), runs
+them one after the other, and marks each delivered as soon as its task has ended. A worker dying
+in the middle of a batch loses nothing: the messages it claimed and did not mark are run again
+by the sweep once their lease is over; only the one whose task had ended but was not marked yet
+is run twice (an email sent again), as with one message per Celery task. A batch that runs long
+(a slow provider) gives the messages it has not started back before their lease could end.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from time import monotonic
 from typing import Any
 
 from celery import Task, current_app, shared_task
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
+from marketplace.core.drains import drain_finished, drain_request, drains_coalesce
 from marketplace.core.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -37,6 +49,11 @@ SWEEP_BATCH = 200
 DELIVERED_KEPT = timedelta(days=30)
 # A message that has failed this many times is logged as an error and reported by /health/.
 FAILING_ATTEMPTS = 8
+# The fast path's drain: messages claimed per UPDATE, batches per Celery message (then it
+# publishes the next drain, leaving the worker to its other tasks in between).
+DRAIN_BATCH = 50
+DRAIN_MAX_BATCHES = 10
+DRAIN = "outbox"
 
 
 @dataclass(frozen=True)
@@ -72,10 +89,14 @@ def queue_task_on_commit(
     return message
 
 
-def _publish(message_id: int) -> None:
+def _publish(message_id: int | None) -> None:
+    """Asks for the fast path's drain; eager Celery (nothing queued): runs this message now."""
     try:
         # No publish retries: a broker that is down leaves the message to the sweep at once.
-        outbox_deliver.apply_async(args=(message_id,), retry=False)
+        if message_id is not None and not drains_coalesce():
+            outbox_deliver.apply_async(args=(message_id,), retry=False)
+        else:
+            drain_request(DRAIN, lambda: outbox_deliver_fresh.apply_async(retry=False))
     except Exception:  # any broker error: the message is saved, the sweep delivers it
         logger.warning(
             "outbox message %s not queued: the relay will deliver it", message_id, exc_info=True
@@ -110,24 +131,100 @@ def outbox_message_deliver(
     if not claimed:
         return "skipped"
     message = OutboxMessage.objects.get(pk=message_id)
+    return _run(message.pk, message.task_name, message.kwargs, message.attempts, str(message))
+
+
+def _run(pk: int, task_name: str, kwargs: dict[str, Any], attempts: int, label: str) -> str:
+    """Runs a claimed message's task; marks it delivered, or failed with its backoff."""
     try:
-        _task(message.task_name)(**message.kwargs)
+        _task(task_name)(**kwargs)
     except Exception as error:  # every failure is retried: the message stays until it runs
-        log = logger.error if message.attempts >= FAILING_ATTEMPTS else logger.warning
-        log(
-            "outbox message %s (%s) failed, attempt %s: %r",
-            message.pk,
-            message,
-            message.attempts,
-            error,
-        )
-        OutboxMessage.objects.filter(pk=message.pk).update(
-            available_at=timezone.now() + _backoff(message.attempts),
+        log = logger.error if attempts >= FAILING_ATTEMPTS else logger.warning
+        log("outbox message %s (%s) failed, attempt %s: %r", pk, label, attempts, error)
+        OutboxMessage.objects.filter(pk=pk).update(
+            available_at=timezone.now() + _backoff(attempts),
             last_error=repr(error)[:2000],
         )
         return "failed"
-    OutboxMessage.objects.filter(pk=message.pk).update(delivered_at=timezone.now(), last_error="")
+    OutboxMessage.objects.filter(pk=pk).update(delivered_at=timezone.now(), last_error="")
     return "delivered"
+
+
+_CLAIM_FRESH = """
+UPDATE {table} SET attempts = attempts + 1, available_at = %s
+WHERE id IN (
+    SELECT id FROM {table} WHERE delivered_at IS NULL AND attempts = 0
+    ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
+)
+RETURNING id, task_name, kwargs, attempts, cause_type, cause_id, reason
+"""
+
+
+def _claim_fresh(limit: int) -> list[tuple[int, str, dict[str, Any], int, str]]:
+    """Claims up to `limit` messages never tried, oldest first (one statement on PostgreSQL):
+    (pk, task name, kwargs, attempts, label)."""
+    lease_end = timezone.now() + LEASE
+    if connection.vendor != "postgresql":  # the demo's SQLite: no SKIP LOCKED, one process
+        ids = list(
+            OutboxMessage.objects.filter(delivered_at__isnull=True, attempts=0)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        OutboxMessage.objects.filter(pk__in=ids, attempts=0).update(
+            attempts=F("attempts") + 1, available_at=lease_end
+        )
+        rows = list(
+            OutboxMessage.objects.filter(pk__in=ids).values_list(
+                "pk", "task_name", "kwargs", "attempts", "cause_type", "cause_id", "reason"
+            )
+        )
+    else:
+        table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+        with connection.cursor() as cursor:
+            # Only the model's table name is formatted in; the values are bound parameters.
+            cursor.execute(_CLAIM_FRESH.format(table=table), [lease_end, limit])
+            rows = cursor.fetchall()
+    claimed = []
+    for pk, task_name, kwargs, attempts, cause_type, cause_id, reason in sorted(rows):
+        if isinstance(kwargs, str):  # raw jsonb text (Django's psycopg loaders)
+            kwargs = json.loads(kwargs)
+        label = f"{task_name} for {cause_type} {cause_id} ({reason})"
+        claimed.append((pk, task_name, kwargs, attempts, label))
+    return claimed
+
+
+def _release(ids: list[int]) -> None:
+    """Gives claimed messages not started back to the fast path (never tried, again)."""
+    OutboxMessage.objects.filter(pk__in=ids, delivered_at__isnull=True).update(
+        attempts=F("attempts") - 1, available_at=timezone.now() + GRACE
+    )
+
+
+def outbox_deliver_batches(
+    *, batch: int = DRAIN_BATCH, max_batches: int = DRAIN_MAX_BATCHES
+) -> dict[str, int]:
+    """The fast path: runs the messages never tried, `batch` per claim, until none is left (or
+    `max_batches` claims: then another drain is asked for). Returns counts by outcome."""
+    counts = {"delivered": 0, "failed": 0, "skipped": 0}
+    # Past half the lease, what a batch has not started goes back (no sweep may take it over).
+    give_back_after = LEASE.total_seconds() / 2
+    for _ in range(max_batches):
+        claimed = _claim_fresh(batch)
+        if not claimed:
+            drain_finished(DRAIN)
+            claimed = _claim_fresh(batch)  # committed while the drain was still flagged
+            if not claimed:
+                return counts
+        started = monotonic()
+        for index, message in enumerate(claimed):
+            if monotonic() - started > give_back_after:
+                _release([pk for pk, *_rest in claimed[index:]])
+                break
+            counts[_run(*message)] += 1
+    # More may be waiting: the next drain, after the worker's other tasks.
+    drain_finished(DRAIN)
+    _publish(None)
+    return counts
 
 
 def outbox_due(*, limit: int = SWEEP_BATCH, now: datetime | None = None) -> list[int]:
@@ -189,8 +286,14 @@ def outbox_purge_delivered(*, older_than: timedelta = DELIVERED_KEPT) -> int:
 
 @shared_task(name="marketplace.core.tasks.outbox_deliver", ignore_result=True)
 def outbox_deliver(message_id: int) -> str:
-    """The fast path: one message, queued on commit."""
+    """One message (what commits published before deliveries were batched)."""
     return outbox_message_deliver(message_id=message_id)
+
+
+@shared_task(name="marketplace.core.tasks.outbox_deliver_fresh", ignore_result=True)
+def outbox_deliver_fresh() -> dict[str, int]:
+    """The fast path: the drain asked for on commit, every message never tried, in batches."""
+    return outbox_deliver_batches()
 
 
 @shared_task(name="marketplace.core.tasks.outbox_sweep", ignore_result=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -30,49 +30,60 @@ def _render(language: str, context: dict[str, object]) -> tuple[str, str]:
 def order_notification_send(*, order_id: int, event: str, shop_order_id: int | None = None) -> int:
     """Sends the emails of one event; returns how many went out.
 
-    "order_paid" also tells each shop of the order about its new shop order.
+    "order_paid" also tells each shop of the order about its new shop order. The order (with its
+    town) and the shop orders concerned (with their shops) are read once, in two queries; the
+    emails are rendered in one activation of the order's language and sent over one connection.
     """
-    if event == "order_paid" and shop_order_id is None:
-        sent = _send(order_id=order_id, event=event, shop_order_id=None)
-        for pk in (
-            ShopOrder.objects.filter(order_id=order_id).order_by("pk").values_list("pk", flat=True)
-        ):
-            sent += _send(order_id=order_id, event="new_order", shop_order_id=pk)
-        return sent
-    return _send(order_id=order_id, event=event, shop_order_id=shop_order_id)
-
-
-def _send(*, order_id: int, event: str, shop_order_id: int | None) -> int:
     order = Order.objects.select_related("town").filter(pk=order_id).first()
     if order is None:
         return 0
-    shop_order = (
-        ShopOrder.objects.select_related("vendor").filter(pk=shop_order_id).first()
-        if shop_order_id
-        else None
-    )
+    # (event, its shop order) of each email group.
+    told: list[tuple[str, ShopOrder | None]]
+    if event == "order_paid" and shop_order_id is None:
+        shop_orders = ShopOrder.objects.select_related("vendor").filter(order_id=order_id)
+        told = [(event, None)] + [("new_order", so) for so in shop_orders.order_by("pk")]
+    elif shop_order_id:
+        shop_order = ShopOrder.objects.select_related("vendor").filter(pk=shop_order_id).first()
+        told = [(event, shop_order)]
+    else:
+        told = [(event, None)]
     language = order.language if order.language in LANGUAGES else "fr"
-    sent = 0
+    messages: list[EmailMessage] = []
     with translation.override(language):
-        delivery = ""
-        if shop_order is not None and shop_order.delivery_method in FulfilmentMethodName.values:
-            delivery = str(FulfilmentMethodName(shop_order.delivery_method).label)
-        context = {
-            "event": event,
-            "order": order,
-            "shop_order": shop_order,
-            "delivery": delivery,
-            "audience": "",
-            # The customer's link to follow the order (the web shop's tracking page, by token).
-            "tracking_url": settings.PUBLIC_BASE_URL.rstrip("/")
-            + reverse("storefront:order_track", kwargs={"token": order.token}),
-        }
-        if event in CUSTOMER_EVENTS:
-            subject, body = _render(language, {**context, "audience": "customer"})
-            sent += EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [order.email]).send()
-        if event in SHOP_EVENTS and shop_order is not None and shop_order.vendor.email:
-            subject, body = _render(language, {**context, "audience": "shop"})
-            sent += EmailMessage(
-                subject, body, settings.DEFAULT_FROM_EMAIL, [shop_order.vendor.email]
-            ).send()
-    return sent
+        # The customer's link to follow the order (the web shop's tracking page, by token).
+        tracking_url = settings.PUBLIC_BASE_URL.rstrip("/") + reverse(
+            "storefront:order_track", kwargs={"token": order.token}
+        )
+        for told_event, shop_order in told:
+            messages += _messages(order, told_event, shop_order, language, tracking_url)
+    if not messages:
+        return 0
+    return get_connection().send_messages(messages) or 0
+
+
+def _messages(
+    order: Order, event: str, shop_order: ShopOrder | None, language: str, tracking_url: str
+) -> list[EmailMessage]:
+    if shop_order is not None:
+        shop_order.order = order  # the order read once serves every email of the event
+    delivery = ""
+    if shop_order is not None and shop_order.delivery_method in FulfilmentMethodName.values:
+        delivery = str(FulfilmentMethodName(shop_order.delivery_method).label)
+    context = {
+        "event": event,
+        "order": order,
+        "shop_order": shop_order,
+        "delivery": delivery,
+        "audience": "",
+        "tracking_url": tracking_url,
+    }
+    messages = []
+    if event in CUSTOMER_EVENTS:
+        subject, body = _render(language, {**context, "audience": "customer"})
+        messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [order.email]))
+    if event in SHOP_EVENTS and shop_order is not None and shop_order.vendor.email:
+        subject, body = _render(language, {**context, "audience": "shop"})
+        messages.append(
+            EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [shop_order.vendor.email])
+        )
+    return messages

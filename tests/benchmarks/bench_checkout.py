@@ -378,6 +378,31 @@ def _worker_catch_up(timeout: float = 120) -> float | None:
     return None
 
 
+def _worker_totals() -> tuple[dict[str, int], int]:
+    """(Celery messages the bench's worker has run, by task name; outbox rows written so far)."""
+    # Django and Celery are imported once the script has set the environment up (main).
+    from marketplace.celery import app
+    from marketplace.core.models import OutboxMessage
+
+    totals: dict[str, int] = {}
+    for stats in (app.control.inspect(timeout=3).stats() or {}).values():
+        for name, count in stats.get("total", {}).items():
+            totals[name] = totals.get(name, 0) + count
+    return totals, OutboxMessage.objects.count()
+
+
+def _worker_line(
+    before: tuple[dict[str, int], int], after: tuple[dict[str, int], int], count: int
+) -> str:
+    ran = {name: n - before[0].get(name, 0) for name, n in after[0].items()}
+    ran = {name: n for name, n in sorted(ran.items(), key=lambda item: -item[1]) if n}
+    names = ", ".join(f"{n} {name.rsplit('.', 1)[-1]}" for name, n in ran.items())
+    return (
+        f"         worker: {(after[1] - before[1]) / count:.2f} outbox rows and "
+        f"{sum(ran.values()) / count:.2f} Celery messages per complete ({names})"
+    )
+
+
 def _groups(stack: dict[str, Any] | None) -> Any:
     from django.conf import settings
 
@@ -406,6 +431,7 @@ def _measure(args: Any, town: Any, shops: Any, stack: dict[str, Any] | None) -> 
             _worker_catch_up()
         processes = min(args.processes, clients)
         groups = _groups(stack)
+        worker_before = _worker_totals() if stack is not None else None
         ours_before, busy_before = _cpu_seconds()
         groups.start()
         _BACKEND_CPU.clear()
@@ -443,6 +469,8 @@ def _measure(args: Any, town: Any, shops: Any, stack: dict[str, Any] | None) -> 
                 f"{groups_ms}; the whole machine {machine:.1f} ms (the team's work included); "
                 f"the worker caught up {late} after the run"
             )
+            if worker_before is not None:
+                print(_worker_line(worker_before, _worker_totals(), count))
     return rates
 
 

@@ -7,13 +7,22 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from marketplace.core.drains import drain_finished
 from marketplace.governance.approval import vendor_reinstate, vendor_suspend
 from search.backends import engine_index, get_backend
-from search.indexing import search_rebuild_town
+from search.indexing import (
+    DRAIN,
+    mark_products_dirty,
+    search_index_dirty,
+    search_index_drain,
+    search_rebuild_town,
+)
 from search.models import IndexQueue
 from search.query import SearchRequest
-from search.tasks import sweep_dirty_products
+from search.tasks import index_dirty, sweep_dirty_products
 from tests.factories import UserFactory
 from tests.search.helpers import names, search
 from vendors.models import Product, Variant, Vendor
@@ -268,4 +277,76 @@ def test_a_product_marked_again_while_indexing_stays_queued(synced: Any, monkeyp
     assert IndexQueue.objects.filter(product_id=product.pk).count() == 1
     monkeypatch.setattr(indexing, "build_documents", real_build)
     assert indexing.search_index_dirty(product_ids=[product.pk]) == 1
+    assert IndexQueue.objects.count() == 0
+
+
+def test_writes_while_a_drain_is_queued_are_indexed_by_it_in_one_bulk(
+    synced: Any, settings: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Given Celery with a queue (not eager): the drains asked for are recorded, not sent
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    drain_finished(DRAIN)
+    requested: list[object] = []
+    monkeypatch.setattr(index_dirty, "delay", lambda: requested.append(1))
+    IndexQueue.objects.all().delete()  # what loading the towns queued is in the index already
+    renamed, emptied = _product("espadrilles"), Variant.objects.get(product=_product("munster"))
+    # When two writes commit before the worker reaches the drain
+    with django_capture_on_commit_callbacks(execute=True):
+        product_update(
+            product_id=renamed.pk,
+            data={"name": "Alpargatas"},
+            variant_ids=[],
+            remove_variant_ids=[],
+            user=None,
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        stock_update(variant_id=emptied.pk, quantity=0, user=None)
+    # Then one drain was asked for, and it indexes both
+    assert len(requested) == 1
+    assert search_index_drain() == 2
+    _refresh(synced)
+    assert IndexQueue.objects.count() == 0
+    assert [hit.product_id for hit in _engine_search("alpargatas").hits] == [renamed.pk]
+    # And once it has finished, the next write asks for a new one
+    with django_capture_on_commit_callbacks(execute=True):
+        stock_update(variant_id=emptied.pk, quantity=3, user=None)
+    assert len(requested) == 2
+    drain_finished(DRAIN)
+
+
+def test_the_drain_leaves_a_failed_row_to_the_sweeper_until_it_is_marked_again(
+    synced: Any,
+) -> None:
+    # Given a queued product whose indexing failed once, and a fresh one
+    IndexQueue.objects.all().delete()
+    failed, fresh = _product("espadrilles"), _product("munster")
+    mark_products_dirty(product_ids=[failed.pk, fresh.pk])
+    IndexQueue.objects.filter(product_id=failed.pk).update(attempts=1, last_error="down")
+    # When the drain runs: only the fresh one is indexed (the sweeper retries the other)
+    assert search_index_drain() == 1
+    assert list(IndexQueue.objects.values_list("product_id", flat=True)) == [failed.pk]
+    # When a write marks it again, the next drain takes it
+    mark_products_dirty(product_ids=[failed.pk])
+    assert IndexQueue.objects.get(product_id=failed.pk).attempts == 0
+    assert search_index_drain() == 1
+    assert IndexQueue.objects.count() == 0
+
+
+def _engine_search(query: str) -> Any:
+    return get_backend().search(SearchRequest(town=TOWN, query=query))
+
+
+def test_a_batch_marked_by_many_writes_leaves_the_queue_in_one_statement(synced: Any) -> None:
+    # Given three products marked by three writes (three marks)
+    IndexQueue.objects.all().delete()
+    products = [_product(slug) for slug in ("espadrilles", "munster", "orangettes")]
+    for product in products:
+        mark_products_dirty(product_ids=[product.pk])
+    assert len(set(IndexQueue.objects.values_list("marked_at", flat=True))) == 3
+    # When one batch indexes them
+    with CaptureQueriesContext(connection) as captured:
+        assert search_index_dirty(fresh=True) == 3
+    # Then one DELETE took them off the queue
+    deletes = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("DELETE")]
+    assert len(deletes) == 1
     assert IndexQueue.objects.count() == 0
