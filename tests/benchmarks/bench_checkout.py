@@ -19,7 +19,8 @@ complete costs per process group: gunicorn, Celery, PostgreSQL (the backends of 
 database, from /proc), the engine (the whole engine process: shared with anyone using it), the
 client. `--ceiling` first runs the SQL ceiling (../shared/bench/sql-ceiling/, pgbench on a
 throwaway database) at the same levels and prints the application as a fraction of it.
-Statements per complete are counted in-process (the same GraphQL request); PostgreSQL CPU per
+Statements per complete are counted in-process (the same GraphQL request, on a warm process;
+BENCH_SHOW_STATEMENTS=1 prints them); PostgreSQL CPU per
 complete is read from /proc for the benchmark database's backends: in-process, each client reads
 its own backend's before closing its connection; over HTTP, the backends seen at the level's start
 and end (one that closes during a level, e.g. a worker's connection idle past CONN_MAX_AGE, is not
