@@ -61,6 +61,7 @@ if HTTP:  # a worker of our own on its own queue, indices of our own; set before
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
 
 from tests.benchmarks import cpu_groups  # noqa: E402
+from tests.benchmarks.seed import three_shops  # noqa: E402
 from tests.benchmarks.throwaway_db import ThrowawayDatabase  # noqa: E402
 
 DATABASE = ThrowawayDatabase("checkout")
@@ -84,42 +85,6 @@ COMPLETE = """mutation($id: ID!) { checkoutComplete(id: $id) {
   order { id number status total { amount } shopOrders { id status subtotal { amount }
           deliveryFee { amount } commission { amount } payout { amount } } }
   payment { gateway status } errors { field code message } } }"""
-
-
-def _seed(variants_per_shop: int = 30) -> tuple[object, list[list[object]]]:
-    from decimal import Decimal
-
-    from marketplace.catalog.models import Category
-    from marketplace.towns.models import Town
-    from vendors.models import FulfilmentMethod, Product, Stock, Variant, Vendor, VendorStatus
-
-    town = Town.objects.create(
-        slug="bench", name="Bench", center_latitude=43.6, center_longitude=3.87
-    )
-    category = Category.objects.create(slug="food", name="Food", vat_rate=Decimal("5.50"))
-    shops = []
-    for s in range(3):
-        vendor = Vendor.objects.create(
-            town=town,
-            slug=f"shop-{s}",
-            name=f"Shop {s}",
-            email=f"s{s}@example.org",
-            status=VendorStatus.APPROVED,
-        )
-        FulfilmentMethod.objects.create(vendor=vendor, method="pickup", fee=Decimal("0"))
-        FulfilmentMethod.objects.create(vendor=vendor, method="local_delivery", fee=Decimal("3.9"))
-        variants = []
-        for p in range(variants_per_shop):
-            product = Product.objects.create(
-                vendor=vendor, slug=f"p-{p}", name=f"Produit {p}", category=category
-            )
-            variant = Variant.objects.create(
-                product=product, vendor=vendor, sku=f"S{s}-{p}", price=Decimal("4.35") + p
-            )
-            Stock.objects.create(variant=variant, quantity=1_000_000)
-            variants.append(variant)
-        shops.append(variants)
-    return town, shops
 
 
 def _prepare(town: object, shops: list[list[object]], count: int) -> list[str]:
@@ -519,7 +484,7 @@ def main() -> None:
 
         call_command("migrate", verbosity=0)
         random.seed(7)
-        town, shops = _seed(args.variants)
+        town, shops = three_shops(args.variants)
         via = (
             f"HTTP (gunicorn, {args.workers} workers, a Celery worker)"
             if args.http

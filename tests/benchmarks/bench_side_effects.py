@@ -39,6 +39,7 @@ os.environ["CELERY_QUEUE"] = f"bench-side-effects-{os.getpid()}"
 os.environ["SEARCH_INDEX_PREFIX"] = f"bench-side-effects-{os.getpid()}"
 os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
 
+from tests.benchmarks.seed import three_shops  # noqa: E402
 from tests.benchmarks.throwaway_db import ThrowawayDatabase  # noqa: E402
 
 DATABASE = ThrowawayDatabase("side_effects")
@@ -55,42 +56,6 @@ def _capture_publishing() -> None:
         PUBLISHED.append((self.name, tuple(args or ()), dict(kwargs or {})))
 
     Task.apply_async = apply_async  # type: ignore[method-assign]
-
-
-def _seed() -> tuple[Any, list[list[Any]]]:
-    # Django's modules are imported once the script has set the environment up (main).
-    from decimal import Decimal
-
-    from marketplace.catalog.models import Category
-    from marketplace.towns.models import Town
-    from vendors.models import FulfilmentMethod, Product, Stock, Variant, Vendor, VendorStatus
-
-    town = Town.objects.create(
-        slug="bench", name="Bench", center_latitude=43.6, center_longitude=3.87
-    )
-    category = Category.objects.create(slug="food", name="Food", vat_rate=Decimal("5.50"))
-    shops = []
-    for s in range(3):
-        vendor = Vendor.objects.create(
-            town=town,
-            slug=f"shop-{s}",
-            name=f"Shop {s}",
-            email=f"s{s}@example.org",
-            status=VendorStatus.APPROVED,
-        )
-        FulfilmentMethod.objects.create(vendor=vendor, method="pickup", fee=Decimal("0"))
-        variants = []
-        for p in range(30):
-            product = Product.objects.create(
-                vendor=vendor, slug=f"p-{p}", name=f"Produit {p}", category=category
-            )
-            variant = Variant.objects.create(
-                product=product, vendor=vendor, sku=f"S{s}-{p}", price=Decimal("4.35") + p
-            )
-            Stock.objects.create(variant=variant, quantity=1_000_000)
-            variants.append(variant)
-        shops.append(variants)
-    return town, shops
 
 
 def _complete(town: Any, shops: list[list[Any]], count: int) -> None:
@@ -152,7 +117,7 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         _capture_publishing()
         random.seed(7)
-        town, shops = _seed()
+        town, shops = three_shops()
         _complete(town, shops, 5)  # warm-up: imports, templates, the town's index
         _run_published(None)
         mail.outbox = []
