@@ -18,6 +18,7 @@ from marketplace.governance.models import TownSettings
 from marketplace.orders.lifecycle import shop_order_accept, shop_order_fulfil, shop_order_mark_ready
 from marketplace.orders.models import ShopOrder
 from payments.gateways import GatewayError
+from payments.idempotency_keys import key_window_check
 from payments.models import LedgerEntry, Payment, Refund, Transfer
 from payments.refunds import refund_send, shop_order_refund
 from payments.transfers import transfer_schedule, transfer_send
@@ -338,3 +339,21 @@ def test_a_refund_after_the_whole_transfer_was_reversed_reverses_nothing(
     assert transfer.reversed_amount == Decimal("27.55")
     assert len(_posts(scripted, f"/v1/transfers/{transfer.transfer_id}/reversals")) == 1
     assert_ledger_invariants()
+
+
+def test_the_first_use_of_a_key_is_recorded_on_the_row_and_in_the_database(
+    client: Client, scripted: ScriptedStripe
+) -> None:
+    # given a refund never sent yet
+    refund = shop_order_refund(shop_order_id=_paid(client).pk, amount=Decimal("5.00"))
+    before = Refund.objects.get(pk=refund.pk).updated_at
+    assert refund.key_first_sent_at is None
+
+    # when its call is about to be sent
+    assert key_window_check(refund, find=lambda: pytest.fail("no lookup within the window")) is None
+
+    # then the key's first use is the same on the row in hand and in the database, as a change
+    stored = Refund.objects.get(pk=refund.pk)
+    assert refund.key_first_sent_at is not None
+    assert (stored.key_version, stored.key_first_sent_at) == (1, refund.key_first_sent_at)
+    assert stored.updated_at == stored.key_first_sent_at > before
