@@ -357,3 +357,67 @@ def test_the_first_use_of_a_key_is_recorded_on_the_row_and_in_the_database(
     assert refund.key_first_sent_at is not None
     assert (stored.key_version, stored.key_first_sent_at) == (1, refund.key_first_sent_at)
     assert stored.updated_at == stored.key_first_sent_at > before
+
+
+def _paid_for(client: Client, goods: str, commission: str) -> ShopOrder:
+    place = TownFactory()
+    vendor = VendorFactory(town=place)
+    payable(vendor)
+    order = OrderFactory(town=place, shops=[(vendor, goods, "0.00", commission)])
+    start_payment(order)
+    payment = Payment.objects.select_related("order").get(order=order)
+    post_event(client, event("payment_intent.succeeded", intent_object(payment, charge="ch_s")))
+    return ShopOrder.objects.get(order=order)
+
+
+def test_a_shop_order_gets_one_transfer_however_often_it_is_scheduled(
+    client: Client, scripted: ScriptedStripe
+) -> None:
+    shop_order = _paid(client)
+
+    first = transfer_schedule(shop_order_id=shop_order.pk)
+    booked = LedgerEntry.objects.count()
+    again = transfer_schedule(shop_order_id=shop_order.pk)
+
+    assert first is not None and again is not None and again.pk == first.pk
+    assert list(Transfer.objects.values_list("shop_order_id", "amount", "status")) == [
+        (shop_order.pk, Decimal("28.50"), "pending")
+    ]
+    assert LedgerEntry.objects.count() == booked  # nothing booked twice
+
+
+def test_an_order_not_paid_gets_no_transfer(client: Client, scripted: ScriptedStripe) -> None:
+    # given one order whose payment has not succeeded, and one with no payment at all
+    place = TownFactory()
+    vendor = VendorFactory(town=place)
+    payable(vendor)
+    unpaid = OrderFactory(town=place, shops=[(vendor, "30.00", "0.00", "1.50")])
+    start_payment(unpaid)
+    bare = OrderFactory(town=place, shops=[(vendor, "30.00", "0.00", "1.50")])
+
+    for order in (unpaid, bare):
+        assert transfer_schedule(shop_order_id=ShopOrder.objects.get(order=order).pk) is None
+    assert Transfer.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("goods", "commission", "status", "sent"),
+    [("2.00", "2.00", "skipped", False), ("1.50", "0.50", "pending", True)],
+)
+def test_a_transfer_of_nothing_is_skipped_and_one_of_a_euro_is_sent(
+    client: Client,
+    scripted: ScriptedStripe,
+    django_capture_on_commit_callbacks: Any,
+    goods: str,
+    commission: str,
+    status: str,
+    sent: bool,
+) -> None:
+    shop_order = _paid_for(client, goods, commission)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        transfer = transfer_schedule(shop_order_id=shop_order.pk)
+
+    assert transfer is not None
+    assert (transfer.amount, transfer.status) == (shop_order.payout, status)
+    assert bool(callbacks) is sent  # only a transfer of something is sent
