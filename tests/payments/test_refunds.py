@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from marketplace.orders.models import ShopOrder
+from marketplace.orders.lifecycle import shop_order_accept, shop_order_fulfil, shop_order_mark_ready
+from marketplace.orders.models import OrderLine, ShopOrder
 from payments.models import LedgerEntry, Payment, Refund
+from payments.refunds import shop_order_refund
 from tests.checkout.helpers import gid
 from tests.factories import (
     OrderFactory,
@@ -22,6 +24,7 @@ from tests.factories import (
 from tests.payments.factories import payable, start_payment
 from tests.payments.helpers import event, intent_object, post_event, run_on_commit
 from tests.payments.ledger_checks import assert_ledger_invariants
+from vendors.models import Stock
 
 pytestmark = pytest.mark.django_db
 
@@ -252,3 +255,36 @@ def test_a_refunds_reason_is_kept_and_told_to_the_customer(
     assert [len(to_customer["5.00"]), len(to_customer["1.00"])] == [1, 1]
     assert "Fraises abîmées." in to_customer["5.00"][0]
     assert "Fraises" not in to_customer["1.00"][0]
+
+
+def test_a_full_refund_of_a_shop_order_not_yet_handed_over_gives_its_stock_back(
+    stripe: Any, client: Client
+) -> None:
+    # given two paid shop orders (2 units allocated each): one still waiting, one fulfilled
+    waiting = _paid(client)
+    fulfilled = _paid(client)
+    with run_on_commit():
+        shop_order_accept(shop_order_id=fulfilled.pk)
+        shop_order_mark_ready(shop_order_id=fulfilled.pk)
+        shop_order_fulfil(shop_order_id=fulfilled.pk)
+    waiting_stock = Stock.objects.get(
+        variant_id=OrderLine.objects.get(shop_order=waiting).variant_id
+    )
+    handed_stock = Stock.objects.get(
+        variant_id=OrderLine.objects.get(shop_order=fulfilled).variant_id
+    )
+    assert (waiting_stock.quantity, waiting_stock.quantity_allocated) == (10, 2)
+    handed = (handed_stock.quantity, handed_stock.quantity_allocated)
+
+    # when each is refunded in full
+    for shop_order in (waiting, fulfilled):
+        shop_order_refund(shop_order_id=shop_order.pk, amount=Decimal("33.33"))
+
+    # then the waiting one's 2 units are free again; the fulfilled one's left with the buyer
+    waiting_stock.refresh_from_db()
+    handed_stock.refresh_from_db()
+    assert (waiting_stock.quantity, waiting_stock.quantity_allocated) == (10, 0)
+    assert (handed_stock.quantity, handed_stock.quantity_allocated) == handed
+    assert {s.status for s in ShopOrder.objects.filter(pk__in=[waiting.pk, fulfilled.pk])} == {
+        "refunded"
+    }
