@@ -338,6 +338,7 @@ def _run_single(ids: list[str]) -> None:
 def _worker_catch_up(timeout: float = 120) -> float | None:
     """Seconds until the outbox is delivered and the worker's queue is empty (None: not within
     `timeout`): the worker keeps up when this stays short."""
+    # Django's modules are imported once the script has set the environment up (main).
     import redis
     from django.conf import settings
 

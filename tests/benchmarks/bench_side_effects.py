@@ -59,6 +59,7 @@ def _capture_publishing() -> None:
 
 
 def _complete(town: Any, shops: list[list[Any]], count: int) -> None:
+    # Django's modules are imported once main() has set the environment up and called setup().
     from django.contrib.auth.models import AnonymousUser
 
     from marketplace.checkout.complete import checkout_complete
@@ -76,6 +77,7 @@ def _complete(town: Any, shops: list[list[Any]], count: int) -> None:
 def _run_published(profiler: cProfile.Profile | None) -> tuple[Counter[str], int, float]:
     """Runs the captured messages (and those they publish) in this process, as the worker
     would; returns (messages run by task name, SQL statements, CPU seconds)."""
+    # Django's modules are imported once main() has set the environment up and called setup().
     from celery import current_app
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -105,6 +107,8 @@ def main() -> None:
     DATABASE.admin(f'DROP DATABASE IF EXISTS "{DATABASE.name}" WITH (FORCE)')
     DATABASE.admin(f'CREATE DATABASE "{DATABASE.name}"')
     try:
+        # Django is set up here, after the throwaway database is made and DATABASE_URL points
+        # at it (settings read at import); its modules are imported after setup().
         import django
 
         django.setup()
@@ -151,11 +155,11 @@ def main() -> None:
             stats.sort_stats("cumulative").print_stats(40)
             print(out.getvalue())
     finally:
-        from django.db import connections
+        from django.db import connections  # (after setup, as above)
 
         connections.close_all()
         if os.environ.get("SEARCH_URL"):
-            from search.backends.engine_index import get_client
+            from search.backends.engine_index import get_client  # (after setup)
 
             get_client().indices.delete(
                 index=f"{os.environ['SEARCH_INDEX_PREFIX']}-*",
