@@ -16,8 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, F, IntegerField, OuterRef, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Expression, F, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,23 +43,44 @@ class InsufficientStock(Exception):
         self.variant_ids = variant_ids
 
 
+class _FreeQuantity(Expression):
+    """quantity - allocated - unexpired reservations of the outer Stock row, as SQL written once.
+
+    The same rule as an ORM Subquery cost about 2.5 ms of Python per query to build and compile
+    (10 times the query itself); this compiles in microseconds. Its parameters are adapted as the
+    fields would be (SQLite stores datetimes and uuids as text).
+    """
+
+    output_field = IntegerField()
+
+    def __init__(self, exclude_checkout: uuid.UUID | str | None) -> None:
+        super().__init__()
+        self.exclude_checkout = exclude_checkout
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        quote = connection.ops.quote_name
+        stock = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        reservations = quote(Reservation._meta.db_table)
+        # Identifiers only (quoted); the values are parameters.
+        sql = (
+            f"{stock}.{quote('quantity')} - {stock}.{quote('quantity_allocated')} - COALESCE(("  # noqa: S608
+            f"SELECT SUM(r.{quote('quantity')}) FROM {reservations} r"
+            f" WHERE r.{quote('variant_id')} = {stock}.{quote('variant_id')}"
+            f" AND r.{quote('expires_at')} > %s"
+        )
+        params = [connection.ops.adapt_datetimefield_value(timezone.now())]
+        if self.exclude_checkout is not None:
+            sql += f" AND r.{quote('checkout_id')} <> %s"
+            checkout = Reservation._meta.get_field("checkout")
+            params.append(checkout.get_db_prep_value(self.exclude_checkout, connection))
+        return f"{sql}), 0)", params
+
+
 def free_quantity(*, exclude_checkout: uuid.UUID | str | None = None) -> Any:
     """The expression, on a Stock row, of quantity - allocated - unexpired reservations (those of
     `exclude_checkout` apart): what available_quantities reads and stock_allocate allocates from.
     """
-    reservations = Reservation.objects.filter(
-        variant_id=OuterRef("variant_id"), expires_at__gt=timezone.now()
-    )
-    if exclude_checkout is not None:
-        reservations = reservations.exclude(checkout_id=exclude_checkout)
-    reserved = Subquery(
-        reservations.order_by()
-        .values("variant_id")
-        .annotate(total=Sum("quantity"))
-        .values("total"),
-        output_field=IntegerField(),
-    )
-    return F("quantity") - F("quantity_allocated") - Coalesce(reserved, Value(0))
+    return _FreeQuantity(exclude_checkout)
 
 
 def available_quantities(
