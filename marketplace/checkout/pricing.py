@@ -15,7 +15,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef
+from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 
 from marketplace.checkout.models import Checkout, CheckoutDelivery, CheckoutLine
 from marketplace.core.money import ZERO, money_round
@@ -153,6 +155,20 @@ class CheckoutSummary:
         return sum((group.vat for group in self.groups), ZERO)
 
 
+def _chosen_by(checkout: Checkout) -> RawSQL:
+    """On a FulfilmentMethod row: whether it is this checkout's choice for its shop. Raw SQL: the
+    same as an Exists subquery cost about 1 ms of Python to build and compile per summary."""
+    quote = connection.ops.quote_name
+    method = quote(FulfilmentMethod._meta.db_table)
+    return RawSQL(  # noqa: S611 (identifiers quoted, the value as a parameter)
+        f"EXISTS (SELECT 1 FROM {quote(CheckoutDelivery._meta.db_table)} d"  # noqa: S608
+        f" WHERE d.{quote('checkout_id')} = %s AND d.{quote('vendor_id')} = {method}.{quote('vendor_id')}"
+        f" AND d.{quote('method')} = {method}.{quote('method')})",
+        [CheckoutDelivery._meta.get_field("checkout").get_db_prep_value(checkout.pk, connection)],
+        output_field=BooleanField(),
+    )
+
+
 def checkout_summary(*, checkout: Checkout) -> CheckoutSummary:
     """Lines grouped by shop (in order of first appearance) with delivery and totals.
 
@@ -189,15 +205,7 @@ def checkout_summary(*, checkout: Checkout) -> CheckoutSummary:
         chosen: dict[int, str] = {}
         for vendor_id, method, fee, is_chosen in (
             FulfilmentMethod.objects.filter(vendor_id__in=list(groups))
-            .annotate(
-                chosen=Exists(
-                    CheckoutDelivery.objects.filter(
-                        checkout_id=checkout.pk,
-                        vendor_id=OuterRef("vendor_id"),
-                        method=OuterRef("method"),
-                    )
-                )
-            )
+            .annotate(chosen=_chosen_by(checkout))
             .values_list("vendor_id", "method", "fee", "chosen")
         ):
             groups[vendor_id].methods[method] = fee

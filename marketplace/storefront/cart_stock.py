@@ -8,7 +8,9 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.db.models import Max, OuterRef, Subquery
+from django.db import connection
+from django.db.models import DateTimeField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from marketplace.checkout.models import Reservation
@@ -23,16 +25,17 @@ def cart_stock(
     variants of this checkout. One SQL query."""
     if not variant_ids:
         return {}, {}
-    held_until = Subquery(
-        Reservation.objects.filter(
-            checkout_id=checkout_id,
-            variant_id=OuterRef("variant_id"),
-            expires_at__gt=timezone.now(),
-        )
-        .order_by()
-        .values("variant_id")
-        .annotate(until=Max("expires_at"))
-        .values("until")
+    # Raw SQL: the same as a Subquery cost about 1.5 ms of Python to build and compile per page.
+    quote = connection.ops.quote_name
+    held_until = RawSQL(  # noqa: S611 (identifiers quoted, values as parameters)
+        f"SELECT MAX(r.{quote('expires_at')}) FROM {quote(Reservation._meta.db_table)} r"  # noqa: S608
+        f" WHERE r.{quote('variant_id')} = {quote(Stock._meta.db_table)}.{quote('variant_id')}"
+        f" AND r.{quote('checkout_id')} = %s AND r.{quote('expires_at')} > %s",
+        [
+            Reservation._meta.get_field("checkout").get_db_prep_value(checkout_id, connection),
+            connection.ops.adapt_datetimefield_value(timezone.now()),
+        ],
+        output_field=DateTimeField(),
     )
     rows = Stock.objects.filter(variant_id__in=list(variant_ids)).values_list(
         "variant_id", free_quantity(exclude_checkout=checkout_id), held_until
