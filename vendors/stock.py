@@ -57,7 +57,7 @@ class _FreeQuantity(Expression):
         super().__init__()
         self.exclude_checkout = exclude_checkout
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         quote = connection.ops.quote_name
         stock = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
         reservations = quote(Reservation._meta.db_table)
@@ -73,7 +73,7 @@ class _FreeQuantity(Expression):
             sql += f" AND r.{quote('checkout_id')} <> %s"
             checkout = Reservation._meta.get_field("checkout")
             params.append(checkout.get_db_prep_value(self.exclude_checkout, connection))
-        return f"{sql}), 0)", params
+        return f"{sql}), 0)", tuple(params)
 
 
 def free_quantity(*, exclude_checkout: uuid.UUID | str | None = None) -> Any:
