@@ -15,11 +15,13 @@ the database backend. Pages: the town home, a search, a shop, the cart (two shop
 2. The gunicorn workers' CPU time per request of each page (from /proc, one client): the figure a
    busy machine changes least.
 3. 1, then N client threads (default 20), each with its own session and cart, request the four
-   pages in turn; per page p50 / p95 / max of the response time measured by the client, and next
+   pages in turn (no pause between requests: a closed loop, so a request waits for the ones ahead
+   of it); per page p50 / p95 / max of the response time measured by the client, and next
    to them (labelled "in worker") the time gunicorn measured inside the worker (access log %(D)s).
    The search's results are cached (keyed by what is asked): the runs print the share of searches
    served from the cache (the response's Cache-Status), and a last run asks each search with new
-   terms (a price filter never asked before), so that every search misses the cache.
+   terms (a price filter never asked before), so that every search misses the cache. Each run
+   prints the CPU the clients themselves spent per request (they share the server's cores).
 Prints the machine load (/proc/loadavg) before and after.
 """
 
@@ -314,12 +316,14 @@ def _server_figures(
                         errors.append(f"{name}: {status}")
 
     threads = [threading.Thread(target=run, args=(v,)) for v in visitors]
+    client_cpu = time.process_time()
     began = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - began
+    client_cpu = time.process_time() - client_cpu
     logged = log.read()
     in_worker: dict[str, list[float]] = {}
     for path, ms, _status in logged:
@@ -330,6 +334,10 @@ def _server_figures(
     print(
         f"\n{clients} concurrent client(s) x {rounds} rounds of the 4 pages: {total} requests in "
         f"{wall:.1f} s ({total / wall:.0f} req/s), non-200: {len(errors)}; load {_loadavg()}"
+    )
+    print(
+        f"the clients' own CPU (this process, on the same 2 cores): "
+        f"{client_cpu * 1000 / max(1, total):.1f} ms per request"
     )
     print(
         f"searches served from the cache: {hits} of {len(searches)}"
