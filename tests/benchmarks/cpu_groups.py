@@ -166,6 +166,53 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def worker_command(log: Path) -> list[str]:
+    """The Celery worker with beat of the benchmarks: this process's queue (CELERY_QUEUE), two
+    prefork children, the beat schedule file beside `log`."""
+    return [
+        sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-B",
+        "-Q", os.environ["CELERY_QUEUE"], "--concurrency=2", "--loglevel=WARNING",
+        "--without-heartbeat", "--without-mingle", "--without-gossip",
+        "-s", str(log.parent / f"beat-schedule-{os.getpid()}"),
+    ] + (
+        # Each child counts its tasks' CPU (bench_side_effects --worker).
+        ["-I", "tests.benchmarks.worker_profile"] if os.environ.get("BENCH_WORKER_PROFILE") else []
+    )  # fmt: skip
+
+
+WORKER_ROLES = (("beat", b"celery beat"), ("children", b"ForkPoolWorker"))
+
+
+def worker_roles(pid: int) -> dict[str, list[int]]:
+    """The worker's processes by role: `main` (the consumer), `children` (the prefork pool that
+    runs the tasks), `beat` (the embedded scheduler), from their titles (setproctitle)."""
+    roles: dict[str, list[int]] = {"main": [], "children": [], "beat": []}
+    for member in descendants(pid):
+        try:
+            title = Path(f"/proc/{member}/cmdline").read_bytes()
+        except OSError:
+            continue
+        role = next((name for name, mark in WORKER_ROLES if mark in title), "main")
+        roles[role].append(member)
+    return roles
+
+
+@contextmanager
+def celery_worker(log: Path) -> Iterator[int]:
+    """The benchmarks' Celery worker with beat alone (`worker_command`); its pid; stopped after."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        worker = subprocess.Popen(worker_command(log), cwd=ROOT, stdout=out, stderr=out)
+        try:
+            yield worker.pid
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
 @contextmanager
 def served(workers: int, log: Path) -> Iterator[dict[str, Any]]:
     """gunicorn (`workers` processes) and a Celery worker with beat, on this process's
@@ -186,15 +233,7 @@ def served(workers: int, log: Path) -> Iterator[dict[str, Any]]:
         [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
         cwd=ROOT, env=env, stdout=out, stderr=out,
     )  # fmt: skip
-    worker = subprocess.Popen(
-        [
-            sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-B",
-            "-Q", os.environ["CELERY_QUEUE"], "--concurrency=2", "--loglevel=WARNING",
-            "--without-heartbeat", "--without-mingle", "--without-gossip",
-            "-s", str(log.parent / f"beat-schedule-{os.getpid()}"),
-        ],
-        cwd=ROOT, env=env, stdout=out, stderr=out,
-    )  # fmt: skip
+    worker = subprocess.Popen(worker_command(log), cwd=ROOT, env=env, stdout=out, stderr=out)
     try:
         deadline = time.monotonic() + 90
         while True:
