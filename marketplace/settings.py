@@ -189,6 +189,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "marketplace")
 CELERY_TIMEZONE = "UTC"
+# Celery's Django fixup closes the worker's database connections before and after every task
+# unless this is set; then only every this many tasks. The worker closes them itself around each
+# task when Django would (CONN_MAX_AGE, errors: marketplace/celery.py), so this is only a bound.
+CELERY_DB_REUSE_MAX = 1000
 # Periodic jobs; each app documents its own task. Keys are stable names.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "checkout-purge-expired-reservations": {

@@ -11,6 +11,7 @@ from django.db import connection
 
 from marketplace.accounts.tasks import send_welcome_email
 from marketplace.celery import app as celery_app
+from marketplace.celery import close_old_database_connections
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,3 +72,53 @@ def test_a_real_worker_sends_the_welcome_email(worker):
     message = next(mail_dir.iterdir()).read_text()
     assert "To: worker@example.org" in message
     assert "Welcome to your town's marketplace" in message
+
+
+def _worker_backends() -> set[tuple[int, object]]:
+    """The test database's other connections (the worker's): (server pid, when it connected)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, backend_start FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return set(cursor.fetchall())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_keeps_its_database_connection_from_one_task_to_the_next(worker):
+    # Celery's Django fixup would close it around every task: each task a new server process.
+    queue, _mail_dir = worker
+    first, second = UserFactory(language="en"), UserFactory(language="en")
+
+    assert send_welcome_email.apply_async(args=[first.pk], queue=queue).get(timeout=60) is True
+    after_first = _worker_backends()
+    assert send_welcome_email.apply_async(args=[second.pk], queue=queue).get(timeout=60) is True
+
+    assert len(after_first) == 1
+    assert _worker_backends() == after_first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_around_a_worker_task_a_connection_past_its_age_is_closed_and_a_fresh_one_kept():
+    connection.close()
+    connection.ensure_connection()  # a fresh one: CONN_MAX_AGE from now
+    close_old_database_connections(sender=send_welcome_email)
+    assert connection.connection is not None
+
+    connection.close_at = time.monotonic() - 1  # CONN_MAX_AGE has passed
+    close_old_database_connections(sender=send_welcome_email)
+
+    assert connection.connection is None
+
+
+@pytest.mark.django_db
+def test_an_eager_task_leaves_its_callers_connection_and_transaction_alone():
+    connection.ensure_connection()
+    send_welcome_email.push_request(is_eager=True)
+    try:
+        close_old_database_connections(sender=send_welcome_email)
+    finally:
+        send_welcome_email.pop_request()
+
+    assert connection.connection is not None
+    assert connection.in_atomic_block
