@@ -239,6 +239,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 SEARCH_URL = os.environ.get("SEARCH_URL", "")
 SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "engine" if SEARCH_URL else "database")
 SEARCH_INDEX_PREFIX = os.environ.get("SEARCH_INDEX_PREFIX", "products")
+# A commit's products reach the index this long after it at the earliest: the writes of that
+# while share one drain (search/indexing.py). 0: a drain at once (more drains, each smaller).
+SEARCH_INDEX_DELAY_SECONDS = float(os.environ.get("SEARCH_INDEX_DELAY_SECONDS", "1"))
 
 # --- Payments -----------------------------------------------------------------------------------
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")

@@ -8,10 +8,13 @@ bulk (or deletes them: product deleted, shop not approved); a row leaves the que
 engine acknowledged. If the engine or the broker is down, the rows stay, and the beat sweeper
 (`search.tasks.sweep_dirty_products`, every 30 s) retries them: an outage loses nothing.
 
-The delay between a commit and its products in the index: the time the worker takes to reach the
-drain (it runs once the drain before it has finished; under load, about one drain's run); at
-most DRAIN_TTL (10) seconds more when a drain was lost (a worker killed); with the broker down,
-the sweeper's 30 s. A town without an
+The drain is published to run SEARCH_INDEX_DELAY_SECONDS (default 1) after the commit that asked
+for it, so that the writes of that second share it: each drain has a fixed cost (its queries, the
+engine's round trips), and at checkout rates a drain per few orders re-indexed the same products
+again and again (#16). The delay between a commit and its products in the index: that second,
+then the time the worker takes to reach the drain (it runs once the drain before it has
+finished; under load, about one drain's run); at most DRAIN_TTL (10) seconds more when a drain
+was lost (a worker killed); with the broker down, the sweeper's 30 s. A town without an
 index gets one when a shop of it is approved (`mark_town_opened`) or its towns file is loaded.
 """
 
@@ -25,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -131,7 +135,8 @@ def _enqueue(product_ids: list[int] | None) -> None:
             for start in range(0, len(product_ids), SWEEP_BATCH):
                 index_products.delay(product_ids[start : start + SWEEP_BATCH])
         else:
-            drain_request(DRAIN, index_dirty.delay)
+            delay = settings.SEARCH_INDEX_DELAY_SECONDS
+            drain_request(DRAIN, lambda: index_dirty.apply_async(countdown=delay))
     except Exception:  # broker down: the sweeper will find the rows
         logger.warning("search: could not queue indexing; the sweeper will retry", exc_info=True)
 

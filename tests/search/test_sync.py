@@ -287,7 +287,9 @@ def test_writes_while_a_drain_is_queued_are_indexed_by_it_in_one_bulk(
     settings.CELERY_TASK_ALWAYS_EAGER = False
     drain_finished(DRAIN)
     requested: list[object] = []
-    monkeypatch.setattr(index_dirty, "delay", lambda: requested.append(1))
+    monkeypatch.setattr(
+        index_dirty, "apply_async", lambda **options: requested.append(options["countdown"])
+    )
     IndexQueue.objects.all().delete()  # what loading the towns queued is in the index already
     renamed, emptied = _product("espadrilles"), Variant.objects.get(product=_product("munster"))
     # When two writes commit before the worker reaches the drain
@@ -301,8 +303,9 @@ def test_writes_while_a_drain_is_queued_are_indexed_by_it_in_one_bulk(
         )
     with django_capture_on_commit_callbacks(execute=True):
         stock_update(variant_id=emptied.pk, quantity=0, user=None)
-    # Then one drain was asked for, and it indexes both
-    assert len(requested) == 1
+    # Then one drain was asked for, to run a second later (the writes of that second share
+    # it), and it indexes both
+    assert requested == [1.0]
     assert search_index_drain() == 2
     _refresh(synced)
     assert IndexQueue.objects.count() == 0
@@ -310,7 +313,26 @@ def test_writes_while_a_drain_is_queued_are_indexed_by_it_in_one_bulk(
     # And once it has finished, the next write asks for a new one
     with django_capture_on_commit_callbacks(execute=True):
         stock_update(variant_id=emptied.pk, quantity=3, user=None)
-    assert len(requested) == 2
+    assert requested == [1.0, 1.0]
+    drain_finished(DRAIN)
+
+
+def test_with_no_index_delay_the_drain_is_asked_for_at_once(
+    synced: Any, settings: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.SEARCH_INDEX_DELAY_SECONDS = 0
+    drain_finished(DRAIN)
+    requested: list[object] = []
+    monkeypatch.setattr(
+        index_dirty, "apply_async", lambda **options: requested.append(options["countdown"])
+    )
+    emptied = Variant.objects.get(product=_product("munster"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        stock_update(variant_id=emptied.pk, quantity=0, user=None)
+
+    assert requested == [0]
     drain_finished(DRAIN)
 
 
