@@ -208,19 +208,25 @@ def outbox_deliver_batches(
     counts = {"delivered": 0, "failed": 0, "skipped": 0}
     # Past half the lease, what a batch has not started goes back (no sweep may take it over).
     give_back_after = LEASE.total_seconds() / 2
+    finished = False  # the flag cleared since the last claim
     for _ in range(max_batches):
         claimed = _claim_fresh(batch)
-        if not claimed:
+        if not claimed and not finished:
             drain_finished(DRAIN)
             claimed = _claim_fresh(batch)  # committed while the drain was still flagged
-            if not claimed:
-                return counts
+        if not claimed:
+            return counts
         started = monotonic()
         for index, message in enumerate(claimed):
             if monotonic() - started > give_back_after:
                 _release([pk for pk, *_rest in claimed[index:]])
                 break
             counts[_run(*message)] += 1
+        # A short batch emptied the queue: the flag is cleared now, and the next claim is the
+        # one look after it (what committed meanwhile), instead of an empty claim before it.
+        finished = len(claimed) < batch
+        if finished:
+            drain_finished(DRAIN)
     # More may be waiting: the next drain, after the worker's other tasks.
     drain_finished(DRAIN)
     _publish(None)
