@@ -44,18 +44,35 @@ def insert_ignoring_conflicts_statement(objs: Sequence[Model]) -> Statement:
     return sql, params
 
 
+def update_returning_statement(
+    queryset: QuerySet[Any], values: dict[str, Any], *, returning: str
+) -> Statement:
+    """The SQL of `queryset.update(**values)` (as `update_statement`), returning the column
+    `returning` (a column of the model's table) of each row it updates (`rows_returned`)."""
+    sql, params = update_statement(queryset, values)
+    connection = connections[queryset.db]
+    table = connection.ops.quote_name(queryset.model._meta.db_table)
+    column = connection.ops.quote_name(returning)
+    return f"{sql} RETURNING {table}.{column}", params
+
+
+def rows_returned(*, using: str, statement: Statement) -> list[Any]:
+    """Runs a statement returning one column: its values."""
+    sql, params = statement
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
 def update_returning(
     queryset: QuerySet[Any], values: dict[str, Any], *, returning: str
 ) -> list[Any]:
     """`queryset.update(**values)` (one statement, as `update_statement`), returning the column
     `returning` (a column of the model's table) of each row it updated."""
-    sql, params = update_statement(queryset, values)
-    connection = connections[queryset.db]
-    table = connection.ops.quote_name(queryset.model._meta.db_table)
-    column = connection.ops.quote_name(returning)
-    with connection.cursor() as cursor:
-        cursor.execute(f"{sql} RETURNING {table}.{column}", params)
-        return [row[0] for row in cursor.fetchall()]
+    return rows_returned(
+        using=queryset.db,
+        statement=update_returning_statement(queryset, values, returning=returning),
+    )
 
 
 def rows_update(

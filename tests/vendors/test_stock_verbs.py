@@ -138,6 +138,29 @@ def test_stock_allocate_counts_others_reservations_but_not_the_checkouts_own(var
     assert _rows([first]) == [(10, 4)]
 
 
+def test_stock_allocate_counts_the_reservations_unexpired_when_it_runs(variants):
+    # given an allocation already made (its statement is compiled once per process, its
+    # instant is not), then 6 units held by a reservation that has just expired and 3 by one
+    # that has not
+    first = variants[0]
+    stock_allocate(quantities={first.pk: 1})
+    theirs = Checkout.objects.create(town=first.vendor.town)
+    others = Checkout.objects.create(town=first.vendor.town)
+    now = timezone.now()
+    Reservation.objects.create(
+        checkout=theirs, variant=first, quantity=6, expires_at=now - timedelta(milliseconds=1)
+    )
+    Reservation.objects.create(
+        checkout=others, variant=first, quantity=3, expires_at=now + timedelta(minutes=10)
+    )
+
+    # when 6 more are wanted: 10 - 1 - 3 = 6 are free
+    stock_allocate(quantities={first.pk: 6})
+
+    # then
+    assert _rows([first]) == [(10, 7)]
+
+
 def test_stock_allocate_reports_only_the_short_variants(variants):
     # given 10, 20, 30 units and a variant without any stock row
     first, second, third = variants
