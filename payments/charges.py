@@ -17,9 +17,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.core.compiled import Slot, compiled_query
 from marketplace.core.money import ZERO
 from marketplace.core.outbox import Cause, queue_task_on_commit
 from marketplace.core.updates import statements_run, update_statement
@@ -120,6 +122,13 @@ def payment_start_for_order(
     )
 
 
+def _intent_lock_query(paid_at_once: bool) -> QuerySet[Payment]:
+    locked = Payment.objects.filter(pk=Slot("pk", Payment._meta.pk))
+    if paid_at_once:
+        return locked.select_related("order").select_for_update(of=("self", "order"))
+    return locked.select_for_update()
+
+
 def _payment_record_intent(
     *, payment_id: int, order: Order, result: IntentResult, shop_orders: list[ShopOrder] | None
 ) -> PaymentOutcome:
@@ -127,12 +136,13 @@ def _payment_record_intent(
     joining both, locked in that order: the webhooks' order of locks)."""
     paid_at_once = result.status == "succeeded"
     with transaction.atomic(savepoint=False):
-        locked = Payment.objects.filter(pk=payment_id)
-        if paid_at_once:
-            locked = locked.select_related("order").select_for_update(of=("self", "order"))
-        else:
-            locked = locked.select_for_update()
-        payment = locked.get()
+        # Compiled once per process (marketplace.core.compiled): checkoutComplete's.
+        found = compiled_query(
+            ("payment_record_intent_lock", paid_at_once), lambda: _intent_lock_query(paid_at_once)
+        ).run(pk=payment_id)
+        if not found:
+            raise Payment.DoesNotExist(f"No payment {payment_id}.")
+        payment = found[0]
         if payment.intent_id:  # recorded by a concurrent retry (the same key: the same intent)
             return _outcome(payment, order)
         payment.intent_id = result.intent_id

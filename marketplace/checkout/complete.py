@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connections, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,7 @@ from marketplace.checkout.access import check_checkout_access, not_found, parse_
 from marketplace.checkout.error_codes import CheckoutErrorCode
 from marketplace.checkout.models import Checkout, CheckoutDelivery, CheckoutLine, Reservation
 from marketplace.checkout.pricing import CheckoutSummary, checkout_summary
+from marketplace.core.compiled import Slot, compiled_query
 from marketplace.core.inserts import rows_insert
 from marketplace.governance.commission import commission_quotes
 from marketplace.orders.models import Order, OrderLine, OrderStatus, ShopOrder
@@ -99,13 +101,17 @@ def checkout_complete(*, checkout_id: Any, user: Requester) -> CheckoutCompletio
     )
 
 
-def _complete(pk: uuid.UUID, user: Requester) -> CheckoutCompletion:
-    checkout = (
+def _lock_query() -> QuerySet[Checkout]:
+    return (
         Checkout.objects.select_related("town")
         .select_for_update(of=("self",))
-        .filter(pk=pk)
-        .first()
+        .filter(pk=Slot("pk", Checkout._meta.pk))
     )
+
+
+def _complete(pk: uuid.UUID, user: Requester) -> CheckoutCompletion:
+    # Compiled once per process (marketplace.core.compiled), as the summary's queries.
+    checkout = next(iter(compiled_query(("checkout_complete_lock",), _lock_query).run(pk=pk)), None)
     if checkout is None:
         order = _existing(pk, user)  # completed already (the checkout became the order)
         if order is None:

@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField
+from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
 from marketplace.checkout.models import Checkout, CheckoutDelivery, CheckoutLine
+from marketplace.core.compiled import Slot, Slots, compiled_query
 from marketplace.core.money import ZERO, money_round
 from vendors.models import FulfilmentMethod, FulfilmentMethodName, Variant, Vendor
 
@@ -155,17 +157,42 @@ class CheckoutSummary:
         return sum((group.vat for group in self.groups), ZERO)
 
 
-def _chosen_by(checkout: Checkout) -> RawSQL:
+def _chosen_by(checkout_id: Any) -> RawSQL:
     """On a FulfilmentMethod row: whether it is this checkout's choice for its shop. Raw SQL: the
-    same as an Exists subquery cost about 1 ms of Python to build and compile per summary."""
+    same as an Exists subquery cost about 1 ms of Python to build and compile per summary.
+    `checkout_id`: a value, or the Slot of a compiled query (marketplace.core.compiled)."""
     quote = connection.ops.quote_name
     method = quote(FulfilmentMethod._meta.db_table)
+    field = CheckoutDelivery._meta.get_field("checkout")
     return RawSQL(  # noqa: S611 (identifiers quoted, the value as a parameter)
         f"EXISTS (SELECT 1 FROM {quote(CheckoutDelivery._meta.db_table)} d"  # noqa: S608
         f" WHERE d.{quote('checkout_id')} = %s AND d.{quote('vendor_id')} = {method}.{quote('vendor_id')}"
         f" AND d.{quote('method')} = {method}.{quote('method')})",
-        [CheckoutDelivery._meta.get_field("checkout").get_db_prep_value(checkout.pk, connection)],
+        [
+            checkout_id
+            if isinstance(checkout_id, Slot)
+            else field.get_db_prep_value(checkout_id, connection)
+        ],
         output_field=BooleanField(),
+    )
+
+
+def _lines_query() -> QuerySet[CheckoutLine]:
+    return (
+        CheckoutLine.objects.filter(checkout_id=Slot("checkout", Checkout._meta.pk))
+        .select_related("variant__product__category", "variant__vendor")
+        .order_by("pk")
+    )
+
+
+def _methods_query(count: int) -> QuerySet[FulfilmentMethod, tuple[int, str, Decimal, bool]]:
+    """The methods of `count` shops (slots v0…), each flagged when it is the checkout's choice."""
+    return (
+        FulfilmentMethod.objects.filter(
+            vendor_id__in=Slots("v", count, FulfilmentMethod._meta.get_field("vendor"))
+        )
+        .annotate(chosen=_chosen_by(Slot("checkout", Checkout._meta.pk)))
+        .values_list("vendor_id", "method", "fee", "chosen")
     )
 
 
@@ -175,11 +202,8 @@ def checkout_summary(*, checkout: Checkout) -> CheckoutSummary:
     Two queries: lines with their variants, the shops' methods with the delivery choices.
     `checkout.town` should be loaded (select_related) by the caller.
     """
-    lines = list(
-        CheckoutLine.objects.filter(checkout_id=checkout.pk)
-        .select_related("variant__product__category", "variant__vendor")
-        .order_by("pk")
-    )
+    # Both queries are compiled once per process (per number of shops): marketplace.core.compiled.
+    lines = compiled_query(("checkout_summary_lines",), _lines_query).run(checkout=checkout.pk)
     groups: dict[int, ShopGroup] = {}
     for line in lines:
         variant = line.variant
@@ -203,11 +227,11 @@ def checkout_summary(*, checkout: Checkout) -> CheckoutSummary:
         # One query: the shops' methods, each flagged when it is the checkout's choice (a choice
         # the shop no longer offers flags none: the default applies).
         chosen: dict[int, str] = {}
-        for vendor_id, method, fee, is_chosen in (
-            FulfilmentMethod.objects.filter(vendor_id__in=list(groups))
-            .annotate(chosen=_chosen_by(checkout))
-            .values_list("vendor_id", "method", "fee", "chosen")
-        ):
+        count = len(groups)
+        methods = compiled_query(
+            ("checkout_summary_methods", count), lambda: _methods_query(count)
+        ).run(checkout=checkout.pk, **{f"v{i}": pk for i, pk in enumerate(groups)})
+        for vendor_id, method, fee, is_chosen in methods:
             groups[vendor_id].methods[method] = fee
             if is_chosen:
                 chosen[vendor_id] = method

@@ -53,7 +53,7 @@ class Slot(Expression):
     by `field` (a model field or a bare one: `models.IntegerField()`) as a lookup would (as a
     save would, for the value of a column an UPDATE sets)."""
 
-    def __init__(self, name: str, field: Field[Any, Any]) -> None:
+    def __init__(self, name: str, field: Any) -> None:  # a Field (get_field() types it wider)
         super().__init__(output_field=field)
         self.name = name
         self.prepared_by = field
@@ -79,7 +79,7 @@ class Slots(Expression):
     """The values of an `__in` lookup (`field__in=Slots("v", 3, field)`: slots v0, v1, v2),
     compiled as a list of values would be: `IN (%s, %s, %s)`."""
 
-    def __init__(self, prefix: str, count: int, field: Field[Any, Any]) -> None:
+    def __init__(self, prefix: str, count: int, field: Any) -> None:
         super().__init__(output_field=field)
         self.slots = [Slot(f"{prefix}{i}", field) for i in range(count)]
 
@@ -93,7 +93,10 @@ class CompiledStatement:
 
     def __init__(self, sql: str, params: Sequence[Any], using: str) -> None:
         self.sql = sql
-        self.params = tuple(params)
+        # A Slot may also stand as a parameter of raw SQL (RawSQL("… = %s", [slot])).
+        self.params = tuple(
+            p.as_sql(None, None)[1][0] if isinstance(p, Slot) else p for p in params
+        )
         self.using = using
         self.binds = any(isinstance(p, _Bind) for p in self.params)
 

@@ -20,9 +20,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from marketplace.catalog.tree import category_paths
+from marketplace.core.compiled import Slot, Slots, compiled_query
 from marketplace.core.money import ZERO, money_round
 from marketplace.governance.models import CommissionRule
 from vendors.models import Vendor
@@ -36,6 +37,22 @@ class CommissionQuote:
     amount: Decimal
 
 
+def _rules_query(vendors: int, categories: int, towns: int) -> QuerySet[CommissionRule]:
+    """The rules that may apply at `at` to shops v0… of categories c0… in towns t0… (slots)."""
+    field = CommissionRule._meta.get_field
+    category = Q(category__isnull=True)
+    if categories:
+        category |= Q(category_id__in=Slots("c", categories, field("category")))
+    at = Slot("at", field("valid_from"))
+    return CommissionRule.objects.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gt=at),
+        Q(vendor__isnull=True) | Q(vendor_id__in=Slots("v", vendors, field("vendor"))),
+        category,
+        town_id__in=Slots("t", towns, field("town")),
+        valid_from__lte=at,
+    )
+
+
 def commission_rules_for(
     *, vendors: Sequence[Vendor], at: datetime
 ) -> dict[int, CommissionRule | None]:
@@ -46,15 +63,19 @@ def commission_rules_for(
         tree = category_paths()
         nearest_first = {pk: [c.pk for c in reversed(path)] for pk, path in tree.items()}
     paths = {vendor.pk: nearest_first.get(vendor.category_id or 0, []) for vendor in vendors}
-    candidates = list(
-        CommissionRule.objects.filter(
-            Q(valid_until__isnull=True) | Q(valid_until__gt=at),
-            Q(vendor__isnull=True) | Q(vendor_id__in=[vendor.pk for vendor in vendors]),
-            Q(category__isnull=True)
-            | Q(category_id__in={pk for path in paths.values() for pk in path}),
-            town_id__in={vendor.town_id for vendor in vendors},
-            valid_from__lte=at,
-        )
+    vendor_ids = sorted({vendor.pk for vendor in vendors})
+    category_ids = sorted({pk for path in paths.values() for pk in path})
+    town_ids = sorted({vendor.town_id for vendor in vendors})
+    shape = (len(vendor_ids), len(category_ids), len(town_ids))
+    values = {
+        "at": at,
+        **{f"v{i}": pk for i, pk in enumerate(vendor_ids)},
+        **{f"c{i}": pk for i, pk in enumerate(category_ids)},
+        **{f"t{i}": pk for i, pk in enumerate(town_ids)},
+    }
+    # Compiled once per process and shape (marketplace.core.compiled): checkoutComplete's.
+    candidates = compiled_query(("commission_rules_for", *shape), lambda: _rules_query(*shape)).run(
+        **values
     )
 
     def rule_for(vendor: Vendor) -> CommissionRule | None:
