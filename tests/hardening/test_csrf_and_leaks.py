@@ -50,6 +50,17 @@ def test_a_cookie_authenticated_post_with_the_csrf_token_runs_as_graphiql_does(b
     assert response.json() == {"data": {"me": {"email": "victim@example.org"}}}
 
 
+def test_an_api_post_draws_no_csrf_cookie_but_graphiqls_page_does(db):
+    client = Client(enforce_csrf_checks=True)
+
+    api = post_json(client, {"query": ME})
+    page = client.get("/graphql/", HTTP_ACCEPT="text/html")
+
+    assert api.json() == {"data": {"me": None}}
+    assert "csrftoken" not in api.cookies
+    assert page.cookies["csrftoken"].value
+
+
 def test_a_bearer_call_needs_no_csrf_token(db):
     user = UserFactory(email="api@example.org")
     client = Client(enforce_csrf_checks=True)

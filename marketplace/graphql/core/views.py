@@ -8,6 +8,7 @@ Only valid documents are kept, so invalid queries cannot fill the cache.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -152,6 +153,10 @@ def _csrf_refusal(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
+# graphene's dispatch without its ensure_csrf_cookie (method_decorator keeps the function).
+_UNDECORATED_DISPATCH: Callable[..., HttpResponse] = GrapheneView.dispatch.__wrapped__
+
+
 # The middleware's check is replaced by `_csrf_refusal`: only session-authenticated calls need it.
 @method_decorator(csrf_exempt, name="dispatch")
 class GraphQLView(FileUploadGraphQLView):
@@ -160,7 +165,15 @@ class GraphQLView(FileUploadGraphQLView):
     execution_context_class = DataLoaderExecutionContext
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return _csrf_refusal(request) or super().dispatch(request, *args, **kwargs)
+        refusal = _csrf_refusal(request)
+        if refusal is not None:
+            return refusal
+        if request.method == "GET":  # GraphiQL's page: graphene's view sets the csrftoken cookie
+            page: HttpResponse = super().dispatch(request, *args, **kwargs)
+            return page
+        # An API call: no CSRF token drawn and cookie set at every POST (GraphiQL has its
+        # cookie from its page; a session-authenticated POST is checked by `_csrf_refusal`).
+        return _UNDECORATED_DISPATCH(self, request, *args, **kwargs)
 
     def render_graphiql(self, request: HttpRequest, **data: Any) -> HttpResponse:
         """GraphiQL's page loads its scripts and styles from jsDelivr and configures itself
