@@ -33,6 +33,7 @@ from django.db.models.query import (
     ValuesListIterable,
     get_related_populators,
 )
+from django.db.models.sql import InsertQuery
 from django.db.transaction import TransactionManagementError
 
 # Shapes kept per process (each key's SQL, a few kB): far more than the hot queries need.
@@ -218,3 +219,92 @@ def compiled_statement(
         ("statement", key, using), lambda: CompiledStatement(*build(), using)
     )
     return statement
+
+
+class _InsertPlan:
+    """The SQL of a model's INSERT, compiled by the ORM once per shape."""
+
+    def __init__(self, sql: str) -> None:
+        self.sql = sql
+
+
+def _insert_params(
+    objs: Sequence[Model], fields: Sequence[Field[Any, Any]], using: str
+) -> list[Any] | None:
+    """The objects' values, each prepared by its field as the ORM prepares it (`pre_save`,
+    which sets auto_now columns on the object, then `get_db_prep_save`): one array per column
+    for several rows (PostgreSQL's UNNEST), one value per column for one row. None when a value
+    is an expression (the ORM compiles it)."""
+    connection = connections[using]
+    columns = []
+    for field in fields:
+        column = []
+        for obj in objs:
+            value = field.pre_save(obj, add=True)
+            if hasattr(value, "resolve_expression"):
+                return None
+            column.append(field.get_db_prep_save(value, connection=connection))
+        columns.append(column)
+    if len(objs) > 1:
+        return columns
+    return [column[0] for column in columns]
+
+
+def _same(ours: Any, orms: Any) -> bool:
+    """Our parameters are the ORM's (values that do not compare, e.g. psycopg's Jsonb
+    wrappers, by their type and text)."""
+    if isinstance(ours, list | tuple) and isinstance(orms, list | tuple):
+        return len(ours) == len(orms) and all(_same(a, b) for a, b in zip(ours, orms, strict=True))
+    return bool(ours == orms) or (type(ours) is type(orms) and repr(ours) == repr(orms))
+
+
+def compiled_insert(
+    objs: Sequence[Model],
+    *,
+    fields: Sequence[Field[Any, Any]],
+    using: str,
+    on_conflict: Any = None,
+    update_fields: Sequence[Field[Any, Any]] | None = None,
+    unique_fields: Sequence[Field[Any, Any]] | None = None,
+) -> tuple[str, list[Any]]:
+    """The INSERT of `objs` (new objects of one model) as the ORM compiles it (`InsertQuery`,
+    as bulk_create does), its SQL compiled once per process and shape (one row, or several:
+    PostgreSQL's UNNEST takes one array per column whatever their number). The first time, the
+    ORM's parameters must be the ones `_insert_params` prepares (the ORM compiles from the
+    values it set), else the ORM compiles this shape every time."""
+    model = type(objs[0])
+    key = (
+        "insert",
+        model,
+        tuple(f.attname for f in fields),
+        on_conflict,
+        tuple(f.attname for f in update_fields or ()),
+        tuple(f.attname for f in unique_fields or ()),
+        len(objs) > 1,
+        using,
+    )
+
+    def orms(raw: bool) -> tuple[str, list[Any]]:
+        query = InsertQuery(
+            model, on_conflict=on_conflict, update_fields=update_fields, unique_fields=unique_fields
+        )
+        query.insert_values(list(fields), list(objs), raw=raw)
+        [(sql, params)] = query.get_compiler(using=using).as_sql()
+        return sql, list(params)
+
+    plan = _KEPT.get(key)
+    if plan is False:
+        return orms(raw=False)
+    ours = _insert_params(objs, fields, using)
+    if ours is None:
+        return orms(raw=False)
+    if plan is not None:
+        return plan.sql, ours
+    # raw: the ORM takes the values as they are (pre_save has run, once, above).
+    sql, params = orms(raw=True)
+    if len(_KEPT) >= MAX_KEPT:
+        _KEPT.clear()
+    # A field with its own placeholder may compile differently for other values: never kept.
+    placeholders = any(hasattr(field, "get_placeholder") for field in fields)
+    _KEPT[key] = _InsertPlan(sql) if not placeholders and _same(ours, params) else False
+    return sql, params

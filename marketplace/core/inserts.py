@@ -20,7 +20,8 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import ForeignKey, Model
-from django.db.models.sql import InsertQuery
+
+from marketplace.core.compiled import compiled_insert
 
 
 def rows_insert(
@@ -62,10 +63,10 @@ def rows_insert(
                     parent = field.get_cached_value(obj, default=None)
                     if parent is not None:
                         setattr(obj, field.attname, parent.pk)
-            query = InsertQuery(model)
-            query.insert_values(model._meta.concrete_fields, list(objs))
-            [(sql, values)] = query.get_compiler(connection=connection).as_sql()
-            statements.append((sql, values))
+            # Compiled once per model and shape (the ORM's SQL; the values prepared as it does).
+            statements.append(
+                compiled_insert(objs, fields=model._meta.concrete_fields, using=using)
+            )
         last, last_values = statements.pop()
         statements += also
         ctes = ", ".join(f"i{n} AS ({sql})" for n, (sql, _values) in enumerate(statements))

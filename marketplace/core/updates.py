@@ -17,7 +17,9 @@ from typing import Any
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.constants import OnConflict
-from django.db.models.sql import InsertQuery, UpdateQuery
+from django.db.models.sql import UpdateQuery
+
+from marketplace.core.compiled import compiled_insert
 
 Statement = tuple[str, Sequence[Any]]
 
@@ -38,10 +40,10 @@ def insert_ignoring_conflicts_statement(objs: Sequence[Model]) -> Statement:
     """The SQL of `bulk_create(objs, ignore_conflicts=True)` (one model, keys from the database)."""
     model = type(objs[0])
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    query = InsertQuery(model, on_conflict=OnConflict.IGNORE)
-    query.insert_values(fields, list(objs))
-    [(sql, params)] = query.get_compiler(model._default_manager.db).as_sql()
-    return sql, params
+    # Compiled once per model and shape (the ORM's SQL; the values prepared as it does).
+    return compiled_insert(
+        objs, fields=fields, using=model._default_manager.db, on_conflict=OnConflict.IGNORE
+    )
 
 
 def update_returning_statement(

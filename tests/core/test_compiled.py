@@ -11,9 +11,15 @@ from django.db import connection, models, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
-from marketplace.core.compiled import Slot, Slots, compiled_query, compiled_statement
+from marketplace.core.compiled import (
+    Slot,
+    Slots,
+    compiled_insert,
+    compiled_query,
+    compiled_statement,
+)
 from marketplace.core.updates import rows_returned, update_returning_statement
-from tests.factories import VariantFactory, VendorFactory
+from tests.factories import TownFactory, VariantFactory, VendorFactory
 from vendors.models import Variant, Vendor
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +126,38 @@ def test_a_compiled_update_sets_each_runs_values_prepared_as_a_save_would():
         (Decimal("12.50"), 7),
         (Decimal("4.00"), 7),
     ]
+
+
+def test_a_compiled_insert_writes_what_the_orm_would_and_its_auto_now_values():
+    # given a town; shops inserted by threes, then one alone, each shape twice (the first time
+    # compiled by the ORM, then from the kept SQL)
+    town = TownFactory()
+    fields = [f for f in Vendor._meta.concrete_fields if not f.primary_key]
+    made: list[Vendor] = []
+    for batch, size in enumerate((3, 3, 1, 1)):
+        shops = [
+            Vendor(
+                town=town,
+                slug=f"s{batch}-{i}",
+                name=f"Shop {batch}-{i}",
+                email="s@example.org",
+                opening_hours={"mon": f"{batch}-{i}"},
+            )
+            for i in range(size)
+        ]
+        sql, params = compiled_insert(shops, fields=fields, using="default")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        made += shops
+
+    # then each row holds its object's values, auto_now ones included (set once, on the object)
+    rows = {v.slug: v for v in Vendor.objects.filter(town=town)}
+    assert sorted(rows) == sorted(shop.slug for shop in made)
+    for shop in made:
+        row = rows[shop.slug]
+        assert (row.name, row.opening_hours, row.status) == (
+            shop.name,
+            shop.opening_hours,
+            shop.status,
+        )
+        assert (row.created_at, row.updated_at) == (shop.created_at, shop.updated_at)
