@@ -77,3 +77,21 @@ def rows_insert(
         for obj in objs:
             obj._state.adding = False
             obj._state.db = using
+
+
+def row_insert(obj: Model) -> None:
+    """Inserts one new object whose key the database draws (as `save(force_insert=True)`, with
+    no save() signals), its INSERT compiled once per model (`compiled_insert`); sets its key."""
+    model = type(obj)
+    using = model._default_manager.db
+    connection = connections[using]
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    sql, params = compiled_insert([obj], fields=fields, using=using)
+    table = connection.ops.quote_name(meta.db_table)
+    key = connection.ops.quote_name(meta.pk.column or meta.pk.attname)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {table}.{key}", params)
+        obj.pk = cursor.fetchone()[0]
+    obj._state.adding = False
+    obj._state.db = using

@@ -35,6 +35,7 @@ from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from marketplace.core.drains import drain_finished, drain_request, drains_coalesce
+from marketplace.core.inserts import row_insert
 from marketplace.core.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ def queue_task_on_commit(
     if task.name not in current_app.tasks:
         raise ValueError(f"{task.name} is not a registered Celery task")
     now = timezone.now()
-    message = OutboxMessage.objects.create(
+    message = OutboxMessage(
         task_name=task.name,
         kwargs=kwargs,
         cause_type=cause.what[:64],
@@ -84,6 +85,7 @@ def queue_task_on_commit(
         reason=cause.why[:64],
         available_at=now + GRACE,
     )
+    row_insert(message)  # one INSERT, compiled once per process (a side effect of most writes)
     message_pk = message.pk
     transaction.on_commit(lambda: _publish(message_pk))
     return message

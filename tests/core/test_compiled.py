@@ -10,6 +10,7 @@ import pytest
 from django.db import connection, models, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from marketplace.core.compiled import (
     Slot,
@@ -18,6 +19,8 @@ from marketplace.core.compiled import (
     compiled_query,
     compiled_statement,
 )
+from marketplace.core.inserts import row_insert
+from marketplace.core.models import OutboxMessage
 from marketplace.core.updates import rows_returned, update_returning_statement
 from tests.factories import TownFactory, VariantFactory, VendorFactory
 from vendors.models import Variant, Vendor
@@ -161,3 +164,33 @@ def test_a_compiled_insert_writes_what_the_orm_would_and_its_auto_now_values():
             shop.status,
         )
         assert (row.created_at, row.updated_at) == (shop.created_at, shop.updated_at)
+
+
+def test_row_insert_writes_each_object_and_gives_it_its_key():
+    # given two outbox messages (the second inserted by the kept SQL)
+    messages = [
+        OutboxMessage(
+            task_name="t",
+            kwargs={"order_id": n, "event": "paid"},
+            cause_type="order",
+            cause_id=n,
+            available_at=timezone.now(),
+        )
+        for n in ("1", "2")
+    ]
+
+    # when each is inserted
+    for message in messages:
+        row_insert(message)
+
+    # then each has its key and its row holds its values
+    assert all(m.pk is not None and m._state.adding is False for m in messages)
+    rows = OutboxMessage.objects.in_bulk([m.pk for m in messages])
+    for message in messages:
+        row = rows[message.pk]
+        assert (row.kwargs, row.cause_id, row.created_at, row.attempts) == (
+            message.kwargs,
+            message.cause_id,
+            message.created_at,
+            0,
+        )
