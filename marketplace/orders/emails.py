@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from marketplace.core.compiled import Slot, compiled_query
 from marketplace.orders.models import Order, ShopOrder
 from vendors.models import FulfilmentMethodName
 
@@ -27,6 +29,18 @@ def _render(language: str, context: dict[str, object]) -> tuple[str, str]:
     return " ".join(subject.split()), body.strip() + "\n"
 
 
+def _order_query() -> QuerySet[Order]:
+    return Order.objects.select_related("town").filter(pk=Slot("order", Order._meta.pk))
+
+
+def _shop_orders_query() -> QuerySet[ShopOrder]:
+    return (
+        ShopOrder.objects.select_related("vendor")
+        .filter(order_id=Slot("order", Order._meta.pk))
+        .order_by("pk")
+    )
+
+
 def order_notification_send(*, order_id: int, event: str, shop_order_id: int | None = None) -> int:
     """Sends the emails of one event; returns how many went out.
 
@@ -34,14 +48,18 @@ def order_notification_send(*, order_id: int, event: str, shop_order_id: int | N
     town) and the shop orders concerned (with their shops) are read once, in two queries; the
     emails are rendered in one activation of the order's language and sent over one connection.
     """
-    order = Order.objects.select_related("town").filter(pk=order_id).first()
-    if order is None:
+    # Both queries compiled once per process (marketplace.core.compiled): every paid order's.
+    found = compiled_query(("order_emails_order",), _order_query).run(order=order_id)
+    if not found:
         return 0
+    order = found[0]
     # (event, its shop order) of each email group.
     told: list[tuple[str, ShopOrder | None]]
     if event == "order_paid" and shop_order_id is None:
-        shop_orders = ShopOrder.objects.select_related("vendor").filter(order_id=order_id)
-        told = [(event, None)] + [("new_order", so) for so in shop_orders.order_by("pk")]
+        shop_orders = compiled_query(("order_emails_shop_orders",), _shop_orders_query).run(
+            order=order_id
+        )
+        told = [(event, None)] + [("new_order", so) for so in shop_orders]
     elif shop_order_id:
         shop_order = ShopOrder.objects.select_related("vendor").filter(pk=shop_order_id).first()
         told = [(event, shop_order)]

@@ -70,3 +70,8 @@ def test_a_paid_order_emails_the_customer_and_each_shop_reading_the_order_once(
         *[[s.email] for s in sorted(shops, key=lambda s: s.pk)],
     ]
     assert all(order.number in email.body for email in mail.outbox)
+
+
+def test_an_order_that_is_gone_sends_nothing():
+    assert order_notification_send(order_id=987_654_321, event="order_paid") == 0
+    assert mail.outbox == []
