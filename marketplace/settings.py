@@ -242,6 +242,9 @@ SEARCH_INDEX_PREFIX = os.environ.get("SEARCH_INDEX_PREFIX", "products")
 # A commit's products reach the index this long after it at the earliest: the writes of that
 # while share one drain (search/indexing.py). 0: a drain at once (more drains, each smaller).
 SEARCH_INDEX_DELAY_SECONDS = float(os.environ.get("SEARCH_INDEX_DELAY_SECONDS", "1"))
+# A commit's side effects (emails, payments' follow-ups) run this long after it at the earliest:
+# the commits of that while share one outbox drain (marketplace/core/outbox.py). 0: at once.
+OUTBOX_DRAIN_DELAY_SECONDS = float(os.environ.get("OUTBOX_DRAIN_DELAY_SECONDS", "0.5"))
 
 # --- Payments -----------------------------------------------------------------------------------
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")

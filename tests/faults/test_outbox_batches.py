@@ -241,3 +241,24 @@ def test_two_drains_at_once_never_claim_the_same_message(queued: list[object]) -
     # then it took the two others, without waiting for the first
     all_ids = sorted(OutboxMessage.objects.values_list("pk", flat=True))
     assert (first, second) == (all_ids[:2], all_ids[2:])
+
+
+def test_a_commits_drain_waits_half_a_second_for_the_commits_after_it(
+    queued: list[dict[str, Any]], settings: Any
+) -> None:
+    # when a cause commits
+    _commit(30)
+    # then its drain is published to run half a second later (the commits of that while share
+    # it), without publish retries (a broker down leaves the message to the sweep)
+    assert queued == [{"retry": False, "countdown": 0.5}]
+    # when the drain finds its batches full, the drain it asks for to go on runs at once
+    outbox_deliver_batches(batch=1, max_batches=1)
+    assert queued[1:] == [{"retry": False, "countdown": 0}]
+
+
+def test_with_no_drain_delay_a_commits_drain_runs_at_once(
+    queued: list[dict[str, Any]], settings: Any
+) -> None:
+    settings.OUTBOX_DRAIN_DELAY_SECONDS = 0
+    _commit(40)
+    assert queued == [{"retry": False, "countdown": 0}]
