@@ -225,6 +225,7 @@ def outbox_deliver_batches(
         if not claimed and not finished:
             drain_finished(DRAIN)
             claimed = _claim_fresh(batch)  # committed while the drain was still flagged
+            finished = True
         if not claimed:
             return counts
         started = monotonic()
@@ -233,6 +234,10 @@ def outbox_deliver_batches(
                 _release([pk for pk, *_rest in claimed[index:]])
                 break
             counts[_run(*message)] += 1
+        if finished:
+            # That was the one look after the flag was cleared: what commits from now on asks
+            # for its own drain (which waits OUTBOX_DRAIN_DELAY_SECONDS for the ones after it).
+            return counts
         # A short batch emptied the queue: the flag is cleared now, and the next claim is the
         # one look after it (what committed meanwhile), instead of an empty claim before it.
         finished = len(claimed) < batch

@@ -262,3 +262,36 @@ def test_with_no_drain_delay_a_commits_drain_runs_at_once(
     settings.OUTBOX_DRAIN_DELAY_SECONDS = 0
     _commit(40)
     assert queued == [{"retry": False, "countdown": 0}]
+
+
+@shared_task(name="tests.faults.test_outbox_batches.record_and_cause_a_chain")
+def record_and_cause_a_chain(*, thing_id: int) -> None:
+    CALLS.append(thing_id)
+    with run_on_commit():
+        queue_task_on_commit(
+            record_and_cause_another,
+            cause=Cause("thing", thing_id + 1, "made"),
+            thing_id=thing_id + 1,
+        )
+
+
+def test_under_steady_commits_a_drain_ends_after_its_look_and_the_next_one_takes_over(
+    queued: list[dict[str, Any]],
+) -> None:
+    # given a drain asked for by a first commit
+    with run_on_commit():
+        queue_task_on_commit(
+            record_and_cause_a_chain, cause=Cause("thing", 30, "made"), thing_id=30
+        )
+    assert len(queued) == 1
+
+    # when it runs, and what it runs commits more while it runs (31 while its flag is set, then
+    # 32 once its batch came back short and the flag was cleared)
+    counts = outbox_deliver_batches()
+
+    # then it took what committed before its last look, and left the rest to a new drain
+    # (published by that commit, to wait for the ones after it) instead of running on
+    assert counts == {"delivered": 2, "failed": 0, "skipped": 0}
+    assert CALLS == [30, 31]
+    assert len(queued) == 2 and queued[1]["countdown"] == 0.5
+    assert [m.kwargs for m in outbox_undelivered()] == [{"thing_id": 32}]
