@@ -59,11 +59,9 @@ def queued(settings: Any, monkeypatch: pytest.MonkeyPatch) -> list[object]:
     drain_finished(DRAIN)
 
 
-def _commit(thing_id: int) -> OutboxMessage:
+def _commit(thing_id: int, task: Any = record_thing) -> OutboxMessage:
     with run_on_commit():
-        return queue_task_on_commit(
-            record_thing, cause=Cause("thing", thing_id, "made"), thing_id=thing_id
-        )
+        return queue_task_on_commit(task, cause=Cause("thing", thing_id, "made"), thing_id=thing_id)
 
 
 def test_many_commits_queue_one_drain_which_delivers_them_all_in_one_claim(
@@ -267,22 +265,14 @@ def test_with_no_drain_delay_a_commits_drain_runs_at_once(
 @shared_task(name="tests.faults.test_outbox_batches.record_and_cause_a_chain")
 def record_and_cause_a_chain(*, thing_id: int) -> None:
     CALLS.append(thing_id)
-    with run_on_commit():
-        queue_task_on_commit(
-            record_and_cause_another,
-            cause=Cause("thing", thing_id + 1, "made"),
-            thing_id=thing_id + 1,
-        )
+    _commit(thing_id + 1, record_and_cause_another)
 
 
 def test_under_steady_commits_a_drain_ends_after_its_look_and_the_next_one_takes_over(
     queued: list[dict[str, Any]],
 ) -> None:
     # given a drain asked for by a first commit
-    with run_on_commit():
-        queue_task_on_commit(
-            record_and_cause_a_chain, cause=Cause("thing", 30, "made"), thing_id=30
-        )
+    _commit(30, record_and_cause_a_chain)
     assert len(queued) == 1
 
     # when it runs, and what it runs commits more while it runs (31 while its flag is set, then
