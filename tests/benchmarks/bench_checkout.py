@@ -335,7 +335,7 @@ def _profile(town: object, shops: list[list[object]], count: int) -> str:
 def _wsgi_post(body: bytes) -> bytes:
     """POST /graphql/ through the WSGI application gunicorn serves (every middleware)."""
     # Django's modules are imported once the script has set the environment up (main).
-    from marketplace.wsgi import application
+    from marketplace.wsgi import application  # after the environment is set (main)
 
     environ = {
         "REQUEST_METHOD": "POST",

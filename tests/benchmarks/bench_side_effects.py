@@ -38,6 +38,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import redis
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
@@ -115,7 +117,6 @@ def _caught_up(timeout: float = 120) -> float | None:
     """Seconds until the worker has done everything (outbox delivered, search queue empty, its
     broker queue empty); None if not within `timeout`."""
     # Django's modules are imported once main() has set the environment up and called setup().
-    import redis
     from django.conf import settings
 
     from marketplace.core.models import OutboxMessage
@@ -138,7 +139,7 @@ def _roles_cpu(worker: int) -> dict[str, float]:
     """CPU seconds so far of the worker's processes by role, and of the PostgreSQL backends of
     the benchmark's database but this process's own (`postgres`: the worker's connections)."""
     from django.conf import settings  # after setup, as above
-    from django.db import connection
+    from django.db import connection  # after setup, as above
 
     roles = cpu_groups.worker_roles(worker)
     connection.ensure_connection()
