@@ -16,7 +16,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, Expression, F, IntegerField, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    DateTimeField,
+    Expression,
+    F,
+    IntegerField,
+    QuerySet,
+    UUIDField,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -63,13 +73,11 @@ class _FreeQuantity(Expression):
         quote = connection.ops.quote_name
         stock = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
         reservations = quote(Reservation._meta.db_table)
-        params: list[Any]
-        if hasattr(self.now, "as_sql"):  # a Slot of a compiled query (marketplace.core.compiled)
-            now_sql, now_params = compiler.compile(self.now)
-            params = [*now_params]
-        else:
-            now = timezone.now() if self.now is None else self.now
-            now_sql, params = "%s", [connection.ops.adapt_datetimefield_value(now)]
+        # A value is compiled as a Value of its field (adapted as the field would be: SQLite
+        # stores datetimes and uuids as text); a Slot of a compiled query as itself.
+        now_sql, params = compiler.compile(
+            _as_expression(timezone.now() if self.now is None else self.now, DateTimeField())
+        )
         # Identifiers only (quoted); the values are parameters.
         sql = (
             f"{stock}.{quote('quantity')} - {stock}.{quote('quantity_allocated')} - COALESCE(("  # noqa: S608
@@ -77,15 +85,18 @@ class _FreeQuantity(Expression):
             f" WHERE r.{quote('variant_id')} = {stock}.{quote('variant_id')}"
             f" AND r.{quote('expires_at')} > {now_sql}"
         )
-        if hasattr(self.exclude_checkout, "as_sql"):
-            checkout_sql, checkout_params = compiler.compile(self.exclude_checkout)
+        params = tuple(params)
+        if self.exclude_checkout is not None:
+            checkout_sql, checkout_params = compiler.compile(
+                _as_expression(self.exclude_checkout, UUIDField())
+            )
             sql += f" AND r.{quote('checkout_id')} <> {checkout_sql}"
-            params += checkout_params
-        elif self.exclude_checkout is not None:
-            sql += f" AND r.{quote('checkout_id')} <> %s"
-            checkout = Reservation._meta.get_field("checkout")
-            params.append(checkout.get_db_prep_value(self.exclude_checkout, connection))
-        return f"{sql}), 0)", tuple(params)
+            params += tuple(checkout_params)
+        return f"{sql}), 0)", params
+
+
+def _as_expression(value: Any, field: Any) -> Any:
+    return value if hasattr(value, "as_sql") else Value(value, output_field=field)
 
 
 def free_quantity(*, exclude_checkout: Any = None, now: Any = None) -> Any:
