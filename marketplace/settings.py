@@ -360,6 +360,8 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions, read by a query compiled once per process (see the module).
+SESSION_ENGINE = "marketplace.accounts.sessions"
 
 # --- Logging (structured JSON in production, readable in the demo) ------------------------------------
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
