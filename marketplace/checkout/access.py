@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from marketplace.accounts.requester import Requester
 from marketplace.checkout.error_codes import CheckoutErrorCode
 from marketplace.checkout.models import Checkout
+from marketplace.core.compiled import Slot, compiled_query
 
 
 def not_found(field: str = "id") -> ValidationError:
@@ -40,9 +41,16 @@ def checkout_get(
 ) -> Checkout:
     """The checkout if it exists and the user may touch it; coded errors otherwise."""
     pk = parse_checkout_id(checkout_id)
-    qs = queryset if queryset is not None else Checkout.objects.select_related("town")
-    checkout = qs.filter(pk=pk).first()
+    if queryset is None:  # every cart page asks: compiled once per process
+        found = compiled_query(("checkout_get",), _checkout_query).run(pk=pk)
+        checkout = found[0] if found else None
+    else:
+        checkout = queryset.filter(pk=pk).first()
     if checkout is None:
         raise not_found()
     check_checkout_access(checkout, user)
     return checkout
+
+
+def _checkout_query() -> QuerySet[Checkout]:
+    return Checkout.objects.select_related("town").filter(pk=Slot("pk", Checkout._meta.pk))
