@@ -118,11 +118,36 @@ def available_quantities(
     One SQL query.
     """
     ids = list(variant_ids)
-    rows = Stock.objects.filter(variant_id__in=ids).values_list(
-        "variant_id", free_quantity(exclude_checkout=exclude_checkout)
-    )
+    if not ids:
+        return {}
+    # Compiled once per shape (marketplace.core.compiled): pages ask it on every view.
+    count, excluding = len(ids), exclude_checkout is not None
+    rows = compiled_query(
+        ("available_quantities", count, excluding),
+        lambda: _available_query(count, excluding=excluding),
+    ).run(now=timezone.now(), checkout=exclude_checkout, **_numbered("v", ids))
     found = {variant_id: max(0, free) for variant_id, free in rows}
     return {variant_id: found.get(variant_id, 0) for variant_id in ids}
+
+
+def _numbered(prefix: str, values: Sequence[Any]) -> dict[str, Any]:
+    return {f"{prefix}{i}": value for i, value in enumerate(values)}
+
+
+def reservation_slots() -> tuple[Slot, Slot]:
+    """The slots `now` and `checkout` (the reservation instant and the checkout left out) of a
+    compiled query's free_quantity (marketplace.core.compiled)."""
+    return (
+        Slot("now", Reservation._meta.get_field("expires_at")),
+        Slot("checkout", Reservation._meta.get_field("checkout")),
+    )
+
+
+def _available_query(count: int, *, excluding: bool) -> QuerySet[Stock, tuple[int, int]]:
+    now, checkout = reservation_slots()
+    return Stock.objects.filter(variant_id__in=variant_slots(count)).values_list(
+        "variant_id", free_quantity(exclude_checkout=checkout if excluding else None, now=now)
+    )
 
 
 def allocated_message(allocated: int) -> str:
@@ -203,14 +228,15 @@ def stock_allocate(
         raise InsufficientStock(sorted(set(ids) - set(allocated)))
 
 
-def _variant_slots(count: int) -> Slots:
+def variant_slots(count: int) -> Slots:
+    """The slots v0 … v{count-1} of a compiled query's variant ids."""
     return Slots("v", count, Stock._meta.get_field("variant"))
 
 
 def _allocate_lock_query(count: int) -> QuerySet[Stock, tuple[int]]:
     return (
         Stock.objects.select_for_update()
-        .filter(variant_id__in=_variant_slots(count))
+        .filter(variant_id__in=variant_slots(count))
         .order_by("pk")
         .values_list("variant_id")
     )
@@ -219,7 +245,7 @@ def _allocate_lock_query(count: int) -> QuerySet[Stock, tuple[int]]:
 def _allocate_statement(count: int, *, excluding: bool) -> Statement:
     """stock_allocate's UPDATE of `count` variants (slots v0…, their units n0…, `now`, and the
     `checkout` whose reservations do not count when `excluding`)."""
-    variants = _variant_slots(count)
+    variants = variant_slots(count)
     quantity = Case(
         *[
             When(variant_id=variant, then=Slot(f"n{i}", IntegerField()))
@@ -227,12 +253,8 @@ def _allocate_statement(count: int, *, excluding: bool) -> Statement:
         ],
         output_field=IntegerField(),
     )
-    free = free_quantity(
-        exclude_checkout=Slot("checkout", Reservation._meta.get_field("checkout"))
-        if excluding
-        else None,
-        now=Slot("now", Reservation._meta.get_field("expires_at")),
-    )
+    now, checkout = reservation_slots()
+    free = free_quantity(exclude_checkout=checkout if excluding else None, now=now)
     return update_returning_statement(
         Stock.objects.filter(variant_id__in=variants)
         .alias(free=free, wanted=quantity)
@@ -400,7 +422,14 @@ def stocks_set(
 
 def vendor_available_quantities(*, vendor_id: int) -> dict[int, int]:
     """available_quantities of every variant of a shop that has a stock row. One SQL query."""
-    rows = Stock.objects.filter(variant__vendor_id=vendor_id).values_list(
-        "variant_id", free_quantity()
+    rows = compiled_query(("vendor_available_quantities",), _vendor_available_query).run(
+        vendor=vendor_id, now=timezone.now()
     )
     return {variant_id: max(0, free) for variant_id, free in rows}
+
+
+def _vendor_available_query() -> QuerySet[Stock, tuple[int, int]]:
+    now, _checkout = reservation_slots()
+    return Stock.objects.filter(
+        variant__vendor_id=Slot("vendor", Variant._meta.get_field("vendor"))
+    ).values_list("variant_id", free_quantity(now=now))

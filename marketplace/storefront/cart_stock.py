@@ -15,9 +15,9 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from marketplace.checkout.models import Reservation
-from marketplace.core.compiled import Slot, Slots, compiled_query
+from marketplace.core.compiled import compiled_query
 from vendors.models import Stock
-from vendors.stock import free_quantity
+from vendors.stock import free_quantity, reservation_slots, variant_slots
 
 
 def cart_stock(
@@ -42,8 +42,7 @@ def cart_stock(
 
 
 def _cart_stock_query(count: int) -> QuerySet[Any]:
-    checkout = Slot("checkout", Reservation._meta.get_field("checkout"))
-    now = Slot("now", Reservation._meta.get_field("expires_at"))
+    now, checkout = reservation_slots()
     # Raw SQL: the same as a Subquery cost about 1.5 ms of Python to build and compile.
     quote = connection.ops.quote_name
     held_until = RawSQL(  # noqa: S611 (identifiers quoted, values as parameters)
@@ -53,6 +52,6 @@ def _cart_stock_query(count: int) -> QuerySet[Any]:
         [checkout, now],
         output_field=DateTimeField(),
     )
-    return Stock.objects.filter(
-        variant_id__in=Slots("v", count, Stock._meta.get_field("variant"))
-    ).values_list("variant_id", free_quantity(exclude_checkout=checkout, now=now), held_until)
+    return Stock.objects.filter(variant_id__in=variant_slots(count)).values_list(
+        "variant_id", free_quantity(exclude_checkout=checkout, now=now), held_until
+    )

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.catalog.models import Category
+from marketplace.core.compiled import Slot, compiled_query
 from marketplace.core.page_cache import shop_version_key, town_version_key
 from marketplace.storefront.cart import cart_count
 from marketplace.storefront.forms import AddToCartForm
@@ -452,11 +453,19 @@ def suggestions(request: HttpRequest, town: str) -> HttpResponse:
 
 
 def _shop(town_slug: str, slug: str) -> Vendor:
-    """An approved shop of the town, its town loaded with it (one query for both)."""
-    return get_object_or_404(
-        Vendor.objects.select_related("category", "town"),
-        town__slug=town_slug,
-        slug=slug,
+    """An approved shop of the town, its town loaded with it (one query for both, compiled once
+    per process: every shop and product page asks)."""
+    found = compiled_query(("storefront_shop",), _shop_query).run(town=town_slug, slug=slug)
+    if not found:
+        raise Http404(_("No such shop."))
+    shop: Vendor = found[0]
+    return shop
+
+
+def _shop_query() -> QuerySet[Vendor]:
+    return Vendor.objects.select_related("category", "town").filter(
+        town__slug=Slot("town", Town._meta.get_field("slug")),
+        slug=Slot("slug", Vendor._meta.get_field("slug")),
         status=VendorStatus.APPROVED,
     )
 
