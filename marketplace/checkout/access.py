@@ -42,7 +42,7 @@ def checkout_get(
     """The checkout if it exists and the user may touch it; coded errors otherwise."""
     pk = parse_checkout_id(checkout_id)
     if queryset is None:  # every cart page asks: compiled once per process
-        found = compiled_query(("checkout_get",), _checkout_query).run(pk=pk)
+        found: list[Checkout] = compiled_query(("checkout_get",), _checkout_query).run(pk=pk)
         checkout = found[0] if found else None
     else:
         checkout = queryset.filter(pk=pk).first()
