@@ -13,9 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from marketplace.catalog.models import Category
+from marketplace.core.compiled import Slot, Slots, compiled_query
 from marketplace.towns.models import Town
 from search.backends import get_backend
 from search.error_codes import SearchErrorCode
@@ -125,20 +127,23 @@ def _labelled(facets: Facets, *, town_id: int) -> Facets:
     def label(values: list[FacetValue], names: Mapping[str, Any]) -> list[FacetValue]:
         return [replace(v, label=str(names.get(v.value, v.value))) for v in values]
 
-    categories = dict(
-        Category.objects.filter(slug__in=[v.value for v in facets.categories]).values_list(
-            "slug", "name"
+    # Compiled once per number of values (marketplace.core.compiled): every search asks.
+    categories: dict[str, str] = {}
+    if facets.categories:
+        count = len(facets.categories)
+        categories = dict(
+            compiled_query(
+                ("facet_category_names", count), lambda: _category_names_query(count)
+            ).run(**{f"s{i}": v.value for i, v in enumerate(facets.categories)})
         )
-        if facets.categories
-        else ()
-    )
-    shops = dict(
-        Vendor.objects.filter(
-            town_id=town_id, slug__in=[v.value for v in facets.vendors]
-        ).values_list("slug", "name")
-        if facets.vendors
-        else ()
-    )
+    shops: dict[str, str] = {}
+    if facets.vendors:
+        count = len(facets.vendors)
+        shops = dict(
+            compiled_query(("facet_shop_names", count), lambda: _shop_names_query(count)).run(
+                town=town_id, **{f"s{i}": v.value for i, v in enumerate(facets.vendors)}
+            )
+        )
     return replace(
         facets,
         categories=label(facets.categories, categories),
@@ -148,3 +153,16 @@ def _labelled(facets: Facets, *, town_id: int) -> Facets:
             facets.availability, {IN_STOCK: _("In stock"), OUT_OF_STOCK: _("Out of stock")}
         ),
     )
+
+
+def _category_names_query(count: int) -> QuerySet[Category, tuple[str, str]]:
+    return Category.objects.filter(
+        slug__in=Slots("s", count, Category._meta.get_field("slug"))
+    ).values_list("slug", "name")
+
+
+def _shop_names_query(count: int) -> QuerySet[Vendor, tuple[str, str]]:
+    return Vendor.objects.filter(
+        town_id=Slot("town", Vendor._meta.get_field("town")),
+        slug__in=Slots("s", count, Vendor._meta.get_field("slug")),
+    ).values_list("slug", "name")

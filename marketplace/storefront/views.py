@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.catalog.models import Category
-from marketplace.core.compiled import Slot, compiled_query
+from marketplace.core.compiled import Slot, Slots, compiled_query
 from marketplace.core.page_cache import shop_version_key, town_version_key
 from marketplace.storefront.cart import cart_count
 from marketplace.storefront.forms import AddToCartForm
@@ -381,7 +381,7 @@ def _search_results(current: Town, asked: SearchAsked) -> SearchResults:
         facets_html=render_to_string("storefront/_search_facets.html", context),
         results_html=render_to_string("storefront/_search_results.html", context),
         errors=errors,
-        variant_ids=[[v.pk for v in hit.product.variants.all()] for hit in hits],
+        variant_ids=[hit.variant_ids for hit in hits],
         in_stock=[bool(hit.available) for hit in hits],
     )
 
@@ -397,6 +397,7 @@ def _price_label(start: Decimal | None, end: Decimal | None, currency: str) -> s
 @dataclass
 class ProductHit:
     product: Product
+    variant_ids: list[int]
     price_min: Decimal
     price_max: Decimal
     available: int
@@ -404,31 +405,57 @@ class ProductHit:
 
 
 def _hits(hits: list[Any]) -> list[ProductHit]:
-    """The products of the hits, in their order, with price range and stock (three queries)."""
-    found = (
-        Product.objects.select_related("vendor", "category")
-        .prefetch_related(Prefetch("variants", queryset=Variant.objects.order_by("position", "pk")))
-        .filter(is_published=True)
-        .in_bulk([hit.product_id for hit in hits])
-    )
-    variant_ids = [v.pk for p in found.values() for v in p.variants.all()]
-    available = available_quantities(variant_ids)
+    """The published products of the hits, in their order, with price range and stock (three
+    queries, compiled once per number of hits: every search page that misses the cache asks)."""
+    ids = [hit.product_id for hit in hits]
+    if not ids:
+        return []
+    numbered = {f"p{i}": pk for i, pk in enumerate(ids)}
+    count = len(ids)
+    products: dict[int, Product] = {
+        product.pk: product
+        for product in compiled_query(
+            ("search_hit_products", count), lambda: _hit_products_query(count)
+        ).run(**numbered)
+    }
+    variants: dict[int, list[tuple[int, Decimal]]] = {}
+    for variant_id, product_id, price in compiled_query(
+        ("search_hit_variants", count), lambda: _hit_variants_query(count)
+    ).run(**numbered):
+        variants.setdefault(product_id, []).append((variant_id, price))
+    available = available_quantities(v for pk in products for v, _price in variants.get(pk, []))
     rows = []
     for hit in hits:
-        product = found.get(hit.product_id)
-        if product is None or not product.variants.all():
+        product = products.get(hit.product_id)
+        found = variants.get(hit.product_id)
+        if product is None or not found:
             continue
-        prices = [v.price for v in product.variants.all()]
+        prices = [price for _variant, price in found]
         rows.append(
             ProductHit(
                 product=product,
+                variant_ids=[variant for variant, _price in found],
                 price_min=min(prices),
                 price_max=max(prices),
-                available=sum(available[v.pk] for v in product.variants.all()),
+                available=sum(available[variant] for variant, _price in found),
                 distance_km=hit.distance_km,
             )
         )
     return rows
+
+
+def _hit_products_query(count: int) -> QuerySet[Product]:
+    return Product.objects.select_related("vendor", "category").filter(
+        is_published=True, pk__in=Slots("p", count, Product._meta.pk)
+    )
+
+
+def _hit_variants_query(count: int) -> QuerySet[Variant, tuple[int, int, Decimal]]:
+    return (
+        Variant.objects.filter(product_id__in=Slots("p", count, Variant._meta.get_field("product")))
+        .order_by("product_id", "position", "pk")
+        .values_list("id", "product_id", "price")
+    )
 
 
 @require_GET
