@@ -56,6 +56,10 @@ def worker(tmp_path, settings):
     yield queue, tmp_path / "mail"
     process.terminate()
     process.wait(timeout=30)
+    # Its server process outlives it a moment: gone before the next test counts connections.
+    deadline = time.monotonic() + 10
+    while _worker_backends() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 @pytest.mark.django_db(transaction=True)
