@@ -458,8 +458,12 @@ def main() -> None:
         warm = Client(f"http://127.0.0.1:{port}")
         for path in products:
             warm.add_to_cart(path)
-        for _name, path in _pages():
-            warm.request(path)
+        # Every worker warm (templates compiled, queries prepared, its own caches filled): the
+        # figures are those of a running site, not of a worker's first requests.
+        for _round in range(5 * options.workers):
+            for _name, path in _pages():
+                warm.request(path)
+            warm.request(_new_search())
         _server_cpu(f"http://127.0.0.1:{port}", products, server.pid, max(options.requests, 50))
         base = f"http://127.0.0.1:{port}"
         _server_figures(base, products, 1, options.requests, log)
