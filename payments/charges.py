@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from marketplace.core.compiled import Slot, compiled_query
 from marketplace.core.money import ZERO
 from marketplace.core.outbox import Cause, queue_task_on_commit
-from marketplace.core.updates import statements_run, update_statement
+from marketplace.core.updates import compiled_update_statement, statements_run
 from marketplace.orders.error_codes import OrderErrorCode
 from marketplace.orders.lifecycle import order_cancel_unpaid, order_mark_paid
 from marketplace.orders.models import Order, OrderStatus, ShopOrder
@@ -230,8 +230,8 @@ def payment_succeed(
         # The payment's row and the charge's ledger rows are written with the order's move to
         # paid, in one statement (marketplace.core.updates).
         writes = [
-            update_statement(
-                Payment.objects.filter(pk=payment.pk), {f: getattr(payment, f) for f in fields}
+            compiled_update_statement(
+                Payment, where={"pk": payment.pk}, values={f: getattr(payment, f) for f in fields}
             )
         ]
         ledger = ledger_record_many_statement(

@@ -19,7 +19,7 @@ from django.db.models import Model, QuerySet
 from django.db.models.constants import OnConflict
 from django.db.models.sql import UpdateQuery
 
-from marketplace.core.compiled import compiled_insert
+from marketplace.core.compiled import Slot, compiled_insert, compiled_statement
 
 Statement = tuple[str, Sequence[Any]]
 
@@ -34,6 +34,38 @@ def update_statement(queryset: QuerySet[Any], values: dict[str, Any]) -> Stateme
         raise ValueError("update_statement takes filters and values on the model's own table")
     sql, params = query.get_compiler(queryset.db).as_sql()
     return sql, params
+
+
+def compiled_update_statement(
+    model: type[Model], *, where: dict[str, Any], values: dict[str, Any]
+) -> Statement:
+    """The SQL of `model.objects.filter(**where).update(**values)` (as `update_statement`), its
+    SQL compiled once per process and shape (the model, the names in `where` and `values`):
+    each value is bound to a slot, prepared by its field as the ORM would (`where`: exact
+    lookups on the model's own columns; `values`: plain values, no expressions)."""
+    meta = model._meta
+    using = model._default_manager.db
+
+    def field(name: str) -> Any:
+        return meta.pk if name == "pk" else meta.get_field(name)
+
+    def build() -> Statement:
+        return update_statement(
+            model._default_manager.filter(
+                **{name: Slot(f"w_{name}", field(name)) for name in where}
+            ),
+            {name: Slot(f"v_{name}", field(name)) for name in values},
+        )
+
+    if any(hasattr(value, "resolve_expression") for value in (*where.values(), *values.values())):
+        raise ValueError("compiled_update_statement takes plain values, not expressions")
+    statement = compiled_statement(
+        ("update", model, tuple(where), tuple(values)), build, using=using
+    )
+    return statement.sql_params(
+        **{f"w_{name}": value for name, value in where.items()},
+        **{f"v_{name}": value for name, value in values.items()},
+    )
 
 
 def insert_ignoring_conflicts_statement(objs: Sequence[Model]) -> Statement:
@@ -75,17 +107,6 @@ def update_returning(
         using=queryset.db,
         statement=update_returning_statement(queryset, values, returning=returning),
     )
-
-
-def rows_update(
-    *, updates: Sequence[tuple[QuerySet[Any], dict[str, Any]]], also: Sequence[Statement] = ()
-) -> None:
-    """Runs each `queryset.update(**values)` of `updates` and the statements `also` (after them
-    where they are separate statements)."""
-    if not updates:
-        return
-    statements = [update_statement(queryset, values) for queryset, values in updates]
-    statements_run(using=updates[0][0].db, statements=[*statements, *also])
 
 
 def statements_run(*, using: str, statements: Sequence[Statement]) -> None:

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.core.updates import Statement, rows_update
+from marketplace.core.updates import Statement, compiled_update_statement, statements_run
 from marketplace.orders.error_codes import OrderErrorCode
 from marketplace.orders.models import Order, OrderStatus, ShopOrder, ShopOrderStatus
 from marketplace.orders.notifications import notify_order
@@ -140,12 +140,16 @@ def order_move_with_shop_orders(
     from_status = order.status
     fields = _order_fields(order, to)
     moved = {"status": shop_orders_to, "updated_at": fields["updated_at"]}
-    rows_update(
-        updates=[
-            (ShopOrder.objects.filter(order_id=order.pk, status=shop_orders_from), moved),
-            (Order.objects.filter(pk=order.pk), fields),
+    # Both UPDATEs compiled once per process (marketplace.core.updates): a checkout's hot path.
+    statements_run(
+        using=Order.objects.db,
+        statements=[
+            compiled_update_statement(
+                ShopOrder, where={"order_id": order.pk, "status": shop_orders_from}, values=moved
+            ),
+            compiled_update_statement(Order, where={"pk": order.pk}, values=fields),
+            *also,
         ],
-        also=also,
     )
     for shop_order in shop_orders:
         if shop_order.status == shop_orders_from:

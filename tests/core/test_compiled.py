@@ -21,7 +21,12 @@ from marketplace.core.compiled import (
 )
 from marketplace.core.inserts import row_insert
 from marketplace.core.models import OutboxMessage
-from marketplace.core.updates import rows_returned, update_returning_statement
+from marketplace.core.updates import (
+    compiled_update_statement,
+    rows_returned,
+    statements_run,
+    update_returning_statement,
+)
 from tests.factories import TownFactory, VariantFactory, VendorFactory
 from vendors.models import Variant, Vendor
 
@@ -129,6 +134,38 @@ def test_a_compiled_update_sets_each_runs_values_prepared_as_a_save_would():
         (Decimal("12.50"), 7),
         (Decimal("4.00"), 7),
     ]
+
+
+def test_a_compiled_update_statement_filters_and_sets_each_runs_values():
+    # given three variants at 10.00, two of one product
+    first, second = VariantFactory.create_batch(2)
+    third = VariantFactory(product=first.product, vendor=first.vendor)
+
+    # when the first product's variants, then the second's, are repriced by the same shape
+    # (a price given with more places than the column keeps)
+    for variant, new_price in ((first, Decimal("12.50")), (second, Decimal("3.999"))):
+        statements_run(
+            using="default",
+            statements=[
+                compiled_update_statement(
+                    Variant,
+                    where={"product_id": variant.product_id, "pk": variant.pk},
+                    values={"price": new_price, "position": 7},
+                )
+            ],
+        )
+
+    # then each run wrote its own values to its own row only
+    assert list(Variant.objects.order_by("pk").values_list("pk", "price", "position")) == [
+        (first.pk, Decimal("12.50"), 7),
+        (second.pk, Decimal("4.00"), 7),
+        (third.pk, third.price, third.position),
+    ]
+
+
+def test_a_compiled_update_statement_refuses_an_expression():
+    with pytest.raises(ValueError, match="plain values"):
+        compiled_update_statement(Variant, where={"pk": 1}, values={"position": models.F("pk")})
 
 
 def test_a_compiled_insert_writes_what_the_orm_would_and_its_auto_now_values():
