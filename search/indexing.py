@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from marketplace.core.drains import drain_finished, drain_request, drains_coalesce
 from marketplace.core.page_cache import shop_pages_expire
+from marketplace.core.updates import insert_updating_conflicts_statement, statements_run
 from marketplace.towns.models import Town
 from search.backends import get_backend
 from search.documents import build_documents, indexable_product_ids, iter_town_documents
@@ -86,12 +87,17 @@ def mark_products_dirty(
         (gone, ["marked_at", "attempts"]),
     ):
         for start in range(0, len(rows), SWEEP_BATCH):
-            # Sorted ids: concurrent writers lock the queue rows in the same order.
-            IndexQueue.objects.bulk_create(
-                rows[start : start + SWEEP_BATCH],
-                update_conflicts=True,
-                unique_fields=["product_id"],
-                update_fields=fields,
+            # Sorted ids: concurrent writers lock the queue rows in the same order. The upsert
+            # is compiled once per process (a checkout's hot path), as bulk_create would write it.
+            statements_run(
+                using=IndexQueue.objects.db,
+                statements=[
+                    insert_updating_conflicts_statement(
+                        rows[start : start + SWEEP_BATCH],
+                        unique_fields=["product_id"],
+                        update_fields=fields,
+                    )
+                ],
             )
     transaction.on_commit(lambda: _enqueue(ids), robust=True)
 

@@ -78,6 +78,24 @@ def insert_ignoring_conflicts_statement(objs: Sequence[Model]) -> Statement:
     )
 
 
+def insert_updating_conflicts_statement(
+    objs: Sequence[Model], *, unique_fields: Sequence[str], update_fields: Sequence[str]
+) -> Statement:
+    """The SQL of `bulk_create(objs, update_conflicts=True, unique_fields=…, update_fields=…)`
+    (one model, every concrete column given, the key included)."""
+    model = type(objs[0])
+    meta = model._meta
+    # Compiled once per model and shape (the ORM's SQL; the values prepared as it does).
+    return compiled_insert(
+        objs,
+        fields=meta.concrete_fields,
+        using=model._default_manager.db,
+        on_conflict=OnConflict.UPDATE,
+        unique_fields=[meta.get_field(name) for name in unique_fields],
+        update_fields=[meta.get_field(name) for name in update_fields],
+    )
+
+
 def update_returning_statement(
     queryset: QuerySet[Any], values: dict[str, Any], *, returning: str
 ) -> Statement:
