@@ -36,6 +36,8 @@ from django.db.models.query import (
 from django.db.models.sql import InsertQuery
 from django.db.transaction import TransactionManagementError
 
+from marketplace.core.value_preparation import UNKNOWN, known_preparer, plain_pre_save
+
 # Shapes kept per process (each key's SQL, a few kB): far more than the hot queries need.
 MAX_KEPT = 2000
 
@@ -239,8 +241,16 @@ def _insert_params(
     columns = []
     for field in fields:
         column = []
+        # The fields and values whose preparation is known take the short way (same values).
+        prepare = known_preparer(field, connection)
+        attname = field.attname if plain_pre_save(field) else None
         for obj in objs:
-            value = field.pre_save(obj, add=True)
+            value = getattr(obj, attname) if attname else field.pre_save(obj, add=True)
+            if prepare is not None:
+                prepared = prepare(value, connection)
+                if prepared is not UNKNOWN:
+                    column.append(prepared)
+                    continue
             if hasattr(value, "resolve_expression"):
                 return None
             column.append(field.get_db_prep_save(value, connection=connection))
