@@ -85,14 +85,15 @@ def insert_updating_conflicts_statement(
     (one model, every concrete column given, the key included)."""
     model = type(objs[0])
     meta = model._meta
+    by_name = {field.name: field for field in meta.concrete_fields}
     # Compiled once per model and shape (the ORM's SQL; the values prepared as it does).
     return compiled_insert(
         objs,
         fields=meta.concrete_fields,
         using=model._default_manager.db,
         on_conflict=OnConflict.UPDATE,
-        unique_fields=[meta.get_field(name) for name in unique_fields],
-        update_fields=[meta.get_field(name) for name in update_fields],
+        unique_fields=[by_name[name] for name in unique_fields],
+        update_fields=[by_name[name] for name in update_fields],
     )
 
 

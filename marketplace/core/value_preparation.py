@@ -112,8 +112,4 @@ def plain_pre_save(field: models.Field[Any, Any]) -> bool:
     """`field.pre_save(obj, add=True)` only reads the object's attribute (no auto_now)."""
     if type(field).pre_save is models.Field.pre_save:
         return True
-    return (
-        type(field) is models.DateTimeField
-        and not field.auto_now  # type: ignore[attr-defined]
-        and not field.auto_now_add  # type: ignore[attr-defined]
-    )
+    return type(field) is models.DateTimeField and not field.auto_now and not field.auto_now_add
