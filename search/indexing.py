@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,7 +34,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from marketplace.core.drains import drain_finished, drain_request, drains_coalesce
-from marketplace.core.page_cache import shop_pages_expire
+from marketplace.core.page_cache import (
+    shop_pages_expire,
+    shop_pages_keys,
+    shop_pages_renew,
+    shop_pages_renewed,
+)
 from marketplace.core.updates import insert_updating_conflicts_statement, statements_run
 from marketplace.towns.models import Town
 from search.backends import get_backend
@@ -72,7 +77,8 @@ def mark_products_dirty(
             )
         }
     towns = {pk: town_id for pk, (_vendor_id, town_id) in shops.items()}
-    shop_pages_expire(
+    # The pages' new versions are set after the commit, with the drain request (one round trip).
+    pages = shop_pages_keys(
         town_ids=towns.values(), vendor_ids=[vendor_id for vendor_id, _town in shops.values()]
     )
     now = timezone.now()
@@ -99,7 +105,7 @@ def mark_products_dirty(
                     )
                 ],
             )
-    transaction.on_commit(lambda: _enqueue(ids), robust=True)
+    transaction.on_commit(lambda: _enqueue(ids, pages=pages), robust=True)
 
 
 def mark_town_opened(*, town_id: int) -> None:
@@ -131,8 +137,10 @@ def mark_vendor_dirty(*, vendor_id: int) -> None:
     )
 
 
-def _enqueue(product_ids: list[int] | None) -> None:
-    """Asks for the drain; eager Celery (nothing queued): indexes these products now."""
+def _enqueue(product_ids: list[int] | None, pages: Sequence[str] = ()) -> None:
+    """Asks for the drain, with the new versions of the `pages` keys in its round trip (set
+    after the commit, `marketplace.core.page_cache`); eager Celery (nothing queued): indexes
+    these products now."""
     # search.tasks imports this module (its tasks call these services): here to avoid the cycle.
     from search.tasks import index_dirty, index_products
 
@@ -142,9 +150,16 @@ def _enqueue(product_ids: list[int] | None) -> None:
                 index_products.delay(product_ids[start : start + SWEEP_BATCH])
         else:
             delay = settings.SEARCH_INDEX_DELAY_SECONDS
-            drain_request(DRAIN, lambda: index_dirty.apply_async(countdown=delay))
+            drain_request(
+                DRAIN,
+                lambda: index_dirty.apply_async(countdown=delay),
+                with_values=shop_pages_renewed(keys=pages),
+            )
+            pages = ()  # set with the request (the cache down: it logged, and so would this)
     except Exception:  # broker down: the sweeper will find the rows
         logger.warning("search: could not queue indexing; the sweeper will retry", exc_info=True)
+    if pages:
+        shop_pages_renew(keys=pages)
 
 
 def search_index_drain(*, max_batches: int = DRAIN_MAX_BATCHES) -> int:

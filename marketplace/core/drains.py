@@ -19,11 +19,14 @@ False): callers then run each commit's own rows at once, as before batching.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from celery import current_app
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
+
+from marketplace.core.redis_cache import cache_add_setting_many
 
 logger = logging.getLogger(__name__)
 
@@ -45,14 +48,20 @@ def drains_coalesce() -> bool:
     return not current_app.conf.task_always_eager
 
 
-def drain_request(name: str, publish: Callable[[], object]) -> bool:
+def drain_request(
+    name: str, publish: Callable[[], object], *, with_values: Mapping[str, Any] | None = None
+) -> bool:
     """Publishes the drain `name` unless one is queued and not finished; True if published.
 
     A queued drain is trusted to come for DRAIN_TTL seconds; past it a new one is published.
-    `publish` raising (the broker down) clears the flag and is re-raised.
+    `publish` raising (the broker down) clears the flag and is re-raised. `with_values`: cache
+    values the caller sets after the same commit (without expiry), in the flag's round trip.
     """
     try:
-        if not cache.add(_key(name), 1, timeout=DRAIN_TTL):
+        added = cache_add_setting_many(
+            caches["default"], _key(name), 1, DRAIN_TTL, values=with_values or {}
+        )
+        if not added:
             return False
     except Exception:  # the cache down: publish, as without coalescing
         logger.warning("drain %s: cache unavailable, publishing anyway", name, exc_info=True)

@@ -4,7 +4,8 @@ A fragment is cached under its town's (and shop's) version. A write that changes
 pages show (a product, a price, stock, publication, a shop's profile, status or delivery fees)
 calls `shop_pages_expire` in its transaction: catalogue writes all go through the search dirty
 queue (`search.indexing.mark_products_dirty` / `mark_vendor_dirty`), which calls it, so there is
-one place. After the commit each town and shop concerned gets a new random version: fragments
+one place (`mark_products_dirty` sets the new versions after its commit with its drain request,
+in one round trip: `shop_pages_keys`, `shop_pages_renewed`). After the commit each town and shop concerned gets a new random version: fragments
 cached under the old one are never read again and expire on their own.
 
 The new version is written only after the commit, and a page reads the version before its data:
@@ -33,14 +34,28 @@ def _shop_key(vendor_id: int) -> str:
 
 def shop_pages_expire(*, town_ids: Iterable[int], vendor_ids: Iterable[int]) -> None:
     """After the commit, the fragments of these towns' homes and these shops' pages are old."""
+    keys = shop_pages_keys(town_ids=town_ids, vendor_ids=vendor_ids)
+    if keys:
+        transaction.on_commit(lambda: shop_pages_renew(keys=keys), robust=True)
+
+
+def shop_pages_keys(*, town_ids: Iterable[int], vendor_ids: Iterable[int]) -> list[str]:
+    """The version keys of these towns' homes and these shops' pages (`shop_pages_renewed`)."""
     keys = [_town_key(pk) for pk in sorted(set(town_ids))]
     keys += [_shop_key(pk) for pk in sorted(set(vendor_ids))]
-    if keys:
-        transaction.on_commit(lambda: _new_versions(keys), robust=True)
+    return keys
 
 
-def _new_versions(keys: list[str]) -> None:
-    cache.set_many({key: uuid.uuid4().hex for key in keys}, timeout=None)
+def shop_pages_renewed(*, keys: Iterable[str]) -> dict[str, str]:
+    """New versions for these keys, for a caller to set (without expiry) after its commit with
+    a cache write of its own in the same round trip (`search.indexing.mark_products_dirty`: its
+    drain request); `shop_pages_renew` sets them on their own."""
+    return {key: uuid.uuid4().hex for key in keys}
+
+
+def shop_pages_renew(*, keys: Iterable[str]) -> None:
+    """Sets new versions for these keys: call after the commit."""
+    cache.set_many(shop_pages_renewed(keys=keys), timeout=None)
 
 
 def town_page_version(*, town_id: int) -> str:

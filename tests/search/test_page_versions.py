@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
+from marketplace.core.drains import drain_finished
 from marketplace.core.page_cache import shop_page_version, town_page_version
-from search.indexing import mark_products_dirty, mark_vendor_dirty
+from search.indexing import DRAIN, mark_products_dirty, mark_vendor_dirty
+from search.tasks import index_dirty
 from tests.factories import ProductFactory, VendorFactory
 from vendors.products import product_delete
 
@@ -37,6 +39,28 @@ def test_marking_products_renews_their_shop_and_town_versions_after_the_commit(
     after = _versions(product.vendor)
     assert after[0] != before[0] and after[1] != before[1]
     assert _versions(other) == other_before
+
+
+def test_with_a_queue_the_versions_are_renewed_with_the_drain_request_whether_or_not_it_is_sent(
+    settings: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Given Celery with a queue (not eager): the drains asked for are recorded, not sent
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    drain_finished(DRAIN)
+    requested: list[object] = []
+    monkeypatch.setattr(index_dirty, "apply_async", lambda **options: requested.append(options))
+    product = ProductFactory()
+    versions = [_versions(product.vendor)]
+    # When it is marked dirty twice (the second while the first drain is still queued)
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            mark_products_dirty(product_ids=[product.pk])
+        versions.append(_versions(product.vendor))
+    # Then one drain was asked for, and each commit renewed both versions
+    assert len(requested) == 1
+    assert versions[0][0] != versions[1][0] != versions[2][0]
+    assert versions[0][1] != versions[1][1] != versions[2][1]
+    drain_finished(DRAIN)
 
 
 def test_a_deleted_product_renews_its_shop_version(
