@@ -46,11 +46,12 @@ class ReusedClientRedisCache(RedisCache):
         """`set_many(values, timeout=None)` and `add(key, value, timeout)` in one round trip (a
         pipeline, not a transaction: each command is atomic on its own); True if `key` was
         added."""
+        if not values:
+            return bool(self.add(key, value, timeout))
         client_wrapper: Any = self._cache  # Django's client: its serializer and write client
         pipeline = client_wrapper.get_client(None, write=True).pipeline(transaction=False)
         dumps = client_wrapper._serializer.dumps
-        if values:
-            pipeline.mset({self.make_and_validate_key(k): dumps(v) for k, v in values.items()})
+        pipeline.mset({self.make_and_validate_key(k): dumps(v) for k, v in values.items()})
         pipeline.set(self.make_and_validate_key(key), dumps(value), ex=timeout, nx=True)
         return bool(pipeline.execute()[-1])
 
@@ -62,8 +63,9 @@ def cache_add_setting_many(
     trip on Redis (`ReusedClientRedisCache`), two calls on any other cache."""
     if timeout <= 0:
         raise ValueError("cache_add_setting_many takes a time to live")
+    if not values:  # one command: no pipeline
+        return cache.add(key, value, timeout)
     if isinstance(cache, ReusedClientRedisCache):
         return cache.add_setting_many(key, value, timeout, values=values)
-    if values:
-        cache.set_many(dict(values), timeout=None)
+    cache.set_many(dict(values), timeout=None)
     return cache.add(key, value, timeout)
