@@ -103,9 +103,10 @@ def known_preparer(field: models.Field[Any, Any], connection: Any) -> Preparer |
     and the connection, `UNKNOWN` for a value it does not know), or None when there is none."""
     if connection.vendor != "postgresql":
         return None
-    if field not in _PREPARERS:
-        _PREPARERS[field] = _preparer(field)
-    return _PREPARERS[field]
+    prepare = _PREPARERS.get(field, UNKNOWN)  # one look-up (a field's hash is Python code)
+    if prepare is UNKNOWN:
+        prepare = _PREPARERS[field] = _preparer(field)
+    return prepare  # type: ignore[return-value]
 
 
 def plain_pre_save(field: models.Field[Any, Any]) -> bool:
