@@ -5,8 +5,9 @@ pages show (a product, a price, stock, publication, a shop's profile, status or 
 calls `shop_pages_expire` in its transaction: catalogue writes all go through the search dirty
 queue (`search.indexing.mark_products_dirty` / `mark_vendor_dirty`), which calls it, so there is
 one place (`mark_products_dirty` sets the new versions after its commit with its drain request,
-in one round trip: `shop_pages_keys`, `shop_pages_renewed`). After the commit each town and shop concerned gets a new random version: fragments
-cached under the old one are never read again and expire on their own.
+in one round trip: `shop_pages_keys`, `shop_pages_renewed`). After the commit each town and
+shop concerned gets a new random version: fragments cached under the old one are never read
+again and expire on their own.
 
 The new version is written only after the commit, and a page reads the version before its data:
 a fragment rendered from the old rows can only be stored under the old version.
