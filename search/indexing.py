@@ -40,7 +40,11 @@ from marketplace.core.page_cache import (
     shop_pages_renew,
     shop_pages_renewed,
 )
-from marketplace.core.updates import insert_updating_conflicts_statement, statements_run
+from marketplace.core.updates import (
+    Statement,
+    insert_updating_conflicts_statement,
+    statements_run,
+)
 from marketplace.towns.models import Town
 from search.backends import get_backend
 from search.documents import build_documents, indexable_product_ids, iter_town_documents
@@ -66,9 +70,20 @@ def mark_products_dirty(
     `shops`: {product id: (shop id, town id)} for all of them when the caller knows it (saves a
     query).
     """
+    for statement in mark_products_dirty_statements(product_ids=product_ids, shops=shops):
+        statements_run(using=IndexQueue.objects.db, statements=[statement])
+
+
+def mark_products_dirty_statements(
+    *, product_ids: Iterable[int], shops: Mapping[int, tuple[int, int]] | None = None
+) -> list[Statement]:
+    """`mark_products_dirty`, its writes (the queue's upserts) given back for the caller to make
+    in its transaction, e.g. in a statement of its own (checkoutComplete: with the stock's
+    allocation, `vendors.stock.stock_allocate(also=…)`); what follows the commit is asked for
+    here."""
     ids = sorted({int(pk) for pk in product_ids})
     if not ids:
-        return
+        return []
     if shops is None:
         shops = {
             pk: (vendor_id, town_id)
@@ -88,24 +103,20 @@ def mark_products_dirty(
     # A product deleted before being marked keeps the town its row already had.
     gone = [IndexQueue(product_id=pk, marked_at=now) for pk in ids if pk not in towns]
     # Marked again: tried afresh by the next drain (`attempts` counts failures since the mark).
-    for rows, fields in (
-        (known, ["marked_at", "town_id", "attempts"]),
-        (gone, ["marked_at", "attempts"]),
-    ):
-        for start in range(0, len(rows), SWEEP_BATCH):
-            # Sorted ids: concurrent writers lock the queue rows in the same order. The upsert
-            # is compiled once per process (a checkout's hot path), as bulk_create would write it.
-            statements_run(
-                using=IndexQueue.objects.db,
-                statements=[
-                    insert_updating_conflicts_statement(
-                        rows[start : start + SWEEP_BATCH],
-                        unique_fields=["product_id"],
-                        update_fields=fields,
-                    )
-                ],
-            )
+    # Sorted ids: concurrent writers lock the queue rows in the same order. Each upsert is
+    # compiled once per process (a checkout's hot path), as bulk_create would write it.
+    statements = [
+        insert_updating_conflicts_statement(
+            rows[start : start + SWEEP_BATCH], unique_fields=["product_id"], update_fields=fields
+        )
+        for rows, fields in (
+            (known, ["marked_at", "town_id", "attempts"]),
+            (gone, ["marked_at", "attempts"]),
+        )
+        for start in range(0, len(rows), SWEEP_BATCH)
+    ]
     transaction.on_commit(lambda: _enqueue(ids, pages=pages), robust=True)
+    return statements
 
 
 def mark_town_opened(*, town_id: int) -> None:

@@ -34,7 +34,12 @@ from marketplace.accounts.models import User
 from marketplace.accounts.requester import Requester
 from marketplace.checkout.models import Reservation
 from marketplace.core.compiled import Slot, Slots, compiled_query, compiled_statement
-from marketplace.core.updates import Statement, rows_returned, update_returning_statement
+from marketplace.core.updates import (
+    Statement,
+    statements_returning,
+    statements_run,
+    update_returning_statement,
+)
 from vendors.error_codes import VendorErrorCode
 from vendors.models import Stock, StockMovement, StockMovementReason, Variant
 from vendors.validation import field_error
@@ -191,19 +196,24 @@ def stock_lock(*, variant_id: int) -> Stock:
 
 
 def stock_allocate(
-    *, quantities: Mapping[int, int], exclude_checkout: uuid.UUID | str | None = None
+    *,
+    quantities: Mapping[int, int],
+    exclude_checkout: uuid.UUID | str | None = None,
+    also: Sequence[Statement] = (),
 ) -> None:
     """Allocates `quantities` ({variant_id: units > 0}) if every variant has that much free.
 
     Locks the rows in pk order, then one conditional UPDATE whose check (free stock, reservations
     of `exclude_checkout` apart) reads them after the locks, and which returns the variants it
     allocated: the others (short, or without a stock row) raise InsufficientStock. Nothing is
-    recorded as a movement (the quantity on hand does not change).
+    recorded as a movement (the quantity on hand does not change). `also`: writes of the caller's
+    (rows of other tables, e.g. the search queue's) made in the UPDATE's statement on PostgreSQL.
     """
     assert transaction.get_connection().in_atomic_block
     wanted = {v: n for v, n in quantities.items() if n > 0}
     ids = sorted(wanted)
     if not ids:
+        statements_run(using=Stock.objects.db, statements=also)
         return
     # Locked without building the rows: the UPDATE below reads them. Both statements are
     # compiled once per number of variants (marketplace.core.compiled): the UPDATE's SQL costs
@@ -220,9 +230,12 @@ def stock_allocate(
         lambda: _allocate_statement(count, excluding=excluding),
         using=Stock.objects.db,
     )
-    allocated = rows_returned(
+    allocated = statements_returning(
         using=Stock.objects.db,
-        statement=statement.sql_params(**values, now=timezone.now(), checkout=exclude_checkout),
+        statements=[
+            *also,
+            statement.sql_params(**values, now=timezone.now(), checkout=exclude_checkout),
+        ],
     )
     if len(allocated) != len(ids):
         raise InsufficientStock(sorted(set(ids) - set(allocated)))

@@ -34,7 +34,7 @@ from marketplace.orders.models import Order, OrderLine, OrderStatus, ShopOrder
 from marketplace.orders.numbers import order_number
 from payments.charges import PaymentOutcome, payment_pending, payment_start_for_order
 from payments.models import Payment
-from search.indexing import mark_products_dirty
+from search.indexing import mark_products_dirty_statements
 from vendors.models import VendorStatus
 from vendors.stock import InsufficientStock, stock_allocate
 
@@ -149,14 +149,17 @@ def _complete(pk: uuid.UUID, user: Requester) -> CheckoutCompletion:
         summary, also=_checkout_deletes(checkout.pk)
     )
     # The stock rows are what concurrent buyers wait for: locked last, so held the least time.
-    # A shortage found now rolls the whole transaction back (order and payment included).
-    _allocate(summary)
-    mark_products_dirty(
-        product_ids=[line.variant.product_id for line in summary.lines],
-        shops={
-            line.variant.product_id: (line.variant.vendor_id, checkout.town_id)
-            for line in summary.lines
-        },
+    # A shortage found now rolls the whole transaction back (order and payment included). The
+    # search queue's rows of the products are written in the allocation's statement.
+    _allocate(
+        summary,
+        also=mark_products_dirty_statements(
+            product_ids=[line.variant.product_id for line in summary.lines],
+            shops={
+                line.variant.product_id: (line.variant.vendor_id, checkout.town_id)
+                for line in summary.lines
+            },
+        ),
     )
     return CheckoutCompletion(
         order=order,
@@ -185,14 +188,15 @@ def _checkout_deletes(pk: uuid.UUID) -> list[tuple[str, list[Any]]]:
     ]
 
 
-def _allocate(summary: CheckoutSummary) -> None:
+def _allocate(summary: CheckoutSummary, *, also: list[tuple[str, Any]]) -> None:
     """Allocates the lines' stock (vendors.stock.stock_allocate: locks in pk order, re-checks after
-    the locks); a shortage raises INSUFFICIENT_STOCK with the short variants."""
+    the locks), making the writes `also` in its statement; a shortage raises INSUFFICIENT_STOCK
+    with the short variants."""
     wanted: dict[int, int] = {}
     for line in summary.lines:
         wanted[line.variant.pk] = wanted.get(line.variant.pk, 0) + line.quantity
     try:
-        stock_allocate(quantities=wanted, exclude_checkout=summary.checkout.pk)
+        stock_allocate(quantities=wanted, exclude_checkout=summary.checkout.pk, also=also)
     except InsufficientStock as shortage:
         message = _("Not enough stock left for some items; please update your cart.")
         raise ValidationError(

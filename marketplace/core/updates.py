@@ -142,3 +142,18 @@ def statements_run(*, using: str, statements: Sequence[Statement]) -> None:
         ctes = ", ".join(f"w{n} AS ({sql})" for n, (sql, _params) in enumerate(firsts))
         params = [value for _sql, values in firsts for value in values]
         cursor.execute(f"WITH {ctes} {last}", [*params, *last_params])
+
+
+def statements_returning(*, using: str, statements: Sequence[Statement]) -> list[Any]:
+    """Runs these data-modifying statements (in one on PostgreSQL) and gives the values of the
+    one column the last one returns (`update_returning_statement`)."""
+    *firsts, (last, last_params) = statements
+    connection = connections[using]
+    if firsts and connection.vendor != "postgresql":
+        statements_run(using=using, statements=firsts)
+        firsts = []
+    ctes = ", ".join(f"w{n} AS ({sql})" for n, (sql, _params) in enumerate(firsts))
+    params = [value for _sql, values in firsts for value in values]
+    return rows_returned(
+        using=using, statement=(f"WITH {ctes} {last}" if ctes else last, [*params, *last_params])
+    )

@@ -12,6 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from marketplace.checkout.models import Checkout, Reservation
+from search.indexing import mark_products_dirty_statements
+from search.models import IndexQueue
 from tests.factories import ProductFactory, UserFactory, VariantFactory
 from vendors import stock as stock_module
 from vendors.models import Stock, StockMovement, StockMovementReason, Variant
@@ -117,6 +119,23 @@ def test_stock_allocate_allocates_after_locking_in_pk_order(variants):
     assert captured.captured_queries[1]["sql"].startswith('UPDATE "vendors_stock"')
     assert _rows(variants) == [(10, 4), (20, 0), (30, 20)]
     assert StockMovement.objects.count() == 0
+
+
+def test_stock_allocate_makes_the_callers_writes_in_its_statement(variants):
+    # given 10 units of the first variant, and the search queue's row of its product to write
+    first = variants[0]
+    also = mark_products_dirty_statements(
+        product_ids=[first.product_id], shops={first.product_id: (first.vendor_id, 1)}
+    )
+
+    # when 3 are allocated with that write
+    with CaptureQueriesContext(connection) as captured:
+        stock_allocate(quantities={first.pk: 3}, also=also)
+
+    # then the lock, then one statement: the queue's row written with the allocation
+    assert len(captured.captured_queries) == 2
+    assert _rows([first]) == [(10, 3)]
+    assert list(IndexQueue.objects.values_list("product_id", "town_id")) == [(first.product_id, 1)]
 
 
 def test_stock_allocate_counts_others_reservations_but_not_the_checkouts_own(variants):
