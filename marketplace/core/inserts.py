@@ -92,14 +92,23 @@ def row_insert(obj: Model) -> None:
     no save() signals), its INSERT compiled once per model (`compiled_insert`); sets its key."""
     model = type(obj)
     using = model._default_manager.db
+    sql, params = row_insert_statement(obj)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        obj.pk = cursor.fetchone()[0]
+    obj._state.adding = False
+    obj._state.db = using
+
+
+def row_insert_statement(obj: Model) -> tuple[str, list[Any]]:
+    """`row_insert`'s statement (an INSERT returning the key the database draws), for a caller
+    that makes it with other writes (it then sets the key and the object's state)."""
+    model = type(obj)
+    using = model._default_manager.db
     connection = connections[using]
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     sql, params = compiled_insert([obj], fields=fields, using=using)
     table = connection.ops.quote_name(meta.db_table)
     key = connection.ops.quote_name(meta.pk.column or meta.pk.attname)
-    with connection.cursor() as cursor:
-        cursor.execute(f"{sql} RETURNING {table}.{key}", params)
-        obj.pk = cursor.fetchone()[0]
-    obj._state.adding = False
-    obj._state.db = using
+    return f"{sql} RETURNING {table}.{key}", params

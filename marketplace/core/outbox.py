@@ -39,8 +39,9 @@ from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from marketplace.core.drains import drain_finished, drain_request, drains_coalesce
-from marketplace.core.inserts import row_insert
+from marketplace.core.inserts import row_insert_statement
 from marketplace.core.models import OutboxMessage
+from marketplace.core.updates import Statement, rows_returned
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,31 @@ def queue_task_on_commit(
     `kwargs` are JSON values (ids). Call it inside the transaction that makes the change, so the
     side effect is saved if and only if its cause is.
     """
+    queued = queue_task_statement(task, cause=cause, **kwargs)
+    [message_pk] = rows_returned(using=OutboxMessage.objects.db, statement=queued.statement)
+    return queued.inserted(message_pk)
+
+
+@dataclass(frozen=True)
+class QueuedTask:
+    """A message to record: its INSERT (returning its key), for the caller to make in one of its
+    statements; then `inserted(key)`, which delivers it after the commit."""
+
+    message: OutboxMessage
+    statement: Statement
+
+    def inserted(self, pk: int) -> OutboxMessage:
+        self.message.pk = pk
+        self.message._state.adding = False
+        self.message._state.db = OutboxMessage.objects.db
+        transaction.on_commit(lambda: _publish(pk))
+        return self.message
+
+
+def queue_task_statement(task: Task[..., object], /, *, cause: Cause, **kwargs: Any) -> QueuedTask:
+    """`queue_task_on_commit`, its INSERT given back (`QueuedTask`): the caller makes it in its
+    transaction, e.g. with its own writes in one statement (an order paid: with its ledger rows,
+    `marketplace.orders.status`), and must call `inserted` with the key it returned."""
     if task.name not in current_app.tasks:
         raise ValueError(f"{task.name} is not a registered Celery task")
     now = timezone.now()
@@ -89,10 +115,8 @@ def queue_task_on_commit(
         reason=cause.why[:64],
         available_at=now + GRACE,
     )
-    row_insert(message)  # one INSERT, compiled once per process (a side effect of most writes)
-    message_pk = message.pk
-    transaction.on_commit(lambda: _publish(message_pk))
-    return message
+    # One INSERT, compiled once per process (a side effect of most writes).
+    return QueuedTask(message, row_insert_statement(message))
 
 
 def _publish(message_id: int | None) -> None:

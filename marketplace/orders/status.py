@@ -15,10 +15,15 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.core.updates import Statement, compiled_update_statement, statements_run
+from marketplace.core.updates import (
+    Statement,
+    compiled_update_statement,
+    statements_returning,
+    statements_run,
+)
 from marketplace.orders.error_codes import OrderErrorCode
 from marketplace.orders.models import Order, OrderStatus, ShopOrder, ShopOrderStatus
-from marketplace.orders.notifications import notify_order
+from marketplace.orders.notifications import notify_order, notify_order_queued
 from marketplace.orders.transitions import (
     order_transition_allowed,
     shop_order_transition_allowed,
@@ -135,26 +140,31 @@ def order_move_with_shop_orders(
     together, in one statement on PostgreSQL; returns the state the order left. `shop_orders`:
     the caller's instances of the order's shop orders, updated as their rows are; `also`: other
     writes of the caller's (rows of other tables) made in the same statement. `notify`: record
-    the order-wide event of `shop_orders_to` (ORDER_WIDE_EVENTS)."""
+    the order-wide event of `shop_orders_to` (ORDER_WIDE_EVENTS), its outbox row inserted in
+    that statement too."""
     _check_shop_order(shop_orders_from, shop_orders_to, notify=notify, events=ORDER_WIDE_EVENTS)
     from_status = order.status
     fields = _order_fields(order, to)
     moved = {"status": shop_orders_to, "updated_at": fields["updated_at"]}
     # Both UPDATEs compiled once per process (marketplace.core.updates): a checkout's hot path.
-    statements_run(
-        using=Order.objects.db,
-        statements=[
-            compiled_update_statement(
-                ShopOrder, where={"order_id": order.pk, "status": shop_orders_from}, values=moved
-            ),
-            compiled_update_statement(Order, where={"pk": order.pk}, values=fields),
-            *also,
-        ],
-    )
+    statements = [
+        compiled_update_statement(
+            ShopOrder, where={"order_id": order.pk, "status": shop_orders_from}, values=moved
+        ),
+        compiled_update_statement(Order, where={"pk": order.pk}, values=fields),
+        *also,
+    ]
+    if notify:
+        # The notification's outbox row is inserted in the same statement.
+        queued = notify_order_queued(order_id=order.pk, event=ORDER_WIDE_EVENTS[shop_orders_to])
+        [message_pk] = statements_returning(
+            using=Order.objects.db, statements=[*statements, queued.statement]
+        )
+        queued.inserted(message_pk)
+    else:
+        statements_run(using=Order.objects.db, statements=statements)
     for shop_order in shop_orders:
         if shop_order.status == shop_orders_from:
             shop_order.status = shop_orders_to
             shop_order.updated_at = fields["updated_at"]  # type: ignore[assignment]
-    if notify:
-        notify_order(order_id=order.pk, event=ORDER_WIDE_EVENTS[shop_orders_to])
     return from_status

@@ -232,17 +232,17 @@ def test_checkout_complete_query_count_is_pinned(gql, django_assert_num_queries)
         "mutation($id: ID!) { checkoutComplete(id: $id) { order { id number status } "
         "errors { code } } }"
     )
-    # 13 = the test's savepoint and its release 2
+    # 12 = the test's savepoint and its release 2
     # + the checkout's transaction 8: checkout lock, summary 2 (lines, fulfilment methods with the
     #   delivery choices), commission rules of all shops 1, the keys of the new rows drawn 1, the
     #   order (its number drawn before) with its shop orders, lines and payment (pending, no
     #   intent) inserted and the checkout with its children deleted in one statement 1, stock
     #   lock 1, allocation as one conditional UPDATE with the search queue's rows 1
-    # + after its commit, the dummy gateway's payment 3: payment and order locked together 1;
+    # + after its commit, the dummy gateway's payment 2: payment and order locked together 1;
     #   the payment succeeded with its intent, the 9 ledger rows, the order and its shop orders
-    #   paid, in one statement 1 (the shop orders just inserted are not read again); the outbox
-    #   row of the "order paid" emails 1.
-    with django_assert_num_queries(13):
+    #   paid and the outbox row of the "order paid" emails, in one statement 1 (the shop orders
+    #   just inserted are not read again).
+    with django_assert_num_queries(12):
         data = gql.execute(query, {"id": checkout["id"]})
     assert data["checkoutComplete"]["order"]["status"] == "PAID"
 
@@ -250,7 +250,7 @@ def test_checkout_complete_query_count_is_pinned(gql, django_assert_num_queries)
 def test_checkout_complete_payload_query_count_is_pinned(gql, django_assert_num_queries):
     checkout, _variants = _three_shop_checkout(gql)
     # The same: the shop orders, their shops and lines of the new order are the ones just written.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         data = gql.execute(COMPLETE, {"id": checkout["id"]})
     assert len(data["checkoutComplete"]["order"]["shopOrders"]) == 3
 
