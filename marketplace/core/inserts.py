@@ -78,7 +78,7 @@ def _keys_draw(objs: Sequence[Model]) -> str:
     """The SQL drawing one key per object from its table's sequence (an array of them)."""
     meta = type(objs[0])._meta
     # Only the model's table and key column (Django's names, no quote in them) are written in.
-    table, column = meta.db_table, meta.pk.column
+    table, column = meta.db_table, meta.pk.column or meta.pk.attname
     if "'" in table + column or '"' in table + column:
         raise ValueError(f"Unexpected quote in {table}.{column}")
     return (
