@@ -6,6 +6,7 @@ Creating it points DATABASE_URL at it, so import this before Django's settings a
 from __future__ import annotations
 
 import os
+import time
 from urllib.parse import urlparse, urlunparse
 
 import psycopg
@@ -20,13 +21,22 @@ class ThrowawayDatabase:
         os.environ["DATABASE_URL"] = urlunparse(self.parsed._replace(path=f"/{self.name}"))
 
     def admin(self, sql: str) -> None:
-        """Runs one statement on the server's `postgres` database (CREATE/DROP DATABASE)."""
-        with psycopg.connect(
-            host=self.parsed.hostname,
-            port=self.parsed.port or 5432,
-            user=self.parsed.username,
-            password=self.parsed.password,
-            dbname="postgres",
-            autocommit=True,
-        ) as conn:
-            conn.execute(sql)
+        """Runs one statement on the server's `postgres` database (CREATE/DROP DATABASE). A DROP
+        that meets the server's autovacuum on the database (a process it may not end) is tried
+        again a few times, a second apart."""
+        for attempt in range(10):
+            try:
+                with psycopg.connect(
+                    host=self.parsed.hostname,
+                    port=self.parsed.port or 5432,
+                    user=self.parsed.username,
+                    password=self.parsed.password,
+                    dbname="postgres",
+                    autocommit=True,
+                ) as conn:
+                    conn.execute(sql)
+                return
+            except psycopg.errors.InsufficientPrivilege:
+                if attempt == 9:
+                    raise
+                time.sleep(1)
