@@ -22,6 +22,7 @@ from django.db import connections
 from django.db.models import ForeignKey, Model
 
 from marketplace.core.compiled import compiled_insert
+from marketplace.core.updates import statements_joined
 
 
 def rows_insert(
@@ -62,12 +63,8 @@ def rows_insert(
             statements.append(
                 compiled_insert(objs, fields=model._meta.concrete_fields, using=using)
             )
-        last, last_values = statements.pop()
-        statements += also
-        ctes = ", ".join(f"i{n} AS ({sql})" for n, (sql, _values) in enumerate(statements))
-        params = [value for _sql, values in statements for value in values]
-        params += last_values
-        cursor.execute(f"WITH {ctes} {last}" if ctes else last, params)
+        last = statements.pop()
+        cursor.execute(*statements_joined([*statements, *also, last]))
     for objs in groups:
         for obj in objs:
             obj._state.adding = False

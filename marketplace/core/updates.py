@@ -128,32 +128,34 @@ def update_returning(
     )
 
 
+def statements_joined(statements: Sequence[Statement]) -> Statement:
+    """One PostgreSQL statement running these data-modifying statements: the first ones as
+    CTEs, the last one's result (what it returns) as the whole statement's."""
+    *firsts, (last, last_params) = statements
+    if not firsts:
+        return last, last_params
+    ctes = ", ".join(f"w{n} AS ({sql})" for n, (sql, _params) in enumerate(firsts))
+    params = [value for _sql, values in firsts for value in values]
+    return f"WITH {ctes} {last}", [*params, *last_params]
+
+
 def statements_run(*, using: str, statements: Sequence[Statement]) -> None:
     """Runs these data-modifying statements, in one on PostgreSQL."""
     if not statements:
         return
     connection = connections[using]
     with connection.cursor() as cursor:
-        if connection.vendor != "postgresql" or len(statements) == 1:
+        if connection.vendor != "postgresql":
             for sql, params in statements:
                 cursor.execute(sql, params)
             return
-        *firsts, (last, last_params) = statements
-        ctes = ", ".join(f"w{n} AS ({sql})" for n, (sql, _params) in enumerate(firsts))
-        params = [value for _sql, values in firsts for value in values]
-        cursor.execute(f"WITH {ctes} {last}", [*params, *last_params])
+        cursor.execute(*statements_joined(statements))
 
 
 def statements_returning(*, using: str, statements: Sequence[Statement]) -> list[Any]:
     """Runs these data-modifying statements (in one on PostgreSQL) and gives the values of the
     one column the last one returns (`update_returning_statement`)."""
-    *firsts, (last, last_params) = statements
-    connection = connections[using]
-    if firsts and connection.vendor != "postgresql":
-        statements_run(using=using, statements=firsts)
-        firsts = []
-    ctes = ", ".join(f"w{n} AS ({sql})" for n, (sql, _params) in enumerate(firsts))
-    params = [value for _sql, values in firsts for value in values]
-    return rows_returned(
-        using=using, statement=(f"WITH {ctes} {last}" if ctes else last, [*params, *last_params])
-    )
+    if connections[using].vendor != "postgresql":
+        statements_run(using=using, statements=statements[:-1])
+        statements = statements[-1:]
+    return rows_returned(using=using, statement=statements_joined(statements))
