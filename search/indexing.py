@@ -30,7 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from marketplace.core.drains import drain_finished, drain_request, drains_coalesce
@@ -240,16 +240,35 @@ def search_index_dirty(
                 refresh=refresh,
             )
     except SearchUnavailable as error:
-        IndexQueue.objects.filter(product_id__in=[pk for pk, _, _ in rows]).update(
-            attempts=F("attempts") + 1, last_error=str(error)[:255]
-        )
+        with transaction.atomic():
+            _queue_locked(Q(product_id__in=[pk for pk, _, _ in rows])).update(
+                attempts=F("attempts") + 1, last_error=str(error)[:255]
+            )
         raise
     _dequeue([(pk, marked_at) for pk, _, marked_at in rows if pk not in failed])
     if failed:
-        IndexQueue.objects.filter(product_id__in=failed).update(
-            attempts=F("attempts") + 1, last_error="rejected by the engine"
-        )
+        with transaction.atomic():
+            _queue_locked(Q(product_id__in=failed)).update(
+                attempts=F("attempts") + 1, last_error="rejected by the engine"
+            )
     return len(rows) - len(failed)
+
+
+def _queue_locked(rows: Q) -> QuerySet[IndexQueue]:
+    """The queue's rows that match, locked in product order, for the caller's transaction.
+
+    Every writer takes the queue's rows in that order (`mark_products_dirty` upserts sorted
+    ids), so a drain changing many rows never holds one that a checkout waits for while it waits
+    for another that checkout holds: a deadlock, which failed a checkout under load when the
+    drain's DELETE took the rows in the table's physical order.
+    """
+    locked = (
+        IndexQueue.objects.filter(rows)
+        .order_by("product_id")
+        .select_for_update()
+        .values_list("product_id", flat=True)
+    )
+    return IndexQueue.objects.filter(product_id__in=list(locked))
 
 
 # Marks (one per write that marked) removed per DELETE: a drain's batch spans many writes.
@@ -266,7 +285,8 @@ def _dequeue(done: list[tuple[int, datetime]]) -> None:
         read_as = Q()
         for marked_at, ids in marks[start : start + DEQUEUE_MARKS]:
             read_as |= Q(product_id__in=ids, marked_at=marked_at)
-        IndexQueue.objects.filter(read_as).delete()
+        with transaction.atomic():
+            _queue_locked(read_as).delete()
 
 
 def search_sweep_dirty(*, max_batches: int = 50) -> int:
