@@ -102,6 +102,8 @@ TEMPLATES = [
         "OPTIONS": {
             # {% url %} with its answers kept per process (same output as Django's: see the module).
             "builtins": ["marketplace.core.templatetags.kept_urls"],
+            # {% load i18n %}: Django's tags, constant {% translate %}s kept per language (see it).
+            "libraries": {"i18n": "marketplace.core.templatetags.kept_i18n"},
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
