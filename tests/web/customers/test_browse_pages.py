@@ -109,6 +109,18 @@ def test_pages_are_in_english_on_request_with_money_in_the_english_format(client
     assert "Add to cart" in html and "€19.00" in html
 
 
+def test_the_layout_s_kept_header_and_footer_follow_each_visitor_s_language(client, shops):
+    french, english, french_again = (
+        page(client.get("/villes/bourg/", HTTP_ACCEPT_LANGUAGE=language))
+        for language in ("fr", "en", "fr")
+    )
+
+    assert "Aller au contenu" in french and "Où va l’argent" in french
+    assert "Skip to content" in english and "Where the money goes" in english
+    assert "Aller au contenu" not in english and "Skip to content" not in french_again
+    assert french_again.count("Où va l’argent") == 1
+
+
 def test_an_unpublished_product_is_not_shown_nor_found(client, shops):
     product_publish(user=None, product_id=shops.honey_small.product_id, published=False)
 
