@@ -11,10 +11,10 @@ engine acknowledged. If the engine or the broker is down, the rows stay, and the
 The drain is published to run SEARCH_INDEX_DELAY_SECONDS (default 1) after the commit that asked
 for it, so that the writes of that second share it: each drain has a fixed cost (its queries, the
 engine's round trips), and at checkout rates a drain per few orders re-indexed the same products
-again and again (#16). The delay between a commit and its products in the index: that second,
-then the time the worker takes to reach the drain (it runs once the drain before it has
-finished; under load, about one drain's run); at most DRAIN_TTL (10) seconds more when a drain
-was lost (a worker killed); with the broker down, the sweeper's 30 s. A town without an
+again and again (#16); what is marked while a drain runs waits for the next one, a second after
+it (`search_index_drain`). The delay between a commit and its products in the index: that
+second, then the time the worker takes to reach the drain (under load, up to one drain's run
+and a second more); at most DRAIN_TTL (10) seconds more when a drain was lost (a worker killed); with the broker down, the sweeper's 30 s. A town without an
 index gets one when a shop of it is approved (`mark_town_opened`) or its towns file is loaded.
 """
 
@@ -175,8 +175,14 @@ def _enqueue(product_ids: list[int] | None, pages: Sequence[str] = ()) -> None:
 
 def search_index_drain(*, max_batches: int = DRAIN_MAX_BATCHES) -> int:
     """The drain asked for on commit: indexes the queue's rows never tried since they were
-    marked, oldest first, until none is left (or `max_batches` batches: then asks for the next
-    drain); a row that failed waits for the sweeper. Returns how many were indexed.
+    marked, oldest first, a batch at a time while the batches come full (a backlog: up to
+    `max_batches`); a row that failed waits for the sweeper. Returns how many were indexed.
+
+    Rows marked while it ran, or left past `max_batches`, get the next drain, published with
+    the delay (SEARCH_INDEX_DELAY_SECONDS): under a steady flow of writes, one bulk per delay
+    takes what they marked meanwhile. Indexing them at once, batch after batch until the queue
+    was empty, made a bulk of the few marked during the previous one (under checkout load, two
+    or three bulks a second re-indexing the same products: the engine's CPU, #16).
 
     Raises SearchUnavailable (the rows stay for the sweeper).
     """
@@ -184,18 +190,15 @@ def search_index_drain(*, max_batches: int = DRAIN_MAX_BATCHES) -> int:
     try:
         for _ in range(max_batches):
             count = search_index_dirty(fresh=True)
-            if count == 0:
-                drain_finished(DRAIN)
-                # Marked while the drain was still flagged: its own to index.
-                count = search_index_dirty(fresh=True)
-                if count == 0:
-                    return done
             done += count
-    except SearchUnavailable:
+            if count < SWEEP_BATCH:
+                break
+    finally:
         drain_finished(DRAIN)
-        raise
-    drain_finished(DRAIN)
-    _enqueue(None)
+    # After the flag is cleared: a row committed before that (its writer's request was a
+    # no-op) is seen here; one committed after has asked for its own drain.
+    if IndexQueue.objects.filter(attempts=0).exists():
+        _enqueue(None)
     return done
 
 

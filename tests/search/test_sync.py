@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from marketplace.core.drains import drain_finished
 from marketplace.governance.approval import vendor_reinstate, vendor_suspend
+from search import indexing
 from search.backends import engine_index, get_backend
 from search.indexing import (
     DRAIN,
@@ -334,6 +335,61 @@ def test_with_no_index_delay_the_drain_is_asked_for_at_once(
 
     assert requested == [0]
     drain_finished(DRAIN)
+
+
+def test_what_is_marked_while_a_drain_runs_waits_for_the_next_drain_a_second_later(
+    synced: Any, settings: Any, monkeypatch: Any
+) -> None:
+    # Given Celery with a queue (the drains asked for are recorded, not sent) and a queued product
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    drain_finished(DRAIN)
+    requested: list[object] = []
+    monkeypatch.setattr(
+        index_dirty, "apply_async", lambda **options: requested.append(options["countdown"])
+    )
+    IndexQueue.objects.all().delete()
+    first, later = _product("espadrilles"), _product("munster")
+    mark_products_dirty(product_ids=[first.pk])
+    # When a write marks another product while the drain is indexing the first
+    index_batch = indexing.search_index_dirty
+
+    def index_while_a_write_marks(**options: Any) -> int:
+        done = index_batch(**options)
+        if IndexQueue.objects.filter(product_id=later.pk).count() == 0:
+            mark_products_dirty(product_ids=[later.pk])
+        return done
+
+    monkeypatch.setattr(indexing, "search_index_dirty", index_while_a_write_marks)
+    # Then the drain indexed the first only (one bulk), and asked for the next drain, delayed
+    assert search_index_drain() == 1
+    assert list(IndexQueue.objects.values_list("product_id", flat=True)) == [later.pk]
+    assert requested == [1.0]
+    # And the next drain takes the later one, leaving nothing to ask for
+    monkeypatch.setattr(indexing, "search_index_dirty", index_batch)
+    assert search_index_drain() == 1
+    assert IndexQueue.objects.count() == 0
+    assert requested == [1.0]
+
+
+def test_a_backlog_is_drained_batch_after_batch_without_waiting(
+    synced: Any, settings: Any, monkeypatch: Any
+) -> None:
+    # Given batches of two and three fresh products queued (a catalogue import's backlog)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    drain_finished(DRAIN)
+    requested: list[object] = []
+    monkeypatch.setattr(
+        index_dirty, "apply_async", lambda **options: requested.append(options["countdown"])
+    )
+    monkeypatch.setattr(indexing, "SWEEP_BATCH", 2)
+    IndexQueue.objects.all().delete()
+    mark_products_dirty(
+        product_ids=[_product(slug).pk for slug in ("espadrilles", "munster", "orangettes")]
+    )
+    # When the drain runs: full batches follow each other at once, up to an empty queue
+    assert search_index_drain() == 3
+    assert IndexQueue.objects.count() == 0
+    assert requested == []
 
 
 def test_the_drain_leaves_a_failed_row_to_the_sweeper_until_it_is_marked_again(
