@@ -18,16 +18,16 @@ and measures CPU time (time.process_time), first without the profiler.
 Celery worker and beat (a queue of their own on REDIS_URL; the search engine on SEARCH_URL with
 indices of their own prefix), the side effects included; after each level it waits for the worker
 to catch up (outbox delivered, queue empty) and says how long that took. It prints the CPU each
-complete costs per process group: gunicorn, Celery, PostgreSQL (the backends of the benchmark's
-database, from /proc), the engine (the whole engine process: shared with anyone using it), the
+complete costs per process group: gunicorn, Celery, PostgreSQL (the whole server, from /proc: its
+background processes and every backend, those that ended during the level included), the engine (the whole engine process: shared with anyone using it), the
 client. `--ceiling` first runs the SQL ceiling (../shared/bench/sql-ceiling/, pgbench on a
 throwaway database) at the same levels and prints the application as a fraction of it.
 Statements per complete are counted in-process (the same GraphQL request, on a warm process;
-BENCH_SHOW_STATEMENTS=1 prints them); PostgreSQL CPU per
-complete is read from /proc for the benchmark database's backends: in-process, each client reads
-its own backend's before closing its connection; over HTTP, the backends seen at the level's start
-and end (one that closes during a level, e.g. a worker's connection idle past CONN_MAX_AGE, is not
-counted: on long levels the figure is a lower bound).
+BENCH_SHOW_STATEMENTS=1 prints them). PostgreSQL CPU per complete is read from /proc: in-process,
+each client reads its own backend's before closing its connection (the statements' cost alone);
+over HTTP, the whole server's (a connection that ends during a level, as a worker's does past
+CONN_MAX_AGE, still counts, through the postmaster that reaps it; so do the WAL writer, the
+checkpointer and autovacuum, and any other database's use of the server on a shared machine).
 """
 
 from __future__ import annotations
@@ -444,9 +444,11 @@ def _groups(stack: dict[str, Any] | None) -> Any:
         "postgres": lambda: cpu_groups.database_backends(settings.DATABASE_URL, BENCH_DB),
     }
     if stack is not None:
+        groups["postgres"] = lambda: cpu_groups.database_server(settings.DATABASE_URL)
         groups["gunicorn"] = lambda: cpu_groups.descendants(stack["web"])
         groups["celery"] = lambda: cpu_groups.descendants(stack["worker"])
         groups["engine"] = cpu_groups.engine_pids
+        return cpu_groups.CpuGroups(groups, whole=frozenset({"postgres"}))
     return cpu_groups.CpuGroups(groups)
 
 

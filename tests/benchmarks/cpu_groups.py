@@ -89,16 +89,42 @@ def database_backends(url: str, database: str) -> list[int]:
     return [int(pid) for (pid,) in rows]
 
 
+def database_server(url: str) -> list[int]:
+    """The PostgreSQL server's processes: the postmaster (whose CPU reading includes the backends
+    it has reaped, `process_cpu`) and every process it runs now, whatever the database."""
+    parsed = urlparse(url)
+    with psycopg.connect(
+        host=parsed.hostname,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
+        row = conn.execute("SELECT pg_backend_pid()").fetchone()
+    assert row is not None
+    try:
+        stat = Path(f"/proc/{int(row[0])}/stat").read_text()
+    except OSError:  # not on this machine
+        return []
+    return descendants(int(stat.rsplit(")", 1)[1].split()[1]))
+
+
 class CpuGroups:
     """CPU seconds per named group of processes between `start()` and `stop()`.
 
     A group is a function returning its pids at that moment; a process that appears meanwhile
     counts from zero, one that ends meanwhile counts up to its last reading (so short-lived
-    backends are under-counted: the benchmark's connections are persistent).
+    backends are under-counted: the benchmark's connections are persistent). A group named in
+    `whole` holds a parent that reaps its children (`database_server`): its figure is the sum of
+    its readings after minus before, as a child that ended is counted in the parent's.
     """
 
-    def __init__(self, groups: dict[str, Callable[[], list[int]]]) -> None:
+    def __init__(
+        self, groups: dict[str, Callable[[], list[int]]], whole: frozenset[str] = frozenset()
+    ) -> None:
         self.groups = groups
+        self.whole = whole
         self.before: dict[str, dict[int, float]] = {}
 
     def _read(self) -> dict[str, dict[int, float]]:
@@ -114,6 +140,9 @@ class CpuGroups:
         used = {}
         for name, readings in after.items():
             earlier = self.before.get(name, {})
+            if name in self.whole:
+                used[name] = max(0.0, sum(readings.values()) - sum(earlier.values()))
+                continue
             used[name] = sum(max(0.0, cpu - earlier.get(pid, 0.0)) for pid, cpu in readings.items())
         return used
 
