@@ -102,11 +102,11 @@ def database_server(url: str) -> list[int]:
         autocommit=True,
     ) as conn:
         row = conn.execute("SELECT pg_backend_pid()").fetchone()
-    assert row is not None
-    try:
-        stat = Path(f"/proc/{int(row[0])}/stat").read_text()
-    except OSError:  # not on this machine
-        return []
+        assert row is not None
+        try:  # while the connection is open: its backend ends with it
+            stat = Path(f"/proc/{int(row[0])}/stat").read_text()
+        except OSError as error:
+            raise RuntimeError("PostgreSQL does not run on this machine") from error
     return descendants(int(stat.rsplit(")", 1)[1].split()[1]))
 
 
