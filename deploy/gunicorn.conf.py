@@ -20,7 +20,13 @@ graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then (guards against slow leaks); jitter avoids all restarting at once.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = 200
+max_requests_jitter = max_requests // 10
+# The application is imported once, by the master, before the workers are forked: a recycled
+# worker starts serving at once, instead of importing the project again (about 1 s of CPU taken
+# from the other workers every 2,000 requests of each). Nothing connects at import (databases,
+# Redis and the engine are reached on first use, per process). Code changes need a restart,
+# not a HUP.
+preload_app = True
 # Logs to stdout/stderr: the container runtime (or systemd) collects them.
 accesslog = "-"
 errorlog = "-"
@@ -32,8 +38,13 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 control_socket_disable = True
 
 
+def pre_fork(server, worker):
+    """The application is loaded (preload_app): what it built (settings, URLs, models) lives as
+    long as the workers. Frozen before the fork, the workers' garbage collector never walks it
+    again at its full collections (about 0.2 ms a page, measured on the customers' pages)."""
+    gc.freeze()
+
+
 def post_worker_init(worker):
-    """The application is loaded: what it built (settings, URLs, models) lives as long as the
-    worker. Freezing it keeps the garbage collector from walking those objects again at every
-    full collection (about 0.2 ms a page, measured on the customers' pages)."""
+    """What the worker built while starting, likewise."""
     gc.freeze()

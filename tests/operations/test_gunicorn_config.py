@@ -1,0 +1,72 @@
+"""deploy/gunicorn.conf.py, as production runs it: the app preloaded, workers recycled."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return int(response.status)
+
+
+@pytest.mark.django_db
+def test_gunicorn_serves_from_the_preloaded_app_and_its_recycled_workers(tmp_path):
+    # Given gunicorn on the test database, one worker recycled after every 3 requests
+    db = connection.settings_dict
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "1",
+        "GUNICORN_MAX_REQUESTS": "3",
+        "GUNICORN_LOG_LEVEL": "debug",
+    }
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=out,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        # When ten requests follow each other
+        statuses = [_get(f"http://127.0.0.1:{port}/health/") for _ in range(10)]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    text = log.read_text()
+    # Then every one was served, by workers forked from the master that had loaded the app
+    assert statuses == [200] * 10, text[-2000:]
+    workers = set(re.findall(r"Booting worker with pid: (\d+)", text))
+    assert len(workers) >= 4, text[-2000:]  # the first, then one after every 3 requests
+    assert text.count("Autorestarting worker after current request") >= 3
+    assert str(server.pid) not in workers
+    assert re.search(r"preload_app: True", text)
