@@ -448,7 +448,9 @@ def _groups(stack: dict[str, Any] | None) -> Any:
         groups["gunicorn"] = lambda: cpu_groups.descendants(stack["web"])
         groups["celery"] = lambda: cpu_groups.descendants(stack["worker"])
         groups["engine"] = cpu_groups.engine_pids
-        return cpu_groups.CpuGroups(groups, whole=frozenset({"postgres"}))
+        # Each has a parent that reaps its children (gunicorn recycles its workers, PostgreSQL
+        # ends connections): their whole CPU, children that ended during the level included.
+        return cpu_groups.CpuGroups(groups, whole=frozenset({"postgres", "gunicorn", "celery"}))
     return cpu_groups.CpuGroups(groups)
 
 
