@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, OperationalError, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from marketplace.checkout.error_codes import CheckoutErrorCode
 from marketplace.checkout.models import Checkout, CheckoutDelivery, CheckoutLine, Reservation
 from marketplace.checkout.pricing import CheckoutSummary, checkout_summary
 from marketplace.core.compiled import Slot, compiled_query
+from marketplace.core.conflicts import conflict_retriable
 from marketplace.core.inserts import rows_insert
 from marketplace.governance.commission import commission_quotes
 from marketplace.orders.models import Order, OrderLine, OrderStatus, ShopOrder
@@ -81,6 +82,11 @@ def checkout_complete(*, checkout_id: Any, user: Requester) -> CheckoutCompletio
                 completion = CheckoutCompletion(order=order, payment=None, created=False)
                 break
             if attempt:
+                raise
+        except OperationalError as error:
+            # Under load, a deadlock with another writer (or a serialization failure) ends this
+            # transaction: nothing of it remains, and the other went on; tried once more.
+            if attempt or not conflict_retriable(error):
                 raise
     if not completion.created and completion.order.status != OrderStatus.UNPAID:
         return completion
