@@ -18,7 +18,6 @@ import argparse
 import csv
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -45,16 +44,11 @@ os.environ.setdefault(
 )
 
 from tests.benchmarks.throwaway_db import ThrowawayDatabase  # noqa: E402
+from tests.servers import free_port, port_wait  # noqa: E402
 
 DATABASE = ThrowawayDatabase("load")
 PY = sys.executable
 VAR = ROOT / "var" / "bench_load"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _manage(*args: str) -> subprocess.CompletedProcess[str]:
@@ -148,7 +142,7 @@ def main() -> None:
             print("search index:", "built" if result.returncode == 0 else result.stderr[-300:])
         data_file = VAR / "data.json"
         data_file.write_text(json.dumps(data))
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "LOAD_DATA": str(data_file)}
         logs = (VAR / "servers.log").open("wb")
         processes.append(
@@ -186,13 +180,7 @@ def main() -> None:
                 stderr=logs,
             )
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.3)
+        port_wait(port)
         _warm_up(port, data_file)
         load_before = os.getloadavg()
         started = time.monotonic()

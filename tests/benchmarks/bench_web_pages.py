@@ -32,7 +32,6 @@ import http.cookies
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -60,6 +59,7 @@ if not os.environ.get("SEARCH_URL"):
     os.environ["SEARCH_BACKEND"] = "database"
 
 from tests.benchmarks.throwaway_db import ThrowawayDatabase  # noqa: E402
+from tests.servers import free_port, port_wait  # noqa: E402
 
 DATABASE = ThrowawayDatabase("web")
 PY = sys.executable
@@ -90,12 +90,6 @@ def _manage(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [PY, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, check=False
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _product_paths() -> list[str]:
@@ -418,7 +412,7 @@ def main() -> None:
         else:
             print("search: database backend (SEARCH_URL unset)")
         products = _product_paths()
-        port = _free_port()
+        port = free_port()
         env = {
             **os.environ,
             "GUNICORN_BIND": f"127.0.0.1:{port}",
@@ -445,13 +439,7 @@ def main() -> None:
             stdout=logs,
             stderr=logs,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.3)
+        port_wait(port)
         print(f"gunicorn: {options.workers} workers x 1 thread; load before: {_loadavg()}")
         if not options.no_browser:
             _browser_figures(f"http://localhost:{port}", products)

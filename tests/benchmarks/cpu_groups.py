@@ -17,6 +17,8 @@ from urllib.parse import urlparse
 
 import psycopg
 
+from tests.servers import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 CEILING = next(
     (
@@ -72,17 +74,22 @@ def engine_pids() -> list[int]:
     return pids
 
 
-def database_backends(url: str, database: str) -> list[int]:
-    """The PostgreSQL backends connected to this database (pg_stat_activity; same machine)."""
+def _maintenance_connection(url: str) -> psycopg.Connection[Any]:
+    """An autocommit connection to the server's `postgres` database, as `url`'s user."""
     parsed = urlparse(url)
-    with psycopg.connect(
+    return psycopg.connect(
         host=parsed.hostname,
         port=parsed.port or 5432,
         user=parsed.username,
         password=parsed.password,
         dbname="postgres",
         autocommit=True,
-    ) as conn:
+    )
+
+
+def database_backends(url: str, database: str) -> list[int]:
+    """The PostgreSQL backends connected to this database (pg_stat_activity; same machine)."""
+    with _maintenance_connection(url) as conn:
         rows = conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = %s", [database]
         ).fetchall()
@@ -92,15 +99,7 @@ def database_backends(url: str, database: str) -> list[int]:
 def database_server(url: str) -> list[int]:
     """The PostgreSQL server's processes: the postmaster (whose CPU reading includes the backends
     it has reaped, `process_cpu`) and every process it runs now, whatever the database."""
-    parsed = urlparse(url)
-    with psycopg.connect(
-        host=parsed.hostname,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
+    with _maintenance_connection(url) as conn:
         row = conn.execute("SELECT pg_backend_pid()").fetchone()
         assert row is not None
         try:  # while the connection is open: its backend ends with it
@@ -187,12 +186,6 @@ def ceiling(url: str, levels: list[int], seconds: int = 10) -> dict[int, float]:
         with psycopg.connect(**admin, dbname="postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return results
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def worker_command(log: Path) -> list[str]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
+from django.test import Client
 from graphql_relay import to_global_id
 
 from tests.factories import CategoryFactory, TownFactory, VariantFactory, VendorFactory
@@ -71,6 +73,18 @@ mutation($id: ID!) {
     errors { field code message }
   }
 }""".replace("FIELDS", ORDER_FIELDS)
+
+
+def post(client: Client, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """POSTs a GraphQL document; its `data` (no top-level error allowed)."""
+    response = client.post(
+        "/graphql/",
+        json.dumps({"query": query, "variables": variables}),
+        content_type="application/json",
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    return dict(body["data"])
 
 
 def gid(type_name: str, pk: Any) -> str:

@@ -3,7 +3,6 @@ and the completion is tried once more instead of answering an internal error."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from typing import Any
@@ -17,21 +16,10 @@ from psycopg import errors
 from marketplace.checkout.models import Checkout
 from marketplace.core.conflicts import conflict_retriable
 from marketplace.orders.models import Order
-from tests.checkout.helpers import COMPLETE, CREATE, line, shop, town, variant
+from tests.checkout.helpers import COMPLETE, CREATE, line, post, shop, town, variant
 from vendors.models import Stock
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _post(query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    response = Client().post(
-        "/graphql/",
-        json.dumps({"query": query, "variables": variables}),
-        content_type="application/json",
-    )
-    body = response.json()
-    assert "errors" not in body, body
-    return dict(body["data"])
 
 
 def _deadlocks() -> int:
@@ -42,14 +30,18 @@ def _deadlocks() -> int:
 
 def _waiting_for_a_lock() -> bool:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
         return bool(cursor.fetchone()[0])
 
 
 def test_a_completion_that_loses_a_deadlock_is_completed_on_its_second_try() -> None:
     # Given a checkout of a cheese, and another writer holding the cheese's stock row
     cheese = variant(shop(town(), "fromager"), price="12.00", stock=10)
-    created = _post(
+    created = post(
+        Client(),
         CREATE,
         {"input": {"town": "montpellier", "email": "b@example.org", "lines": [line(cheese, 2)]}},
     )["checkoutCreate"]
@@ -78,7 +70,7 @@ def test_a_completion_that_loses_a_deadlock_is_completed_on_its_second_try() -> 
     writer.start()
     time.sleep(0.2)  # the writer holds the stock row first
     # When the buyer completes
-    result = _post(COMPLETE, {"id": checkout_id})["checkoutComplete"]
+    result = post(Client(), COMPLETE, {"id": checkout_id})["checkoutComplete"]
     writer.join(30)
 
     # Then PostgreSQL broke a deadlock, ending the completion's first try, not the other writer

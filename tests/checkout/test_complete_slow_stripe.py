@@ -3,7 +3,6 @@ transaction, and other buyers complete meanwhile (stripe-mock behind a proxy tha
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -14,7 +13,7 @@ from django.test import Client
 
 from marketplace.orders.models import Order
 from payments.models import Payment
-from tests.checkout.helpers import COMPLETE, CREATE, food, line, shop, town, variant
+from tests.checkout.helpers import COMPLETE, CREATE, food, line, post, shop, town, variant
 from tests.payments.fault_server import FaultServer
 from tests.payments.helpers import STRIPE_MOCK
 from vendors.models import Stock
@@ -39,19 +38,8 @@ def slow_stripe(settings: Any) -> Iterator[FaultServer]:
     proxy.httpd.shutdown()
 
 
-def _post(client: Client, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    response = client.post(
-        "/graphql/",
-        json.dumps({"query": query, "variables": variables}),
-        content_type="application/json",
-    )
-    body = response.json()
-    assert "errors" not in body, body
-    return dict(body["data"])
-
-
 def _checkout(items: list[tuple[Any, int]]) -> str:
-    created = _post(
+    created = post(
         Client(),
         CREATE,
         {
@@ -86,7 +74,7 @@ def test_a_slow_stripe_call_holds_nothing_while_other_buyers_complete(
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_backend_pid()")
                 outcome["pid"] = cursor.fetchone()[0]
-            outcome["result"] = _post(Client(), COMPLETE, {"id": first})["checkoutComplete"]
+            outcome["result"] = post(Client(), COMPLETE, {"id": first})["checkoutComplete"]
         finally:
             connection.close()
 
@@ -106,7 +94,7 @@ def test_a_slow_stripe_call_holds_nothing_while_other_buyers_complete(
             assert cursor.fetchone()[0] == "idle"
         # And B (other goods) and C (the same goods) complete meanwhile
         for checkout_id in (second, third):
-            result = _post(Client(), COMPLETE, {"id": checkout_id})["checkoutComplete"]
+            result = post(Client(), COMPLETE, {"id": checkout_id})["checkoutComplete"]
             assert result["errors"] == []
             assert result["payment"]["status"] == "pending"
         assert buyer.is_alive()  # A is still waiting for Stripe

@@ -2,23 +2,17 @@
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 from django.db import connection
 
+from tests.servers import free_port, port_wait
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _get(url: str) -> int:
@@ -30,7 +24,7 @@ def _get(url: str) -> int:
 def test_gunicorn_serves_from_the_preloaded_app_and_its_recycled_workers(tmp_path):
     # Given gunicorn on the test database, one worker recycled after every 3 requests
     db = connection.settings_dict
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
@@ -50,13 +44,7 @@ def test_gunicorn_serves_from_the_preloaded_app_and_its_recycled_workers(tmp_pat
             stderr=out,
         )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+        assert port_wait(port), log.read_text()[-2000:]
         # When ten requests follow each other
         statuses = [_get(f"http://127.0.0.1:{port}/health/") for _ in range(10)]
     finally:

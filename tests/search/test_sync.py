@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from io import StringIO
 from typing import Any
 
@@ -41,6 +42,20 @@ def synced(settings: Any, engine: Any, towns: dict[str, Any]) -> Any:
     settings.CELERY_TASK_ALWAYS_EAGER = True
     search_rebuild_town(town_slug=TOWN)
     return engine
+
+
+@pytest.fixture
+def queued_drains(settings: Any, monkeypatch: Any) -> Iterator[list[object]]:
+    """Celery with a queue (not eager): the drains asked for are recorded (their countdown),
+    not sent; no drain flagged before or after."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    drain_finished(DRAIN)
+    requested: list[object] = []
+    monkeypatch.setattr(
+        index_dirty, "apply_async", lambda **options: requested.append(options["countdown"])
+    )
+    yield requested
+    drain_finished(DRAIN)
 
 
 def _refresh(engine: Any) -> None:
@@ -282,15 +297,14 @@ def test_a_product_marked_again_while_indexing_stays_queued(synced: Any, monkeyp
 
 
 def test_writes_while_a_drain_is_queued_are_indexed_by_it_in_one_bulk(
-    synced: Any, settings: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+    synced: Any,
+    settings: Any,
+    monkeypatch: Any,
+    django_capture_on_commit_callbacks: Any,
+    queued_drains: list[object],
 ) -> None:
     # Given Celery with a queue (not eager): the drains asked for are recorded, not sent
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    drain_finished(DRAIN)
-    requested: list[object] = []
-    monkeypatch.setattr(
-        index_dirty, "apply_async", lambda **options: requested.append(options["countdown"])
-    )
+    requested = queued_drains
     IndexQueue.objects.all().delete()  # what loading the towns queued is in the index already
     renamed, emptied = _product("espadrilles"), Variant.objects.get(product=_product("munster"))
     # When two writes commit before the worker reaches the drain
@@ -315,38 +329,30 @@ def test_writes_while_a_drain_is_queued_are_indexed_by_it_in_one_bulk(
     with django_capture_on_commit_callbacks(execute=True):
         stock_update(variant_id=emptied.pk, quantity=3, user=None)
     assert requested == [1.0, 1.0]
-    drain_finished(DRAIN)
 
 
 def test_with_no_index_delay_the_drain_is_asked_for_at_once(
-    synced: Any, settings: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+    synced: Any,
+    settings: Any,
+    monkeypatch: Any,
+    django_capture_on_commit_callbacks: Any,
+    queued_drains: list[object],
 ) -> None:
-    settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.SEARCH_INDEX_DELAY_SECONDS = 0
-    drain_finished(DRAIN)
-    requested: list[object] = []
-    monkeypatch.setattr(
-        index_dirty, "apply_async", lambda **options: requested.append(options["countdown"])
-    )
+    requested = queued_drains
     emptied = Variant.objects.get(product=_product("munster"))
 
     with django_capture_on_commit_callbacks(execute=True):
         stock_update(variant_id=emptied.pk, quantity=0, user=None)
 
     assert requested == [0]
-    drain_finished(DRAIN)
 
 
 def test_what_is_marked_while_a_drain_runs_waits_for_the_next_drain_a_second_later(
-    synced: Any, settings: Any, monkeypatch: Any
+    synced: Any, settings: Any, monkeypatch: Any, queued_drains: list[object]
 ) -> None:
     # Given Celery with a queue (the drains asked for are recorded, not sent) and a queued product
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    drain_finished(DRAIN)
-    requested: list[object] = []
-    monkeypatch.setattr(
-        index_dirty, "apply_async", lambda **options: requested.append(options["countdown"])
-    )
+    requested = queued_drains
     IndexQueue.objects.all().delete()
     first, later = _product("espadrilles"), _product("munster")
     mark_products_dirty(product_ids=[first.pk])
@@ -372,15 +378,10 @@ def test_what_is_marked_while_a_drain_runs_waits_for_the_next_drain_a_second_lat
 
 
 def test_a_backlog_is_drained_batch_after_batch_without_waiting(
-    synced: Any, settings: Any, monkeypatch: Any
+    synced: Any, settings: Any, monkeypatch: Any, queued_drains: list[object]
 ) -> None:
     # Given batches of two and three fresh products queued (a catalogue import's backlog)
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    drain_finished(DRAIN)
-    requested: list[object] = []
-    monkeypatch.setattr(
-        index_dirty, "apply_async", lambda **options: requested.append(options["countdown"])
-    )
+    requested = queued_drains
     monkeypatch.setattr(indexing, "SWEEP_BATCH", 2)
     IndexQueue.objects.all().delete()
     mark_products_dirty(
