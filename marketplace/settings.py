@@ -96,7 +96,9 @@ ASGI_APPLICATION = "marketplace.asgi.application"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's, its check aware of the i18n library replaced below (see the module).
+        "BACKEND": "marketplace.core.template_backend.Templates",
+        "NAME": "django",
         "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {

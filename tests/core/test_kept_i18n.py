@@ -3,10 +3,12 @@
 whatever was rendered before."""
 
 import pytest
-from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.core.checks import run_checks
+from django.template import Context, Engine, Template, TemplateSyntaxError, engines
 from django.templatetags.i18n import TranslateNode
 from django.utils import translation
 
+from marketplace.core.template_backend import Templates
 from marketplace.core.templatetags.kept_i18n import KeptTranslateNode
 
 DJANGO = Engine(libraries={"i18n": "django.templatetags.i18n"})  # Django's own library
@@ -73,3 +75,19 @@ def test_a_variable_message_follows_the_variable():
 def test_syntax_errors_are_django_s():
     with pytest.raises(TemplateSyntaxError):
         Template("{% load i18n %}{% translate %}")
+
+
+def test_the_replaced_i18n_library_raises_no_check_warning_and_another_duplicate_still_does():
+    assert [m for m in run_checks(tags=["templates"]) if m.id == "templates.W003"] == []
+    other = Templates(
+        {
+            "NAME": "other",
+            "DIRS": [],
+            "APP_DIRS": True,
+            "OPTIONS": {"libraries": {"static": "marketplace.core.templatetags.kept_i18n"}},
+        }
+    )
+    warnings = other.check()
+    assert [w.id for w in warnings] == ["templates.W003"]
+    assert "'static'" in warnings[0].msg
+    assert isinstance(engines["django"], Templates)
