@@ -164,6 +164,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 def _browser_figures(base: str, products: list[str]) -> None:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.support.ui import WebDriverWait
 
     profile = tempfile.mkdtemp(prefix="bench-web-chromium-")
     options = webdriver.ChromeOptions()
@@ -187,9 +188,16 @@ def _browser_figures(base: str, products: list[str]) -> None:
         driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
         driver.get(base + "/health/")
         # a cart from two shops, through the product pages' forms
-        for path in products:
+        for count, path in enumerate(products, start=1):
             driver.get(base + path)
             driver.find_element("css selector", "form.add-to-cart button[type=submit]").click()
+            # htmx posts it and swaps the cart link in: leaving earlier could cancel the post
+            WebDriverWait(driver, 20).until(
+                lambda d, count=count: any(
+                    badge.text.startswith(str(count))
+                    for badge in d.find_elements("css selector", "#cart-link .badge")
+                )
+            )
         print("\nHeadless Chromium, 390 x 844, cache disabled (cold load of each page)")
         print(f"{'page':34} {'LCP ms':>8} {'kB':>7} {'HTML kB':>8} {'files':>6}")
         for name, path in _pages():
