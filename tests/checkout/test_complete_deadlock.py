@@ -17,6 +17,7 @@ from marketplace.checkout.models import Checkout
 from marketplace.core.conflicts import conflict_retriable
 from marketplace.orders.models import Order
 from tests.checkout.helpers import COMPLETE, CREATE, line, post, shop, town, variant
+from tests.database import lock_waits
 from vendors.models import Stock
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,15 +27,6 @@ def _deadlocks() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
         return int(cursor.fetchone()[0])
-
-
-def _waiting_for_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return bool(cursor.fetchone()[0])
 
 
 def test_a_completion_that_loses_a_deadlock_is_completed_on_its_second_try() -> None:
@@ -56,9 +48,9 @@ def test_a_completion_that_loses_a_deadlock_is_completed_on_its_second_try() -> 
                 Stock.objects.select_for_update().get(variant=cheese)
                 # Once the completion (holding its checkout's row) waits for the stock row...
                 deadline = time.monotonic() + 20
-                while not _waiting_for_a_lock() and time.monotonic() < deadline:
+                while not lock_waits() > 0 and time.monotonic() < deadline:
                     time.sleep(0.02)
-                seen["completion_waited"] = _waiting_for_a_lock()
+                seen["completion_waited"] = lock_waits() > 0
                 # ...this writer asks for the checkout's row: each waits for the other
                 Checkout.objects.select_for_update().filter(pk=checkout_pk).exists()
         except Exception as error:  # the completion should be the one PostgreSQL ends

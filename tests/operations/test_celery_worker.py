@@ -12,6 +12,7 @@ from django.db import connection
 from marketplace.accounts.tasks import send_welcome_email
 from marketplace.celery import app as celery_app
 from marketplace.celery import close_old_database_connections
+from tests.database import other_backends
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +59,7 @@ def worker(tmp_path, settings):
     process.wait(timeout=30)
     # Its server process outlives it a moment: gone before the next test counts connections.
     deadline = time.monotonic() + 10
-    while _worker_backends() and time.monotonic() < deadline:
+    while other_backends() and time.monotonic() < deadline:
         time.sleep(0.05)
 
 
@@ -78,16 +79,6 @@ def test_a_real_worker_sends_the_welcome_email(worker):
     assert "Welcome to your town's marketplace" in message
 
 
-def _worker_backends() -> set[tuple[int, object]]:
-    """The test database's other connections (the worker's): (server pid, when it connected)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid, backend_start FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return set(cursor.fetchall())
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_keeps_its_database_connection_from_one_task_to_the_next(worker):
     # Celery's Django fixup would close it around every task: each task a new server process.
@@ -95,11 +86,11 @@ def test_a_real_worker_keeps_its_database_connection_from_one_task_to_the_next(w
     first, second = UserFactory(language="en"), UserFactory(language="en")
 
     assert send_welcome_email.apply_async(args=[first.pk], queue=queue).get(timeout=60) is True
-    after_first = _worker_backends()
+    after_first = other_backends()
     assert send_welcome_email.apply_async(args=[second.pk], queue=queue).get(timeout=60) is True
 
     assert len(after_first) == 1
-    assert _worker_backends() == after_first
+    assert other_backends() == after_first
 
 
 @pytest.mark.django_db(transaction=True)

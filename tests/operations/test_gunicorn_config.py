@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests.database import other_backends
 from tests.servers import free_port, port_wait
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,15 +20,6 @@ ROOT = Path(__file__).resolve().parents[2]
 def _get(url: str) -> int:
     with urllib.request.urlopen(url, timeout=30) as response:
         return int(response.status)
-
-
-def _other_backends() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return int(cursor.fetchone()[0])
 
 
 @pytest.mark.django_db
@@ -63,7 +55,7 @@ def test_gunicorn_serves_from_the_preloaded_app_and_its_recycled_workers(tmp_pat
         # Its workers' server processes outlive them a moment: gone before the next test
         # counts the database's connections (tests/operations/test_celery_worker.py).
         deadline = time.monotonic() + 10
-        while _other_backends() and time.monotonic() < deadline:
+        while other_backends() and time.monotonic() < deadline:
             time.sleep(0.05)
     text = log.read_text()
     # Then every one was served, by workers forked from the master that had loaded the app

@@ -15,18 +15,10 @@ from django.utils import timezone
 from marketplace.core.updates import statements_run
 from search import indexing
 from search.models import IndexQueue
+from tests.database import lock_waits
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _lock_waits() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return int(cursor.fetchone()[0])
 
 
 def _mark(product_ids: list[int]) -> None:
@@ -77,7 +69,7 @@ def test_a_drain_waits_for_a_checkout_marking_its_products_and_never_deadlocks(
         thread.start()
     # When the drain is waiting for the checkout's lock
     deadline = time.monotonic() + 10
-    while _lock_waits() == 0 and time.monotonic() < deadline:
+    while lock_waits() == 0 and time.monotonic() < deadline:
         time.sleep(0.02)
     drain_blocked.set()
     for thread in threads:
