@@ -14,8 +14,9 @@ engine's round trips), and at checkout rates a drain per few orders re-indexed t
 again and again (#16); what is marked while a drain runs waits for the next one, a second after
 it (`search_index_drain`). The delay between a commit and its products in the index: that
 second, then the time the worker takes to reach the drain (under load, up to one drain's run
-and a second more); at most DRAIN_TTL (10) seconds more when a drain was lost (a worker killed); with the broker down, the sweeper's 30 s. A town without an
-index gets one when a shop of it is approved (`mark_town_opened`) or its towns file is loaded.
+and a second more); at most DRAIN_TTL (10) seconds more when a drain was lost (a worker
+killed); with the broker down, the sweeper's 30 s. A town without an index gets one when a shop
+of it is approved (`mark_town_opened`) or its towns file is loaded.
 """
 
 from __future__ import annotations

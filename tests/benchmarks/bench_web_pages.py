@@ -162,6 +162,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def _browser_figures(base: str, products: list[str]) -> None:
+    # Here, not at the top: only the browser's figures need selenium (--no-browser runs without).
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.support.ui import WebDriverWait
