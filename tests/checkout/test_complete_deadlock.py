@@ -51,7 +51,11 @@ def test_a_completion_that_loses_a_deadlock_is_completed_on_its_second_try() -> 
                 while not lock_waits() > 0 and time.monotonic() < deadline:
                     time.sleep(0.02)
                 seen["completion_waited"] = lock_waits() > 0
-                # ...this writer asks for the checkout's row: each waits for the other
+                # ...this writer asks for the checkout's row: each waits for the other. PostgreSQL
+                # looks for a deadlock a second (deadlock_timeout) after a wait began and ends the
+                # transaction that looked: half a second later than the completion's, so that on
+                # a loaded machine the completion's look still comes first
+                time.sleep(0.5)
                 Checkout.objects.select_for_update().filter(pk=checkout_pk).exists()
         except Exception as error:  # the completion should be the one PostgreSQL ends
             seen["error"] = error
