@@ -165,6 +165,7 @@ def _browser_figures(base: str, products: list[str]) -> None:
     # Here, not at the top: only the browser's figures need selenium (--no-browser runs without).
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     profile = tempfile.mkdtemp(prefix="bench-web-chromium-")
@@ -194,10 +195,9 @@ def _browser_figures(base: str, products: list[str]) -> None:
             driver.find_element("css selector", "form.add-to-cart button[type=submit]").click()
             # htmx posts it and swaps the cart link in: leaving earlier could cancel the post
             WebDriverWait(driver, 20).until(
-                lambda d, count=count: any(
-                    badge.text.startswith(str(count))
-                    for badge in d.find_elements("css selector", "#cart-link .badge")
-                )
+                expected_conditions.text_to_be_present_in_element(
+                    ("css selector", "#cart-link .badge"), f"{count} "
+                )  # read again when htmx has just replaced it (no stale element)
             )
         print("\nHeadless Chromium, 390 x 844, cache disabled (cold load of each page)")
         print(f"{'page':34} {'LCP ms':>8} {'kB':>7} {'HTML kB':>8} {'files':>6}")
