@@ -66,15 +66,15 @@ class Payment(models.Model):
     order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="payment")
     gateway = models.CharField(max_length=16)
     status = models.CharField(
-        max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING, db_index=True
+        max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
     )
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3)
     # Part of the idempotency key of the PaymentIntent.
     attempt = models.PositiveIntegerField(default=1)
-    intent_id = models.CharField(max_length=64, blank=True, db_index=True)
+    intent_id = models.CharField(max_length=64, blank=True)
     client_secret = models.CharField(max_length=255, blank=True)
-    charge_id = models.CharField(max_length=64, blank=True, db_index=True)
+    charge_id = models.CharField(max_length=64, blank=True)
     fee = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     failure_code = models.CharField(max_length=64, blank=True)
     failure_message = models.TextField(blank=True)
@@ -87,6 +87,15 @@ class Payment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # Here, not db_index= on the fields: that adds a LIKE-only index per text column on
+        # PostgreSQL, written by every payment's INSERT and UPDATE and read by no query (#16).
+        indexes = [
+            models.Index(fields=["status"], name="payment_status"),
+            models.Index(fields=["intent_id"], name="payment_intent"),
+            models.Index(fields=["charge_id"], name="payment_charge"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.gateway} {self.status}"
@@ -363,13 +372,16 @@ class LedgerEntry(models.Model):
     when the money moved (months are counted in the town's timezone by the reports).
     """
 
-    key = models.CharField(max_length=128, unique=True)
-    kind = models.CharField(max_length=24, choices=LedgerEntryKind.choices, db_index=True)
+    key = models.CharField(max_length=128)  # unique: Meta
+    kind = models.CharField(max_length=24, choices=LedgerEntryKind.choices)
     debit = models.CharField(max_length=24, choices=LedgerAccount.choices)
     credit = models.CharField(max_length=24, choices=LedgerAccount.choices)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3)
-    town = models.ForeignKey("towns.Town", on_delete=models.PROTECT, related_name="+")
+    # Indexed by ledger_town_time (town first).
+    town = models.ForeignKey(
+        "towns.Town", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     order = models.ForeignKey(
         "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -386,8 +398,11 @@ class LedgerEntry(models.Model):
 
     class Meta:
         ordering = ["occurred_at", "id"]
+        # Written 9 times per 3-shop order: only the indexes queries use (no LIKE index on
+        # `key`, none on `kind`, whose queries are narrowed by time or order first) (#16).
         indexes = [models.Index(fields=["town", "occurred_at"], name="ledger_town_time")]
         constraints = [
+            models.UniqueConstraint(fields=["key"], name="ledger_key_unique"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="ledger_amount_not_negative"),
             models.CheckConstraint(
                 condition=~Q(debit=models.F("credit")), name="ledger_debit_differs_from_credit"

@@ -215,6 +215,10 @@ def stock_allocate(
     if not ids:
         statements_run(using=Stock.objects.db, statements=also)
         return
+    # Two statements, not one: the UPDATE's snapshot must be taken once the locks are held, so
+    # that a checkout completed meanwhile no longer counts by its reservations (deleted) as
+    # well as by its allocation. Locking in a sub-select of the UPDATE undersold (the 50-buyer
+    # race in tests/checkout/test_concurrency.py).
     # Locked without building the rows: the UPDATE below reads them. Both statements are
     # compiled once per number of variants (marketplace.core.compiled): the UPDATE's SQL costs
     # milliseconds of CPU to build, per checkout.
