@@ -1,0 +1,46 @@
+"""The order tables' indexes: those their queries use, and no more (each costs every write, #16)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from marketplace.orders.models import Order, OrderStatus
+
+pytestmark = pytest.mark.django_db
+
+WRITTEN_PER_ORDER = ("orders_order", "orders_shoporder", "payments_payment", "payments_ledgerentry")
+
+
+def test_no_like_only_index_on_the_tables_every_order_writes() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexname FROM pg_indexes"
+            " WHERE tablename = ANY(%s) AND indexdef LIKE %s",
+            [list(WRITTEN_PER_ORDER), "%pattern_ops%"],
+        )
+        assert cursor.fetchall() == []
+
+
+def test_shop_order_status_is_not_indexed_so_its_moves_write_no_index_entry() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'orders_shoporder'"
+            " AND indexdef LIKE %s",
+            ["%(status)%"],
+        )
+        assert cursor.fetchall() == []
+
+
+def test_the_payment_timeout_reads_the_unpaid_orders_index() -> None:
+    limit = timezone.now() - timedelta(minutes=60)
+    query = Order.objects.filter(status=OrderStatus.UNPAID, created_at__lt=limit).order_by("pk")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # tables this small are read whole
+        sql, params = query.values_list("pk").query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "order_unpaid_since" in plan
