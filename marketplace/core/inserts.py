@@ -46,7 +46,8 @@ def rows_insert(
         # Names and counts written in, no parameter: PostgreSQL plans the statement of a shape
         # once per connection (with its counts as parameters it planned it at every run: a
         # generic plan of generate_series($n) looked dearer than each run's own).
-        cursor.execute(f"SELECT {', '.join(_keys_draw(objs) for objs in groups)}")
+        draws = [_keys_draw(cursor, using, objs) for objs in groups]
+        cursor.execute(f"SELECT {', '.join(draws)}")
         for objs, keys in zip(groups, cursor.fetchone(), strict=True):
             for obj, key in zip(objs, keys, strict=True):
                 obj.pk = key
@@ -71,17 +72,24 @@ def rows_insert(
             obj._state.db = using
 
 
-def _keys_draw(objs: Sequence[Model]) -> str:
+# Each table's key sequence, by connection alias and table: read from the catalog once per
+# process (pg_get_serial_sequence in the draw itself cost as much as the draw, at every run).
+_SEQUENCES: dict[tuple[str, str], str] = {}
+
+
+def _keys_draw(cursor: Any, using: str, objs: Sequence[Model]) -> str:
     """The SQL drawing one key per object from its table's sequence (an array of them)."""
     meta = type(objs[0])._meta
-    # Only the model's table and key column (Django's names, no quote in them) are written in.
     table, column = meta.db_table, meta.pk.column or meta.pk.attname
-    if "'" in table + column or '"' in table + column:
-        raise ValueError(f"Unexpected quote in {table}.{column}")
-    return (
-        f"ARRAY(SELECT nextval(pg_get_serial_sequence('\"{table}\"', '{column}'))"  # noqa: S608
-        f" FROM generate_series(1, {len(objs):d}))"
-    )
+    sequence = _SEQUENCES.get((using, table))
+    if sequence is None:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [f'"{table}"', column])
+        sequence = _SEQUENCES[(using, table)] = cursor.fetchone()[0]
+    # Only the sequence's name, as the catalog spells it (quoted where it must be), is written in.
+    if "'" in sequence:
+        raise ValueError(f"Unexpected quote in {sequence}")
+    draw = f"nextval('{sequence}'::regclass)"
+    return f"ARRAY(SELECT {draw} FROM generate_series(1, {len(objs):d}))"  # noqa: S608
 
 
 def row_insert(obj: Model) -> None:
