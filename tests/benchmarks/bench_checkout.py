@@ -22,7 +22,9 @@ to catch up (outbox delivered, queue empty) and says how long that took. It prin
 complete costs per process group: gunicorn, Celery, PostgreSQL (the whole server, from /proc: its
 background processes and every backend, those that ended during the level included), the engine (the whole engine process: shared with anyone using it), the
 client. `--ceiling` first runs the SQL ceiling (../shared/bench/sql-ceiling/, pgbench on a
-throwaway database) at the same levels and prints the application as a fraction of it.
+throwaway database) at the same levels and prints the application as a fraction of it, and its
+PostgreSQL CPU per complete as a multiple of the bare SQL's (a figure that holds when the
+machine's speed varies: a shared host's did by half within minutes).
 Statements per complete are counted in-process (the same GraphQL request, on a warm process;
 BENCH_SHOW_STATEMENTS=1 prints them). PostgreSQL CPU per complete is read from /proc: in-process,
 each client reads its own backend's before closing its connection (the statements' cost alone);
@@ -463,9 +465,11 @@ def _groups(stack: dict[str, Any] | None) -> Any:
     return cpu_groups.CpuGroups(groups)
 
 
-def _measure(args: Any, town: Any, shops: Any, stack: dict[str, Any] | None) -> dict[int, float]:
-    """Runs every level; returns completes/s per level."""
-    rates: dict[int, float] = {}
+def _measure(
+    args: Any, town: Any, shops: Any, stack: dict[str, Any] | None
+) -> dict[int, tuple[float, float]]:
+    """Runs every level; returns (completes/s, PostgreSQL CPU ms per complete) per level."""
+    rates: dict[int, tuple[float, float]] = {}
     print(
         f"{'clients':>8} {'completes':>10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
         f"{'per s':>8} {'failed':>7}"
@@ -490,12 +494,12 @@ def _measure(args: Any, town: Any, shops: Any, stack: dict[str, Any] | None) -> 
         used = groups.stop()
         ours_after, busy_after = _cpu_seconds()
         count = len(latencies)
-        rates[clients] = count / elapsed
+        rate = count / elapsed
         print(
             f"{clients:>8} {count:>10} {_percentile(latencies, 0.5) * 1000:>8.1f} "
             f"{_percentile(latencies, 0.95) * 1000:>8.1f} "
             f"{_percentile(latencies, 0.99) * 1000:>8.1f} "
-            f"{rates[clients]:>8.1f} {failed:>7}"
+            f"{rate:>8.1f} {failed:>7}"
         )
         machine = (busy_after - busy_before) / count * 1000
         if stack is None:
@@ -518,6 +522,7 @@ def _measure(args: Any, town: Any, shops: Any, stack: dict[str, Any] | None) -> 
             )
             if worker_before is not None:
                 print(_worker_line(worker_before, _worker_totals(), count))
+        rates[clients] = (rate, used["postgres"] / count * 1000)
     return rates
 
 
@@ -541,12 +546,16 @@ def main() -> None:
     MODE["service"] = args.service
     levels = [int(x) for x in args.levels.split(",")]
 
-    ceiling: dict[int, float] = {}
+    ceiling: dict[int, cpu_groups.CeilingLevel] = {}
     if args.ceiling:
         print(f"SQL ceiling ({cpu_groups.CEILING}, pgbench, 10 s per level):")
         ceiling = cpu_groups.ceiling(os.environ["DATABASE_URL"], levels)
-        for clients, tps in ceiling.items():
-            print(f"  {clients:>3} clients: {tps:,.0f} tx/s ({1000 / tps * clients:.2f} ms each)")
+        for clients, level in ceiling.items():
+            print(
+                f"  {clients:>3} clients: {level.tps:,.0f} tx/s "
+                f"({1000 / level.tps * clients:.2f} ms each); PostgreSQL CPU "
+                f"{level.postgres_ms:.2f} ms per transaction (the whole server)"
+            )
     _setup_db()
     try:
         import django
@@ -581,11 +590,14 @@ def main() -> None:
         else:
             _run(_prepare(town, shops, HISTORY), 4)  # warm-up and the town's history
             rates = _measure(args, town, shops, None)
-        for clients, rate in rates.items():
+        for clients, (rate, postgres_ms) in rates.items():
             if clients in ceiling:
+                bare = ceiling[clients]
                 print(
-                    f"  {clients:>3} clients: the application runs at {rate / ceiling[clients]:.1%} "
-                    f"of the SQL ceiling ({rate:.1f} / {ceiling[clients]:,.0f} per s)"
+                    f"  {clients:>3} clients: the application runs at {rate / bare.tps:.1%} "
+                    f"of the SQL ceiling ({rate:.1f} / {bare.tps:,.0f} per s); its PostgreSQL CPU "
+                    f"per complete is {postgres_ms / bare.postgres_ms:.1f} times the bare SQL's "
+                    f"({postgres_ms:.2f} / {bare.postgres_ms:.2f} ms)"
                 )
         if args.profile:
             print(_profile(town, shops, 100))

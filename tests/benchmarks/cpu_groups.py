@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -146,9 +147,18 @@ class CpuGroups:
         return used
 
 
-def ceiling(url: str, levels: list[int], seconds: int = 10) -> dict[int, float]:
-    """tx/s of the bare SQL of a 3-shop checkout (sql-ceiling/checkout.sql) under pgbench, on a
-    throwaway database next to the benchmark's; {} when pgbench is missing."""
+@dataclass(frozen=True)
+class CeilingLevel:
+    tps: float
+    # The PostgreSQL server's CPU per transaction (`database_server`, pgbench's backends
+    # included through the postmaster that reaps them), in ms.
+    postgres_ms: float
+
+
+def ceiling(url: str, levels: list[int], seconds: int = 10) -> dict[int, CeilingLevel]:
+    """tx/s and PostgreSQL CPU per transaction of the bare SQL of a 3-shop checkout
+    (sql-ceiling/checkout.sql) under pgbench, on a throwaway database next to the benchmark's;
+    {} when pgbench is missing."""
     parsed = urlparse(url)
     name = f"{parsed.path.lstrip('/')}_ceiling"
     admin = {
@@ -163,7 +173,7 @@ def ceiling(url: str, levels: list[int], seconds: int = 10) -> dict[int, float]:
     with psycopg.connect(**admin, dbname="postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-    results: dict[int, float] = {}
+    results: dict[int, CeilingLevel] = {}
     try:
         with psycopg.connect(**admin, dbname=name, autocommit=True) as conn:
             conn.execute((CEILING / "schema.sql").read_text())  # type: ignore[arg-type]
@@ -174,12 +184,20 @@ def ceiling(url: str, levels: list[int], seconds: int = 10) -> dict[int, float]:
                 "-U", str(admin["user"]), "-c", str(clients), "-j", str(min(clients, 2)),
                 "-T", str(seconds), "-f", str(CEILING / "checkout.sql"), name,
             ]  # fmt: skip
+            server = CpuGroups(
+                {"postgres": lambda: database_server(url)}, whole=frozenset({"postgres"})
+            )
+            server.start()
             run = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+            used = server.stop()["postgres"]
             match = re.search(r"tps = ([0-9.]+)", run.stdout)
-            if match is None:
+            done = re.search(r"number of transactions actually processed: ([0-9]+)", run.stdout)
+            if match is None or done is None or not int(done.group(1)):
                 print(f"  SQL ceiling at {clients} clients failed: {run.stderr[-300:]}")
                 continue
-            results[clients] = float(match.group(1))
+            results[clients] = CeilingLevel(
+                tps=float(match.group(1)), postgres_ms=used / int(done.group(1)) * 1000
+            )
     except FileNotFoundError:
         print("  SQL ceiling: pgbench not installed (Debian: postgresql-client)")
     finally:
