@@ -25,6 +25,9 @@ MP_DATA="$MP_ROOT/data"
 MP_CACHE="$MP_ROOT/cache"
 
 PG_HOST=127.0.0.1 PG_PORT=5432
+# The application connects through the server's Unix socket (Debian's directory): on the same
+# machine it costs the server about half the CPU per statement that loopback TCP does (#16).
+PG_SOCKET_DIR=/var/run/postgresql
 PG_USER=marketplace PG_PASSWORD=marketplace PG_DB=marketplace
 REDIS_HOST=127.0.0.1 REDIS_PORT=6379
 OS_HOST=127.0.0.1 OS_PORT=9200 OS_TRANSPORT_PORT=9300
@@ -156,6 +159,13 @@ port = $PG_PORT"
         sed -i '1i host    all    all    127.0.0.1/32    scram-sha-256   # deploy/lib.sh' "$hba"
         [ "$(pg_state)" = online ] && PG_NEEDS_RELOAD=1
     fi
+    # And over the Unix socket for the application's role (Debian's rule for it is `peer`: the
+    # system user's name, which the application does not run as). First: the first match wins.
+    if ! grep -Eq "^local[[:space:]]+all[[:space:]]+$PG_USER[[:space:]]+(scram-sha-256|md5)" "$hba"; then
+        log "postgres: adding a scram-sha-256 socket rule for $PG_USER to $hba"
+        sed -i "1i local   all    $PG_USER    scram-sha-256   # deploy/lib.sh" "$hba"
+        [ "$(pg_state)" = online ] && PG_NEEDS_RELOAD=1
+    fi
     return 0
 }
 
@@ -173,10 +183,14 @@ pg_start() {
     fi
 }
 
+# Over the socket (the application's way) and TCP on loopback (tools given a host and port).
 pg_login_ok() {
-    [ "$(PGPASSWORD=$PG_PASSWORD PGCONNECT_TIMEOUT=3 psql -X -q -t -A -h "$PG_HOST" -p "$PG_PORT" \
-        -U "$PG_USER" -d "$PG_DB" -c "SELECT rolcreatedb FROM pg_roles WHERE rolname = current_user" \
-        2>/dev/null)" = t ]
+    local host
+    for host in "$PG_SOCKET_DIR" "$PG_HOST"; do
+        [ "$(PGPASSWORD=$PG_PASSWORD PGCONNECT_TIMEOUT=3 psql -X -q -t -A -h "$host" -p "$PG_PORT" \
+            -U "$PG_USER" -d "$PG_DB" -c "SELECT rolcreatedb FROM pg_roles WHERE rolname = current_user" \
+            2>/dev/null)" = t ] || return 1
+    done
 }
 
 # Role `marketplace` (CREATEDB: tests create test databases) owning database `marketplace`.
@@ -197,7 +211,7 @@ SELECT 'CREATE DATABASE $PG_DB OWNER $PG_USER'
  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$PG_DB')\gexec
 ALTER DATABASE $PG_DB OWNER TO $PG_USER;
 SQL
-    pg_login_ok || die "postgres: password login as $PG_USER over TCP still fails"
+    pg_login_ok || die "postgres: password login as $PG_USER (socket or TCP) still fails"
 }
 
 pg_up() {
@@ -542,7 +556,7 @@ browser_up() {
 # =========================================== env ===========================================
 print_env() {
     cat <<EOF
-DATABASE_URL=postgres://$PG_USER:$PG_PASSWORD@$PG_HOST:$PG_PORT/$PG_DB
+DATABASE_URL=postgres://$PG_USER:$PG_PASSWORD@$(printf %s "$PG_SOCKET_DIR" | sed 's|/|%2F|g'):$PG_PORT/$PG_DB
 REDIS_URL=redis://$REDIS_HOST:$REDIS_PORT/0
 SEARCH_URL=$OS_URL
 STRIPE_API_BASE=http://$STRIPE_HOST:$STRIPE_PORT

@@ -15,7 +15,7 @@ elapsed() { local d=$(( (${EPOCHREALTIME/./} - ${t0/./}) / 100000 )); printf '%d
 
 # Cheap, order chosen so the slow parts overlap: the JVM boots while stripe-mock builds.
 pg_up
-log "postgres    ready  $PG_HOST:$PG_PORT  db=$PG_DB user=$PG_USER  (logs /var/log/postgresql)  $(elapsed)"
+log "postgres    ready  $PG_SOCKET_DIR and $PG_HOST:$PG_PORT  db=$PG_DB user=$PG_USER  (logs /var/log/postgresql)  $(elapsed)"
 redis_up
 log "redis       ready  $REDIS_HOST:$REDIS_PORT  (log $MP_LOGS/redis.log)  $(elapsed)"
 os_up

@@ -1,8 +1,18 @@
-"""The test database as PostgreSQL sees it: the other connections, the waits for a lock."""
+"""The test database as PostgreSQL sees it: the other connections, the waits for a lock; its URL
+for the processes a test starts."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.db import connection
+
+
+def database_url() -> str:
+    """The test database's DATABASE_URL (its host quoted: a socket's directory is a path)."""
+    db = connection.settings_dict
+    host = quote(db["HOST"] or "", safe="")
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def other_backends() -> set[tuple[int, object]]:

@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 
 import psycopg
 
+from tests.benchmarks.throwaway_db import server_params
 from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,15 +78,7 @@ def engine_pids() -> list[int]:
 
 def _maintenance_connection(url: str) -> psycopg.Connection[Any]:
     """An autocommit connection to the server's `postgres` database, as `url`'s user."""
-    parsed = urlparse(url)
-    return psycopg.connect(
-        host=parsed.hostname,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        dbname="postgres",
-        autocommit=True,
-    )
+    return psycopg.connect(**server_params(url), dbname="postgres", autocommit=True)
 
 
 def database_backends(url: str, database: str) -> list[int]:
@@ -159,14 +152,8 @@ def ceiling(url: str, levels: list[int], seconds: int = 10) -> dict[int, Ceiling
     """tx/s and PostgreSQL CPU per transaction of the bare SQL of a 3-shop checkout
     (sql-ceiling/checkout.sql) under pgbench, on a throwaway database next to the benchmark's;
     {} when pgbench is missing."""
-    parsed = urlparse(url)
-    name = f"{parsed.path.lstrip('/')}_ceiling"
-    admin = {
-        "host": parsed.hostname,
-        "port": parsed.port or 5432,
-        "user": parsed.username,
-        "password": parsed.password,
-    }
+    name = f"{urlparse(url).path.lstrip('/')}_ceiling"
+    admin = server_params(url)
     if not (CEILING / "checkout.sql").exists():
         print(f"  SQL ceiling: {CEILING} not found")
         return {}
@@ -177,7 +164,7 @@ def ceiling(url: str, levels: list[int], seconds: int = 10) -> dict[int, Ceiling
     try:
         with psycopg.connect(**admin, dbname=name, autocommit=True) as conn:
             conn.execute((CEILING / "schema.sql").read_text())  # type: ignore[arg-type]
-        env = {**os.environ, "PGPASSWORD": parsed.password or ""}
+        env = {**os.environ, "PGPASSWORD": admin["password"] or ""}
         for clients in levels:
             command = [
                 "pgbench", "-n", "-h", str(admin["host"]), "-p", str(admin["port"]),

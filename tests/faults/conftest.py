@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 from kombu import pools
 
 from marketplace.celery import app as celery_app
+from tests.database import database_url
 from tests.faults.helpers import OwnRedis
 from tests.payments.fault_server import FaultServer
 from tests.payments.helpers import STRIPE_MOCK
@@ -58,10 +58,9 @@ def worker_on_own_redis(own_redis: OwnRedis, tmp_path: Path) -> Iterator[dict[st
     """A real Celery worker process (prefork, one child, late ack) on the test's own Redis and
     the test database; `kill()` kills its child in the middle of a task."""
     queue = f"faults-{os.getpid()}"
-    db = connection.settings_dict
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": database_url(),
         "REDIS_URL": own_redis.url,
         "CELERY_QUEUE": queue,
         "CELERY_TASK_ALWAYS_EAGER": "0",

@@ -12,7 +12,7 @@ from django.db import connection
 from marketplace.accounts.tasks import send_welcome_email
 from marketplace.celery import app as celery_app
 from marketplace.celery import close_old_database_connections
-from tests.database import other_backends
+from tests.database import database_url, other_backends
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,10 +24,9 @@ def worker(tmp_path, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     assert celery_app.conf.task_always_eager is False
     queue = f"test-worker-{os.getpid()}"
-    db = connection.settings_dict
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": database_url(),
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(tmp_path / "mail"),
         "CELERY_QUEUE": queue,

@@ -9,9 +9,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
-from tests.database import other_backends
+from tests.database import database_url, other_backends
 from tests.servers import free_port, port_wait
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,11 +24,10 @@ def _get(url: str) -> int:
 @pytest.mark.django_db
 def test_gunicorn_serves_from_the_preloaded_app_and_its_recycled_workers(tmp_path):
     # Given gunicorn on the test database, one worker recycled after every 3 requests
-    db = connection.settings_dict
     port = free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": database_url(),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": "1",

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,6 +42,14 @@ def test_the_test_suite_runs_on_the_real_services():
     assert django_settings.SEARCH_BACKEND == "engine"
     assert django_settings.CELERY_BROKER_URL.startswith("redis://")
     assert django_settings.STRIPE_API_BASE.startswith("http://127.0.0.1")
+
+
+@pytest.mark.django_db
+def test_the_services_environment_reaches_postgresql_through_its_socket():
+    # deploy/services-env.sh: on one machine, half the server's CPU per statement of TCP (#16).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT inet_server_addr()")  # NULL through a Unix socket
+        assert cursor.fetchone() == (None,)
 
 
 def _settings_process(env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
