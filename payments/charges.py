@@ -348,15 +348,21 @@ def payment_cancel_intent(*, payment_id: int) -> None:
     )
 
 
+def unpaid_orders_placed_before(limit: datetime) -> QuerySet[Order, int]:
+    """The keys of the orders still unpaid that were placed before `limit`, oldest key first
+    (read through the orders' partial index `order_unpaid_since`)."""
+    return (
+        Order.objects.filter(status=OrderStatus.UNPAID, created_at__lt=limit)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def orders_cancel_timed_out(*, now: datetime | None = None) -> list[int]:
     """Cancels the orders still unpaid PAYMENT_TIMEOUT_MINUTES after they were placed."""
     minutes = int(getattr(settings, "PAYMENT_TIMEOUT_MINUTES", 60))
     limit = (now or timezone.now()) - timedelta(minutes=minutes)
-    order_ids = list(
-        Order.objects.filter(status=OrderStatus.UNPAID, created_at__lt=limit)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:500]
-    )
+    order_ids = list(unpaid_orders_placed_before(limit)[:500])
     cancelled = []
     for order_id in order_ids:
         if payment_end_unpaid(
