@@ -6,7 +6,8 @@
 Uses a throwaway database (<DATABASE_URL's name>_bench_checkout, created, migrated, dropped) and
 the dummy payment gateway. A warm-up of 2,000 completes gives the town a history of orders, and
 the database is analyzed before each level, as autovacuum keeps a live database (see `_analyze`
-and `HISTORY`). Each client is a thread with its own DB connection posting
+and `HISTORY`). Each client is a thread with its own DB connection (warmed by a few completes
+before the level is measured: `WARM_PER_CLIENT`) posting
 `checkoutComplete` to /graphql/ through Django's test client; checkouts (3 shops, 1 line each,
 variants drawn at random among 30 per shop) are prepared beforehand. Prints p50/p95 latency,
 completes per second, queries per complete, the CPU each complete costs (this process and its
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import http.client
 import io
 import json
@@ -47,6 +49,7 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -173,23 +176,38 @@ def _complete_once(client: Any, checkout_id: str) -> bool:
 _BACKEND_CPU: list[float] = []
 
 
-def _run(ids: list[str], clients: int) -> tuple[list[float], float, int]:
+def _run(
+    ids: list[str],
+    clients: int,
+    warm_ids: Sequence[str] = (),
+    ready: Callable[[], None] | None = None,
+) -> tuple[list[float], float, int]:
+    """`clients` threads complete `ids`, each on its own connection; the result is (latencies,
+    seconds, failures). Each thread first completes its share of `warm_ids` on that connection,
+    untimed (a new backend fills its caches and prepares its statements: tens of ms once, not a
+    cost of each complete, as gunicorn's workers keep their connections); `ready` is called when
+    all are warm, before the timed part starts."""
     from django.db import connection
 
     chunks = [ids[i::clients] for i in range(clients)]
+    warm_chunks = [list(warm_ids)[i::clients] for i in range(clients)]
     latencies: list[list[float]] = [[] for _ in range(clients)]
     failures = [0] * clients
-    barrier = threading.Barrier(clients + 1)
+    warmed = threading.Barrier(clients + 1)
+    go = threading.Barrier(clients + 1)
 
     def work(index: int) -> None:
         client = _client()
         backend = None
         try:
+            for checkout_id in warm_chunks[index]:
+                _complete_once(client, checkout_id)
             if not MODE["http"]:
                 connection.ensure_connection()
                 backend = connection.connection.info.backend_pid
                 backend_before = cpu_groups.process_cpu(backend)
-            barrier.wait()
+            warmed.wait()
+            go.wait()
             for checkout_id in chunks[index]:
                 started = time.perf_counter()
                 ok = _complete_once(client, checkout_id)
@@ -204,7 +222,10 @@ def _run(ids: list[str], clients: int) -> tuple[list[float], float, int]:
     threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
-    barrier.wait()
+    warmed.wait()
+    if ready is not None:
+        ready()
+    go.wait()
     started = time.perf_counter()
     for thread in threads:
         thread.join()
@@ -212,7 +233,13 @@ def _run(ids: list[str], clients: int) -> tuple[list[float], float, int]:
     return [x for chunk in latencies for x in chunk], elapsed, sum(failures)
 
 
-def _run_processes(ids: list[str], clients: int, processes: int) -> tuple[list[float], float, int]:
+def _run_processes(
+    ids: list[str],
+    clients: int,
+    processes: int,
+    warm_ids: Sequence[str] = (),
+    ready: Callable[[], None] | None = None,
+) -> tuple[list[float], float, int]:
     """The same, spread over forked worker processes (like gunicorn workers): no shared GIL."""
     import multiprocessing
 
@@ -220,19 +247,30 @@ def _run_processes(ids: list[str], clients: int, processes: int) -> tuple[list[f
 
     connections.close_all()
     context = multiprocessing.get_context("fork")
-    start = context.Barrier(processes + 1)
+    warmed = context.Barrier(processes + 1)
+    go = context.Barrier(processes + 1)
     results = context.Queue()
     per_process = max(1, clients // processes)
 
-    def child(part: list[str]) -> None:
-        start.wait()
-        latencies, _elapsed, failed = _run(part, per_process)
+    def child(part: list[str], warm_part: list[str]) -> None:
+        def all_warm() -> None:
+            warmed.wait()
+            go.wait()
+
+        latencies, _elapsed, failed = _run(part, per_process, warm_part, all_warm)
         results.put((latencies, failed, sum(_BACKEND_CPU)))
 
-    workers = [context.Process(target=child, args=(ids[i::processes],)) for i in range(processes)]
+    warm = list(warm_ids)
+    workers = [
+        context.Process(target=child, args=(ids[i::processes], warm[i::processes]))
+        for i in range(processes)
+    ]
     for worker in workers:
         worker.start()
-    start.wait()
+    warmed.wait()
+    if ready is not None:
+        ready()
+    go.wait()
     started = time.perf_counter()
     collected = [results.get() for _ in workers]
     elapsed = time.perf_counter() - started
@@ -269,6 +307,11 @@ def _cpu_seconds() -> tuple[float, float]:
 # times over (autovacuum analyzes a minute later in a live database; a level is over by then).
 # The figures measured those growing scans: 13 of the order table per complete at 200 orders.
 HISTORY = 2000
+# Completes each client makes on its new connection before a level is measured. A new backend
+# spends ~55 ms of CPU on its first dozen completes (catalogue caches, statements prepared after
+# their fifth run): once per connection (gunicorn's workers keep theirs), not per complete, and it
+# added ~0.2 ms to each of 300 completes per client.
+WARM_PER_CLIENT = 12
 
 
 def _analyze() -> None:
@@ -465,6 +508,15 @@ def _groups(stack: dict[str, Any] | None) -> Any:
     return cpu_groups.CpuGroups(groups)
 
 
+def _level_start(groups: Any, stack: dict[str, Any] | None, before: dict[str, Any]) -> None:
+    """Called once every client of a level is warm: what the level is measured from."""
+    if stack is not None:
+        _worker_catch_up()  # the warm-up's side effects are not the level's
+        before["worker"] = _worker_totals()
+    before["cpu"] = _cpu_seconds()
+    groups.start()
+
+
 def _measure(
     args: Any, town: Any, shops: Any, stack: dict[str, Any] | None
 ) -> dict[int, tuple[float, float]]:
@@ -476,23 +528,25 @@ def _measure(
     )
     for clients in [int(x) for x in args.levels.split(",")]:
         total = min(args.max_total, clients * args.per_client)
-        ids = _prepare(town, shops, total)
+        prepared = _prepare(town, shops, WARM_PER_CLIENT * clients + total)
+        warm_ids, ids = prepared[: WARM_PER_CLIENT * clients], prepared[WARM_PER_CLIENT * clients :]
         _analyze()
-        if stack is not None:
-            _worker_catch_up()
         processes = min(args.processes, clients)
         groups = _groups(stack)
-        worker_before = _worker_totals() if stack is not None else None
-        ours_before, busy_before = _cpu_seconds()
-        groups.start()
+        before: dict[str, Any] = {}
+        measuring = functools.partial(_level_start, groups, stack, before)
         _BACKEND_CPU.clear()
         if processes > 1:
-            latencies, elapsed, failed = _run_processes(ids, clients, processes)
+            latencies, elapsed, failed = _run_processes(
+                ids, clients, processes, warm_ids, measuring
+            )
         else:
-            latencies, elapsed, failed = _run(ids, clients)
+            latencies, elapsed, failed = _run(ids, clients, warm_ids, measuring)
         catch_up = _worker_catch_up() if stack is not None else 0.0
         used = groups.stop()
         ours_after, busy_after = _cpu_seconds()
+        ours_before, busy_before = before["cpu"]
+        worker_before = before.get("worker")
         count = len(latencies)
         rate = count / elapsed
         print(
