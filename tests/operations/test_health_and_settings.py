@@ -52,6 +52,27 @@ def test_the_services_environment_reaches_postgresql_through_its_socket():
         assert cursor.fetchone() == (None,)
 
 
+def test_the_database_urls_own_options_are_kept():
+    # The settings add server-side binding to the URL's options (sslmode, application_name...):
+    # a town's `?sslmode=require` must never be dropped silently.
+    url = os.environ["DATABASE_URL"]
+    result = _settings_process(
+        {
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "x" * 50,
+            "DJANGO_ALLOWED_HOSTS": "shops.example",
+            "DATABASE_URL": url + ("&" if "?" in url else "?") + "application_name=town-web",
+        },
+        "from django.db import connection; cursor = connection.cursor(); "
+        "cursor.execute('SHOW application_name'); "
+        "print(cursor.fetchone()[0], connection.connection.prepare_threshold, "
+        "connection.settings_dict['OPTIONS']['server_side_binding'])",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "town-web 5 True"
+
+
 def _settings_process(env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     clean.update(env)
