@@ -21,7 +21,9 @@ Celery worker and beat (a queue of their own on REDIS_URL; the search engine on 
 indices of their own prefix), the side effects included; after each level it waits for the worker
 to catch up (outbox delivered, queue empty) and says how long that took. It prints the CPU each
 complete costs per process group: gunicorn, Celery, PostgreSQL (the whole server, from /proc: its
-background processes and every backend, those that ended during the level included), the engine (the whole engine process: shared with anyone using it), the
+background processes and every backend, those that ended during the level included; and, apart,
+the backends of gunicorn's connections, named by `application_name`: the requests' own
+statements, without the worker's side effects), the engine (the whole engine process: shared with anyone using it), the
 client. `--ceiling` first runs the SQL ceiling (../shared/bench/sql-ceiling/, pgbench on a
 throwaway database) at the same levels and prints the application as a fraction of it, and its
 PostgreSQL CPU per complete as a multiple of the bare SQL's (a figure that holds when the
@@ -307,6 +309,8 @@ def _cpu_seconds() -> tuple[float, float]:
 # times over (autovacuum analyzes a minute later in a live database; a level is over by then).
 # The figures measured those growing scans: 13 of the order table per complete at 200 orders.
 HISTORY = 2000
+# Over HTTP, the CPU group of the PostgreSQL backends serving gunicorn's connections.
+WEB_BACKENDS = "postgres for the web"
 # Completes each client makes on its new connection before a level is measured. A new backend
 # spends ~55 ms of CPU on its first dozen completes (catalogue caches, statements prepared after
 # their fifth run): once per connection (gunicorn's workers keep theirs), not per complete, and it
@@ -502,6 +506,11 @@ def _groups(stack: dict[str, Any] | None) -> Any:
         groups["gunicorn"] = lambda: cpu_groups.descendants(stack["web"])
         groups["celery"] = lambda: cpu_groups.descendants(stack["worker"])
         groups["engine"] = cpu_groups.engine_pids
+        # Among the server's: the backends of gunicorn's connections, the statements the
+        # checkoutComplete requests run (the worker's side effects are in the server's figure).
+        groups[WEB_BACKENDS] = lambda: cpu_groups.database_backends_named(
+            settings.DATABASE_URL, cpu_groups.WEB_CONNECTIONS
+        )
         # Each has a parent that reaps its children (gunicorn recycles its workers, PostgreSQL
         # ends connections): their whole CPU, children that ended during the level included.
         return cpu_groups.CpuGroups(groups, whole=frozenset({"postgres", "gunicorn", "celery"}))
@@ -509,19 +518,30 @@ def _groups(stack: dict[str, Any] | None) -> Any:
 
 
 def _level_start(groups: Any, stack: dict[str, Any] | None, before: dict[str, Any]) -> None:
-    """Called once every client of a level is warm: what the level is measured from."""
+    """Called once every client of a level is warm: what the level is measured from. Over
+    HTTP, the groups are read every second meanwhile (a backend ends past CONN_MAX_AGE)."""
     if stack is not None:
         _worker_catch_up()  # the warm-up's side effects are not the level's
         before["worker"] = _worker_totals()
     before["cpu"] = _cpu_seconds()
     groups.start()
+    if stack is not None:
+        done = threading.Event()
+
+        def sampling() -> None:
+            while not done.wait(1.0):
+                groups.sample()
+
+        threading.Thread(target=sampling, daemon=True).start()
+        before["sampling"] = done
 
 
 def _measure(
     args: Any, town: Any, shops: Any, stack: dict[str, Any] | None
-) -> dict[int, tuple[float, float]]:
-    """Runs every level; returns (completes/s, PostgreSQL CPU ms per complete) per level."""
-    rates: dict[int, tuple[float, float]] = {}
+) -> dict[int, tuple[float, float, float | None]]:
+    """Runs every level; returns per level (completes/s, PostgreSQL CPU ms per complete, and
+    over HTTP the web's backends' part of it)."""
+    rates: dict[int, tuple[float, float, float | None]] = {}
     print(
         f"{'clients':>8} {'completes':>10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
         f"{'per s':>8} {'failed':>7}"
@@ -543,6 +563,8 @@ def _measure(
         else:
             latencies, elapsed, failed = _run(ids, clients, warm_ids, measuring)
         catch_up = _worker_catch_up() if stack is not None else 0.0
+        if "sampling" in before:
+            before["sampling"].set()
         used = groups.stop()
         ours_after, busy_after = _cpu_seconds()
         ours_before, busy_before = before["cpu"]
@@ -576,7 +598,11 @@ def _measure(
             )
             if worker_before is not None:
                 print(_worker_line(worker_before, _worker_totals(), count))
-        rates[clients] = (rate, used["postgres"] / count * 1000)
+        rates[clients] = (
+            rate,
+            used["postgres"] / count * 1000,
+            used[WEB_BACKENDS] / count * 1000 if WEB_BACKENDS in used else None,
+        )
     return rates
 
 
@@ -644,7 +670,7 @@ def main() -> None:
         else:
             _run(_prepare(town, shops, HISTORY), 4)  # warm-up and the town's history
             rates = _measure(args, town, shops, None)
-        for clients, (rate, postgres_ms) in rates.items():
+        for clients, (rate, postgres_ms, web_ms) in rates.items():
             if clients in ceiling:
                 bare = ceiling[clients]
                 print(
@@ -652,6 +678,12 @@ def main() -> None:
                     f"of the SQL ceiling ({rate:.1f} / {bare.tps:,.0f} per s); its PostgreSQL CPU "
                     f"per complete is {postgres_ms / bare.postgres_ms:.1f} times the bare SQL's "
                     f"({postgres_ms:.2f} / {bare.postgres_ms:.2f} ms)"
+                    + (
+                        ""
+                        if web_ms is None
+                        else f"; the web's backends' alone (the requests' statements) "
+                        f"{web_ms / bare.postgres_ms:.1f} times ({web_ms:.2f} ms)"
+                    )
                 )
         if args.profile:
             print(_profile(town, shops, 100))

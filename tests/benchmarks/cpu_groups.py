@@ -32,6 +32,8 @@ CEILING = next(
     ROOT.parent / "shared" / "bench" / "sql-ceiling",
 )  # fmt: skip
 TICK = os.sysconf("SC_CLK_TCK")
+# The application name of the served web's database connections (`served`).
+WEB_CONNECTIONS = "bench-web"
 
 
 def process_cpu(pid: int) -> float:
@@ -90,6 +92,20 @@ def database_backends(url: str, database: str) -> list[int]:
     return [int(pid) for (pid,) in rows]
 
 
+def database_backends_named(url: str, application_name: str) -> list[int]:
+    """The PostgreSQL backends whose clients gave this application name (pg_stat_activity)."""
+    with _maintenance_connection(url) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [application_name]
+        ).fetchall()
+    return [int(pid) for (pid,) in rows]
+
+
+def url_named(url: str, application_name: str) -> str:
+    """`url` with `application_name` among its options (the settings keep them)."""
+    return f"{url}{'&' if '?' in url else '?'}application_name={application_name}"
+
+
 def database_server(url: str) -> list[int]:
     """The PostgreSQL server's processes: the postmaster (whose CPU reading includes the backends
     it has reaped, `process_cpu`) and every process it runs now, whatever the database."""
@@ -119,6 +135,7 @@ class CpuGroups:
         self.groups = groups
         self.whole = whole
         self.before: dict[str, dict[int, float]] = {}
+        self.latest: dict[str, dict[int, float]] = {}
 
     def _read(self) -> dict[str, dict[int, float]]:
         return {
@@ -127,6 +144,13 @@ class CpuGroups:
 
     def start(self) -> None:
         self.before = self._read()
+        self.latest = {name: dict(readings) for name, readings in self.before.items()}
+
+    def sample(self) -> None:
+        """Reads the groups now: a process that ends before `stop()` counts up to its last
+        sample (e.g. a PostgreSQL backend closed past CONN_MAX_AGE)."""
+        for name, readings in self._read().items():
+            self.latest.setdefault(name, {}).update(readings)
 
     def stop(self) -> dict[str, float]:
         after = self._read()
@@ -136,7 +160,8 @@ class CpuGroups:
             if name in self.whole:
                 used[name] = max(0.0, sum(readings.values()) - sum(earlier.values()))
                 continue
-            used[name] = sum(max(0.0, cpu - earlier.get(pid, 0.0)) for pid, cpu in readings.items())
+            last = {**self.latest.get(name, {}), **readings}
+            used[name] = sum(max(0.0, cpu - earlier.get(pid, 0.0)) for pid, cpu in last.items())
         return used
 
 
@@ -254,11 +279,13 @@ def served(workers: int, log: Path) -> Iterator[dict[str, Any]]:
         # take longer than the production timeout (30 s) and the worker would be killed.
         "GUNICORN_TIMEOUT": "120",
     }
+    # Their PostgreSQL connections are told apart by name (`database_backends_named`).
+    web_env = {**env, "DATABASE_URL": url_named(env["DATABASE_URL"], WEB_CONNECTIONS)}
     log.parent.mkdir(parents=True, exist_ok=True)
     out = log.open("wb")
     web = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
-        cwd=ROOT, env=env, stdout=out, stderr=out,
+        cwd=ROOT, env=web_env, stdout=out, stderr=out,
     )  # fmt: skip
     worker = subprocess.Popen(worker_command(log), cwd=ROOT, env=env, stdout=out, stderr=out)
     try:
