@@ -176,6 +176,8 @@ def _complete_once(client: Any, checkout_id: str) -> bool:
 # In-process: the CPU each client's PostgreSQL backend used during the level, read from /proc by
 # the client itself before it closes its connection (a closed backend is gone from /proc).
 _BACKEND_CPU: list[float] = []
+# The CPU seconds the forked client processes (`_run_processes`) used in a level's timed part.
+_CLIENTS_CPU: list[float] = []
 
 
 def _run(
@@ -255,12 +257,16 @@ def _run_processes(
     per_process = max(1, clients // processes)
 
     def child(part: list[str], warm_part: list[str]) -> None:
+        timed_from: list[float] = []
+
         def all_warm() -> None:
             warmed.wait()
             go.wait()
+            timed_from.append(time.process_time())
 
         latencies, _elapsed, failed = _run(part, per_process, warm_part, all_warm)
-        results.put((latencies, failed, sum(_BACKEND_CPU)))
+        cpu = time.process_time() - timed_from[0]
+        results.put((latencies, failed, sum(_BACKEND_CPU), cpu))
 
     warm = list(warm_ids)
     workers = [
@@ -276,27 +282,24 @@ def _run_processes(
     started = time.perf_counter()
     collected = [results.get() for _ in workers]
     elapsed = time.perf_counter() - started
-    _BACKEND_CPU.extend(backend for _l, _f, backend in collected)
+    _BACKEND_CPU.extend(backend for _l, _f, backend, _c in collected)
+    _CLIENTS_CPU.extend(cpu for _l, _f, _b, cpu in collected)
     for worker in workers:
         worker.join()
     return (
-        [x for latencies, _f, _b in collected for x in latencies],
+        [x for latencies, _f, _b, _c in collected for x in latencies],
         elapsed,
-        sum(f for _l, f, _b in collected),
+        sum(f for _l, f, _b, _c in collected),
     )
 
 
 def _cpu_seconds() -> tuple[float, float]:
-    """(CPU used by this benchmark and its reaped children, CPU busy on the whole machine)."""
+    """(CPU used by this process, CPU busy on the whole machine); the forked clients' part of a
+    level is in `_CLIENTS_CPU` (their warm-up left out)."""
     import resource
 
-    ours = sum(
-        usage.ru_utime + usage.ru_stime
-        for usage in (
-            resource.getrusage(resource.RUSAGE_SELF),
-            resource.getrusage(resource.RUSAGE_CHILDREN),
-        )
-    )
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    ours = usage.ru_utime + usage.ru_stime
     with open("/proc/stat") as stat:
         fields = [int(x) for x in stat.readline().split()[1:]]
     idle = fields[3] + fields[4]  # idle + iowait
@@ -556,6 +559,7 @@ def _measure(
         before: dict[str, Any] = {}
         measuring = functools.partial(_level_start, groups, stack, before)
         _BACKEND_CPU.clear()
+        _CLIENTS_CPU.clear()
         if processes > 1:
             latencies, elapsed, failed = _run_processes(
                 ids, clients, processes, warm_ids, measuring
@@ -579,7 +583,7 @@ def _measure(
         )
         machine = (busy_after - busy_before) / count * 1000
         if stack is None:
-            ours = (ours_after - ours_before) / count * 1000
+            ours = (ours_after - ours_before + sum(_CLIENTS_CPU)) / count * 1000
             used["postgres"] = sum(_BACKEND_CPU)  # the clients' backends, read before closing
             print(
                 f"         mean {statistics.mean(latencies) * 1000:.1f} ms; CPU per complete: "
