@@ -535,8 +535,9 @@ def _level_start(groups: Any, stack: dict[str, Any] | None, before: dict[str, An
             while not done.wait(1.0):
                 groups.sample()
 
-        threading.Thread(target=sampling, daemon=True).start()
-        before["sampling"] = done
+        sampler = threading.Thread(target=sampling, daemon=True)
+        sampler.start()
+        before["sampling"] = (done, sampler)
 
 
 def _measure(
@@ -567,8 +568,10 @@ def _measure(
         else:
             latencies, elapsed, failed = _run(ids, clients, warm_ids, measuring)
         catch_up = _worker_catch_up() if stack is not None else 0.0
-        if "sampling" in before:
-            before["sampling"].set()
+        if "sampling" in before:  # stopped before the last reading
+            done, sampler = before["sampling"]
+            done.set()
+            sampler.join()
         used = groups.stop()
         ours_after, busy_after = _cpu_seconds()
         ours_before, busy_before = before["cpu"]
