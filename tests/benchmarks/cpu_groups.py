@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import psycopg
+from psycopg import sql
 
 from tests.benchmarks.throwaway_db import server_params
 from tests.servers import free_port
@@ -83,22 +84,22 @@ def _maintenance_connection(url: str) -> psycopg.Connection[Any]:
     return psycopg.connect(**server_params(url), dbname="postgres", autocommit=True)
 
 
-def database_backends(url: str, database: str) -> list[int]:
-    """The PostgreSQL backends connected to this database (pg_stat_activity; same machine)."""
+def _activity_pids(url: str, column: str, value: str) -> list[int]:
+    """The PostgreSQL backends whose `column` of pg_stat_activity is `value` (same machine)."""
+    query = sql.SQL("SELECT pid FROM pg_stat_activity WHERE {} = %s").format(sql.Identifier(column))
     with _maintenance_connection(url) as conn:
-        rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [database]
-        ).fetchall()
+        rows = conn.execute(query, [value]).fetchall()
     return [int(pid) for (pid,) in rows]
+
+
+def database_backends(url: str, database: str) -> list[int]:
+    """The PostgreSQL backends connected to this database."""
+    return _activity_pids(url, "datname", database)
 
 
 def database_backends_named(url: str, application_name: str) -> list[int]:
-    """The PostgreSQL backends whose clients gave this application name (pg_stat_activity)."""
-    with _maintenance_connection(url) as conn:
-        rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [application_name]
-        ).fetchall()
-    return [int(pid) for (pid,) in rows]
+    """The PostgreSQL backends whose clients gave this application name."""
+    return _activity_pids(url, "application_name", application_name)
 
 
 def url_named(url: str, application_name: str) -> str:
