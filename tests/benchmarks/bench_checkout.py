@@ -527,17 +527,7 @@ def _level_start(groups: Any, stack: dict[str, Any] | None, before: dict[str, An
         _worker_catch_up()  # the warm-up's side effects are not the level's
         before["worker"] = _worker_totals()
     before["cpu"] = _cpu_seconds()
-    groups.start()
-    if stack is not None:
-        done = threading.Event()
-
-        def sampling() -> None:
-            while not done.wait(1.0):
-                groups.sample()
-
-        sampler = threading.Thread(target=sampling, daemon=True)
-        sampler.start()
-        before["sampling"] = (done, sampler)
+    groups.start(sample_every=1.0 if stack is not None else None)
 
 
 def _measure(
@@ -568,10 +558,6 @@ def _measure(
         else:
             latencies, elapsed, failed = _run(ids, clients, warm_ids, measuring)
         catch_up = _worker_catch_up() if stack is not None else 0.0
-        if "sampling" in before:  # stopped before the last reading
-            done, sampler = before["sampling"]
-            done.set()
-            sampler.join()
         used = groups.stop()
         ours_after, busy_after = _cpu_seconds()
         ours_before, busy_before = before["cpu"]

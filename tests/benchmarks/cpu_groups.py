@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -137,23 +138,37 @@ class CpuGroups:
         self.whole = whole
         self.before: dict[str, dict[int, float]] = {}
         self.latest: dict[str, dict[int, float]] = {}
+        self._sampling: tuple[threading.Event, threading.Thread] | None = None
 
     def _read(self) -> dict[str, dict[int, float]]:
         return {
             name: {pid: process_cpu(pid) for pid in pids()} for name, pids in self.groups.items()
         }
 
-    def start(self) -> None:
+    def start(self, sample_every: float | None = None) -> None:
+        """Reads the groups now; with `sample_every` (seconds), again at that pace until `stop()`:
+        a process that ends meanwhile counts up to its last reading (e.g. a PostgreSQL backend
+        closed past CONN_MAX_AGE)."""
         self.before = self._read()
         self.latest = {name: dict(readings) for name, readings in self.before.items()}
+        self._sampling = None
+        if sample_every is not None:
+            done = threading.Event()
 
-    def sample(self) -> None:
-        """Reads the groups now: a process that ends before `stop()` counts up to its last
-        sample (e.g. a PostgreSQL backend closed past CONN_MAX_AGE)."""
-        for name, readings in self._read().items():
-            self.latest.setdefault(name, {}).update(readings)
+            def sampling() -> None:
+                while not done.wait(sample_every):
+                    for name, readings in self._read().items():
+                        self.latest.setdefault(name, {}).update(readings)
+
+            sampler = threading.Thread(target=sampling, daemon=True)
+            sampler.start()
+            self._sampling = (done, sampler)
 
     def stop(self) -> dict[str, float]:
+        if self._sampling is not None:  # stopped before the last reading
+            done, sampler = self._sampling
+            done.set()
+            sampler.join()
         after = self._read()
         used = {}
         for name, readings in after.items():
