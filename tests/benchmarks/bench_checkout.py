@@ -314,6 +314,8 @@ def _cpu_seconds() -> tuple[float, float]:
 HISTORY = 2000
 # Over HTTP, the CPU group of the PostgreSQL backends serving gunicorn's connections.
 WEB_BACKENDS = "postgres for the web"
+# ... and of the backends serving the Celery worker's (the side effects' statements).
+WORKER_BACKENDS = "postgres for the worker"
 # Completes each client makes on its new connection before a level is measured. A new backend
 # spends ~55 ms of CPU on its first dozen completes (catalogue caches, statements prepared after
 # their fifth run): once per connection (gunicorn's workers keep theirs), not per complete, and it
@@ -509,10 +511,14 @@ def _groups(stack: dict[str, Any] | None) -> Any:
         groups["gunicorn"] = lambda: cpu_groups.descendants(stack["web"])
         groups["celery"] = lambda: cpu_groups.descendants(stack["worker"])
         groups["engine"] = cpu_groups.engine_pids
-        # Among the server's: the backends of gunicorn's connections, the statements the
-        # checkoutComplete requests run (the worker's side effects are in the server's figure).
+        # Among the server's: the backends of gunicorn's connections (the statements the
+        # checkoutComplete requests run) and of the worker's (the side effects'); the rest is the
+        # server's own (WAL writer, checkpointer, autovacuum).
         groups[WEB_BACKENDS] = lambda: cpu_groups.database_backends_named(
             settings.DATABASE_URL, cpu_groups.WEB_CONNECTIONS
+        )
+        groups[WORKER_BACKENDS] = lambda: cpu_groups.database_backends_named(
+            settings.DATABASE_URL, cpu_groups.WORKER_CONNECTIONS
         )
         # Each has a parent that reaps its children (gunicorn recycles its workers, PostgreSQL
         # ends connections): their whole CPU, children that ended during the level included.

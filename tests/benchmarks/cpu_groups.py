@@ -34,8 +34,9 @@ CEILING = next(
     ROOT.parent / "shared" / "bench" / "sql-ceiling",
 )  # fmt: skip
 TICK = os.sysconf("SC_CLK_TCK")
-# The application name of the served web's database connections (`served`).
+# The application names of the served web's and worker's database connections (`served`).
 WEB_CONNECTIONS = "bench-web"
+WORKER_CONNECTIONS = "bench-worker"
 
 
 def process_cpu(pid: int) -> float:
@@ -303,7 +304,10 @@ def served(workers: int, log: Path) -> Iterator[dict[str, Any]]:
         [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
         cwd=ROOT, env=web_env, stdout=out, stderr=out,
     )  # fmt: skip
-    worker = subprocess.Popen(worker_command(log), cwd=ROOT, env=env, stdout=out, stderr=out)
+    worker_env = {**env, "DATABASE_URL": url_named(env["DATABASE_URL"], WORKER_CONNECTIONS)}
+    worker = subprocess.Popen(
+        worker_command(log), cwd=ROOT, env=worker_env, stdout=out, stderr=out
+    )
     try:
         deadline = time.monotonic() + 90
         while True:
