@@ -220,8 +220,8 @@ def _create_order(
     summary: CheckoutSummary, *, also: list[tuple[str, list[Any]]]
 ) -> tuple[Order, Payment, list[ShopOrder], list[OrderLine]]:
     """The order with its shop orders (snapshots of the commission), lines (snapshots of the
-    names and prices) and payment, inserted together with the writes `also` (two statements on
-    PostgreSQL)."""
+    names and prices) and payment, inserted together with the writes `also` (one statement on
+    PostgreSQL, and now and then one drawing keys ahead: `rows_insert`)."""
     checkout = summary.checkout
     now = timezone.now()
     order = Order(

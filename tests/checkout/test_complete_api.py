@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import weakref
 from decimal import Decimal
 
 import pytest
 
 from marketplace.checkout import complete
 from marketplace.checkout.models import Checkout, Reservation
+from marketplace.core import inserts
 from marketplace.orders.models import Order, OrderLine, ShopOrder
 from payments.models import Payment
 from tests.checkout.helpers import (
@@ -226,32 +228,68 @@ def test_not_enough_stock_at_completion_changes_nothing(gql):
     assert Checkout.objects.count() == 1
 
 
-def test_checkout_complete_query_count_is_pinned(gql, django_assert_num_queries):
-    checkout, _variants = _three_shop_checkout(gql)
+def _second_checkout(gql, variants):
+    """Another checkout of the same lines (the stock holds two of each)."""
+    bread, novel, brie = variants
+    data = gql.execute(
+        CREATE,
+        {
+            "input": {
+                "town": bread.vendor.town.slug,
+                "email": "second@example.org",
+                "lines": [line(bread, 3), line(novel, 2), line(brie, 1)],
+            }
+        },
+    )["checkoutCreate"]
+    assert data["errors"] == []
+    return data["checkout"]
+
+
+@pytest.fixture
+def no_keys_drawn_ahead(monkeypatch):
+    """The connection has drawn no keys ahead yet (as a new one): the count is the same
+    whatever the tests before this one inserted."""
+    monkeypatch.setattr(inserts, "_KEYS_AHEAD", weakref.WeakKeyDictionary())
+
+
+def test_checkout_complete_query_count_is_pinned(
+    gql, django_assert_num_queries, no_keys_drawn_ahead
+):
+    checkout, variants = _three_shop_checkout(gql)
+    second = _second_checkout(gql, variants)
     query = (
         "mutation($id: ID!) { checkoutComplete(id: $id) { order { id number status } "
         "errors { code } } }"
     )
-    # 12 = the test's savepoint and its release 2
-    # + the checkout's transaction 8: checkout lock, summary 2 (lines, fulfilment methods with the
-    #   delivery choices), commission rules of all shops 1, the keys of the new rows drawn 1, the
-    #   order (its number drawn before) with its shop orders, lines and payment (pending, no
-    #   intent) inserted and the checkout with its children deleted in one statement 1, stock
-    #   lock 1, allocation as one conditional UPDATE with the search queue's rows 1
+    # 11 = the test's savepoint and its release 2
+    # + the checkout's transaction 7: checkout lock, summary 2 (lines, fulfilment methods with the
+    #   delivery choices), commission rules of all shops 1, the order (its number drawn before,
+    #   its keys and those of its shop orders, lines and payment drawn ahead) with its shop
+    #   orders, lines and payment (pending, no intent) inserted and the checkout with its
+    #   children deleted in one statement 1, stock lock 1, allocation as one conditional UPDATE
+    #   with the search queue's rows 1
     # + after its commit, the dummy gateway's payment 2: payment and order locked together 1;
     #   the payment succeeded with its intent, the 9 ledger rows, the order and its shop orders
     #   paid and the outbox row of the "order paid" emails, in one statement 1 (the shop orders
     #   just inserted are not read again).
+    # The connection's first insert of orders draws their keys ahead: one statement more.
     with django_assert_num_queries(12):
         data = gql.execute(query, {"id": checkout["id"]})
     assert data["checkoutComplete"]["order"]["status"] == "PAID"
+    with django_assert_num_queries(11):
+        data = gql.execute(query, {"id": second["id"]})
+    assert data["checkoutComplete"]["order"]["status"] == "PAID"
 
 
-def test_checkout_complete_payload_query_count_is_pinned(gql, django_assert_num_queries):
-    checkout, _variants = _three_shop_checkout(gql)
+def test_checkout_complete_payload_query_count_is_pinned(
+    gql, django_assert_num_queries, no_keys_drawn_ahead
+):
+    checkout, variants = _three_shop_checkout(gql)
+    second = _second_checkout(gql, variants)
+    gql.execute(COMPLETE, {"id": checkout["id"]})
     # The same: the shop orders, their shops and lines of the new order are the ones just written.
-    with django_assert_num_queries(12):
-        data = gql.execute(COMPLETE, {"id": checkout["id"]})
+    with django_assert_num_queries(11):
+        data = gql.execute(COMPLETE, {"id": second["id"]})
     assert len(data["checkoutComplete"]["order"]["shopOrders"]) == 3
 
 
