@@ -24,7 +24,12 @@ from django.utils.translation import gettext as _
 from marketplace.core.compiled import Slot, compiled_query
 from marketplace.core.money import ZERO
 from marketplace.core.outbox import Cause, queue_task_on_commit
-from marketplace.core.updates import compiled_update_statement, statements_run
+from marketplace.core.updates import (
+    compiled_update_returning_statement,
+    compiled_update_statement,
+    rows_returned,
+    statements_run,
+)
 from marketplace.orders.error_codes import OrderErrorCode
 from marketplace.orders.lifecycle import order_cancel_unpaid, order_mark_paid
 from marketplace.orders.models import Order, OrderStatus, ShopOrder
@@ -117,44 +122,43 @@ def payment_start_for_order(
                 )
             }
         ) from error
-    return _payment_record_intent(
-        payment_id=payment.pk, order=order, result=result, shop_orders=shop_orders
-    )
-
-
-def _intent_lock_query(paid_at_once: bool) -> QuerySet[Payment]:
-    locked = Payment.objects.filter(pk=Slot("pk", Payment._meta.pk))
-    if paid_at_once:
-        return locked.select_related("order").select_for_update(of=("self", "order"))
-    return locked.select_for_update()
+    if result.status == "succeeded":
+        return _payment_record_paid_intent(
+            payment_id=payment.pk, order=order, result=result, shop_orders=shop_orders
+        )
+    return _payment_record_intent(payment=payment, order=order, result=result)
 
 
 def _payment_record_intent(
-    *, payment_id: int, order: Order, result: IntentResult, shop_orders: list[ShopOrder] | None
+    *, payment: Payment, order: Order, result: IntentResult
 ) -> PaymentOutcome:
-    """Records a created intent. Locks the payment, and its order when paid at once (one SELECT
-    joining both, locked in that order: the webhooks' order of locks)."""
-    paid_at_once = result.status == "succeeded"
+    """Records a created intent, not paid yet (Stripe's), on the payment if it has none yet:
+    one UPDATE, which locks the row as a locking read would and gives back its status, then the
+    task that status calls for. `payment`: the caller's instance, updated."""
     with transaction.atomic(savepoint=False):
-        # Compiled once per process (marketplace.core.compiled): checkoutComplete's.
-        found = compiled_query(
-            ("payment_record_intent_lock", paid_at_once), lambda: _intent_lock_query(paid_at_once)
-        ).run(pk=payment_id)
-        if not found:
-            raise Payment.DoesNotExist(f"No payment {payment_id}.")
-        payment = found[0]
-        if payment.intent_id:  # recorded by a concurrent retry (the same key: the same intent)
-            return _outcome(payment, order)
-        payment.intent_id = result.intent_id
-        payment.client_secret = result.client_secret or ""
-        if payment.status == PaymentStatus.PENDING and paid_at_once:
-            # Paid at once (dummy gateway): saved with its success, in one UPDATE.
-            order = payment.order
-            payment_succeed(
-                payment=payment, charge_id=result.charge_id, order=order, shop_orders=shop_orders
-            )
-            return _outcome(payment, order)
-        payment.save(update_fields=["intent_id", "client_secret", "updated_at"])
+        now = timezone.now()
+        recorded = {
+            "intent_id": result.intent_id,
+            "client_secret": result.client_secret or "",
+            "updated_at": now,
+        }
+        statuses = rows_returned(
+            using=Payment.objects.db,
+            # Compiled once per process (marketplace.core.updates): every order's payment start.
+            statement=compiled_update_returning_statement(
+                Payment,
+                where={"pk": payment.pk, "intent_id": ""},
+                values=recorded,
+                returning="status",
+            ),
+        )
+        if not statuses:
+            # Recorded by a concurrent retry (the same key: the same intent), or no such payment.
+            stored = Payment.objects.get(pk=payment.pk)
+            return _outcome(stored, order)
+        for field, value in recorded.items():
+            setattr(payment, field, value)
+        payment.status = statuses[0]
         if payment.status != PaymentStatus.PENDING:
             # Given up meanwhile (the payment timeout): the new intent must never be paid.
             queue_task_on_commit(
@@ -167,6 +171,49 @@ def _payment_record_intent(
             queue_task_on_commit(
                 process_deferred_webhook_events, cause=Cause("payment", payment.pk, "started")
             )
+        return _outcome(payment, order)
+
+
+def _paid_intent_lock_query() -> QuerySet[Payment]:
+    return (
+        Payment.objects.filter(pk=Slot("pk", Payment._meta.pk))
+        .select_related("order")
+        .select_for_update(of=("self", "order"))
+    )
+
+
+def _payment_record_paid_intent(
+    *, payment_id: int, order: Order, result: IntentResult, shop_orders: list[ShopOrder] | None
+) -> PaymentOutcome:
+    """Records an intent paid as it was created (the dummy gateway's) with the payment's
+    success. Locks the payment and its order (one SELECT joining both, locked in that order:
+    the webhooks' order of locks)."""
+    with transaction.atomic(savepoint=False):
+        # Compiled once per process (marketplace.core.compiled): checkoutComplete's.
+        found = compiled_query(("payment_record_paid_intent_lock",), _paid_intent_lock_query).run(
+            pk=payment_id
+        )
+        if not found:
+            raise Payment.DoesNotExist(f"No payment {payment_id}.")
+        payment = found[0]
+        if payment.intent_id:  # recorded by a concurrent retry (the same key: the same intent)
+            return _outcome(payment, order)
+        payment.intent_id = result.intent_id
+        payment.client_secret = result.client_secret or ""
+        if payment.status == PaymentStatus.PENDING:
+            # Saved with its success, in one UPDATE.
+            order = payment.order
+            payment_succeed(
+                payment=payment, charge_id=result.charge_id, order=order, shop_orders=shop_orders
+            )
+            return _outcome(payment, order)
+        # Given up meanwhile (the payment timeout): the new intent must never be paid.
+        payment.save(update_fields=["intent_id", "client_secret", "updated_at"])
+        queue_task_on_commit(
+            cancel_payment_intent,
+            cause=Cause("payment", payment.pk, "intent_after_end"),
+            payment_id=payment.pk,
+        )
         return _outcome(payment, order)
 
 

@@ -102,11 +102,23 @@ def update_returning_statement(
 ) -> Statement:
     """The SQL of `queryset.update(**values)` (as `update_statement`), returning the column
     `returning` (a column of the model's table) of each row it updates (`rows_returned`)."""
-    sql, params = update_statement(queryset, values)
-    connection = connections[queryset.db]
-    table = connection.ops.quote_name(queryset.model._meta.db_table)
-    column = connection.ops.quote_name(returning)
-    return f"{sql} RETURNING {table}.{column}", params
+    return _returning(update_statement(queryset, values), queryset.model, returning)
+
+
+def compiled_update_returning_statement(
+    model: type[Model], *, where: dict[str, Any], values: dict[str, Any], returning: str
+) -> Statement:
+    """`compiled_update_statement` (compiled once per process and shape), returning the column
+    `returning` of each row it updates, as `update_returning_statement`."""
+    return _returning(
+        compiled_update_statement(model, where=where, values=values), model, returning
+    )
+
+
+def _returning(statement: Statement, model: type[Model], column: str) -> Statement:
+    sql, params = statement
+    quote = connections[model._default_manager.db].ops.quote_name
+    return f"{sql} RETURNING {quote(model._meta.db_table)}.{quote(column)}", params
 
 
 def rows_returned(*, using: str, statement: Statement) -> list[Any]:
