@@ -1,9 +1,8 @@
 """Read-only admin for payments: money moves through the payment services only, never by hand."""
 
 from django.contrib import admin
-from django.db.models import Model
-from django.http import HttpRequest
 
+from marketplace.core.admin import ReadOnlyAdmin
 from payments.models import (
     ConnectedAccount,
     Dispute,
@@ -13,17 +12,6 @@ from payments.models import (
     Transfer,
     WebhookEvent,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 @admin.register(ConnectedAccount)

@@ -1,5 +1,11 @@
+"""Shops, their catalogue and stock: read-only here. Their writes go through the merchants' and
+the association's pages and the API, which record stock movements, renew the search index and
+the cached pages, and audit the association's decisions. A shop's members and invitations stay
+editable: the superusers' way to give a shop back to its people."""
+
 from django.contrib import admin
 
+from marketplace.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from vendors.models import (
     FulfilmentMethod,
     Product,
@@ -12,33 +18,30 @@ from vendors.models import (
 )
 
 
-class FulfilmentMethodInline(admin.TabularInline):
+class FulfilmentMethodInline(ReadOnlyInline):
     model = FulfilmentMethod
-    extra = 0
 
 
-class VendorMemberInline(admin.TabularInline):
+class VendorMemberInline(ReadOnlyInline):
     model = VendorMember
-    extra = 0
     raw_id_fields = ("user",)
 
 
 @admin.register(Vendor)
-class VendorAdmin(admin.ModelAdmin):
+class VendorAdmin(ReadOnlyAdmin):
     list_display = ("name", "town", "slug", "status")
     list_filter = ("town", "status")
     search_fields = ("name", "slug", "email")
     inlines = (FulfilmentMethodInline, VendorMemberInline)
 
 
-class VariantInline(admin.TabularInline):
+class VariantInline(ReadOnlyInline):
     model = Variant
-    extra = 0
     exclude = ("vendor",)
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ReadOnlyAdmin):
     list_display = ("name", "vendor", "category")
     list_filter = ("vendor__town", "category")
     search_fields = ("name", "slug")
@@ -47,19 +50,19 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Stock)
-class StockAdmin(admin.ModelAdmin):
+class StockAdmin(ReadOnlyAdmin):
     list_display = ("variant", "quantity", "quantity_allocated")
     raw_id_fields = ("variant",)
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(ReadOnlyAdmin):
     list_display = ("stock", "delta", "quantity_after", "reason", "user", "created_at")
     raw_id_fields = ("stock", "user")
 
 
 @admin.register(Variant)
-class VariantAdmin(admin.ModelAdmin):
+class VariantAdmin(ReadOnlyAdmin):
     list_display = ("sku", "product", "name", "price", "vat_rate")
     search_fields = ("sku", "product__name")
     raw_id_fields = ("product", "vendor")

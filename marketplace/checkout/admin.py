@@ -1,22 +1,24 @@
+"""Read-only: a cart and its reservations (which hold stock back from other buyers) change
+through the customers' pages and the API only."""
+
 from django.contrib import admin
 
 from marketplace.checkout.models import Checkout, CheckoutDelivery, CheckoutLine, Reservation
+from marketplace.core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
-class CheckoutLineInline(admin.TabularInline):
+class CheckoutLineInline(ReadOnlyInline):
     model = CheckoutLine
-    extra = 0
     raw_id_fields = ("variant",)
 
 
-class CheckoutDeliveryInline(admin.TabularInline):
+class CheckoutDeliveryInline(ReadOnlyInline):
     model = CheckoutDelivery
-    extra = 0
     raw_id_fields = ("vendor",)
 
 
 @admin.register(Checkout)
-class CheckoutAdmin(admin.ModelAdmin):
+class CheckoutAdmin(ReadOnlyAdmin):
     list_display = ("id", "town", "email", "user", "updated_at")
     list_filter = ("town",)
     search_fields = ("email",)
@@ -25,6 +27,6 @@ class CheckoutAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(admin.ModelAdmin):
+class ReservationAdmin(ReadOnlyAdmin):
     list_display = ("checkout", "variant", "quantity", "expires_at")
     raw_id_fields = ("checkout", "variant")

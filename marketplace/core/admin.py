@@ -1,10 +1,47 @@
+"""The admin of the platform's superusers: a window on the data, read-only wherever a write has
+effects that only a service makes (a status moved, stock counted with its movement, the search
+index and the cached pages renewed, the change audited): those are made through the API and the
+web pages, never by hand here."""
+
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from marketplace.core.models import OutboxMessage
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never added, changed or deleted by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """The same, as an inline of a read-only admin."""
+
+    extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """A message deleted or changed by hand would be a side effect lost: read-only."""
+
     list_display = (
         "pk",
         "task_name",
@@ -17,4 +54,3 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     )
     list_filter = ("task_name", "reason")
     search_fields = ("cause_id", "task_name")
-    readonly_fields = [field.name for field in OutboxMessage._meta.fields]

@@ -1,13 +1,14 @@
-from django.contrib import admin
-from django.http import HttpRequest
+"""Read-only: commission rules, town settings and the audit log change through the association's
+pages and the API, which version and audit them."""
 
+from django.contrib import admin
+
+from marketplace.core.admin import ReadOnlyAdmin
 from marketplace.governance.models import AuditEntry, CommissionRule, TownSettings
 
 
 @admin.register(CommissionRule)
-class CommissionRuleAdmin(admin.ModelAdmin):
-    """Read-only: rules change through the API, which versions and audits them."""
-
+class CommissionRuleAdmin(ReadOnlyAdmin):
     list_display = (
         "town",
         "vendor",
@@ -20,37 +21,13 @@ class CommissionRuleAdmin(admin.ModelAdmin):
     )
     list_filter = ("town",)
 
-    def has_change_permission(
-        self, request: HttpRequest, obj: CommissionRule | None = None
-    ) -> bool:
-        return False
-
-    def has_delete_permission(
-        self, request: HttpRequest, obj: CommissionRule | None = None
-    ) -> bool:
-        return False
-
 
 @admin.register(TownSettings)
-class TownSettingsAdmin(admin.ModelAdmin):
-    """Read-only: settings change through townSettingsUpdate, which audits them."""
-
+class TownSettingsAdmin(ReadOnlyAdmin):
     list_display = ("town", "refund_commission", "stripe_fees_payer", "updated_at")
-
-    def has_change_permission(self, request: HttpRequest, obj: TownSettings | None = None) -> bool:
-        return False
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "town", "action", "object_type", "object_id", "actor_role")
     list_filter = ("town", "action")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
-        return False

@@ -1,18 +1,19 @@
-from django.contrib import admin
-from django.http import HttpRequest
+"""Read-only: orders and their lines change through their lifecycle services only (payments,
+shop orders' transitions, refunds), which keep the money, the stock and the ledger in step."""
 
+from django.contrib import admin
+
+from marketplace.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from marketplace.orders.models import Order, OrderLine, ShopOrder
 
 
-class ShopOrderInline(admin.TabularInline):
+class ShopOrderInline(ReadOnlyInline):
     model = ShopOrder
-    extra = 0
-    can_delete = False
-    readonly_fields = ("vendor", "status", "subtotal", "delivery_fee", "commission", "payout")
+    fields = ("vendor", "status", "subtotal", "delivery_fee", "commission", "payout")
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ReadOnlyAdmin):
     list_display = ("number", "town", "email", "status", "total", "created_at")
     list_filter = ("town", "status")
     search_fields = ("number", "email")
@@ -20,27 +21,18 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderLine)
-class OrderLineAdmin(admin.ModelAdmin):
+class OrderLineAdmin(ReadOnlyAdmin):
     list_display = ("sku", "product_name", "quantity", "unit_price", "total")
-    raw_id_fields = ("shop_order", "variant")
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    extra = 0
-    can_delete = False
-    readonly_fields = ("sku", "product_name", "quantity", "unit_price", "total", "vat_rate")
-    exclude = ("variant",)
+    fields = ("sku", "product_name", "quantity", "unit_price", "total", "vat_rate")
 
 
 @admin.register(ShopOrder)
-class ShopOrderAdmin(admin.ModelAdmin):
-    """Read-only: shop orders change state through their lifecycle services only."""
-
+class ShopOrderAdmin(ReadOnlyAdmin):
     list_display = ("order", "vendor", "status", "subtotal", "delivery_fee", "commission", "payout")
     list_filter = ("status", "vendor__town")
     search_fields = ("order__number", "vendor__name")
     inlines = (OrderLineInline,)
-
-    def has_change_permission(self, request: HttpRequest, obj: ShopOrder | None = None) -> bool:
-        return False
