@@ -305,9 +305,7 @@ def served(workers: int, log: Path) -> Iterator[dict[str, Any]]:
         cwd=ROOT, env=web_env, stdout=out, stderr=out,
     )  # fmt: skip
     worker_env = {**env, "DATABASE_URL": url_named(env["DATABASE_URL"], WORKER_CONNECTIONS)}
-    worker = subprocess.Popen(
-        worker_command(log), cwd=ROOT, env=worker_env, stdout=out, stderr=out
-    )
+    worker = subprocess.Popen(worker_command(log), cwd=ROOT, env=worker_env, stdout=out, stderr=out)
     try:
         deadline = time.monotonic() + 90
         while True:
