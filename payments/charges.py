@@ -160,12 +160,7 @@ def _payment_record_intent(
             setattr(payment, field, value)
         payment.status = statuses[0]
         if payment.status != PaymentStatus.PENDING:
-            # Given up meanwhile (the payment timeout): the new intent must never be paid.
-            queue_task_on_commit(
-                cancel_payment_intent,
-                cause=Cause("payment", payment.pk, "intent_after_end"),
-                payment_id=payment.pk,
-            )
+            _intent_after_end_cancel(payment)
         else:
             # An event about this intent may have come before this commit: processed again.
             queue_task_on_commit(
@@ -207,14 +202,19 @@ def _payment_record_paid_intent(
                 payment=payment, charge_id=result.charge_id, order=order, shop_orders=shop_orders
             )
             return _outcome(payment, order)
-        # Given up meanwhile (the payment timeout): the new intent must never be paid.
         payment.save(update_fields=["intent_id", "client_secret", "updated_at"])
-        queue_task_on_commit(
-            cancel_payment_intent,
-            cause=Cause("payment", payment.pk, "intent_after_end"),
-            payment_id=payment.pk,
-        )
+        _intent_after_end_cancel(payment)
         return _outcome(payment, order)
+
+
+def _intent_after_end_cancel(payment: Payment) -> None:
+    """The payment was given up (the payment timeout) before its new intent was recorded: the
+    intent must never be paid, and is canceled after the commit."""
+    queue_task_on_commit(
+        cancel_payment_intent,
+        cause=Cause("payment", payment.pk, "intent_after_end"),
+        payment_id=payment.pk,
+    )
 
 
 def _charge_entries(

@@ -1,12 +1,13 @@
 """New rows of several models, parents before children, in as few statements as the database allows.
 
 PostgreSQL: one statement whatever the number of models. The objects get their primary keys
-from the tables' own sequences, drawn ahead in blocks (`KEYS_AHEAD`, kept per database
-connection: a second statement once every few dozen rows), the children their parents' keys;
-then one statement inserts them all, each model's INSERT (compiled by Django, as bulk_create
-would) a data-modifying CTE of it. Keys drawn ahead and not used are gaps, as a rolled-back
-insert leaves: keys are unique, not in the order the rows are committed (order by created_at). Foreign keys are checked at the end of the statement (Django
-declares them deferrable, initially deferred: at the commit), once every row is in.
+from the tables' own sequences, drawn ahead in blocks kept per database connection
+(`KEYS_AHEAD`: one more statement once every few dozen rows), the children their parents' keys;
+each model's INSERT (compiled by Django, as bulk_create would) is a data-modifying CTE of the
+statement. Keys drawn ahead and never used are gaps, as a rolled-back insert leaves; keys are
+unique, not in the order the rows are committed (order by created_at). Foreign keys are checked
+at the end of the statement (Django declares them deferrable, initially deferred: at the
+commit), once every row is in.
 Elsewhere (the demo's SQLite): one bulk_create per model.
 Other writes of the same transaction (`also`: SQL and parameters, e.g. the DELETE of what the new
 rows replace) may ride in the same statement as data-modifying CTEs: they must neither read the
@@ -107,9 +108,7 @@ def _keys_taken(cursor: Any, connection: Any, groups: Sequence[Sequence[Model]])
             for table, need in needs.items()
             if (count := need + KEYS_AHEAD - len(ahead.get(table, ()))) > 0
         }
-        # Names and counts written in, no parameter: PostgreSQL plans the statement of a shape
-        # once per connection (with its counts as parameters it planned it at every run: a
-        # generic plan of generate_series($n) looked dearer than each run's own).
+        # Only the sequences' names and the counts are written in (`_keys_draw`).
         cursor.execute(f"SELECT {', '.join(draws.values())}")
         for table, keys in zip(draws, cursor.fetchone(), strict=True):
             ahead.setdefault(table, deque()).extend(keys)
