@@ -162,6 +162,9 @@ def validate_towns_file(data: Any) -> None:
         check.fail("towns", "must be a non-empty list")
         towns = []
     seen_towns: set[str] = set()
+    # A town's prices, fees, commission rules and ledger are all in its currency: it is set when
+    # the town is created and never changes (the amounts would silently be read in another one).
+    currencies = dict(Town.objects.values_list("slug", "currency"))
     for t_index, town in enumerate(towns):
         path = f"towns[{t_index}]"
         if not isinstance(town, dict):
@@ -175,6 +178,12 @@ def validate_towns_file(data: Any) -> None:
         currency = town.get("currency", default_currency)
         if not isinstance(currency, str) or not CURRENCY.match(currency):
             check.fail(f"{path}.currency", "must be a 3-letter ISO currency code")
+        elif currencies.get(town.get("slug"), currency) != currency:
+            check.fail(
+                f"{path}.currency",
+                f"is {currencies[town['slug']]!r} for this town already and cannot change: "
+                "its prices, fees, commission rules and ledger are in it",
+            )
         check.point(town.get("center"), f"{path}.center")
         vendors = town.get("vendors", [])
         if not isinstance(vendors, list):

@@ -118,6 +118,26 @@ def test_a_bad_record_is_named_by_its_path_and_nothing_is_loaded(towns_data):
     assert counts() == dict.fromkeys(counts(), 0)
 
 
+def test_a_towns_currency_never_changes_once_it_is_loaded(towns_data):
+    # given the towns loaded in euros
+    load_towns(towns_data)
+    before = counts()
+    # when the file is loaded again with one town in Swiss francs and a shop renamed
+    towns_data["towns"][1]["currency"] = "CHF"
+    towns_data["towns"][1]["vendors"][0]["name"] = "Renamed"
+    with pytest.raises(TownsFileError) as raised:
+        load_towns(towns_data)
+    # then the currency is refused by its path, and nothing of the file is written
+    slug = towns_data["towns"][1]["slug"]
+    assert raised.value.problems == [
+        "towns[1].currency: is 'EUR' for this town already and cannot change: "
+        "its prices, fees, commission rules and ledger are in it"
+    ]
+    assert Town.objects.get(slug=slug).currency == "EUR"
+    assert not Vendor.objects.filter(name="Renamed").exists()
+    assert counts() == before
+
+
 @pytest.mark.parametrize(
     ("path", "value", "expected"),
     [
