@@ -178,11 +178,11 @@ def validate_towns_file(data: Any) -> None:
         currency = town.get("currency", default_currency)
         if not isinstance(currency, str) or not CURRENCY.match(currency):
             check.fail(f"{path}.currency", "must be a 3-letter ISO currency code")
-        elif currencies.get(town.get("slug"), currency) != currency:
+        elif currencies.get(str(town.get("slug")), currency) != currency:
             check.fail(
                 f"{path}.currency",
-                f"is {currencies[town['slug']]!r} for this town already and cannot change: "
-                "its prices, fees, commission rules and ledger are in it",
+                f"is {currencies[str(town.get('slug'))]!r} for this town already and cannot "
+                "change: its prices, fees, commission rules and ledger are in it",
             )
         check.point(town.get("center"), f"{path}.center")
         vendors = town.get("vendors", [])
