@@ -11,7 +11,7 @@ from django.utils import timezone
 from marketplace.governance.models import AuditEntry, CommissionRule, TownSettings
 from marketplace.towns.models import TownStaff
 from payments.models import Refund, RefundStatus, Transfer, TransferStatus
-from tests.factories import CategoryFactory, ShopOrderFactory, VendorFactory
+from tests.factories import CategoryFactory, ShopOrderFactory, UserFactory, VendorFactory
 from tests.governance.factories import CommissionRuleFactory
 from vendors.models import VendorStatus
 
@@ -348,6 +348,20 @@ def test_an_admin_grants_and_revokes_a_role(as_rennes_admin, rennes, customer):
 
     as_rennes_admin.post("/association/rennes/equipe/retirer/", {"email": customer.email})
     assert not TownStaff.objects.filter(town=rennes, user=customer).exists()
+
+
+def test_a_platform_superuser_grants_a_new_towns_first_admin_on_its_team_page(
+    client, nancy, customer
+):
+    # given a town with no staff yet, and a platform superuser (the admin is read-only for roles)
+    client.force_login(UserFactory(email="root@example.org", is_staff=True, is_superuser=True))
+    assert client.get("/association/nancy/equipe/").status_code == 200
+    # when they grant the town's first admin on its team page
+    client.post("/association/nancy/equipe/ajouter/", {"email": customer.email, "role": "admin"})
+    # then the town has its admin, and the grant is in its audit log
+    assert TownStaff.objects.get(town=nancy).user == customer
+    assert TownStaff.objects.get(town=nancy).role == "admin"
+    assert AuditEntry.objects.filter(town=nancy, action="town_staff.grant").exists()
 
 
 def test_granting_to_an_unknown_email_and_removing_the_last_admin_are_field_errors(
