@@ -10,23 +10,8 @@ from django.http import HttpRequest
 from marketplace.core.models import OutboxMessage
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown, never added, changed or deleted by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """The same, as an inline of a read-only admin."""
-
-    extra = 0
+class _NoWrites:
+    """No add, change or delete permission, whoever asks (`obj` given to inlines only)."""
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
@@ -36,6 +21,16 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(_NoWrites, admin.ModelAdmin):
+    """Shown, never added, changed or deleted by hand."""
+
+
+class ReadOnlyInline(_NoWrites, admin.TabularInline):
+    """The same, as an inline of a read-only admin."""
+
+    extra = 0
 
 
 @admin.register(OutboxMessage)
