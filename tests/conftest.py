@@ -8,6 +8,7 @@ import fcntl
 import json
 import os
 import tempfile
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from django.core.cache import caches
 from django.test import Client
 
 from marketplace.celery import app as celery_app
+from marketplace.core import inserts
 from tests.factories import UserFactory
 from tests.helpers import GraphQLClient
 from tests.payments.helpers import STRIPE_MOCK, WEBHOOK_SECRET
@@ -161,3 +163,10 @@ def dummy(settings: Any, eager: None) -> Any:
     settings.PAYMENT_GATEWAY = "dummy"
     settings.TRANSFER_TRIGGER = "fulfilment"
     return settings
+
+
+@pytest.fixture
+def no_keys_drawn_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The connection has drawn no new rows' keys ahead yet, as a new one
+    (`marketplace.core.inserts`): what a test counts does not depend on the tests before it."""
+    monkeypatch.setattr(inserts, "_KEYS_AHEAD", weakref.WeakKeyDictionary())

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-import weakref
 from decimal import Decimal
 
 import pytest
 
 from marketplace.checkout import complete
 from marketplace.checkout.models import Checkout, Reservation
-from marketplace.core import inserts
 from marketplace.orders.models import Order, OrderLine, ShopOrder
 from payments.models import Payment
 from tests.checkout.helpers import (
@@ -243,13 +241,6 @@ def _second_checkout(gql, variants):
     )["checkoutCreate"]
     assert data["errors"] == []
     return data["checkout"]
-
-
-@pytest.fixture
-def no_keys_drawn_ahead(monkeypatch):
-    """The connection has drawn no keys ahead yet (as a new one): the count is the same
-    whatever the tests before this one inserted."""
-    monkeypatch.setattr(inserts, "_KEYS_AHEAD", weakref.WeakKeyDictionary())
 
 
 def test_checkout_complete_query_count_is_pinned(

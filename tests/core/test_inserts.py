@@ -4,22 +4,20 @@ from the tables' sequences, drawn ahead in blocks per connection."""
 from __future__ import annotations
 
 import os
-import weakref
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from marketplace.catalog.models import Category
-from marketplace.core import inserts
 from marketplace.core.inserts import KEYS_AHEAD, rows_insert
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def no_keys_drawn_ahead(monkeypatch):
-    monkeypatch.setattr(inserts, "_KEYS_AHEAD", weakref.WeakKeyDictionary())
+def _no_keys_drawn_ahead(no_keys_drawn_ahead: None) -> None:
+    """Each test starts as on a new connection (tests/conftest.py)."""
 
 
 def _draws(captured: CaptureQueriesContext) -> int:
