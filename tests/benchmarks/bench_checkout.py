@@ -22,8 +22,8 @@ indices of their own prefix), the side effects included; after each level it wai
 to catch up (outbox delivered, queue empty) and says how long that took. It prints the CPU each
 complete costs per process group: gunicorn, Celery, PostgreSQL (the whole server, from /proc: its
 background processes and every backend, those that ended during the level included; and, apart,
-the backends of gunicorn's connections, named by `application_name`: the requests' own
-statements, without the worker's side effects), the engine (the whole engine process: shared with anyone using it), the
+by `application_name`, the backends of gunicorn's connections, the requests' own statements, and
+those of the worker's, the side effects' statements), the engine (the whole engine process: shared with anyone using it), the
 client. `--ceiling` first runs the SQL ceiling (../shared/bench/sql-ceiling/, pgbench on a
 throwaway database) at the same levels and prints the application as a fraction of it, and its
 PostgreSQL CPU per complete as a multiple of the bare SQL's (a figure that holds when the
