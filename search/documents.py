@@ -86,7 +86,6 @@ def build_documents(
             "price_min": prices[0] if prices else None,
             "price_max": prices[-1] if prices else None,
             "in_stock": quantity > 0,
-            "quantity": quantity,
             "location": location,
             "fulfilment": methods[vendor_id],
         }

@@ -42,7 +42,6 @@ from marketplace.core.page_cache import (
     shop_pages_renewed,
 )
 from marketplace.core.updates import (
-    Statement,
     insert_updating_conflicts_statement,
     statements_run,
 )
@@ -68,23 +67,17 @@ def mark_products_dirty(
     """Record that these products must be (re)indexed or removed from the index, and that the
     cached fragments of their shops' pages and towns' homes are old after the commit.
 
+    A document says whether its product is in stock, not how many are left, and the pages read
+    stock themselves: a stock write marks its products only when a variant may run out or come
+    back (an order that sells one out, a cancellation, a shop's new count), never when what is
+    free to sell stays above zero (an order that leaves some, a fulfilment).
+
     `shops`: {product id: (shop id, town id)} for all of them when the caller knows it (saves a
     query).
     """
-    for statement in mark_products_dirty_statements(product_ids=product_ids, shops=shops):
-        statements_run(using=IndexQueue.objects.db, statements=[statement])
-
-
-def mark_products_dirty_statements(
-    *, product_ids: Iterable[int], shops: Mapping[int, tuple[int, int]] | None = None
-) -> list[Statement]:
-    """`mark_products_dirty`, its writes (the queue's upserts) given back for the caller to make
-    in its transaction, e.g. in a statement of its own (checkoutComplete: with the stock's
-    allocation, `vendors.stock.stock_allocate(also=…)`); what follows the commit is asked for
-    here."""
     ids = sorted({int(pk) for pk in product_ids})
     if not ids:
-        return []
+        return
     if shops is None:
         shops = {
             pk: (vendor_id, town_id)
@@ -105,7 +98,7 @@ def mark_products_dirty_statements(
     gone = [IndexQueue(product_id=pk, marked_at=now) for pk in ids if pk not in towns]
     # Marked again: tried afresh by the next drain (`attempts` counts failures since the mark).
     # Sorted ids: concurrent writers lock the queue rows in the same order. Each upsert is
-    # compiled once per process (a checkout's hot path), as bulk_create would write it.
+    # compiled once per process, as bulk_create would write it.
     statements = [
         insert_updating_conflicts_statement(
             rows[start : start + SWEEP_BATCH], unique_fields=["product_id"], update_fields=fields
@@ -116,8 +109,9 @@ def mark_products_dirty_statements(
         )
         for start in range(0, len(rows), SWEEP_BATCH)
     ]
+    for statement in statements:
+        statements_run(using=IndexQueue.objects.db, statements=[statement])
     transaction.on_commit(lambda: _enqueue(ids, pages=pages), robust=True)
-    return statements
 
 
 def mark_town_opened(*, town_id: int) -> None:

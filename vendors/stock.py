@@ -37,7 +37,6 @@ from marketplace.core.compiled import Slot, Slots, compiled_query, compiled_stat
 from marketplace.core.updates import (
     Statement,
     statements_returning,
-    statements_run,
     update_returning_statement,
 )
 from vendors.error_codes import VendorErrorCode
@@ -196,36 +195,32 @@ def stock_lock(*, variant_id: int) -> Stock:
 
 
 def stock_allocate(
-    *,
-    quantities: Mapping[int, int],
-    exclude_checkout: uuid.UUID | str | None = None,
-    also: Sequence[Statement] = (),
-) -> None:
-    """Allocates `quantities` ({variant_id: units > 0}) if every variant has that much free.
+    *, quantities: Mapping[int, int], exclude_checkout: uuid.UUID | str | None = None
+) -> list[int]:
+    """Allocates `quantities` ({variant_id: units > 0}) if every variant has that much free, and
+    gives back the variants it sold out: nothing of them is left unallocated (sorted ids).
 
-    Locks the rows in pk order, then one conditional UPDATE whose check (free stock, reservations
-    of `exclude_checkout` apart) reads them after the locks, and which returns the variants it
-    allocated: the others (short, or without a stock row) raise InsufficientStock. Nothing is
-    recorded as a movement (the quantity on hand does not change). `also`: writes of the caller's
-    (rows of other tables, e.g. the search queue's) made in the UPDATE's statement on PostgreSQL.
+    Locks the rows in pk order (reading what they hold), then one conditional UPDATE whose check
+    (free stock, reservations of `exclude_checkout` apart) reads them after the locks, and which
+    returns the variants it allocated: the others (short, or without a stock row) raise
+    InsufficientStock. Nothing is recorded as a movement (the quantity on hand does not change).
     """
     assert transaction.get_connection().in_atomic_block
     wanted = {v: n for v, n in quantities.items() if n > 0}
     ids = sorted(wanted)
     if not ids:
-        statements_run(using=Stock.objects.db, statements=also)
-        return
+        return []
     # Two statements, not one: the UPDATE's snapshot must be taken once the locks are held, so
     # that a checkout completed meanwhile no longer counts by its reservations (deleted) as
     # well as by its allocation. Locking in a sub-select of the UPDATE undersold (the 50-buyer
     # race in tests/checkout/test_concurrency.py).
-    # Locked without building the rows: the UPDATE below reads them. Both statements are
+    # Locked reading three numbers of each row, no model instance. Both statements are
     # compiled once per number of variants (marketplace.core.compiled): the UPDATE's SQL costs
     # milliseconds of CPU to build, per checkout.
     count = len(ids)
     values: dict[str, Any] = {f"v{i}": v for i, v in enumerate(ids)}
     values.update({f"n{i}": wanted[v] for i, v in enumerate(ids)})
-    compiled_query(("stock_allocate_lock", count), lambda: _allocate_lock_query(count)).run(
+    held = compiled_query(("stock_allocate_lock", count), lambda: _allocate_lock_query(count)).run(
         **values
     )
     excluding = exclude_checkout is not None
@@ -236,13 +231,16 @@ def stock_allocate(
     )
     allocated = statements_returning(
         using=Stock.objects.db,
-        statements=[
-            *also,
-            statement.sql_params(**values, now=timezone.now(), checkout=exclude_checkout),
-        ],
+        statements=[statement.sql_params(**values, now=timezone.now(), checkout=exclude_checkout)],
     )
     if len(allocated) != len(ids):
         raise InsufficientStock(sorted(set(ids) - set(allocated)))
+    # The rows are locked: what the UPDATE added to them is exactly what was wanted.
+    return sorted(
+        variant
+        for variant, quantity, allocated_before in held
+        if quantity - allocated_before - wanted[variant] <= 0
+    )
 
 
 def variant_slots(count: int) -> Slots:
@@ -250,12 +248,12 @@ def variant_slots(count: int) -> Slots:
     return Slots("v", count, Stock._meta.get_field("variant"))
 
 
-def _allocate_lock_query(count: int) -> QuerySet[Stock, tuple[int]]:
+def _allocate_lock_query(count: int) -> QuerySet[Stock, tuple[int, int, int]]:
     return (
         Stock.objects.select_for_update()
         .filter(variant_id__in=variant_slots(count))
         .order_by("pk")
-        .values_list("variant_id")
+        .values_list("variant_id", "quantity", "quantity_allocated")
     )
 
 

@@ -35,7 +35,7 @@ from marketplace.orders.models import Order, OrderLine, OrderStatus, ShopOrder
 from marketplace.orders.numbers import order_number
 from payments.charges import PaymentOutcome, payment_pending, payment_start_for_order
 from payments.models import Payment
-from search.indexing import mark_products_dirty_statements
+from search.indexing import mark_products_dirty
 from vendors.models import VendorStatus
 from vendors.stock import InsufficientStock, stock_allocate
 
@@ -155,18 +155,22 @@ def _complete(pk: uuid.UUID, user: Requester) -> CheckoutCompletion:
         summary, also=_checkout_deletes(checkout.pk)
     )
     # The stock rows are what concurrent buyers wait for: locked last, so held the least time.
-    # A shortage found now rolls the whole transaction back (order and payment included). The
-    # search queue's rows of the products are written in the allocation's statement.
-    _allocate(
-        summary,
-        also=mark_products_dirty_statements(
-            product_ids=[line.variant.product_id for line in summary.lines],
+    # A shortage found now rolls the whole transaction back (order and payment included).
+    sold_out = _allocate(summary)
+    if sold_out:
+        # Search shows whether a product is in stock, not how many are left: only an order that
+        # sells a variant out changes what it shows (and the shop's page reads its stock itself).
+        products = {
+            line.variant.pk: (line.variant.product_id, line.variant.vendor_id)
+            for line in summary.lines
+        }
+        mark_products_dirty(
+            product_ids=[products[variant][0] for variant in sold_out],
             shops={
-                line.variant.product_id: (line.variant.vendor_id, checkout.town_id)
-                for line in summary.lines
+                products[variant][0]: (products[variant][1], checkout.town_id)
+                for variant in sold_out
             },
-        ),
-    )
+        )
     return CheckoutCompletion(
         order=order,
         payment=None,
@@ -194,15 +198,15 @@ def _checkout_deletes(pk: uuid.UUID) -> list[tuple[str, list[Any]]]:
     ]
 
 
-def _allocate(summary: CheckoutSummary, *, also: list[tuple[str, Any]]) -> None:
+def _allocate(summary: CheckoutSummary) -> list[int]:
     """Allocates the lines' stock (vendors.stock.stock_allocate: locks in pk order, re-checks after
-    the locks), making the writes `also` in its statement; a shortage raises INSUFFICIENT_STOCK
-    with the short variants."""
+    the locks) and gives back the variants it sold out; a shortage raises INSUFFICIENT_STOCK with
+    the short variants."""
     wanted: dict[int, int] = {}
     for line in summary.lines:
         wanted[line.variant.pk] = wanted.get(line.variant.pk, 0) + line.quantity
     try:
-        stock_allocate(quantities=wanted, exclude_checkout=summary.checkout.pk, also=also)
+        return stock_allocate(quantities=wanted, exclude_checkout=summary.checkout.pk)
     except InsufficientStock as shortage:
         message = _("Not enough stock left for some items; please update your cart.")
         raise ValidationError(

@@ -40,11 +40,13 @@ def lines_release(*, lines: list[OrderLine]) -> None:
 
 
 def lines_consume(*, lines: list[OrderLine], user: Requester | None = None, note: str = "") -> None:
-    """The goods left the shop: quantity -= n and allocated -= n, recorded as a sale."""
+    """The goods left the shop: quantity -= n and allocated -= n, recorded as a sale.
+
+    What is free to sell does not change, so search has nothing to re-index
+    (`search.indexing.mark_products_dirty`)."""
     held = _held(lines)
     if held:
         stock_consume(quantities=held, user=user, note=note)
-        _mark_dirty(list(held))
     _zero_allocations(lines)
 
 

@@ -95,7 +95,6 @@ MAPPINGS: dict[str, Any] = {
         "price_min": {"type": "double"},
         "price_max": {"type": "double"},
         "in_stock": {"type": "boolean"},
-        "quantity": {"type": "integer"},
         "location": {"type": "geo_point"},
         "fulfilment": {"type": "keyword", "eager_global_ordinals": True},
     },

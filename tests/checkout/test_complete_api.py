@@ -257,8 +257,8 @@ def test_checkout_complete_query_count_is_pinned(
     #   delivery choices), commission rules of all shops 1, the order (its number drawn before,
     #   its keys and those of its shop orders, lines and payment drawn ahead) with its shop
     #   orders, lines and payment (pending, no intent) inserted and the checkout with its
-    #   children deleted in one statement 1, stock lock 1, allocation as one conditional UPDATE
-    #   with the search queue's rows 1
+    #   children deleted in one statement 1, stock lock 1, allocation as one conditional UPDATE 1
+    #   (no variant sold out: nothing for search)
     # + after its commit, the dummy gateway's payment 2: payment and order locked together 1;
     #   the payment succeeded with its intent, the 9 ledger rows, the order and its shop orders
     #   paid and the outbox row of the "order paid" emails, in one statement 1 (the shop orders

@@ -12,7 +12,6 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from marketplace.core.updates import statements_run
 from search import indexing
 from search.models import IndexQueue
 from tests.database import lock_waits
@@ -22,10 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _mark(product_ids: list[int]) -> None:
-    statements_run(
-        using=IndexQueue.objects.db,
-        statements=indexing.mark_products_dirty_statements(product_ids=product_ids),
-    )
+    indexing.mark_products_dirty(product_ids=product_ids)
 
 
 def test_a_drain_waits_for_a_checkout_marking_its_products_and_never_deadlocks(

@@ -7,10 +7,13 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from marketplace.checkout.complete import checkout_complete
+from marketplace.checkout.lines import LineInput, checkout_create
 from marketplace.core.drains import drain_finished
 from marketplace.governance.approval import vendor_reinstate, vendor_suspend
 from search import indexing
@@ -101,6 +104,42 @@ def test_stock_changes_update_availability(
     # Then it is no longer in stock, but still found
     assert search(gql, TOWN, "munster", filter={"inStock": True})["totalCount"] == 0
     assert names(search(gql, TOWN, "munster")) == ["Munster"]
+
+
+def test_an_order_reindexes_its_product_only_when_it_sells_it_out(
+    synced: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Given a product with 3 units, found in stock
+    settings.PAYMENT_GATEWAY = "dummy"
+    product = _product("munster")
+    variant = Variant.objects.get(product=product)
+    with django_capture_on_commit_callbacks(execute=True):
+        stock_update(variant_id=variant.pk, quantity=3, user=None)
+    _refresh(synced)
+    assert get_backend().search(SearchRequest(town=TOWN, query="munster", in_stock=True)).total == 1
+    IndexQueue.objects.all().delete()  # what loading the towns marked (indexed by the rebuild)
+
+    def order(quantity: int) -> list[int]:
+        checkout = checkout_create(
+            town_slug=TOWN,
+            email="client@example.org",
+            lines=[LineInput(variant.pk, quantity)],
+            user=AnonymousUser(),
+        )
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            checkout_complete(checkout_id=checkout.pk, user=AnonymousUser())
+        queued = list(IndexQueue.objects.values_list("product_id", flat=True))
+        for callback in callbacks:
+            callback()
+        return queued
+
+    # When an order leaves one unit: nothing is queued for search (it still is in stock)
+    assert order(2) == []
+    # When the next order takes the last one: the product is queued, then indexed out of stock
+    assert order(1) == [product.pk]
+    _refresh(synced)
+    assert get_backend().search(SearchRequest(town=TOWN, query="munster", in_stock=True)).total == 0
+    assert IndexQueue.objects.count() == 0
 
 
 def test_a_suspended_shop_vanishes_and_comes_back_when_reinstated(
@@ -198,7 +237,6 @@ def test_an_older_read_never_overwrites_a_newer_document(synced: Any) -> None:
         "price_min": 1.0,
         "price_max": 1.0,
         "in_stock": True,
-        "quantity": 1,
         "location": None,
         "fulfilment": [],
     }

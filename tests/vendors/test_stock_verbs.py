@@ -12,8 +12,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from marketplace.checkout.models import Checkout, Reservation
-from search.indexing import mark_products_dirty_statements
-from search.models import IndexQueue
 from tests.factories import ProductFactory, UserFactory, VariantFactory
 from vendors import stock as stock_module
 from vendors.models import Stock, StockMovement, StockMovementReason, Variant
@@ -121,21 +119,25 @@ def test_stock_allocate_allocates_after_locking_in_pk_order(variants):
     assert StockMovement.objects.count() == 0
 
 
-def test_stock_allocate_makes_the_callers_writes_in_its_statement(variants):
-    # given 10 units of the first variant, and the search queue's row of its product to write
-    first = variants[0]
-    also = mark_products_dirty_statements(
-        product_ids=[first.product_id], shops={first.product_id: (first.vendor_id, 1)}
+def test_stock_allocate_gives_back_the_variants_it_sold_out(variants):
+    # given 10, 20, 30 units, 4 of the second allocated already and 6 of the third held by
+    # another checkout
+    first, second, third = variants
+    Stock.objects.filter(variant=second).update(quantity_allocated=4)
+    theirs = Checkout.objects.create(town=third.vendor.town)
+    Reservation.objects.create(
+        checkout=theirs, variant=third, quantity=6, expires_at=timezone.now() + timedelta(minutes=5)
     )
 
-    # when 3 are allocated with that write
-    with CaptureQueriesContext(connection) as captured:
-        stock_allocate(quantities={first.pk: 3}, also=also)
+    # when all that is left of the first and second is allocated, and all that is free of the third
+    sold_out = stock_allocate(quantities={first.pk: 10, second.pk: 16, third.pk: 24})
 
-    # then the lock, then one statement: the queue's row written with the allocation
-    assert len(captured.captured_queries) == 2
-    assert _rows([first]) == [(10, 3)]
-    assert list(IndexQueue.objects.values_list("product_id", "town_id")) == [(first.product_id, 1)]
+    # then the first two are sold out; the third still has the units the other cart holds
+    assert sold_out == sorted([first.pk, second.pk])
+    assert _rows(variants) == [(10, 10), (20, 20), (30, 24)]
+    # and an allocation that leaves some sells nothing out
+    Stock.objects.filter(variant=first).update(quantity=15)
+    assert stock_allocate(quantities={first.pk: 4}) == []
 
 
 def test_stock_allocate_counts_others_reservations_but_not_the_checkouts_own(variants):
