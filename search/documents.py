@@ -9,7 +9,7 @@ from typing import Any
 from marketplace.catalog.models import Category
 from marketplace.catalog.tree import category_paths
 from vendors.models import FulfilmentMethod, Product, Variant, Vendor, VendorStatus
-from vendors.stock import available_quantities
+from vendors.stock import unsold_quantities
 
 BATCH_SIZE = 5000
 
@@ -54,7 +54,7 @@ def build_documents(
         product_id__in=[row[0] for row in products]
     ).values_list("pk", "product_id", "price"):
         variants[product_id].append((variant_id, price))
-    quantities = available_quantities([vid for rows in variants.values() for vid, _ in rows])
+    quantities = unsold_quantities([vid for rows in variants.values() for vid, _ in rows])
     methods: dict[int, list[str]] = defaultdict(list)
     for vendor_id, method in (
         FulfilmentMethod.objects.filter(vendor_id__in=vendor_ids)
@@ -66,7 +66,7 @@ def build_documents(
     for pk, slug, name, description, category_id, vendor_id in products:
         _, vendor_slug, vendor_name, latitude, longitude, town_slug = vendors[vendor_id]
         prices = sorted(float(price) for _, price in variants[pk])
-        quantity = sum(quantities.get(vid, 0) for vid, _ in variants[pk])
+        unsold = sum(quantities.get(vid, 0) for vid, _ in variants[pk])
         path = paths.get(category_id, [])
         location = None
         if latitude is not None and longitude is not None:
@@ -85,7 +85,7 @@ def build_documents(
             "prices": prices,
             "price_min": prices[0] if prices else None,
             "price_max": prices[-1] if prices else None,
-            "in_stock": quantity > 0,
+            "in_stock": unsold > 0,
             "location": location,
             "fulfilment": methods[vendor_id],
         }

@@ -67,10 +67,10 @@ def mark_products_dirty(
     """Record that these products must be (re)indexed or removed from the index, and that the
     cached fragments of their shops' pages and towns' homes are old after the commit.
 
-    A document says whether its product is in stock, not how many are left, and the pages read
-    stock themselves: a stock write marks its products only when a variant may run out or come
-    back (an order that sells one out, a cancellation, a shop's new count), never when what is
-    free to sell stays above zero (an order that leaves some, a fulfilment).
+    A document says whether its shop has units of the product not sold yet, not how many (nor
+    what carts hold), and the pages read stock themselves: a stock write marks its products only
+    when a variant may run out or come back (an order that sells one out, a cancellation, a
+    shop's new count), never when some stay unsold (an order that leaves some, a fulfilment).
 
     `shops`: {product id: (shop id, town id)} for all of them when the caller knows it (saves a
     query).

@@ -435,6 +435,19 @@ def stocks_set(
     return [stock for stock, _quantity in changed]
 
 
+def unsold_quantities(variant_ids: Iterable[int]) -> dict[int, int]:
+    """quantity - allocated for each variant (0 when it has no stock): what its shop has not sold
+    yet, whatever carts hold for their few minutes (search's "in stock": it changes only when an
+    order sells it out, an order gives units back or the shop counts its stock). One query."""
+    ids = list(variant_ids)
+    found = dict(
+        Stock.objects.filter(variant_id__in=ids).values_list(
+            "variant_id", F("quantity") - F("quantity_allocated")
+        )
+    )
+    return {variant_id: max(0, found.get(variant_id, 0)) for variant_id in ids}
+
+
 def vendor_available_quantities(*, vendor_id: int) -> dict[int, int]:
     """available_quantities of every variant of a shop that has a stock row. One SQL query."""
     rows = compiled_query(("vendor_available_quantities",), _vendor_available_query).run(

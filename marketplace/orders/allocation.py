@@ -42,7 +42,7 @@ def lines_release(*, lines: list[OrderLine]) -> None:
 def lines_consume(*, lines: list[OrderLine], user: Requester | None = None, note: str = "") -> None:
     """The goods left the shop: quantity -= n and allocated -= n, recorded as a sale.
 
-    What is free to sell does not change, so search has nothing to re-index
+    What is unsold does not change, so search has nothing to re-index
     (`search.indexing.mark_products_dirty`)."""
     held = _held(lines)
     if held:

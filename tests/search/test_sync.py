@@ -142,6 +142,36 @@ def test_an_order_reindexes_its_product_only_when_it_sells_it_out(
     assert IndexQueue.objects.count() == 0
 
 
+def test_units_held_in_carts_stay_in_stock_for_search(
+    synced: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Given a product with 2 units, both held by a cart
+    product = _product("munster")
+    variant = Variant.objects.get(product=product)
+    with django_capture_on_commit_callbacks(execute=True):
+        stock_update(variant_id=variant.pk, quantity=2, user=None)
+    checkout_create(
+        town_slug=TOWN,
+        email="client@example.org",
+        lines=[LineInput(variant.pk, 2)],
+        user=AnonymousUser(),
+    )
+    # When the product is indexed meanwhile (its shop renames it)
+    with django_capture_on_commit_callbacks(execute=True):
+        product_update(
+            product_id=product.pk,
+            data={"name": "Munster fermier"},
+            variant_ids=[],
+            remove_variant_ids=[],
+            user=None,
+        )
+    _refresh(synced)
+    # Then search still has it in stock: the shop has not sold those units, and no event would
+    # re-index it when the cart lets them go
+    found = get_backend().search(SearchRequest(town=TOWN, query="munster", in_stock=True))
+    assert found.total == 1
+
+
 def test_a_suspended_shop_vanishes_and_comes_back_when_reinstated(
     synced: Any, gql: Any, django_capture_on_commit_callbacks: Any
 ) -> None:

@@ -17,6 +17,7 @@ from vendors import stock as stock_module
 from vendors.models import Stock, StockMovement, StockMovementReason, Variant
 from vendors.stock import (
     InsufficientStock,
+    available_quantities,
     stock_allocate,
     stock_consume,
     stock_lock,
@@ -25,6 +26,7 @@ from vendors.stock import (
     stocks_create,
     stocks_lock,
     stocks_set,
+    unsold_quantities,
 )
 
 pytestmark = pytest.mark.django_db
@@ -194,6 +196,27 @@ def test_stock_allocate_reports_only_the_short_variants(variants):
 
     # then those two are reported, sorted (the caller's transaction rolls the others back)
     assert refused.value.variant_ids == sorted([second.pk, bare.pk])
+
+
+def test_unsold_quantities_leave_carts_apart(variants):
+    # given 10 units of the first variant, 4 allocated and 5 held by a cart; a variant without
+    # any stock row
+    first, second, _third = variants
+    Stock.objects.filter(variant=first).update(quantity_allocated=4)
+    cart = Checkout.objects.create(town=first.vendor.town)
+    Reservation.objects.create(
+        checkout=cart, variant=first, quantity=5, expires_at=timezone.now() + timedelta(minutes=5)
+    )
+    bare = VariantFactory(stock=None)
+    Stock.objects.filter(variant=bare).delete()
+
+    # then what the shop has not sold: the cart's units count, the missing row is 0
+    assert unsold_quantities([first.pk, second.pk, bare.pk]) == {
+        first.pk: 6,
+        second.pk: 20,
+        bare.pk: 0,
+    }
+    assert available_quantities([first.pk])[first.pk] == 1
 
 
 def test_stock_release_gives_back_at_most_what_is_allocated(variants):

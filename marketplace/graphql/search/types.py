@@ -31,7 +31,12 @@ class SearchFilterInput(graphene.InputObjectType):
     vendors = graphene.List(graphene.NonNull(graphene.String), description="Shop slugs.")
     price_min = Decimal(description="Some variant costs at least this (tax included).")
     price_max = Decimal(description="Some variant costs at most this (tax included).")
-    in_stock = graphene.Boolean(description="true: only products that can be bought now.")
+    in_stock = graphene.Boolean(
+        description=(
+            "true: only products whose shop has units not sold yet (units a cart holds for its "
+            "few minutes count as not sold)."
+        )
+    )
     fulfilment = graphene.List(
         graphene.NonNull(FulfilmentMethodEnum), description="The shop offers one of these."
     )
