@@ -69,6 +69,13 @@ def _product(slug: str) -> Product:
     return Product.objects.get(vendor__town__slug=TOWN, slug=slug)
 
 
+def _rename(product_id: int, name: str) -> None:
+    """The shop renames the product (nothing else changes)."""
+    product_update(
+        product_id=product_id, data={"name": name}, variant_ids=[], remove_variant_ids=[], user=None
+    )
+
+
 def test_a_renamed_product_is_found_by_its_new_name(
     synced: Any, gql: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -76,13 +83,7 @@ def test_a_renamed_product_is_found_by_its_new_name(
     product = _product("orangettes")
     # When its shop renames it (the task runs on commit)
     with django_capture_on_commit_callbacks(execute=True):
-        product_update(
-            product_id=product.pk,
-            data={"name": "Écorces d'orange confites"},
-            variant_ids=[],
-            remove_variant_ids=[],
-            user=None,
-        )
+        _rename(product.pk, "Écorces d'orange confites")
     _refresh(synced)
     # Then the new name is found, the old one is gone, and the product left the queue
     assert names(search(gql, TOWN, "ecorce orange")) == ["Écorces d'orange confites"]
@@ -158,13 +159,7 @@ def test_units_held_in_carts_stay_in_stock_for_search(
     )
     # When the product is indexed meanwhile (its shop renames it)
     with django_capture_on_commit_callbacks(execute=True):
-        product_update(
-            product_id=product.pk,
-            data={"name": "Munster fermier"},
-            variant_ids=[],
-            remove_variant_ids=[],
-            user=None,
-        )
+        _rename(product.pk, "Munster fermier")
     _refresh(synced)
     # Then search still has it in stock: the shop has not sold those units, and no event would
     # re-index it when the cart lets them go
@@ -232,13 +227,7 @@ def test_the_sweeper_indexes_what_the_task_missed(synced: Any, gql: Any) -> None
     # Given renames committed while no task ran (broker lost them): rows stay queued
     IndexQueue.objects.all().delete()  # what loading the towns queued is in the index already
     product = _product("espadrilles")
-    product_update(
-        product_id=product.pk,
-        data={"name": "Alpargatas"},
-        variant_ids=[],
-        remove_variant_ids=[],
-        user=None,
-    )
+    _rename(product.pk, "Alpargatas")
     assert list(IndexQueue.objects.values_list("product_id", flat=True)) == [product.pk]
     # When the beat sweeper runs
     done = sweep_dirty_products()
@@ -377,13 +366,7 @@ def test_writes_while_a_drain_is_queued_are_indexed_by_it_in_one_bulk(
     renamed, emptied = _product("espadrilles"), Variant.objects.get(product=_product("munster"))
     # When two writes commit before the worker reaches the drain
     with django_capture_on_commit_callbacks(execute=True):
-        product_update(
-            product_id=renamed.pk,
-            data={"name": "Alpargatas"},
-            variant_ids=[],
-            remove_variant_ids=[],
-            user=None,
-        )
+        _rename(renamed.pk, "Alpargatas")
     with django_capture_on_commit_callbacks(execute=True):
         stock_update(variant_id=emptied.pk, quantity=0, user=None)
     # Then one drain was asked for, to run a second later (the writes of that second share

@@ -121,15 +121,23 @@ def test_stock_allocate_allocates_after_locking_in_pk_order(variants):
     assert StockMovement.objects.count() == 0
 
 
+def _held_by_a_cart(variant: Variant, units: int) -> None:
+    """`units` of the variant held by another customer's cart for five more minutes."""
+    cart = Checkout.objects.create(town=variant.vendor.town)
+    Reservation.objects.create(
+        checkout=cart,
+        variant=variant,
+        quantity=units,
+        expires_at=timezone.now() + timedelta(minutes=5),
+    )
+
+
 def test_stock_allocate_gives_back_the_variants_it_sold_out(variants):
     # given 10, 20, 30 units, 4 of the second allocated already and 6 of the third held by
     # another checkout
     first, second, third = variants
     Stock.objects.filter(variant=second).update(quantity_allocated=4)
-    theirs = Checkout.objects.create(town=third.vendor.town)
-    Reservation.objects.create(
-        checkout=theirs, variant=third, quantity=6, expires_at=timezone.now() + timedelta(minutes=5)
-    )
+    _held_by_a_cart(third, 6)
 
     # when all that is left of the first and second is allocated, and all that is free of the third
     sold_out = stock_allocate(quantities={first.pk: 10, second.pk: 16, third.pk: 24})
@@ -203,10 +211,7 @@ def test_unsold_quantities_leave_carts_apart(variants):
     # any stock row
     first, second, _third = variants
     Stock.objects.filter(variant=first).update(quantity_allocated=4)
-    cart = Checkout.objects.create(town=first.vendor.town)
-    Reservation.objects.create(
-        checkout=cart, variant=first, quantity=5, expires_at=timezone.now() + timedelta(minutes=5)
-    )
+    _held_by_a_cart(first, 5)
     bare = VariantFactory(stock=None)
     Stock.objects.filter(variant=bare).delete()
 
