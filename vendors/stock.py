@@ -287,20 +287,20 @@ def _lock_allocated(quantities: Mapping[int, int]) -> tuple[dict[int, Stock], di
     return stocks, {v: n for v, n in capped.items() if n > 0}
 
 
-def stock_release(*, quantities: Mapping[int, int]) -> dict[int, int]:
-    """Gives back allocated units ({variant_id: units}), at most what each row holds.
+def stock_release(*, quantities: Mapping[int, int]) -> list[int]:
+    """Gives back allocated units ({variant_id: units}), at most what each row holds, and gives
+    back the variants it brought back: nothing of them was left unallocated (sorted ids).
 
     Locks in pk order, one UPDATE; no movement (the quantity on hand does not change).
-    Returns the units released per variant.
     """
     stocks, released = _lock_allocated(quantities)
-    if released:
-        Stock.objects.filter(variant_id__in=sorted(released)).update(
-            quantity_allocated=F("quantity_allocated") - _per_variant(released)
-        )
-        for v, n in released.items():
-            stocks[v].quantity_allocated -= n
-    return released
+    if not released:
+        return []
+    back = sorted(v for v in released if stocks[v].quantity - stocks[v].quantity_allocated <= 0)
+    Stock.objects.filter(variant_id__in=sorted(released)).update(
+        quantity_allocated=F("quantity_allocated") - _per_variant(released)
+    )
+    return back
 
 
 def stock_consume(

@@ -31,11 +31,11 @@ def _mark_dirty(variant_ids: list[int]) -> None:
 
 
 def lines_release(*, lines: list[OrderLine]) -> None:
-    """Gives back the quantity the lines still hold in stock (cancel, refuse)."""
+    """Gives back the quantity the lines still hold in stock (cancel, refuse); search re-indexes
+    only the products of variants that had none left unsold (`search.indexing.mark_products_dirty`)."""
     held = _held(lines)
     if held:
-        stock_release(quantities=held)
-        _mark_dirty(list(held))
+        _mark_dirty(stock_release(quantities=held))
     _zero_allocations(lines)
 
 

@@ -7,6 +7,7 @@ import pytest
 from marketplace.orders.lifecycle import order_cancel_unpaid, order_mark_paid
 from marketplace.orders.models import Order, OrderLine, ShopOrder
 from marketplace.orders.transitions import shop_order_transition_allowed
+from search.models import IndexQueue
 from vendors.models import Stock
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,20 @@ def test_cancel_unpaid_releases_everything_once(unpaid_order):
     }
     assert [Stock.objects.get(variant=v).quantity_allocated for v in (bread, cheese)] == [0, 0]
     assert set(OrderLine.objects.values_list("quantity_allocated", flat=True)) == {0}
+
+
+def test_cancel_unpaid_queues_for_search_only_what_comes_back_in_stock(unpaid_order):
+    # given the cheese's last unit is in the order (the bread still has 8 unsold)
+    order, bread, cheese = unpaid_order
+    Stock.objects.filter(variant=cheese).update(quantity=1)
+    IndexQueue.objects.all().delete()
+
+    # when the order is cancelled
+    order_cancel_unpaid(order_id=order.pk, reason="payment expired")
+
+    # then only the cheese, back in stock, is queued for search
+    assert list(IndexQueue.objects.values_list("product_id", flat=True)) == [cheese.product_id]
+    assert bread.product_id != cheese.product_id
 
 
 def test_cancel_unpaid_leaves_a_paid_order_alone(unpaid_order):

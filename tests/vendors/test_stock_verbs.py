@@ -225,20 +225,21 @@ def test_unsold_quantities_leave_carts_apart(variants):
 
 
 def test_stock_release_gives_back_at_most_what_is_allocated(variants):
-    # given 4 units of the first and 5 of the second allocated
+    # given 4 of the first variant's 10 units allocated, and all 20 of the second's
     first, second, third = variants
     Stock.objects.filter(variant=first).update(quantity_allocated=4)
-    Stock.objects.filter(variant=second).update(quantity_allocated=5)
+    Stock.objects.filter(variant=second).update(quantity_allocated=20)
 
-    # when 3 of the first, 9 of the second and 2 of the third (none held) are released
+    # when 3 of the first, 25 of the second and 2 of the third (none held) are released
     with CaptureQueriesContext(connection) as captured:
-        released = stock_release(quantities={second.pk: 9, first.pk: 3, third.pk: 2})
+        back = stock_release(quantities={second.pk: 25, first.pk: 3, third.pk: 2})
 
-    # then the lock (pk order) and one UPDATE; what was held is given back, no movement
+    # then the lock (pk order) and one UPDATE; what was held is given back, no movement; the
+    # second, sold out before, is back
     assert len(captured.captured_queries) == 2
     assert _in_pk_order(_locking_sql(captured)[0])
-    assert released == {first.pk: 3, second.pk: 5}
     assert _rows(variants) == [(10, 1), (20, 0), (30, 0)]
+    assert back == [second.pk]
     assert StockMovement.objects.count() == 0
 
 
