@@ -156,21 +156,16 @@ def _complete(pk: uuid.UUID, user: Requester) -> CheckoutCompletion:
     )
     # The stock rows are what concurrent buyers wait for: locked last, so held the least time.
     # A shortage found now rolls the whole transaction back (order and payment included).
-    sold_out = _allocate(summary)
+    sold_out = set(_allocate(summary))
     if sold_out:
         # Search shows whether a product is in stock, not how many are left: only an order that
-        # sells a variant out changes what it shows (and the shop's page reads its stock itself).
-        products = {
-            line.variant.pk: (line.variant.product_id, line.variant.vendor_id)
+        # sells a variant out changes what it shows (`search.indexing.mark_products_dirty`).
+        shops = {
+            line.variant.product_id: (line.variant.vendor_id, checkout.town_id)
             for line in summary.lines
+            if line.variant.pk in sold_out
         }
-        mark_products_dirty(
-            product_ids=[products[variant][0] for variant in sold_out],
-            shops={
-                products[variant][0]: (products[variant][1], checkout.town_id)
-                for variant in sold_out
-            },
-        )
+        mark_products_dirty(product_ids=list(shops), shops=shops)
     return CheckoutCompletion(
         order=order,
         payment=None,

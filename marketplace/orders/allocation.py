@@ -31,8 +31,8 @@ def _mark_dirty(variant_ids: list[int]) -> None:
 
 
 def lines_release(*, lines: list[OrderLine]) -> None:
-    """Gives back the quantity the lines still hold in stock (cancel, refuse); search re-indexes
-    only the products of variants that had none left unsold (`search.indexing.mark_products_dirty`)."""
+    """Gives back the quantity the lines still hold in stock (cancel, refuse). Search re-indexes
+    only the products of the variants this brings back (`search.indexing.mark_products_dirty`)."""
     held = _held(lines)
     if held:
         _mark_dirty(stock_release(quantities=held))
