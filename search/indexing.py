@@ -70,8 +70,9 @@ def mark_products_dirty(
     A document says whether its shop has units of the product not sold yet, not how many (nor
     what carts hold), and the pages read stock themselves: a stock write marks its products only
     when a variant may run out or come back (an order that sells one out, a cancellation that
-    brings one back, a shop's new count), never when some stay unsold (an order that leaves
-    some, a cancellation of a variant still in stock, a fulfilment).
+    brings one back, a shop's count that empties one or brings it back), never when some stay
+    unsold (an order that leaves some, a cancellation of a variant still in stock, a count from
+    10 to 12, a fulfilment).
 
     `shops`: {product id: (shop id, town id)} for all of them when the caller knows it (saves a
     query).

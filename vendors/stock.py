@@ -239,11 +239,11 @@ def stock_allocate(
     return sorted(
         variant
         for variant, quantity, allocated_before in held
-        if _sold_out(quantity, allocated_before + wanted[variant])
+        if sold_out(quantity, allocated_before + wanted[variant])
     )
 
 
-def _sold_out(quantity: int, allocated: int) -> bool:
+def sold_out(quantity: int, allocated: int) -> bool:
     """Nothing of the row is left unsold (`unsold_quantities`)."""
     return quantity - allocated <= 0
 
@@ -301,9 +301,7 @@ def stock_release(*, quantities: Mapping[int, int]) -> list[int]:
     stocks, released = _lock_allocated(quantities)
     if not released:
         return []
-    back = sorted(
-        v for v in released if _sold_out(stocks[v].quantity, stocks[v].quantity_allocated)
-    )
+    back = sorted(v for v in released if sold_out(stocks[v].quantity, stocks[v].quantity_allocated))
     Stock.objects.filter(variant_id__in=sorted(released)).update(
         quantity_allocated=F("quantity_allocated") - _per_variant(released)
     )

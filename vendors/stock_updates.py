@@ -20,7 +20,7 @@ from marketplace.core.outbox import Cause, queue_task_on_commit
 from search.indexing import mark_products_dirty
 from vendors.error_codes import VendorErrorCode
 from vendors.models import Stock, StockMovementReason, Variant
-from vendors.stock import stock_lock, stock_set, stocks_lock
+from vendors.stock import sold_out, stock_lock, stock_set, stocks_lock
 from vendors.tasks import notify_low_stock
 from vendors.validation import field_error
 
@@ -87,10 +87,14 @@ def _change(
             _("Stock cannot exceed %(max)d units.") % {"max": MAX_STOCK_QUANTITY},
             VendorErrorCode.INVALID_QUANTITY,
         )
+    was_sold_out = sold_out(stock.quantity, stock.quantity_allocated)
     if not stock_set(stock=stock, quantity=new_quantity, user=user, reason=reason, note=note):
         return stock
     apply_low_stock_rules([(stock, variant.low_stock_threshold)])
-    mark_products_dirty(product_ids=[variant.product_id])
+    if sold_out(stock.quantity, stock.quantity_allocated) != was_sold_out:
+        # Search shows whether units are left unsold, not how many, and the pages read the stock
+        # themselves: only a count that empties the variant or brings it back is re-indexed.
+        mark_products_dirty(product_ids=[variant.product_id])
     return stock
 
 

@@ -50,14 +50,39 @@ def test_a_refused_write_marks_nothing(gql, world):
     assert IndexQueue.objects.count() == 0
 
 
-def test_stock_changes_and_deletes_mark_the_product(gql, world):
+STOCK_UPDATE = (
+    "mutation($v: ID!, $q: Int!) { stockUpdate(variant: $v, quantity: $q) { errors { code } } }"
+)
+
+
+def test_a_stock_count_marks_the_product_only_when_it_empties_or_refills_the_variant(gql, world):
+    # Given a variant with 4 units, one of them allocated to an order
     variant = VariantFactory(product=ProductFactory(vendor=world.shop_a), sku="T", stock=4)
-    gql.login(world.owner_a).execute(
-        "mutation($v: ID!) { stockUpdate(variant: $v, quantity: 9) { errors { code } } }",
-        {"v": gid("Variant", variant.pk)},
-    )
-    assert list(IndexQueue.objects.values_list("product_id", flat=True)) == [variant.product_id]
+    Stock.objects.filter(variant=variant).update(quantity_allocated=1)
+    gql.login(world.owner_a)
+
+    def count(quantity: int) -> list[int]:
+        IndexQueue.objects.all().delete()
+        data = gql.execute(STOCK_UPDATE, {"v": gid("Variant", variant.pk), "q": quantity})
+        assert data["stockUpdate"]["errors"] == []
+        assert Stock.objects.get(variant=variant).quantity == quantity
+        return list(IndexQueue.objects.values_list("product_id", flat=True))
+
+    # When the shop counts 9, then 2: units stay unsold, search has nothing to change
+    assert count(9) == []
+    assert count(2) == []
+    # When it counts 1 (the allocated unit alone: nothing left to sell), then 3 again
+    assert count(1) == [variant.product_id]
+    assert count(3) == [variant.product_id]
+    # and an adjustment that empties it is marked too
     IndexQueue.objects.all().delete()
+    stock_adjust(variant_id=variant.pk, delta=-2, reason=StockMovementReason.LOSS, user=None)
+    assert list(IndexQueue.objects.values_list("product_id", flat=True)) == [variant.product_id]
+
+
+def test_product_deletes_mark_the_product(gql, world):
+    variant = VariantFactory(product=ProductFactory(vendor=world.shop_a), sku="T", stock=4)
+    gql.login(world.owner_a)
     gql.execute(
         "mutation($id: ID!) { productDelete(id: $id) { errors { code } } }",
         {"id": gid("Product", variant.product_id)},
