@@ -14,6 +14,16 @@ def test_the_home_page_opens_in_french_with_no_serious_accessibility_violation(w
     web.screenshots("layout-home")
 
 
+def test_an_unknown_address_opens_the_not_found_page_accessible_and_in_french(web):
+    web.open("/nulle-part/")
+
+    assert web.find("h1").text == "Page introuvable"
+    assert web.driver.title.startswith("Page introuvable · ")
+    assert web.axe() == []
+    web.click("main a[href='/']")
+    web.wait_until(lambda _driver: web.path == "/")
+
+
 def test_the_login_page_logs_a_customer_in_and_out(web, django_user_model):
     django_user_model.objects.create_user(email="client@example.org", password="demo-password-1")
 
