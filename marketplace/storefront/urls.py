@@ -1,5 +1,6 @@
 from django.contrib.auth import views as django_auth_views
 from django.urls import path, reverse_lazy
+from django.views.generic import TemplateView
 
 from marketplace.storefront import account_views, auth_views, cart_views, order_views, views
 
@@ -8,6 +9,11 @@ app_name = "storefront"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path(
+        "robots.txt",
+        TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8"),
+        name="robots",
+    ),
     # Account: session login for the web (the API keeps its Bearer tokens).
     path("compte/connexion/", auth_views.LoginView.as_view(), name="login"),
     path("compte/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),

@@ -11,6 +11,9 @@ def test_the_home_page_opens_in_french_with_no_serious_accessibility_violation(w
     assert web.driver.find_element("css selector", "html").get_attribute("lang") == "fr"
     assert "Où va l’argent" in web.text
     assert web.axe() == []
+    icon = web.find("link[rel=icon]").get_attribute("href")
+    assert web.driver.execute_script("return (await fetch(arguments[0])).status", icon) == 200
+    assert web.console_errors() == []
     web.screenshots("layout-home")
 
 

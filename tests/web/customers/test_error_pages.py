@@ -1,5 +1,6 @@
 """The site's error pages (Django's handlers with our templates): French first, in the site's
-layout where the request is at hand, and standalone where Django renders without it (400, 500)."""
+layout where the request is at hand, standalone where Django renders without it (400, 500); and
+robots.txt and the site's icon."""
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -84,3 +85,22 @@ def test_a_form_sent_without_its_token_answers_the_expired_form_page_and_changes
     html = response.content.decode()
     assert "<h1>Ce formulaire a expiré</h1>" in html and 'class="site-header"' in html
     assert "_auth_user_id" not in client.session
+
+
+def test_robots_txt_lets_engines_crawl_the_public_pages_and_keeps_them_out_of_private_ones(
+    client,
+):
+    response = client.get("/robots.txt")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "User-agent: *" and lines[-1] == "Allow: /"
+    for private in ("/commandes/", "/compte/", "/commercant/", "/association/", "/admin/"):
+        assert f"Disallow: {private}" in lines
+    assert "Disallow: /villes/*/panier/" in lines
+
+
+def test_every_layout_names_the_site_icon(client):
+    for html in (client.get("/").content.decode(), client.get("/nulle-part/").content.decode()):
+        assert '<link rel="icon" href="/static/storefront/favicon.svg' in html
