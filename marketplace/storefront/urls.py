@@ -14,6 +14,8 @@ urlpatterns = [
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8"),
         name="robots",
     ),
+    # Asked for by browsers and crawlers where no page names the icon (open data, JSON).
+    path("favicon.ico", views.favicon, name="favicon"),
     # Account: session login for the web (the API keeps its Bearer tokens).
     path("compte/connexion/", auth_views.LoginView.as_view(), name="login"),
     path("compte/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),

@@ -16,6 +16,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -124,6 +125,10 @@ def _town_shops(current: Town, now: Any) -> str:
     return render_to_string(
         "storefront/_town_shops.html", {"town": current, "shops": shops, "categories": categories}
     )
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    return redirect(static("storefront/favicon.svg"), permanent=True)
 
 
 def legacy_redirect(request: HttpRequest, name: str, **kwargs: Any) -> HttpResponse:

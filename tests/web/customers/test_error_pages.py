@@ -104,3 +104,11 @@ def test_robots_txt_lets_engines_crawl_the_public_pages_and_keeps_them_out_of_pr
 def test_every_layout_names_the_site_icon(client):
     for html in (client.get("/").content.decode(), client.get("/nulle-part/").content.decode()):
         assert '<link rel="icon" href="/static/storefront/favicon.svg' in html
+
+
+def test_the_icon_is_also_where_browsers_look_without_a_page(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"].startswith("/static/storefront/favicon")
+    assert response["Location"].endswith(".svg")
