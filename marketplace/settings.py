@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last: the first to see a view's exception.
+    "marketplace.storefront.middleware.ConflictPageMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"

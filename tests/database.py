@@ -1,11 +1,12 @@
-"""The test database as PostgreSQL sees it: the other connections, the waits for a lock; its URL
-for the processes a test starts."""
+"""The test database as PostgreSQL sees it: the other connections, the waits for a lock, a real
+deadlock; its URL for the processes a test starts."""
 
 from __future__ import annotations
 
+import threading
 from urllib.parse import quote
 
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 
 
 def database_url() -> str:
@@ -33,3 +34,33 @@ def lock_waits() -> int:
             " WHERE datname = current_database() AND wait_event_type = 'Lock'"
         )
         return int(cursor.fetchone()[0])
+
+
+def real_deadlock() -> OperationalError:
+    """The error PostgreSQL raises in the transaction it ends to break a deadlock: two
+    transactions, each holding an advisory lock the other then asks for."""
+    both_hold_one = threading.Barrier(2)
+    ended: list[OperationalError] = []
+
+    def transaction_locking(first: int, second: int) -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [first])
+                both_hold_one.wait(10)
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [second])
+        except OperationalError as error:
+            ended.append(error)
+        finally:
+            connection.close()
+
+    keys = (0x5EED_0001, 0x5EED_0002)
+    threads = [
+        threading.Thread(target=transaction_locking, args=keys),
+        threading.Thread(target=transaction_locking, args=keys[::-1]),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(ended) == 1, ended
+    return ended[0]

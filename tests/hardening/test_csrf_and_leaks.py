@@ -1,4 +1,5 @@
-"""Items 4 and 12 of issue #15: CSRF on /graphql/, and no internal error text in answers."""
+"""Items 4 and 12 of issue #15: CSRF on /graphql/, and no internal error text in answers (a
+conflict PostgreSQL ended is answered as such)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import pytest
 from django.test import Client
 
 from marketplace.accounts.tokens import create_access_token
+from marketplace.core.conflicts import is_conflict
+from marketplace.graphql.checkout.mutations import checkout_create as checkout_create_mutation
+from tests.database import real_deadlock
 from tests.factories import UserFactory
 from tests.hardening.helpers import post_json
 
@@ -100,3 +104,32 @@ def test_graphiql_s_page_may_load_its_scripts_under_the_site_s_csp(client):
     assert page.status_code == 200 and "graphiql" in page.content.decode().lower()
     assert "script-src 'self' https://cdn.jsdelivr.net 'unsafe-inline'" in policy
     assert "cdn.jsdelivr.net" not in json_answer.get("Content-Security-Policy", "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_postgresql_ends_in_a_deadlock_answers_conflict_not_internal_error(
+    gql, caplog, monkeypatch
+):
+    # Given a request whose transaction PostgreSQL ends to let another one go on
+    deadlock = real_deadlock()
+    assert is_conflict(deadlock)
+
+    def ended(**_kwargs):
+        raise deadlock
+
+    monkeypatch.setattr(checkout_create_mutation, "checkout_create", ended)
+    caplog.set_level(logging.WARNING, logger="marketplace.graphql.core.execution")
+
+    body = gql.execute(
+        'mutation { checkoutCreate(input: {town: "bourg", email: "a@example.org", lines: []})'
+        " { checkout { id } errors { code } } }",
+        expect_errors=True,
+    )
+
+    assert body["errors"][0]["extensions"] == {"code": "CONFLICT"}
+    assert body["errors"][0]["message"] == (
+        "Quelqu’un a modifié les mêmes données au même moment : rien n’a été enregistré. "
+        "Veuillez réessayer."
+    )
+    assert body["errors"][0]["path"] == ["checkoutCreate"]
+    assert [record.levelname for record in caplog.records] == ["WARNING"]

@@ -5,8 +5,9 @@ context still calls it without one, so the path is rebuilt from the error here.
 
 An error raised by a resolver reaches the client with its message only when it was meant for
 the client (GraphQLError, a permission or validation error, graphene's own messages about ids);
-anything else (a database error, a bug) is logged with its traceback and answered with a generic
-message, so no internal text (SQL, constraint names, file paths) leaks.
+a conflict PostgreSQL ended (a deadlock) is answered CONFLICT, to be sent again; anything else (a
+database error, a bug) is logged with its traceback and answered with a generic message, so no
+internal text (SQL, constraint names, file paths) leaks.
 """
 
 from __future__ import annotations
@@ -19,9 +20,14 @@ from graphql import GraphQLError, GraphQLOutputType
 from graphql.pyutils import Path
 from graphql_sync_dataloaders import DeferredExecutionContext
 
+from marketplace.core.conflicts import is_conflict
+
 logger = logging.getLogger(__name__)
 
 INTERNAL_ERROR_MESSAGE = gettext_lazy("Internal error: it has been logged; please try again later.")
+CONFLICT_MESSAGE = gettext_lazy(
+    "Someone changed the same data at the same moment: nothing was saved. Please try again."
+)
 _FOR_THE_CLIENT = (GraphQLError, PermissionDenied, ValidationError, ObjectDoesNotExist)
 
 
@@ -45,6 +51,15 @@ def internal_error(error: BaseException, *, located: GraphQLError | None = None)
 def client_facing(error: GraphQLError) -> GraphQLError:
     if error.original_error is None or _meant_for_the_client(error.original_error):
         return error
+    if is_conflict(error.original_error):
+        # PostgreSQL ended the request's transaction to let another one go on: not a bug.
+        logger.warning("GraphQL conflict at %s: %s", error.path, error.original_error)
+        return GraphQLError(
+            str(CONFLICT_MESSAGE),
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "CONFLICT"},
+        )
     return internal_error(error.original_error, located=error)
 
 

@@ -8,6 +8,10 @@ from django.test import Client, RequestFactory
 from django.utils import translation
 from django.views.defaults import permission_denied, server_error
 
+from marketplace.checkout.models import Checkout
+from marketplace.storefront import cart_views
+from tests.database import real_deadlock
+
 pytestmark = pytest.mark.django_db
 
 
@@ -112,3 +116,26 @@ def test_the_icon_is_also_where_browsers_look_without_a_page(client):
     assert response.status_code == 301
     assert response["Location"].startswith("/static/storefront/favicon")
     assert response["Location"].endswith(".svg")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_form_postgresql_ends_in_a_deadlock_answers_the_try_again_page(
+    client, shops, monkeypatch
+):
+    # Given an add to the cart whose transaction PostgreSQL ends to let another one go on
+    deadlock = real_deadlock()
+
+    def ended(**_kwargs):
+        raise deadlock
+
+    monkeypatch.setattr(cart_views, "checkout_create", ended)
+
+    response = client.post(
+        "/villes/bourg/panier/ajouter/", {"variant": shops.baguette.pk, "quantity": 1}
+    )
+
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "<h1>Veuillez réessayer</h1>" in html and 'class="site-header"' in html
+    assert "rien n’a été enregistré" in html
+    assert not Checkout.objects.exists()
