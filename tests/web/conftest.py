@@ -206,6 +206,7 @@ class Web:
         self.driver.add_cookie({"name": "django_language", "value": code, "path": "/"})
 
     def console_errors(self) -> list[str]:
+        """The browser's errors logged since the last call (the browser is the session's)."""
         return [
             json.dumps(entry)
             for entry in self.driver.get_log("browser")

@@ -6,6 +6,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_the_home_page_opens_in_french_with_no_serious_accessibility_violation(web):
+    web.console_errors()  # the shared browser's log: what earlier tests left is dropped
     web.open("/")
 
     assert web.driver.find_element("css selector", "html").get_attribute("lang") == "fr"
