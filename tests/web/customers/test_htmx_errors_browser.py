@@ -1,0 +1,47 @@
+"""In a real browser: an htmx request the server refuses or cannot answer (htmx then swaps
+nothing) says so in the page's messages, in French, and the page stays as it was."""
+
+import pytest
+
+from marketplace.checkout.models import Checkout
+from marketplace.storefront import cart_views
+from tests.database import real_deadlock
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BAGUETTE = "/villes/bourg/commerces/boulangerie/baguette/"
+
+
+def test_an_add_to_cart_that_meets_a_conflict_says_to_try_again_and_adds_nothing(
+    web, shops, monkeypatch
+):
+    # Given an add to the cart whose transaction PostgreSQL ends to let another one go on
+    deadlock = real_deadlock()
+
+    def ended(**_kwargs):
+        raise deadlock
+
+    monkeypatch.setattr(cart_views, "checkout_create", ended)
+    web.open(BAGUETTE)
+
+    web.click("form.add-to-cart button[type=submit]")
+
+    web.wait_for_text("Quelqu’un a modifié les mêmes données au même moment")
+    assert web.find("#messages li.error").text.endswith("Veuillez réessayer.")
+    assert web.path == BAGUETTE and "Panier" in web.find("#cart-link").text
+    assert not Checkout.objects.exists()
+    assert web.axe() == []
+
+
+def test_an_add_to_cart_that_fails_says_to_reload_the_page(web, shops, monkeypatch):
+    def broken(**_kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cart_views, "checkout_create", broken)
+    web.open(BAGUETTE)
+
+    web.click("form.add-to-cart button[type=submit]")
+
+    web.wait_for_text("Une erreur est survenue : rechargez la page")
+    assert web.path == BAGUETTE
+    assert not Checkout.objects.exists()
