@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from marketplace.storefront import cart_views
+from tests.database import real_deadlock
 from tests.factories import (
     CategoryFactory,
     ProductFactory,
@@ -101,3 +103,15 @@ def stripe(settings: Any) -> Any:
     settings.STRIPE_PUBLISHABLE_KEY = "pk_test_123"
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
     return settings
+
+
+@pytest.fixture
+def cart_add_deadlocked(monkeypatch: Any) -> None:
+    """Adding to a cart meets a real deadlock: PostgreSQL ends the request's transaction to let
+    another one go on (the service raises the error PostgreSQL raised)."""
+    deadlock = real_deadlock()
+
+    def ended(**_kwargs: Any) -> None:
+        raise deadlock
+
+    monkeypatch.setattr(cart_views, "checkout_create", ended)

@@ -9,8 +9,6 @@ from django.utils import translation
 from django.views.defaults import permission_denied, server_error
 
 from marketplace.checkout.models import Checkout
-from marketplace.storefront import cart_views
-from tests.database import real_deadlock
 
 pytestmark = pytest.mark.django_db
 
@@ -120,16 +118,8 @@ def test_the_icon_is_also_where_browsers_look_without_a_page(client):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_form_postgresql_ends_in_a_deadlock_answers_the_try_again_page(
-    client, shops, monkeypatch
+    client, shops, cart_add_deadlocked
 ):
-    # Given an add to the cart whose transaction PostgreSQL ends to let another one go on
-    deadlock = real_deadlock()
-
-    def ended(**_kwargs):
-        raise deadlock
-
-    monkeypatch.setattr(cart_views, "checkout_create", ended)
-
     response = client.post(
         "/villes/bourg/panier/ajouter/", {"variant": shops.baguette.pk, "quantity": 1}
     )

@@ -5,7 +5,6 @@ import pytest
 
 from marketplace.checkout.models import Checkout
 from marketplace.storefront import cart_views
-from tests.database import real_deadlock
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -13,15 +12,8 @@ BAGUETTE = "/villes/bourg/commerces/boulangerie/baguette/"
 
 
 def test_an_add_to_cart_that_meets_a_conflict_says_to_try_again_and_adds_nothing(
-    web, shops, monkeypatch
+    web, shops, cart_add_deadlocked
 ):
-    # Given an add to the cart whose transaction PostgreSQL ends to let another one go on
-    deadlock = real_deadlock()
-
-    def ended(**_kwargs):
-        raise deadlock
-
-    monkeypatch.setattr(cart_views, "checkout_create", ended)
     web.open(BAGUETTE)
 
     web.click("form.add-to-cart button[type=submit]")
