@@ -1,10 +1,12 @@
 """In a real browser: an htmx request the server refuses or cannot answer (htmx then swaps
-nothing) says so in the page's messages, in French, and the page stays as it was."""
+nothing) says so in the page's messages, in French, and the page stays as it was; the pages of
+a server error and of a conflict are accessible."""
 
 import pytest
 
 from marketplace.checkout.models import Checkout
-from marketplace.storefront import cart_views
+from marketplace.storefront import cart_views, views
+from tests.database import real_deadlock
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,3 +39,21 @@ def test_an_add_to_cart_that_fails_says_to_reload_the_page(web, shops, monkeypat
     web.wait_for_text("Une erreur est survenue : rechargez la page")
     assert web.path == BAGUETTE
     assert not Checkout.objects.exists()
+
+
+def test_the_server_error_and_try_again_pages_are_accessible_and_in_french(web, shops, monkeypatch):
+    deadlock = real_deadlock()
+    failures = iter([RuntimeError("a bug"), deadlock])
+
+    def failing(_slug):
+        raise next(failures)
+
+    monkeypatch.setattr(views, "town_of", failing)
+
+    web.open("/villes/bourg/")
+    assert web.find("h1").text == "Une erreur est survenue"
+    assert web.find("html").get_attribute("lang") == "fr"
+    assert web.axe() == []
+    web.open("/villes/bourg/")
+    assert web.find("h1").text == "Veuillez réessayer"
+    assert web.axe() == []
