@@ -111,6 +111,8 @@ def mark_products_dirty(
         )
         for start in range(0, len(rows), SWEEP_BATCH)
     ]
+    # One statement each, in turn (not joined: PostgreSQL runs a statement's parts in no set
+    # order, and these must lock their rows in the order above).
     for statement in statements:
         statements_run(using=IndexQueue.objects.db, statements=[statement])
     transaction.on_commit(lambda: _enqueue(ids, pages=pages), robust=True)
