@@ -75,15 +75,17 @@ def town_staff_emails(*, town_id: int) -> list[str]:
 
 def refund_failed_notify(*, refund_id: int) -> int:
     """Tells the shop and the town's staff that a refund failed at the provider: the customer
-    was not repaid and the shop order can be refunded again."""
+    was not repaid and the shop order can be refunded again. The customer too, when they had
+    been told of the refund (it had succeeded: `refund_notify`). Returns how many emails went."""
     refund = _refund_with_its_order(refund_id)
     if refund is None:
         return 0
     shop_order = refund.shop_order
+    sent = _refund_failed_tell_customer(refund) if refund.refund_id else 0
     recipients = [shop_order.vendor.email] if shop_order.vendor.email else []
     recipients += town_staff_emails(town_id=shop_order.order.town_id)
     if not recipients:
-        return 0
+        return sent
     with translation.override("fr"):
         values = {
             "amount": refund.amount,
@@ -102,7 +104,30 @@ def refund_failed_notify(*, refund_id: int) -> int:
             )
             % values
         )
-    return EmailMessage(subject, body + "\n", settings.DEFAULT_FROM_EMAIL, recipients).send()
+    return sent + EmailMessage(subject, body + "\n", settings.DEFAULT_FROM_EMAIL, recipients).send()
+
+
+def _refund_failed_tell_customer(refund: Refund) -> int:
+    order = refund.shop_order.order
+    language = order.language if order.language in ("fr", "en") else "fr"
+    with translation.override(language):
+        values = {
+            "amount": refund.amount,
+            "currency": refund.currency,
+            "number": order.number,
+            "shop": refund.shop_order.vendor.name,
+        }
+        subject = _("Refund of %(amount)s %(currency)s not made on order %(number)s") % values
+        body = (
+            _(
+                "The refund of %(amount)s %(currency)s from %(shop)s on your order %(number)s "
+                "did not reach your card: your bank or the payment provider turned it down. "
+                "The shop and the town's association have been told; they will refund you "
+                "again or contact you."
+            )
+            % values
+        )
+    return EmailMessage(subject, body + "\n", settings.DEFAULT_FROM_EMAIL, [order.email]).send()
 
 
 def payment_review_notify(*, payment_id: int) -> int:

@@ -21,7 +21,9 @@ the refund succeeds.
 A refund the provider refuses outright fails at once (nothing was booked). One that fails later
 (`refund.failed`, a `charge.refunded` / `refund.updated` with a failed refund) is undone
 (`refund_undo`): the shop order can be refunded again, the ledger entries are reversed, what the
-shop lost by it is given back by a new transfer, and the shop and the town's staff are told.
+shop lost by it is given back by a new transfer, and the shop and the town's staff are told (and
+the customer, who had been told of the refund). Either way a shop order the refund had moved to
+`refunded` goes back by the state it left (fulfilled stays fulfilled, an open one is cancelled).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from marketplace.governance.town_settings import governance_settings_for
 from marketplace.orders.allocation import lines_release
 from marketplace.orders.lifecycle import order_close_if_done
 from marketplace.orders.models import OrderLine, ShopOrder, ShopOrderStatus
-from marketplace.orders.status import shop_order_move
+from marketplace.orders.status import shop_order_move_refund_failed, shop_order_move_refunded
 from marketplace.orders.transitions import (
     HOLDS_STOCK,
     REFUNDABLE_STATES,
@@ -183,8 +185,7 @@ def shop_order_refund(
                 lines_release(
                     lines=list(OrderLine.objects.filter(shop_order_id=shop_order.pk).order_by("pk"))
                 )
-            # Not notified here: payments tells of the refund itself (payments/emails.py).
-            shop_order_move(shop_order=shop_order, to=ShopOrderStatus.REFUNDED, notify=False)
+            shop_order_move_refunded(shop_order=shop_order)
             order_close_if_done(order_id=shop_order.order_id)
         queue_task_on_commit(
             send_refund,
@@ -319,6 +320,7 @@ def _fail(refund_id: int, error: GatewayError) -> None:
                 refunded_amount=shop_order.refunded_amount - refund.amount,
                 updated_at=timezone.now(),
             )
+            shop_order_move_refund_failed(shop_order=shop_order)
             queue_task_on_commit(
                 send_refund_failed_emails,
                 cause=Cause("refund", refund_id, "refused"),
@@ -551,6 +553,7 @@ def refund_undo(*, refund_id: int, reason: str) -> bool:
         ShopOrder.objects.filter(pk=shop_order.pk).update(
             refunded_amount=shop_order.refunded_amount - refund.amount, updated_at=timezone.now()
         )
+        shop_order_move_refund_failed(shop_order=shop_order)
         cause = Cause("refund", refund.pk, "failed")
         queue_task_on_commit(send_refund_failed_emails, cause=cause, refund_id=refund.pk)
         if refund.restore_due:

@@ -102,6 +102,11 @@ class ShopOrder(models.Model):
         default=ShopOrderStatus.UNCONFIRMED,
     )
     status_reason = models.TextField(blank=True)
+    # The state a refund in full took it from (status.shop_order_move_refunded): where a
+    # refund that fails takes it back to (transitions.REFUND_FAILED_RETURNS).
+    status_before_refund = models.CharField(
+        max_length=16, choices=ShopOrderStatus.choices, blank=True, default=""
+    )
     currency = models.CharField(max_length=3)
     # Goods, tax included.
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)

@@ -1,6 +1,6 @@
 """The one writer of `Order.status` and `ShopOrder.status`.
 
-Every status change goes through these four functions: each checks the move against the tables
+Every status change goes through these functions: each checks the move against the tables
 of `transitions.py` (an invalid one is `INVALID_TRANSITION` on `id` and changes nothing) and, when
 its caller says a notification is due (`notify`, never implied), records the emails of the move in
 the same transaction. `tests/orders/test_status_writer.py` fails when a status is written anywhere
@@ -25,6 +25,7 @@ from marketplace.orders.error_codes import OrderErrorCode
 from marketplace.orders.models import Order, OrderStatus, ShopOrder, ShopOrderStatus
 from marketplace.orders.notifications import notify_order, notify_order_queued
 from marketplace.orders.transitions import (
+    REFUND_FAILED_RETURNS,
     order_transition_allowed,
     shop_order_transition_allowed,
 )
@@ -86,6 +87,34 @@ def shop_order_move(*, shop_order: ShopOrder, to: str, reason: str = "", notify:
             order_id=shop_order.order_id, event=SHOP_ORDER_EVENTS[to], shop_order_id=shop_order.pk
         )
     return from_status
+
+
+def shop_order_move_refunded(*, shop_order: ShopOrder) -> str:
+    """A refund in full: moves one locked shop order to `refunded`, remembering the state it
+    left (where a failed refund takes it back); returns that state. Notifies nothing: payments
+    tells of the refund itself (payments/emails.py)."""
+    from_status = shop_order.status
+    _check_shop_order(from_status, S.REFUNDED, notify=False, events=SHOP_ORDER_EVENTS)
+    fields = ["status", "updated_at"]
+    if from_status != S.REFUNDED:
+        shop_order.status_before_refund = from_status
+        fields.append("status_before_refund")
+    shop_order.status = S.REFUNDED
+    shop_order.save(update_fields=fields)
+    return from_status
+
+
+def shop_order_move_refund_failed(*, shop_order: ShopOrder) -> str | None:
+    """A refund of a locked shop order failed: if it is `refunded`, it is no longer refunded in
+    full, so it goes back by the state the refund took it from (REFUND_FAILED_RETURNS). Returns
+    the state it moved to; None when it stays (not `refunded`, or refunded before that state
+    was kept). Notifies nothing: payments tells of the failure (payments/emails.py)."""
+    to = REFUND_FAILED_RETURNS.get(shop_order.status_before_refund)
+    if shop_order.status != S.REFUNDED or to is None:
+        return None
+    shop_order.status = to
+    shop_order.save(update_fields=["status", "updated_at"])
+    return to
 
 
 def shop_orders_move(*, order_id: int, from_: str, to: str, reason: str = "", notify: bool) -> int:

@@ -50,6 +50,18 @@ ACCEPTED_STATES: frozenset[str] = frozenset({S.ACCEPTED, S.READY})
 REFUNDABLE_STATES: frozenset[str] = PAID_STATES | {S.CANCELLED, S.REFUSED, S.REFUNDED}
 
 
+# A refund in full that fails (refused by the provider, or undone later) takes the shop order back
+# out of `refunded`, by the state the refund took it from: goods handed over stay `fulfilled`; an
+# open shop order, whose stock the refund released, is `cancelled` (it will not be served). Only
+# payments' failed refunds take these moves (status.shop_order_move_refund_failed).
+REFUND_FAILED_RETURNS: dict[str, str] = {
+    S.FULFILLED: S.FULFILLED,
+    S.PAID: S.CANCELLED,
+    S.ACCEPTED: S.CANCELLED,
+    S.READY: S.CANCELLED,
+}
+
+
 def shop_order_transition_allowed(from_status: str, to_status: str) -> bool:
     return to_status in TRANSITIONS.get(from_status, frozenset())
 

@@ -29,6 +29,8 @@ from marketplace.orders.status import (
     order_move,
     order_move_with_shop_orders,
     shop_order_move,
+    shop_order_move_refund_failed,
+    shop_order_move_refunded,
     shop_orders_move,
 )
 from marketplace.orders.tasks import send_order_notification
@@ -276,6 +278,43 @@ def test_a_move_without_an_email_cannot_be_told(paid_order: Order) -> None:
     with pytest.raises(ValueError, match="refunded"):
         shop_order_move(shop_order=locked, to=ShopOrderStatus.REFUNDED, notify=True)
     # then nothing changed
+    assert _snapshot(paid_order) == before
+
+
+def test_a_failed_refund_takes_back_only_a_shop_order_refunded_from_a_known_state(
+    paid_order: Order,
+) -> None:
+    # given one shop order refunded in full from paid, one refunded before its state was kept
+    bakery, cheese = _shop_orders(paid_order)
+    locked = ShopOrder.objects.select_for_update().get(pk=bakery.pk)
+    assert shop_order_move_refunded(shop_order=locked) == "paid"
+    ShopOrder.objects.filter(pk=cheese.pk).update(status="refunded")
+    moved_back = []
+    for shop_order in _shop_orders(paid_order):
+        # when a refund of each fails
+        moved_back.append(shop_order_move_refund_failed(shop_order=shop_order))
+    # then the first is cancelled (its stock went back with the refund), the second stays
+    assert moved_back == ["cancelled", None]
+    assert [(so.status, so.status_before_refund) for so in _shop_orders(paid_order)] == [
+        ("cancelled", "paid"),
+        ("refunded", ""),
+    ]
+    # and a shop order not refunded stays as it is (a second failure changes nothing)
+    assert shop_order_move_refund_failed(shop_order=_shop_orders(paid_order)[0]) is None
+    assert _shop_orders(paid_order)[0].status == "cancelled"
+
+
+def test_a_refund_in_full_is_refused_from_a_state_that_was_never_paid(paid_order: Order) -> None:
+    # given an unpaid order
+    Order.objects.filter(pk=paid_order.pk).update(status="unpaid", paid_at=None)
+    ShopOrder.objects.filter(order=paid_order).update(status="unconfirmed")
+    before = _snapshot(paid_order)
+    locked = ShopOrder.objects.select_for_update().get(pk=_shop_orders(paid_order)[0].pk)
+    # when one is moved to refunded
+    with pytest.raises(ValidationError) as refused:
+        shop_order_move_refunded(shop_order=locked)
+    # then refused, nothing written
+    assert refused.value.error_dict["id"][0].params == {"from": "unconfirmed", "to": "refunded"}
     assert _snapshot(paid_order) == before
 
 

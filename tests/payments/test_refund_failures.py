@@ -15,7 +15,7 @@ from django.test import Client
 
 from marketplace.governance.models import TownSettings
 from marketplace.orders.lifecycle import shop_order_accept, shop_order_fulfil, shop_order_mark_ready
-from marketplace.orders.models import ShopOrder
+from marketplace.orders.models import OrderLine, ShopOrder
 from payments.gateways import GatewayError
 from payments.ledger import ledger_balances, ledger_totals_for_shop_order
 from payments.models import LedgerEntry, Payment, Refund, Transfer, WebhookEvent
@@ -26,6 +26,7 @@ from tests.payments.factories import payable, start_payment
 from tests.payments.helpers import STRIPE_MOCK, event, intent_object, post_event, run_on_commit
 from tests.payments.ledger_checks import assert_ledger_invariants
 from tests.payments.stripe_script import ScriptedStripe, refusal
+from vendors.models import Stock
 
 pytestmark = pytest.mark.django_db
 
@@ -89,28 +90,37 @@ def test_a_full_refund_failing_after_the_transfer_is_undone_and_can_be_made_agai
     _fulfil(shop_order)
     refund = _refund(shop_order, "34.00")
     assert (refund.status, refund.reversal_amount) == ("succeeded", Decimal("32.50"))
+    shop_order.refresh_from_db()
+    assert (shop_order.status, shop_order.status_before_refund) == ("refunded", "fulfilled")
     mail.outbox.clear()
 
     # when Stripe says afterwards that the refund failed (the card expired)
     response = post_event(client, event("refund.failed", _refund_object(refund)))
 
-    # then the refund is undone: nothing counts as refunded, the ledger says the customer was
+    # then the refund is undone: nothing counts as refunded, the shop order is back to
+    # fulfilled (the customer has the goods, not the money), the ledger says the customer was
     # not repaid, and the shop is given back the 32.50 reversed, by a new transfer
     assert response.status_code == 200
     refund.refresh_from_db()
     shop_order.refresh_from_db()
     assert (refund.status, refund.restore_amount) == ("failed", Decimal("32.50"))
     assert refund.restore_id.startswith("tr_")
-    assert shop_order.refunded_amount == Decimal("0.00")
+    assert (shop_order.refunded_amount, shop_order.status) == (Decimal("0.00"), "fulfilled")
     totals = ledger_totals_for_shop_order(shop_order_id=shop_order.pk)
     assert (totals["refund"], totals["refund_failed"]) == (Decimal("34.00"), Decimal("34.00"))
     assert (totals["transfer"], totals["reversal"]) == (Decimal("65.00"), Decimal("32.50"))
     assert ledger_balances(shop_order_id=shop_order.pk)["shop_payable"] == Decimal("0.00")
-    # the shop and the town's staff are told
-    assert _subjects() == [
-        f"Le remboursement de 34.00 EUR a échoué sur la commande {shop_order.order.number}"
-    ]
-    assert sorted(mail.outbox[0].to) == sorted(
+    # the customer, who had been told of the refund, is told it did not reach their card; the
+    # shop and the town's staff are told
+    number = shop_order.order.number
+    to_customer, to_shop = mail.outbox
+    assert (to_customer.subject, to_customer.to) == (
+        f"Remboursement de 34.00 EUR non effectué sur la commande {number}",
+        [shop_order.order.email],
+    )
+    assert "n'a pas atteint votre carte" in to_customer.body
+    assert to_shop.subject == f"Le remboursement de 34.00 EUR a échoué sur la commande {number}"
+    assert sorted(to_shop.to) == sorted(
         ["shop@example.org", *shop_order.order.town.staff.values_list("user__email", flat=True)]
     )
     assert_ledger_invariants()
@@ -136,7 +146,7 @@ def test_a_full_refund_failing_after_the_transfer_is_undone_and_can_be_made_agai
     assert again.reversal_source == refund.restore_id
     assert Transfer.objects.get().reversed_amount == Decimal("32.50")
     shop_order.refresh_from_db()
-    assert shop_order.refunded_amount == Decimal("34.00")
+    assert (shop_order.refunded_amount, shop_order.status) == (Decimal("34.00"), "refunded")
     assert_ledger_invariants()
 
 
@@ -350,6 +360,67 @@ def test_a_refund_refused_outright_by_stripe_fails_at_once_and_can_be_asked_agai
 
     again = _refund(shop_order, "20.00")
     assert (again.sequence, again.status) == (2, "succeeded")
+    assert_ledger_invariants()
+
+
+def test_an_open_shop_order_refunded_in_full_whose_refund_is_refused_is_cancelled_not_refunded(
+    stripe: Any, client: Client, scripted: ScriptedStripe
+) -> None:
+    # given an accepted shop order (its 2 units allocated), and Stripe refusing the next refund
+    shop_order = _paid(client)
+    with run_on_commit():
+        shop_order_accept(shop_order_id=shop_order.pk)
+    stock = Stock.objects.get(variant_id=OrderLine.objects.get(shop_order=shop_order).variant_id)
+    assert stock.quantity_allocated == 2
+    stripe.STRIPE_API_BASE = scripted.url
+    scripted.answer("POST", "/v1/refunds", 400, refusal(code="charge_disputed"), times=1)
+    mail.outbox.clear()
+
+    # when it is refunded in full: the refund releases its stock and moves it to refunded
+    refund = _refund(shop_order, "34.00")
+
+    # then the refusal takes it out of refunded: it is cancelled (it will not be served, its
+    # stock stays released), nothing counts as refunded, its order stays closed; the shop and
+    # staff are told, not the customer (who never heard of that refund)
+    shop_order.refresh_from_db()
+    stock.refresh_from_db()
+    assert (refund.status, refund.refund_id) == ("failed", "")
+    assert (shop_order.status, shop_order.refunded_amount) == ("cancelled", Decimal("0.00"))
+    assert shop_order.order.status == "closed"
+    assert stock.quantity_allocated == 0
+    assert [message.to for message in mail.outbox if shop_order.order.email in message.to] == []
+    assert len(mail.outbox) == 1
+
+    # and it can be refunded again: it stays cancelled, refunded in full
+    again = _refund(shop_order, "34.00")
+    shop_order.refresh_from_db()
+    assert again.status == "succeeded"
+    assert (shop_order.status, shop_order.refunded_amount) == ("cancelled", Decimal("34.00"))
+    assert_ledger_invariants()
+
+
+def test_a_partial_refund_failing_while_the_rest_was_refunded_takes_the_shop_order_back(
+    stripe: Any, client: Client
+) -> None:
+    # given a fulfilled shop order refunded in two parts, the second one completing it
+    shop_order = _paid(client)
+    _fulfil(shop_order)
+    first = _refund(shop_order, "10.00")
+    _refund(shop_order, "24.00")
+    shop_order.refresh_from_db()
+    assert (shop_order.status, shop_order.status_before_refund) == ("refunded", "fulfilled")
+
+    # when the first part fails afterwards
+    post_event(client, event("refund.failed", _refund_object(first)))
+
+    # then it is no longer refunded in full: back to fulfilled, 24.00 refunded
+    shop_order.refresh_from_db()
+    assert (shop_order.status, shop_order.refunded_amount) == ("fulfilled", Decimal("24.00"))
+
+    # and refunding the 10.00 again completes it once more
+    _refund(shop_order, "10.00")
+    shop_order.refresh_from_db()
+    assert (shop_order.status, shop_order.status_before_refund) == ("refunded", "fulfilled")
     assert_ledger_invariants()
 
 
