@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from marketplace.orders.models import Order, OrderStatus, ShopOrder
 from payments.charges import order_cancel_before_payment
-from payments.models import Payment
+from payments.models import Payment, Refund
 
 STRIPE_JS = "https://js.stripe.com"
 
@@ -28,7 +28,9 @@ def _orders() -> QuerySet[Order]:
         Prefetch(
             "shop_orders",
             queryset=ShopOrder.objects.select_related("vendor")
-            .prefetch_related("lines")
+            .prefetch_related(
+                "lines", Prefetch("refunds", queryset=Refund.objects.order_by("sequence"))
+            )
             .order_by("pk"),
         )
     )

@@ -8,7 +8,9 @@ from django.test import Client
 from django.utils import timezone
 
 from marketplace.checkout.models import Checkout, CheckoutLine, Reservation
-from marketplace.orders.models import Order, OrderStatus
+from marketplace.orders.models import Order, OrderStatus, ShopOrder
+from payments.refunds import refund_undo, shop_order_refund
+from tests.payments.helpers import run_on_commit
 from vendors.models import Stock
 from vendors.products import product_publish
 
@@ -176,6 +178,32 @@ def test_a_guest_orders_from_two_shops_and_follows_the_order_with_its_token(clie
     assert "Livraison locale" in html and "Retrait sur place" in html
     assert "3 rue des Abeilles<br>01090 Montmerle" in html
     assert "Votre panier est vide" in page(client.get("/villes/bourg/panier/"))
+
+
+def test_the_order_page_tells_the_guest_of_each_refund_and_of_one_that_failed(client, shops):
+    # given a guest's order from two shops: 1.00 refunded on the bakery's part; the grocer's
+    # part refunded in full, then the refund failing at the provider (the card expired)
+    add(client, shops.baguette, 2)
+    add(client, shops.honey_small, 1)
+    client.post("/villes/bourg/commande/", {"email": "camille@example.org"})
+    order = Order.objects.get()
+    bakery, grocer = ShopOrder.objects.filter(order=order).order_by("pk")
+    with run_on_commit():
+        shop_order_refund(shop_order_id=bakery.pk, amount=Decimal("1.00"), reason="Pain rassis")
+        failing = shop_order_refund(shop_order_id=grocer.pk, amount=grocer.total)
+    with run_on_commit():
+        assert refund_undo(refund_id=failing.pk, reason="provider: refund failed")
+
+    # when the guest opens the order's page
+    html = page(client.get(f"/commandes/{order.token}/"))
+
+    # then each part says what was refunded: the bakery's 1.00 made, with its reason; the
+    # grocer's not made, its part cancelled (not "refunded")
+    bakery_card, grocer_card = html.split('<li class="card shop-order">')[1:]
+    assert "1,00\u00a0€</span>, effectué : de retour sur votre carte" in bakery_card
+    assert "Pain rassis" in bakery_card
+    assert "6,50\u00a0€</span>, <strong>non effectué</strong> : le commerce ou" in grocer_card
+    assert "Annulée" in grocer_card and "Remboursée" not in grocer_card
 
 
 def test_a_guest_without_email_is_told_and_nothing_is_ordered(client, shops):

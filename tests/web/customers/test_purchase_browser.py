@@ -7,6 +7,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from marketplace.orders.models import Order, OrderStatus
+from payments.refunds import refund_undo, shop_order_refund
 from vendors.models import Stock
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -69,6 +70,18 @@ def test_a_guest_buys_from_two_shops_one_pickup_one_delivery(web, shops):
     assert "Retrait sur place" in cards[0].text and "Livraison locale" in cards[1].text
     assert web.axe() == []
     web.screenshots("customers-confirmation")
+
+    # a refund made on one part, one that failed on the other: the page tells both, accessibly
+    bakery, grocer = order.shop_orders.order_by("pk")
+    shop_order_refund(shop_order_id=bakery.pk, amount=Decimal("1.00"))
+    failing = shop_order_refund(shop_order_id=grocer.pk, amount=grocer.total)
+    assert refund_undo(refund_id=failing.pk, reason="provider: refund failed")
+    web.open(f"/commandes/{order.token}/")
+    cards = web.find_all("li.shop-order")
+    assert "1,00 €, effectué : de retour sur votre carte" in cards[0].text
+    assert "non effectué : le commerce" in cards[1].text and "Annulée" in cards[1].text
+    assert web.axe() == []
+    web.screenshots("customers-order-refunds")
 
 
 def test_a_customer_registers_buys_and_finds_the_order_in_the_account(web, shops):
