@@ -33,7 +33,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -559,6 +560,28 @@ def refund_undo(*, refund_id: int, reason: str) -> bool:
         if refund.restore_due:
             queue_task_on_commit(send_refund, cause=cause, refund_id=refund.pk)
     return True
+
+
+def refunds_needing_a_person() -> QuerySet[Refund]:
+    """The refunds a person must look at: one still retried whose last attempt failed, and one
+    that failed for good until the refunds asked after it on its shop order (not failed) cover
+    its amount: the customer is then being repaid."""
+    asked_after = (
+        Refund.objects.filter(
+            shop_order_id=OuterRef("shop_order_id"), sequence__gt=OuterRef("sequence")
+        )
+        .exclude(status=RefundStatus.FAILED)
+        .order_by()
+        .values("shop_order_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Refund.objects.annotate(
+        asked_after=Coalesce(Subquery(asked_after, output_field=DecimalField()), ZERO)
+    ).filter(
+        Q(status=RefundStatus.PENDING, last_error__gt="")
+        | Q(status=RefundStatus.FAILED, asked_after__lt=F("amount"))
+    )
 
 
 def refunds_to_retry() -> list[int]:

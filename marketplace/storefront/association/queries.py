@@ -2,7 +2,8 @@
 
 Days are the town's days (its timezone). Failed money movements are read from the payments
 models' states: a transfer not sent whose last attempt failed at the provider, a transfer
-waiting for the shop's payment account, a refund that failed (or whose last attempt failed).
+waiting for the shop's payment account; the refunds payments says need a person (one that
+failed and is not asked again yet, or whose last attempt failed).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from django.utils import timezone
 from marketplace.core.money import MoneySum
 from marketplace.orders.models import Order, OrderStatus, ShopOrder
 from marketplace.towns.models import Town
-from payments.models import Refund, RefundStatus, Transfer, TransferStatus
+from payments import refunds
+from payments.models import Refund, Transfer, TransferStatus
 from vendors.models import Vendor, VendorStatus
 
 # An order counts once it is paid (cancelled before payment and unpaid ones do not).
@@ -106,11 +108,10 @@ def transfers_needing_a_person(*, town: Town) -> QuerySet[Transfer]:
 
 
 def refunds_needing_a_person(*, town: Town) -> QuerySet[Refund]:
+    """The town's refunds that payments says need a person (`refunds.refunds_needing_a_person`)."""
     return (
-        Refund.objects.filter(shop_order__order__town=town)
-        .filter(
-            Q(status=RefundStatus.FAILED) | (Q(status=RefundStatus.PENDING) & ~Q(last_error=""))
-        )
+        refunds.refunds_needing_a_person()
+        .filter(shop_order__order__town=town)
         .select_related("shop_order__vendor", "shop_order__order")
         .order_by("created_at")
     )

@@ -480,10 +480,29 @@ def test_the_dashboard_lists_the_transfers_and_refunds_that_need_a_person(as_ren
         shop_share=D("1.00"),
         commission_refunded=D("0.00"),
     )
+    # a refund that failed, then was asked again in two parts, one pending: handled
+    asked_again = ShopOrderFactory(order__town=rennes, order__number="RN-4")
+    for sequence, status, amount in (
+        (1, RefundStatus.FAILED, "5.00"),
+        (2, RefundStatus.SUCCEEDED, "3.00"),
+        (3, RefundStatus.FAILED, "2.00"),
+        (4, RefundStatus.PENDING, "2.00"),
+    ):
+        Refund.objects.create(
+            shop_order=asked_again,
+            sequence=sequence,
+            status=status,
+            amount=D(amount),
+            currency="EUR",
+            shop_share=D(amount),
+            commission_refunded=D("0.00"),
+        )
 
     response = as_rennes_admin.get("/association/rennes/")
 
     assert [t.shop_order for t in response.context["failed_transfers"]] == [failing, waiting]
+    # (the 5.00 that failed is only partly asked again: it still needs a person)
+    assert [r.shop_order for r in response.context["failed_refunds"]] == [sent]
     assert [r.sequence for r in response.context["failed_refunds"]] == [1]
     assert response.context["attention_count"] == 3
     page = response.content.decode()
