@@ -4,8 +4,9 @@ SHELL := /bin/bash
 UV := python3 -m uv
 PY := .venv/bin/python
 DEMO_ENV := DJANGO_DEBUG=1
-# load-towns runs on the demo's settings unless production's are set (a secret key, or DJANGO_DEBUG).
-LOAD_ENV := $(if $(or $(DJANGO_SECRET_KEY),$(DJANGO_DEBUG)),,$(DEMO_ENV))
+# load-towns, manage, backup and restore run on the demo's settings unless production's are set
+# (a secret key, or DJANGO_DEBUG).
+APP_ENV := $(if $(or $(DJANGO_SECRET_KEY),$(DJANGO_DEBUG)),,$(DEMO_ENV))
 TEST_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=test-only-not-a-secret-but-long-enough-for-hs256 DJANGO_ALLOWED_HOSTS=testserver,127.0.0.1,localhost
 FILE ?= marketplace/demo/towns.json
 
@@ -35,14 +36,29 @@ demo: install ## Run the demo on embedded defaults (SQLite, eager Celery, dummy 
 	@echo "  GraphQL (GraphiQL): http://127.0.0.1:8000/graphql/"
 	@echo "  Health:             http://127.0.0.1:8000/health/"
 	@echo "  Open data:          http://127.0.0.1:8000/open-data/rennes/catalogue.csv (and commission-rules, audit-log, transparency)"
-	@echo "  Admin:              http://127.0.0.1:8000/admin/ (platform superusers: .venv/bin/python manage.py createsuperuser)"
+	@echo "  Admin:              http://127.0.0.1:8000/admin/ (platform superusers: make manage CMD=createsuperuser)"
 	@echo
 	@# gunicorn, the production server (deploy/gunicorn.conf.py): racing clients queue, never reset.
 	$(DEMO_ENV) $(PY) -m gunicorn -c deploy/gunicorn.conf.py
 
 .PHONY: load-towns
 load-towns: install ## Load a towns.json file (the demo's database, or production's when set): make load-towns FILE=path/to/towns.json
-	$(LOAD_ENV) $(PY) manage.py load_towns $(FILE)
+	$(APP_ENV) $(PY) manage.py load_towns $(FILE)
+
+.PHONY: manage
+manage: install ## A manage.py command (the demo's database, or production's when set): make manage CMD=createsuperuser
+	$(APP_ENV) $(PY) manage.py $(CMD)
+
+.PHONY: backup
+backup: install ## Back up the database and the uploaded images into BACKUP_DIR (default var/backups)
+	$(APP_ENV) $(PY) manage.py dbbackup --noinput --compress --clean
+	$(APP_ENV) $(PY) manage.py mediabackup --noinput --compress --clean
+
+.PHONY: restore
+restore: install ## Put back the latest backup (asks first), then rebuild the search indexes
+	$(APP_ENV) $(PY) manage.py dbrestore --uncompress
+	$(APP_ENV) $(PY) manage.py mediarestore --uncompress
+	$(APP_ENV) $(PY) manage.py search_rebuild --all --no-progress
 
 .PHONY: services-up
 services-up: ## Install if needed and start PostgreSQL, Redis, the search engine and stripe-mock

@@ -13,6 +13,7 @@ embedded default is used, so that `make demo` runs with no service at all:
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import timedelta
 from decimal import Decimal
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "payments",
     "search",
     "django_htmx",
+    "dbbackup",
     "marketplace.storefront",
     "marketplace.storefront.merchant",
     "marketplace.storefront.association",
@@ -318,6 +320,23 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Backups (django-dbbackup: `manage.py dbbackup`, `mediabackup`, `dbrestore`, `mediarestore`):
+# the database (pg_dump's custom format, or SQLite's online backup) and the uploaded images, as
+# files in BACKUP_DIR. Copy them off the machine: a backup on the same disk is not a backup.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+# `mediabackup` before any image was uploaded: an empty archive, not an error.
+with contextlib.suppress(OSError):
+    MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "dbbackup": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(BACKUP_DIR)},
+    },
+}
+DBBACKUP_DATABASES = ["default"]
+DBBACKUP_CLEANUP_KEEP = int(os.environ.get("BACKUP_KEEP", "30"))
 # A request's body apart from its files (JSON, form fields): 400 beyond it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("REQUEST_MAX_BYTES", str(2 * 1024 * 1024)))
 # Uploads: an image's pixels are checked from its header before it is decoded.
@@ -388,6 +407,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "opensearch": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
+        # The backup commands print their progress themselves (on stderr): not twice.
+        "dbbackup.command": {"propagate": False},
     },
 }
 # Failed logins: per account (any address), and per client address (any account).
