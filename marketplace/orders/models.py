@@ -152,6 +152,13 @@ class ShopOrder(models.Model):
     def total(self) -> Decimal:
         return self.subtotal + self.delivery_fee
 
+    @property
+    def status_reason_text(self) -> str:
+        """`status_reason` as people read it (`reasons.status_reason_text`)."""
+        from marketplace.orders.reasons import status_reason_text
+
+        return status_reason_text(self.status_reason)
+
 
 class OrderLine(models.Model):
     shop_order = models.ForeignKey(ShopOrder, on_delete=models.CASCADE, related_name="lines")

@@ -16,7 +16,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from marketplace.orders.lifecycle import shop_order_cancel as shop_order_cancel_service
 from marketplace.orders.models import Order, OrderStatus, ShopOrder
+from marketplace.orders.transitions import CUSTOMER_CANCELLABLE
 from payments.charges import order_cancel_before_payment
 from payments.models import Payment, Refund
 
@@ -38,6 +40,7 @@ def _orders() -> QuerySet[Order]:
 
 def _render_order(request: HttpRequest, order: Order, *, by_token: bool) -> HttpResponse:
     payment = Payment.objects.filter(order=order).only("gateway", "status").first()
+    paid = order.status != OrderStatus.UNPAID
     return render(
         request,
         "storefront/order.html",
@@ -46,9 +49,30 @@ def _render_order(request: HttpRequest, order: Order, *, by_token: bool) -> Http
             "town": order.town,
             "by_token": by_token,
             "can_cancel": order.status == OrderStatus.UNPAID,
+            # Paid: each shop order the customer may still cancel alone (until its shop accepts);
+            # unpaid, the whole order is cancelled instead.
+            "cancellable": {
+                shop_order.pk
+                for shop_order in order.shop_orders.all()
+                if paid and shop_order.status in CUSTOMER_CANCELLABLE
+            },
             "payment": payment,
         },
     )
+
+
+def _customers_order(request: HttpRequest, token: str) -> Order:
+    """The order of this token, for a guest or for its account holder (a 404 for anyone else)."""
+    order = Order.objects.filter(token=token).first()
+    if order is None or (order.user_id is not None and order.user_id != request.user.pk):
+        raise Http404(_("Order not found."))
+    return order
+
+
+def _back_to(order: Order) -> HttpResponse:
+    if order.user_id is not None:
+        return redirect("storefront:account_order", number=order.number)
+    return redirect("storefront:order_track", token=order.token)
 
 
 def order_track(request: HttpRequest, token: str) -> HttpResponse:
@@ -67,9 +91,7 @@ def account_order(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def order_cancel(request: HttpRequest, token: str) -> HttpResponse:
     """A guest (token in the path) or the account holder gives up an order not paid yet."""
-    order = Order.objects.filter(token=token).first()
-    if order is None or (order.user_id is not None and order.user_id != request.user.pk):
-        raise Http404(_("Order not found."))
+    order = _customers_order(request, token)
     try:
         order_cancel_before_payment(order_id=order.pk, reason="cancelled_by_customer")
     except ValidationError as error:
@@ -79,9 +101,36 @@ def order_cancel(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(
             request, _("Your order %(number)s is cancelled.") % {"number": order.number}
         )
-    if order.user_id is not None:
-        return redirect("storefront:account_order", number=order.number)
-    return redirect("storefront:order_track", token=order.token)
+    return _back_to(order)
+
+
+@require_POST
+def shop_order_cancel(request: HttpRequest, token: str, shop_order_id: int) -> HttpResponse:
+    """The customer cancels their order from one shop, until the shop accepts it (the service
+    shopOrderCancel calls): its stock goes back and what was paid for it is refunded."""
+    order = _customers_order(request, token)
+    shop_order = get_object_or_404(
+        ShopOrder.objects.select_related("vendor"), pk=shop_order_id, order=order
+    )
+    try:
+        shop_order_cancel_service(
+            shop_order_id=shop_order.pk,
+            reason=request.POST.get("reason", "").strip(),
+            by_customer=True,
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _(
+                "Your order from %(shop)s is cancelled: the shop is told, and what you paid "
+                "for it goes back to your card within a few days."
+            )
+            % {"shop": shop_order.vendor.name},
+        )
+    return _back_to(order)
 
 
 @csp_update({"script-src": [STRIPE_JS], "connect-src": ["https://api.stripe.com"]})

@@ -60,6 +60,11 @@ urlpatterns = [
     path("commandes/<uuid:token>/", order_views.order_track, name="order_track"),
     path("commandes/<uuid:token>/paiement/", order_views.order_pay, name="order_pay"),
     path("commandes/<uuid:token>/annuler/", order_views.order_cancel, name="order_cancel"),
+    path(
+        "commandes/<uuid:token>/commerces/<int:shop_order_id>/annuler/",
+        order_views.shop_order_cancel,
+        name="shop_order_cancel",
+    ),
     # A town's shop: browse, search, the one cart, the checkout.
     path("villes/<slug:town>/", views.town_detail, name="town"),
     path("villes/<slug:town>/recherche/", views.search, name="search"),

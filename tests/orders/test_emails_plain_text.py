@@ -75,3 +75,39 @@ def test_a_paid_order_emails_the_customer_and_each_shop_reading_the_order_once(
 def test_an_order_that_is_gone_sends_nothing():
     assert order_notification_send(order_id=987_654_321, event="order_paid") == 0
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("language", "reason", "told"),
+    [
+        ("fr", "cancelled_by_staff", "Motif : annulée par l’association de la ville"),
+        ("en", "cancelled_by_staff", "Reason: cancelled by the town's association"),
+        ("fr", "Rupture de farine", "Motif : Rupture de farine"),
+    ],
+)
+def test_a_cancellations_reason_is_told_in_words_and_a_persons_as_written(
+    settings, language, reason, told
+):
+    # given a paid shop order cancelled with a reason: the system's code, or a person's words
+    settings.PAYMENT_GATEWAY = "dummy"
+    city = town()
+    checkout = checkout_create(
+        town_slug=city.slug,
+        email="a@example.org",
+        lines=[LineInput(variant(shop(city, "bakery"), stock=5).pk, 1)],
+        user=AnonymousUser(),
+    )
+    order = checkout_complete(checkout_id=checkout.pk, user=AnonymousUser()).order
+    order.language = language
+    order.save(update_fields=["language"])
+    ShopOrder.objects.filter(order=order).update(status="cancelled", status_reason=reason)
+    mail.outbox.clear()
+
+    # when the customer and the shop are told
+    order_notification_send(
+        order_id=order.pk, event="cancelled", shop_order_id=ShopOrder.objects.get(order=order).pk
+    )
+
+    # then each email gives the reason in words (the code never shows)
+    assert mail.outbox and all(told in email.body for email in mail.outbox)
+    assert all("cancelled_by_staff" not in email.body for email in mail.outbox)

@@ -8,8 +8,10 @@ from django.test import Client
 from django.utils import timezone
 
 from marketplace.checkout.models import Checkout, CheckoutLine, Reservation
+from marketplace.orders.lifecycle import shop_order_accept
 from marketplace.orders.models import Order, OrderStatus, ShopOrder
 from payments.refunds import refund_undo, shop_order_refund
+from tests.factories import UserFactory
 from tests.payments.helpers import run_on_commit
 from vendors.models import Stock
 from vendors.products import product_publish
@@ -206,6 +208,78 @@ def test_the_order_page_tells_the_guest_of_each_refund_and_of_one_that_failed(cl
     assert "Annulée" in grocer_card and "Remboursée" not in grocer_card
 
 
+def test_a_guest_cancels_one_shops_order_until_that_shop_accepts_it_and_is_refunded(client, shops):
+    # given a guest's paid order from two shops, the bakery having accepted its part
+    add(client, shops.baguette, 2)
+    add(client, shops.honey_small, 1)
+    client.post("/villes/bourg/commande/", {"email": "camille@example.org"})
+    order = Order.objects.get()
+    bakery, grocer = ShopOrder.objects.filter(order=order).order_by("pk")
+    shop_order_accept(shop_order_id=bakery.pk)
+
+    # then the page offers to cancel only the grocer's part
+    html = page(client.get(f"/commandes/{order.token}/"))
+    bakery_card, grocer_card = html.split('<li class="card shop-order">')[1:]
+    assert "Annuler ma commande chez ce commerce" not in bakery_card
+    assert f"/commandes/{order.token}/commerces/{grocer.pk}/annuler/" in grocer_card
+
+    # when the guest cancels it, saying why
+    with run_on_commit():
+        response = client.post(
+            f"/commandes/{order.token}/commerces/{grocer.pk}/annuler/",
+            {"reason": "Commandé par erreur"},
+            follow=True,
+        )
+
+    # then it is cancelled with the reason, its honey back on the shelf, refunded in full
+    assert response.redirect_chain[-1][0] == f"/commandes/{order.token}/"
+    assert "Votre commande chez Épicerie Miel est annulée" in page(response)
+    grocer.refresh_from_db()
+    assert (grocer.status, grocer.status_reason) == ("cancelled", "Commandé par erreur")
+    assert "Motif : Commandé par erreur" in page(response)
+    assert grocer.refunded_amount == grocer.total
+    assert Stock.objects.get(variant=shops.honey_small).quantity_allocated == 0
+    html = page(client.get(f"/commandes/{order.token}/"))
+    assert "6,50\u00a0€</span>, effectué" in html.split('<li class="card shop-order">')[2]
+
+    # and the accepted part cannot be cancelled by the customer: told, nothing changes
+    response = client.post(f"/commandes/{order.token}/commerces/{bakery.pk}/annuler/", follow=True)
+    assert "Le commerce a déjà accepté cette commande" in page(response)
+    bakery.refresh_from_db()
+    assert bakery.status == "accepted"
+
+
+def test_only_the_orders_guest_or_account_may_cancel_one_of_its_shop_orders(client, shops):
+    # given a customer's order, and a guest's order
+    add(client, shops.baguette, 1)
+    client.post("/villes/bourg/commande/", {"email": "guest@example.org"})
+    guests = Order.objects.get()
+    owner = UserFactory(email="lea@example.org")
+    other = Client()
+    other.force_login(owner)
+    add(other, shops.baguette, 1)
+    other.post("/villes/bourg/commande/", {"email": owner.email})
+    leas = Order.objects.exclude(pk=guests.pk).get()
+    leas_part = ShopOrder.objects.get(order=leas)
+    guests_part = ShopOrder.objects.get(order=guests)
+
+    # when someone else (the guest, with their own token, or anyone with Léa's) tries
+    for attempt in (
+        client.post(f"/commandes/{leas.token}/commerces/{leas_part.pk}/annuler/"),
+        client.post(f"/commandes/{guests.token}/commerces/{leas_part.pk}/annuler/"),
+        client.get(f"/commandes/{guests.token}/commerces/{guests_part.pk}/annuler/"),
+    ):
+        # then not found (or not allowed), nothing cancelled
+        assert attempt.status_code in (404, 405)
+    assert set(ShopOrder.objects.values_list("status", flat=True)) == {"paid"}
+
+    # and Léa cancels hers from her account, and comes back to it
+    response = other.post(f"/commandes/{leas.token}/commerces/{leas_part.pk}/annuler/")
+    assert response["Location"] == f"/compte/commandes/{leas.number}/"
+    leas_part.refresh_from_db()
+    assert leas_part.status == "cancelled"
+
+
 def test_a_guest_without_email_is_told_and_nothing_is_ordered(client, shops):
     add(client, shops.baguette, 1)
 
@@ -258,6 +332,8 @@ def test_a_guest_cancels_an_unpaid_order_with_its_token(client, shops, stripe):
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
     assert "est annulée" in page(response)
+    # (the reason the system kept, in words)
+    assert "Motif : annulée par le client" in page(response)
 
 
 def test_a_delivering_shop_needs_an_address_and_a_bad_phone_is_refused(client, shops):

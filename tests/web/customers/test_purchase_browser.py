@@ -110,6 +110,18 @@ def test_a_customer_registers_buys_and_finds_the_order_in_the_account(web, shops
     assert web.axe() == []
     web.screenshots("customers-account-order")
 
+    # the customer changes their mind before the bakery accepts: cancelled, and refunded
+    web.click("details.cancel-shop-order summary")
+    web.fill("details.cancel-shop-order textarea[name=reason]", "Commandé par erreur")
+    assert web.axe() == []
+    web.click("details.cancel-shop-order button[type=submit]")
+    wait_text(web, "Votre commande chez Boulangerie Dupain est annulée")
+    assert web.path == f"/compte/commandes/{order.number}/"
+    assert "Annulée" in web.find("li.shop-order").text
+    assert order.shop_orders.get().status_reason == "Commandé par erreur"
+    assert web.axe() == []
+    web.screenshots("customers-shop-order-cancelled")
+
 
 def test_a_search_with_suggestions_a_facet_and_near_me(web, shops):
     web.open("/villes/bourg/")
