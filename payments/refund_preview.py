@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.core.money import is_whole_cents
 from marketplace.orders.models import ShopOrder
+from marketplace.orders.transitions import REFUNDABLE_STATES
 from payments.error_codes import PaymentErrorCode
 from payments.models import Refund, RefundStatus
 from payments.refunds import refund_split
@@ -31,6 +32,15 @@ class RefundPreview:
 def shop_order_refundable_amount(*, shop_order: ShopOrder) -> Decimal:
     """What can still be refunded of the shop order (goods + delivery − refunded so far)."""
     return shop_order.subtotal + shop_order.delivery_fee - shop_order.refunded_amount
+
+
+def shop_order_may_be_refunded(*, shop_order: ShopOrder) -> bool:
+    """Whether to offer a refund of the shop order: paid once (REFUNDABLE_STATES) and not all
+    refunded yet (`shop_order_refund` says why when it refuses one all the same)."""
+    return (
+        shop_order.status in REFUNDABLE_STATES
+        and shop_order_refundable_amount(shop_order=shop_order) > 0
+    )
 
 
 def shop_order_refund_preview(*, shop_order_id: int, amount: Decimal) -> RefundPreview:

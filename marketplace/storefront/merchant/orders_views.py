@@ -27,14 +27,18 @@ from marketplace.orders.lifecycle import (
     shop_order_refuse,
 )
 from marketplace.orders.models import OrderLine, ShopOrder, ShopOrderStatus
-from marketplace.orders.transitions import REFUNDABLE_STATES, shop_order_transition_allowed
+from marketplace.orders.transitions import shop_order_transition_allowed
 from marketplace.storefront.merchant.access import ShopAccess, is_htmx, shop_view
 from marketplace.storefront.merchant.errors import add_service_errors
 from marketplace.storefront.merchant.forms import PickingDayForm, ReasonForm, RefundForm
 from marketplace.storefront.merchant.views import shop_url
 from marketplace.storefront.templatetags.money import money
 from payments.models import Refund
-from payments.refund_preview import shop_order_refund_preview, shop_order_refundable_amount
+from payments.refund_preview import (
+    shop_order_may_be_refunded,
+    shop_order_refund_preview,
+    shop_order_refundable_amount,
+)
 from payments.refunds import shop_order_refund
 
 S = ShopOrderStatus
@@ -104,10 +108,7 @@ def _detail(
             ("cancel", S.CANCELLED),
         )
     }
-    allowed["refund"] = (
-        shop_order_refundable_amount(shop_order=shop_order) > 0
-        and shop_order.status in REFUNDABLE_STATES
-    )
+    allowed["refund"] = shop_order_may_be_refunded(shop_order=shop_order)
     context = {
         "access": access,
         "vendor": access.vendor,
