@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.catalog.models import Category
 from marketplace.governance.models import AuditAction, StripeFeesPayer
 from marketplace.towns.models import Town, TownStaffRole
+from payments.models import REFUND_REASON_MAX_LENGTH
 from vendors.models import Vendor, VendorStatus
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -58,6 +59,22 @@ class ReasonForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,  # the service says when it is missing (REASON_REQUIRED)
         max_length=2000,
+    )
+
+
+class OrderSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Order number or customer's email"), required=False, max_length=254, strip=True
+    )
+
+
+class OrderRefundForm(forms.Form):
+    amount = forms.DecimalField(
+        localize=True, widget=DECIMAL_INPUT, label=_("Amount to refund"), decimal_places=2
+    )
+    reason = forms.CharField(
+        label=_("Reason (told to the customer and the shop)"),
+        max_length=REFUND_REASON_MAX_LENGTH,
     )
 
 

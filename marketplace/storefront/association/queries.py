@@ -117,6 +117,15 @@ def refunds_needing_a_person(*, town: Town) -> QuerySet[Refund]:
     )
 
 
+def town_orders(*, town: Town, search: str = "") -> QuerySet[Order]:
+    """The town's orders, newest first; with `search`, those whose number or customer's email
+    holds it."""
+    orders = Order.objects.filter(town=town)
+    if search:
+        orders = orders.filter(Q(number__icontains=search) | Q(email__icontains=search))
+    return orders.order_by("-created_at", "-pk")
+
+
 def latest_shop_orders(*, town: Town, limit: int = 10) -> QuerySet[ShopOrder]:
     """The newest shop orders with the commission each one was charged (and under which rule)."""
     return (

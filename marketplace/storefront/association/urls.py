@@ -1,6 +1,12 @@
 from django.urls import path
 
-from marketplace.storefront.association import rule_views, town_views, vendor_views, views
+from marketplace.storefront.association import (
+    order_views,
+    rule_views,
+    town_views,
+    vendor_views,
+    views,
+)
 
 app_name = "association"
 
@@ -13,6 +19,23 @@ urlpatterns = [
         "<slug:town>/boutiques/<int:vendor_id>/<slug:action>/",
         vendor_views.vendor_decide,
         name="vendor-decide",
+    ),
+    path("<slug:town>/commandes/", order_views.orders, name="orders"),
+    path("<slug:town>/commandes/<str:number>/", order_views.order_detail, name="order"),
+    path(
+        "<slug:town>/commandes/<str:number>/annuler/",
+        order_views.order_cancel_view,
+        name="order-cancel",
+    ),
+    path(
+        "<slug:town>/commandes/<str:number>/<int:shop_order_id>/rembourser/",
+        order_views.shop_order_refund_view,
+        name="shop-order-refund",
+    ),
+    path(
+        "<slug:town>/commandes/<str:number>/<int:shop_order_id>/annuler/",
+        order_views.shop_order_cancel_view,
+        name="shop-order-cancel",
     ),
     path("<slug:town>/commission/", rule_views.rules, name="rules"),
     path("<slug:town>/commission/nouvelle/", rule_views.rule_create, name="rule-create"),

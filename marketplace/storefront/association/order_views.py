@@ -1,0 +1,179 @@
+"""A town's orders, for its staff: find one (by its number or the customer's email), see it whole
+(each shop's part, the payment, the refunds and what failed), and do what the API lets staff do:
+cancel a shop's part or the whole unpaid order, refund a shop's part. The services decide
+(`shop_order_cancel`, `order_cancel_before_payment`, `shop_order_refund`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from marketplace.orders.lifecycle import shop_order_cancel
+from marketplace.orders.models import Order, OrderStatus, ShopOrder, ShopOrderStatus
+from marketplace.orders.transitions import shop_order_transition_allowed
+from marketplace.storefront.association import queries
+from marketplace.storefront.association.access import town_page
+from marketplace.storefront.association.forms import (
+    OrderRefundForm,
+    OrderSearchForm,
+    ReasonForm,
+    add_service_errors,
+)
+from marketplace.storefront.association.views import office_context
+from marketplace.storefront.templatetags.money import money
+from marketplace.towns.models import Town
+from payments.charges import order_cancel_before_payment
+from payments.models import Payment, Refund
+from payments.refund_preview import shop_order_may_be_refunded, shop_order_refundable_amount
+from payments.refunds import shop_order_refund
+
+LIST_SIZE = 50
+
+
+@town_page
+def orders(request: HttpRequest, town: Town) -> HttpResponse:
+    form = OrderSearchForm(request.GET or None)
+    search = form.cleaned_data["q"] if form.is_valid() else ""
+    found = list(queries.town_orders(town=town, search=search)[: LIST_SIZE + 1])
+    context = office_context(request, town, "orders") | {
+        "form": form,
+        "search": search,
+        "orders": found[:LIST_SIZE],
+        "more": len(found) > LIST_SIZE,
+    }
+    return render(request, "association/orders.html", context)
+
+
+def _town_order(town: Town, number: str) -> Order:
+    shop_orders = (
+        ShopOrder.objects.select_related("vendor", "commission_rule")
+        .prefetch_related(
+            "lines",
+            Prefetch(
+                "refunds", queryset=Refund.objects.select_related("requested_by").order_by("pk")
+            ),
+        )
+        .order_by("pk")
+    )
+    return get_object_or_404(
+        Order.objects.select_related("user").prefetch_related(
+            Prefetch("shop_orders", queryset=shop_orders)
+        ),
+        town=town,
+        number=number,
+    )
+
+
+def _detail(
+    request: HttpRequest,
+    town: Town,
+    order: Order,
+    *,
+    failed: dict[int, dict[str, Any]] | None = None,
+) -> HttpResponse:
+    """The order's page; `failed`: the forms of a shop order whose action was refused."""
+    failed = failed or {}
+    parts = []
+    for shop_order in order.shop_orders.all():
+        forms = failed.get(shop_order.pk, {})
+        parts.append(
+            {
+                "shop_order": shop_order,
+                "may_refund": shop_order_may_be_refunded(shop_order=shop_order),
+                # An unpaid order's parts are cancelled with the whole order.
+                "may_cancel": shop_order.status != ShopOrderStatus.UNCONFIRMED
+                and shop_order_transition_allowed(shop_order.status, ShopOrderStatus.CANCELLED),
+                "refund_form": forms.get("refund")
+                or OrderRefundForm(
+                    prefix=f"refund-{shop_order.pk}",
+                    initial={"amount": shop_order_refundable_amount(shop_order=shop_order)},
+                ),
+                "cancel_form": forms.get("cancel") or ReasonForm(prefix=f"cancel-{shop_order.pk}"),
+            }
+        )
+    context = office_context(request, town, "orders") | {
+        "order": order,
+        "payment": Payment.objects.filter(order=order).first(),
+        "parts": parts,
+        "may_cancel_order": order.status == OrderStatus.UNPAID,
+    }
+    return render(request, "association/order.html", context, status=400 if failed else 200)
+
+
+@town_page
+def order_detail(request: HttpRequest, town: Town, number: str) -> HttpResponse:
+    return _detail(request, town, _town_order(town, number))
+
+
+@require_POST
+@town_page
+def shop_order_refund_view(
+    request: HttpRequest, town: Town, number: str, shop_order_id: int
+) -> HttpResponse:
+    order = _town_order(town, number)
+    shop_order = get_object_or_404(ShopOrder, pk=shop_order_id, order=order)
+    form = OrderRefundForm(request.POST, prefix=f"refund-{shop_order.pk}")
+    if form.is_valid():
+        try:
+            refund = shop_order_refund(
+                shop_order_id=shop_order.pk,
+                amount=form.cleaned_data["amount"],
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, {"id": "amount"})
+        else:
+            messages.success(
+                request,
+                _("Refund of %(amount)s to the customer requested (%(shop)s).")
+                % {"amount": money(refund.amount, refund.currency), "shop": shop_order.vendor.name},
+            )
+            return redirect("association:order", town=town.slug, number=order.number)
+    return _detail(request, town, order, failed={shop_order.pk: {"refund": form}})
+
+
+@require_POST
+@town_page
+def shop_order_cancel_view(
+    request: HttpRequest, town: Town, number: str, shop_order_id: int
+) -> HttpResponse:
+    order = _town_order(town, number)
+    shop_order = get_object_or_404(ShopOrder, pk=shop_order_id, order=order)
+    form = ReasonForm(request.POST, prefix=f"cancel-{shop_order.pk}")
+    if form.is_valid():
+        try:
+            shop_order_cancel(shop_order_id=shop_order.pk, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "The part of %(shop)s is cancelled: its stock is back, and it is refunded if it was paid."
+                )
+                % {"shop": shop_order.vendor.name},
+            )
+            return redirect("association:order", town=town.slug, number=order.number)
+    return _detail(request, town, order, failed={shop_order.pk: {"cancel": form}})
+
+
+@require_POST
+@town_page
+def order_cancel_view(request: HttpRequest, town: Town, number: str) -> HttpResponse:
+    order = _town_order(town, number)
+    try:
+        order_cancel_before_payment(order_id=order.pk, reason="cancelled_by_staff")
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The unpaid order is cancelled: its stock is back."))
+    return redirect("association:order", town=town.slug, number=order.number)
