@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -112,13 +112,21 @@ def order_detail(request: HttpRequest, town: Town, number: str) -> HttpResponse:
     return _detail(request, town, _town_order(town, number))
 
 
+def _town_shop_order(town: Town, number: str, shop_order_id: int) -> tuple[Order, ShopOrder]:
+    """The town's order of `number` and its shop order of `shop_order_id` (else a 404)."""
+    order = _town_order(town, number)
+    for shop_order in order.shop_orders.all():
+        if shop_order.pk == shop_order_id:
+            return order, shop_order
+    raise Http404
+
+
 @require_POST
 @town_page
 def shop_order_refund_view(
     request: HttpRequest, town: Town, number: str, shop_order_id: int
 ) -> HttpResponse:
-    order = _town_order(town, number)
-    shop_order = get_object_or_404(ShopOrder, pk=shop_order_id, order=order)
+    order, shop_order = _town_shop_order(town, number, shop_order_id)
     form = OrderRefundForm(request.POST, prefix=f"refund-{shop_order.pk}")
     if form.is_valid():
         try:
@@ -145,8 +153,7 @@ def shop_order_refund_view(
 def shop_order_cancel_view(
     request: HttpRequest, town: Town, number: str, shop_order_id: int
 ) -> HttpResponse:
-    order = _town_order(town, number)
-    shop_order = get_object_or_404(ShopOrder, pk=shop_order_id, order=order)
+    order, shop_order = _town_shop_order(town, number, shop_order_id)
     form = ReasonForm(request.POST, prefix=f"cancel-{shop_order.pk}")
     if form.is_valid():
         try:

@@ -131,6 +131,14 @@ def test_a_refund_refused_says_why_and_changes_nothing(as_moderator, rennes):
     # no reason: the form's
     no_reason = as_moderator.post(url, {f"{prefix}-amount": "1", f"{prefix}-reason": ""})
 
+    # a shop order of another order, under this order's number: not found
+    other = _paid_order(rennes, email="lea@example.org").shop_orders.first()
+    mixed = as_moderator.post(
+        f"/association/rennes/commandes/{order.number}/{other.pk}/rembourser/",
+        {f"refund-{other.pk}-amount": "1", f"refund-{other.pk}-reason": "Erreur"},
+    )
+
+    assert mixed.status_code == 404
     assert too_much.status_code == no_reason.status_code == 400
     assert "Il reste au plus 4.00 à rembourser." in page(too_much)
     assert "Ce champ est obligatoire." in page(no_reason)
