@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.accounts.requester import Requester
 from marketplace.core.compiled import Slot, compiled_query
 from marketplace.core.money import ZERO
 from marketplace.core.outbox import Cause, queue_task_on_commit
@@ -30,6 +31,8 @@ from marketplace.core.updates import (
     rows_returned,
     statements_run,
 )
+from marketplace.governance.audit import audit_record
+from marketplace.governance.models import AuditAction
 from marketplace.orders.error_codes import OrderErrorCode
 from marketplace.orders.lifecycle import order_cancel_unpaid, order_mark_paid
 from marketplace.orders.models import Order, OrderStatus, ShopOrder
@@ -359,10 +362,13 @@ def payment_end_unpaid(*, order_id: int, status: str, reason: str, cancel_intent
     return True
 
 
-def order_cancel_before_payment(*, order_id: int, reason: str) -> Order:
-    """The customer gives up an order not paid yet: the payment is canceled (the intent too, at
-    the provider), every shop order cancelled and its stock released. Idempotent.
-    A paid order is refused (ALREADY_PAID): its shop orders are cancelled one by one."""
+def order_cancel_before_payment(
+    *, order_id: int, reason: str, staff: Requester | None = None
+) -> Order:
+    """The customer (or the town's staff) gives up an order not paid yet: the payment is canceled
+    (the intent too, at the provider), every shop order cancelled and its stock released.
+    Idempotent. A paid order is refused (ALREADY_PAID): its shop orders are cancelled one by one.
+    `staff`: the staff member cancelling it, recorded in the town's audit log."""
     with transaction.atomic():
         # Not locked here: payment_end_unpaid locks the payment, then the order (the webhooks'
         # order).
@@ -385,6 +391,15 @@ def order_cancel_before_payment(*, order_id: int, reason: str) -> Order:
                 }
             )
         order.refresh_from_db(fields=["status", "updated_at"])
+        if staff is not None:
+            audit_record(
+                town_id=order.town_id,
+                actor=staff,
+                action=AuditAction.ORDER_CANCEL,
+                obj=order,
+                reason=reason,
+                after={"order": order.number, "status": order.status},
+            )
     return order
 
 

@@ -41,6 +41,8 @@ from django.utils.translation import gettext as _
 from marketplace.accounts.requester import Requester
 from marketplace.core.money import ZERO, is_whole_cents, money_round
 from marketplace.core.outbox import Cause, queue_task_on_commit
+from marketplace.governance.audit import audit_record
+from marketplace.governance.models import AuditAction
 from marketplace.governance.town_settings import governance_settings_for
 from marketplace.orders.allocation import lines_release
 from marketplace.orders.lifecycle import order_close_if_done
@@ -111,9 +113,11 @@ def shop_order_refund(
     user: Requester | None = None,
     automatic: bool = False,
     reason: str = "",
+    by_staff: bool = False,
 ) -> Refund:
     """Refunds `amount` of a paid shop order, for `reason` (kept, and told to the customer);
-    the provider calls happen on commit."""
+    the provider calls happen on commit. `by_staff`: `user` acts as the town's staff, and the
+    town's audit log records it."""
     if not amount.is_finite() or amount <= 0 or not is_whole_cents(amount):
         raise _error(
             "amount",
@@ -188,6 +192,15 @@ def shop_order_refund(
                 )
             shop_order_move_refunded(shop_order=shop_order)
             order_close_if_done(order_id=shop_order.order_id)
+        if by_staff:
+            audit_record(
+                town_id=shop_order.order.town_id,
+                actor=user,
+                action=AuditAction.SHOP_ORDER_REFUND,
+                obj=shop_order,
+                reason=reason,
+                after={"order": shop_order.order.number, "amount": amount},
+            )
         queue_task_on_commit(
             send_refund,
             cause=Cause("shop_order", shop_order.pk, "refund_automatic" if automatic else "refund"),

@@ -143,6 +143,10 @@ class AuditAction(models.TextChoices):
     TOWN_SETTINGS_UPDATE = "town_settings.update", _("Town settings changed")
     TOWN_STAFF_GRANT = "town_staff.grant", _("Staff role granted")
     TOWN_STAFF_REVOKE = "town_staff.revoke", _("Staff role revoked")
+    # What the staff do to customers' orders (staff-only, like the roles).
+    ORDER_CANCEL = "order.cancel", _("Unpaid order cancelled")
+    SHOP_ORDER_CANCEL = "shop_order.cancel", _("Shop's part of an order cancelled")
+    SHOP_ORDER_REFUND = "shop_order.refund", _("Refund asked")
 
 
 # Actions everyone may read (rules, shop decisions, settings); staff changes are staff-only.

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from marketplace.accounts.requester import Requester
 from marketplace.core.outbox import Cause, queue_task_on_commit
 from marketplace.core.updates import Statement, statements_run
+from marketplace.governance.audit import audit_record
+from marketplace.governance.models import AuditAction
 from marketplace.orders.allocation import lines_consume, lines_release
 from marketplace.orders.error_codes import OrderErrorCode
 from marketplace.orders.models import (
@@ -152,7 +154,12 @@ MAX_REASON_LENGTH = 1000
 
 
 def _stop(
-    shop_order_id: int, to_status: str, reason: str, *, only_from: frozenset[str] | None = None
+    shop_order_id: int,
+    to_status: str,
+    reason: str,
+    *,
+    only_from: frozenset[str] | None = None,
+    staff: Requester | None = None,
 ) -> ShopOrder:
     if len(reason) > MAX_REASON_LENGTH:
         raise ValidationError(
@@ -196,6 +203,16 @@ def _stop(
         )
         lines_release(lines=_lines(shop_order))
         order_close_if_done(order_id=shop_order.order_id)
+        if staff is not None:
+            audit_record(
+                town_id=shop_order.order.town_id,
+                actor=staff,
+                action=AuditAction.SHOP_ORDER_CANCEL,
+                obj=shop_order,
+                reason=reason,
+                before={"status": from_status},
+                after={"order": shop_order.order.number, "status": to_status},
+            )
         if from_status in PAID_STATES:
             queue_task_on_commit(
                 refund_cancelled_shop_order,
@@ -210,10 +227,17 @@ def shop_order_refuse(*, shop_order_id: int, reason: str) -> ShopOrder:
     return _stop(shop_order_id, ShopOrderStatus.REFUSED, reason)
 
 
-def shop_order_cancel(*, shop_order_id: int, reason: str, by_customer: bool = False) -> ShopOrder:
+def shop_order_cancel(
+    *,
+    shop_order_id: int,
+    reason: str,
+    by_customer: bool = False,
+    staff: Requester | None = None,
+) -> ShopOrder:
     """Cancels one shop order: its stock is released; refunded if it was paid.
 
-    The customer may only cancel before the shop accepts (unconfirmed or paid).
+    The customer may only cancel before the shop accepts (unconfirmed or paid). `staff`: the
+    town's staff member cancelling it, recorded in the town's audit log.
     """
     only_from = CUSTOMER_CANCELLABLE if by_customer else None
-    return _stop(shop_order_id, ShopOrderStatus.CANCELLED, reason, only_from=only_from)
+    return _stop(shop_order_id, ShopOrderStatus.CANCELLED, reason, only_from=only_from, staff=staff)

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
+from marketplace.governance.models import AuditEntry
 from marketplace.orders.models import Order, OrderLine, ShopOrder
 from marketplace.orders.tasks import send_order_notification
 from tests.checkout.helpers import COMPLETE, CREATE, gid, line, shop, town, variant
@@ -175,6 +176,20 @@ def test_town_staff_may_cancel_an_accepted_shop_order(gql, market):
     data = gql.login(staff).execute(CANCEL, {"id": market["bakery_so"], "reason": "Fraude"})
     assert data["shopOrderCancel"]["shopOrder"]["status"] == "CANCELLED"
     assert Stock.objects.get(variant=market["bread"]).quantity_allocated == 0
+    # the town's audit log says who cancelled it, from which state, and why
+    [entry] = AuditEntry.objects.all()
+    assert (entry.actor, entry.action, entry.reason, entry.before) == (
+        staff,
+        "shop_order.cancel",
+        "Fraude",
+        {"status": "accepted"},
+    )
+
+
+def test_a_shop_or_a_customer_cancelling_is_not_in_the_towns_audit_log(gql, market):
+    gql.login(market["baker"]).execute(CANCEL, {"id": market["bakery_so"], "reason": "Fermé"})
+    assert ShopOrder.objects.filter(status="cancelled").count() == 1
+    assert not AuditEntry.objects.exists()
 
 
 def test_shop_sees_its_orders_filtered_and_paginated(gql, market):

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from marketplace.governance.models import AuditEntry
 from marketplace.orders.lifecycle import shop_order_accept, shop_order_fulfil, shop_order_mark_ready
 from marketplace.orders.models import OrderLine, ShopOrder
 from payments.models import LedgerEntry, Payment, Refund
@@ -288,3 +289,33 @@ def test_a_full_refund_of_a_shop_order_not_yet_handed_over_gives_its_stock_back(
     assert {s.status for s in ShopOrder.objects.filter(pk__in=[waiting.pk, fulfilled.pk])} == {
         "refunded"
     }
+
+
+def test_a_refund_by_the_towns_staff_is_in_its_audit_log_and_one_by_the_shop_is_not(
+    stripe: Any, client: Client, gql: Any
+) -> None:
+    # given a paid shop order, a member of its shop and a moderator of its town
+    shop_order = _paid(client)
+    member = VendorMemberFactory(vendor=shop_order.vendor).user
+    staff = TownStaffFactory(town=shop_order.order.town, role="moderator").user
+
+    # when each refunds part of it
+    gql.login(member)
+    assert _refund(gql, shop_order, "1.00")["errors"] == []
+    gql.login(staff)
+    assert _refund(gql, shop_order, "2.00")["errors"] == []
+
+    # then only the staff's refund is in the town's log: who, in which role, how much, of what
+    [entry] = AuditEntry.objects.all()
+    assert (entry.town_id, entry.actor, entry.actor_role, entry.action) == (
+        shop_order.order.town_id,
+        staff,
+        "moderator",
+        "shop_order.refund",
+    )
+    assert (entry.object_type, entry.object_id, entry.is_public) == (
+        "shoporder",
+        shop_order.pk,
+        False,
+    )
+    assert entry.after == {"order": shop_order.order.number, "amount": "2.00"}

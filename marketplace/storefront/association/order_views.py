@@ -135,6 +135,7 @@ def shop_order_refund_view(
                 amount=form.cleaned_data["amount"],
                 user=request.user,
                 reason=form.cleaned_data["reason"],
+                by_staff=True,
             )
         except ValidationError as error:
             add_service_errors(form, error, {"id": "amount"})
@@ -157,7 +158,11 @@ def shop_order_cancel_view(
     form = ReasonForm(request.POST, prefix=f"cancel-{shop_order.pk}")
     if form.is_valid():
         try:
-            shop_order_cancel(shop_order_id=shop_order.pk, reason=form.cleaned_data["reason"])
+            shop_order_cancel(
+                shop_order_id=shop_order.pk,
+                reason=form.cleaned_data["reason"],
+                staff=request.user,
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -177,7 +182,9 @@ def shop_order_cancel_view(
 def order_cancel_view(request: HttpRequest, town: Town, number: str) -> HttpResponse:
     order = _town_order(town, number)
     try:
-        order_cancel_before_payment(order_id=order.pk, reason="cancelled_by_staff")
+        order_cancel_before_payment(
+            order_id=order.pk, reason="cancelled_by_staff", staff=request.user
+        )
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

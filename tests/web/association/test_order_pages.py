@@ -10,6 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from marketplace.checkout.complete import checkout_complete
 from marketplace.checkout.lines import LineInput, checkout_create
+from marketplace.governance.models import AuditEntry
 from marketplace.orders.models import Order, ShopOrder
 from payments.models import Refund
 from tests.checkout.helpers import shop, variant
@@ -118,6 +119,16 @@ def test_staff_refund_part_of_a_shop_order_with_a_reason(as_moderator, rennes, r
     assert "Remboursement de 1,50\u00a0€ au client demandé (Boulangerie Dupain)." in html
     html = page(as_moderator.get(f"/association/rennes/commandes/{order.number}/"))
     assert "Baguettes trop cuites" in html and "moderation@rennes.demo" in html
+    # and the town's audit log (staff only) says who asked it, how much, why
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action, entry.reason, entry.after) == (
+        rennes_moderator,
+        "shop_order.refund",
+        "Baguettes trop cuites",
+        {"order": order.number, "amount": "1.50"},
+    )
+    log = page(as_moderator.get("/association/rennes/journal/"))
+    assert "Remboursement demandé" in log and "Partie d’une commande n° " in log
 
 
 def test_a_refund_refused_says_why_and_changes_nothing(as_moderator, rennes):
@@ -169,6 +180,13 @@ def test_staff_cancel_a_shops_part_its_stock_goes_back_and_it_is_refunded(as_mod
     assert (cheese.status, cheese.status_reason) == ("cancelled", "Commerce fermé pour travaux")
     assert stock.quantity_allocated == 0
     assert cheese.refunded_amount == cheese.total
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.reason, entry.before, entry.after) == (
+        "shop_order.cancel",
+        "Commerce fermé pour travaux",
+        {"status": "paid"},
+        {"order": order.number, "status": "cancelled"},
+    )
     # and the page no longer offers to cancel or refund it
     html = page(as_moderator.get(f"/association/rennes/commandes/{order.number}/"))
     cheese_part = html.split("Fromagerie Lait")[1]
@@ -188,3 +206,9 @@ def test_staff_cancel_an_unpaid_order(as_moderator, rennes):
     assert "La commande non payée est annulée" in page(response)
     order.refresh_from_db()
     assert (order.status, Order.objects.count()) == ("cancelled", 1)
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.object_type, entry.reason) == (
+        "order.cancel",
+        "order",
+        "cancelled_by_staff",
+    )

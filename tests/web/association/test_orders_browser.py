@@ -35,6 +35,8 @@ def test_staff_find_an_order_and_refund_part_of_it(web, rennes, rennes_moderator
     assert web.axe() == []
     web.fill("input[name=q]", "camille@")
     web.click("form.search-orders button[type=submit]")
+    # (the list before the search holds the same link: wait for the search's own page)
+    web.wait_for_text("contient « camille@ »")
     web.driver.find_element("link text", order.number).click()
     web.wait_for("section.shop-order")
     assert "camille@example.org" in web.text and "La Fournée" in web.text

@@ -43,5 +43,12 @@ class OrderCancel(BaseMutation):
             raise PermissionDenied(_("You may not cancel this order."))
         if by_guest:  # the payload may show the order to the token's holder
             info.context._order_tokens = getattr(info.context, "_order_tokens", set()) | {order.pk}
-        reason = "cancelled_by_customer" if by_customer else "cancelled_by_staff"
-        return {"order": order_cancel_before_payment(order_id=order.pk, reason=reason)}
+        if by_customer:
+            cancelled = order_cancel_before_payment(
+                order_id=order.pk, reason="cancelled_by_customer"
+            )
+        else:
+            cancelled = order_cancel_before_payment(
+                order_id=order.pk, reason="cancelled_by_staff", staff=user
+            )
+        return {"order": cancelled}

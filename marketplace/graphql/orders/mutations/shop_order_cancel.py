@@ -29,8 +29,11 @@ class ShopOrderCancel(ShopOrderMutation):
         shop_order = cls.get_shop_order(id)
         user = info.context.user
         order = shop_order.order
-        if is_vendor_member(user, shop_order.vendor_id) or is_town_staff(user, order.town_id):
+        staff = None
+        if is_vendor_member(user, shop_order.vendor_id):
             by_customer = False
+        elif is_town_staff(user, order.town_id):
+            by_customer, staff = False, user
         elif is_order_customer(user, order) or (
             token is not None and order.user_id is None and str(token) == str(order.token)
         ):
@@ -39,6 +42,6 @@ class ShopOrderCancel(ShopOrderMutation):
             raise PermissionDenied(_("You may not cancel this order."))
         return {
             "shop_order": shop_order_cancel(
-                shop_order_id=shop_order.pk, reason=reason, by_customer=by_customer
+                shop_order_id=shop_order.pk, reason=reason, by_customer=by_customer, staff=staff
             )
         }

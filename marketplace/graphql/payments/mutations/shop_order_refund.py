@@ -50,13 +50,15 @@ class ShopOrderRefund(BaseMutation):
                 }
             )
         user = info.context.user
-        if not (
-            is_vendor_member(user, shop_order.vendor_id)
-            or is_town_staff(user, shop_order.order.town_id)
-        ):
+        by_staff = not is_vendor_member(user, shop_order.vendor_id)
+        if by_staff and not is_town_staff(user, shop_order.order.town_id):
             raise PermissionDenied(_("Only the shop's members or town staff may refund."))
         refund = shop_order_refund(
-            shop_order_id=shop_order.pk, amount=amount, user=user, reason=reason or ""
+            shop_order_id=shop_order.pk,
+            amount=amount,
+            user=user,
+            reason=reason or "",
+            by_staff=by_staff,
         )
         # Reloaded: the provider calls ran on commit (at once when Celery is eager).
         refund.refresh_from_db()

@@ -15,6 +15,8 @@ OBJECT_LABELS = {
     "commissionrule": _("Commission rule"),
     "townsettings": _("Town settings"),
     "townstaff": pgettext_lazy("audit", "Staff member"),
+    "order": _("Order"),
+    "shoporder": _("Shop's part of an order"),
 }
 ROLE_LABELS = {
     "admin": _("administrator"),
