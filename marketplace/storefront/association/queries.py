@@ -18,7 +18,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from marketplace.core.money import MoneySum
-from marketplace.orders.models import Order, OrderStatus, ShopOrder
+from marketplace.orders.models import Order, OrderStatus, ShopOrder, ShopOrderStatus
 from marketplace.towns.models import Town
 from payments import refunds
 from payments.models import Refund, Transfer, TransferStatus
@@ -114,6 +114,25 @@ def refunds_needing_a_person(*, town: Town) -> QuerySet[Refund]:
         .filter(shop_order__order__town=town)
         .select_related("shop_order__vendor", "shop_order__order")
         .order_by("created_at")
+    )
+
+
+# A paid shop order its shop has neither accepted nor refused after this long is shown to the
+# staff: the customer is waiting (the dashboard's list; nothing happens to the order by it).
+WAITING_TOO_LONG = dt.timedelta(days=1)
+
+
+def shop_orders_waiting_too_long(*, town: Town) -> QuerySet[ShopOrder]:
+    """The town's shop orders paid more than WAITING_TOO_LONG ago and still neither accepted nor
+    refused by their shop, the longest waiting first."""
+    return (
+        ShopOrder.objects.filter(
+            order__town=town,
+            status=ShopOrderStatus.PAID,
+            order__paid_at__lt=timezone.now() - WAITING_TOO_LONG,
+        )
+        .select_related("order", "vendor")
+        .order_by("order__paid_at", "pk")
     )
 
 

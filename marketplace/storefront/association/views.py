@@ -51,6 +51,7 @@ def dashboard(request: HttpRequest, town: Town) -> HttpResponse:
         "failed_transfers": failed_transfers,
         "failed_refunds": failed_refunds,
         "attention_count": len(failed_transfers) + len(failed_refunds),
+        "waiting_shop_orders": list(queries.shop_orders_waiting_too_long(town=town)[:50]),
         "latest_shop_orders": list(queries.latest_shop_orders(town=town)),
     }
     return render(request, "association/dashboard.html", context)

@@ -11,7 +11,13 @@ from django.utils import timezone
 from marketplace.governance.models import AuditEntry, CommissionRule, TownSettings
 from marketplace.towns.models import TownStaff
 from payments.models import Refund, RefundStatus, Transfer, TransferStatus
-from tests.factories import CategoryFactory, ShopOrderFactory, UserFactory, VendorFactory
+from tests.factories import (
+    CategoryFactory,
+    ShopOrderFactory,
+    TownFactory,
+    UserFactory,
+    VendorFactory,
+)
 from tests.governance.factories import CommissionRuleFactory
 from vendors.models import VendorStatus
 
@@ -509,6 +515,37 @@ def test_the_dashboard_lists_the_transfers_and_refunds_that_need_a_person(as_ren
     assert "Your destination account needs updating" in page
     assert "charge_expired_for_refund" in page
     assert "NC-1" not in page
+
+
+def test_the_dashboard_lists_the_paid_orders_their_shop_has_left_waiting_for_a_day(
+    as_rennes_admin, rennes
+):
+    now = timezone.now()
+    bakery = VendorFactory(town=rennes, name="La Fournée")
+
+    def shop_order(number, status, paid_ago, town=rennes):
+        return ShopOrderFactory(
+            order__town=town,
+            order__number=number,
+            order__status="paid",
+            order__paid_at=now - paid_ago,
+            vendor=bakery if town == rennes else VendorFactory(town=town),
+            status=status,
+        )
+
+    shop_order("RN-OLD", "paid", timedelta(days=3))
+    shop_order("RN-DAY", "paid", timedelta(hours=25))
+    shop_order("RN-NEW", "paid", timedelta(hours=2))
+    shop_order("RN-ACC", "accepted", timedelta(days=3))
+    shop_order("NC-OLD", "paid", timedelta(days=3), town=TownFactory(slug="nancy"))
+
+    response = as_rennes_admin.get("/association/rennes/")
+
+    waiting = response.context["waiting_shop_orders"]
+    assert [so.order.number for so in waiting] == ["RN-OLD", "RN-DAY"]
+    html = response.content.decode()
+    assert "Commandes qui attendent leur commerce depuis plus d’un jour" in html
+    assert 'href="/association/rennes/commandes/RN-OLD/"' in html and "NC-OLD" not in html
 
 
 def _queries(client, path):
