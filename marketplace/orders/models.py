@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.accounts.models import EMAIL_MAX_LENGTH
 from marketplace.core.money import ZERO, equal_to_the_cent
+from marketplace.orders.reasons import status_reason_text
 
 
 class OrderStatus(models.TextChoices):
@@ -155,8 +156,6 @@ class ShopOrder(models.Model):
     @property
     def status_reason_text(self) -> str:
         """`status_reason` as people read it (`reasons.status_reason_text`)."""
-        from marketplace.orders.reasons import status_reason_text
-
         return status_reason_text(self.status_reason)
 
 
