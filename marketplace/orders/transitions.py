@@ -66,5 +66,14 @@ def shop_order_transition_allowed(from_status: str, to_status: str) -> bool:
     return to_status in TRANSITIONS.get(from_status, frozenset())
 
 
+def shop_order_may_be_cancelled(status: str, *, by_customer: bool = False) -> bool:
+    """Whether to offer cancelling a shop order on its own: never while its order is unpaid
+    (`unconfirmed`: the whole order is cancelled then), by the customer only until the shop
+    accepts (`lifecycle.shop_order_cancel` says why when it refuses one all the same)."""
+    if status == S.UNCONFIRMED or (by_customer and status not in CUSTOMER_CANCELLABLE):
+        return False
+    return shop_order_transition_allowed(status, S.CANCELLED)
+
+
 def order_transition_allowed(from_status: str, to_status: str) -> bool:
     return to_status in ORDER_TRANSITIONS.get(from_status, frozenset())

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from marketplace.orders.lifecycle import shop_order_cancel as shop_order_cancel_service
 from marketplace.orders.models import Order, OrderStatus, ShopOrder
-from marketplace.orders.transitions import CUSTOMER_CANCELLABLE
+from marketplace.orders.transitions import shop_order_may_be_cancelled
 from payments.charges import order_cancel_before_payment
 from payments.models import Payment, Refund
 
@@ -40,7 +40,6 @@ def _orders() -> QuerySet[Order]:
 
 def _render_order(request: HttpRequest, order: Order, *, by_token: bool) -> HttpResponse:
     payment = Payment.objects.filter(order=order).only("gateway", "status").first()
-    paid = order.status != OrderStatus.UNPAID
     return render(
         request,
         "storefront/order.html",
@@ -49,12 +48,11 @@ def _render_order(request: HttpRequest, order: Order, *, by_token: bool) -> Http
             "town": order.town,
             "by_token": by_token,
             "can_cancel": order.status == OrderStatus.UNPAID,
-            # Paid: each shop order the customer may still cancel alone (until its shop accepts);
-            # unpaid, the whole order is cancelled instead.
+            # Each shop order the customer may still cancel alone (unpaid: the whole order).
             "cancellable": {
                 shop_order.pk
                 for shop_order in order.shop_orders.all()
-                if paid and shop_order.status in CUSTOMER_CANCELLABLE
+                if shop_order_may_be_cancelled(shop_order.status, by_customer=True)
             },
             "payment": payment,
         },

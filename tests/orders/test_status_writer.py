@@ -34,6 +34,7 @@ from marketplace.orders.status import (
     shop_orders_move,
 )
 from marketplace.orders.tasks import send_order_notification
+from marketplace.orders.transitions import shop_order_may_be_cancelled
 from payments.refunds import shop_order_refund
 
 pytestmark = pytest.mark.django_db
@@ -451,3 +452,20 @@ def test_an_unpaid_order_cancelled_records_one_email(paid_order: Order) -> None:
         ("cancelled", "payment expired"),
         ("cancelled", "payment expired"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("status", "by_anyone", "by_customer"),
+    [
+        ("unconfirmed", False, False),  # the order is unpaid: cancelled whole
+        ("paid", True, True),
+        ("accepted", True, False),  # the shop took it on: the customer asks the shop
+        ("ready", True, False),
+        ("fulfilled", False, False),
+        ("cancelled", False, False),
+        ("refunded", False, False),
+    ],
+)
+def test_who_may_be_offered_to_cancel_a_shop_order_alone(status, by_anyone, by_customer):
+    assert shop_order_may_be_cancelled(status) is by_anyone
+    assert shop_order_may_be_cancelled(status, by_customer=True) is by_customer

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from marketplace.orders.lifecycle import shop_order_cancel
-from marketplace.orders.models import Order, OrderStatus, ShopOrder, ShopOrderStatus
-from marketplace.orders.transitions import shop_order_transition_allowed
+from marketplace.orders.models import Order, OrderStatus, ShopOrder
+from marketplace.orders.transitions import shop_order_may_be_cancelled
 from marketplace.storefront.association import queries
 from marketplace.storefront.association.access import town_page
 from marketplace.storefront.association.forms import (
@@ -87,9 +87,7 @@ def _detail(
             {
                 "shop_order": shop_order,
                 "may_refund": shop_order_may_be_refunded(shop_order=shop_order),
-                # An unpaid order's parts are cancelled with the whole order.
-                "may_cancel": shop_order.status != ShopOrderStatus.UNCONFIRMED
-                and shop_order_transition_allowed(shop_order.status, ShopOrderStatus.CANCELLED),
+                "may_cancel": shop_order_may_be_cancelled(shop_order.status),
                 "refund_form": forms.get("refund")
                 or OrderRefundForm(
                     prefix=f"refund-{shop_order.pk}",

@@ -27,7 +27,10 @@ from marketplace.orders.lifecycle import (
     shop_order_refuse,
 )
 from marketplace.orders.models import OrderLine, ShopOrder, ShopOrderStatus
-from marketplace.orders.transitions import shop_order_transition_allowed
+from marketplace.orders.transitions import (
+    shop_order_may_be_cancelled,
+    shop_order_transition_allowed,
+)
 from marketplace.storefront.merchant.access import ShopAccess, is_htmx, shop_view
 from marketplace.storefront.merchant.errors import add_service_errors
 from marketplace.storefront.merchant.forms import PickingDayForm, ReasonForm, RefundForm
@@ -105,9 +108,9 @@ def _detail(
             ("refuse", S.REFUSED),
             ("ready", S.READY),
             ("fulfil", S.FULFILLED),
-            ("cancel", S.CANCELLED),
         )
     }
+    allowed["cancel"] = shop_order_may_be_cancelled(shop_order.status)
     allowed["refund"] = shop_order_may_be_refunded(shop_order=shop_order)
     context = {
         "access": access,
