@@ -61,7 +61,7 @@ def _render_order(request: HttpRequest, order: Order, *, by_token: bool) -> Http
 
 def _customers_order(request: HttpRequest, token: str) -> Order:
     """The order of this token, for a guest or for its account holder (a 404 for anyone else)."""
-    order = Order.objects.filter(token=token).first()
+    order = Order.objects.select_related("town").filter(token=token).first()
     if order is None or (order.user_id is not None and order.user_id != request.user.pk):
         raise Http404(_("Order not found."))
     return order
@@ -135,9 +135,7 @@ def shop_order_cancel(request: HttpRequest, token: str, shop_order_id: int) -> H
 @csp_replace({"frame-src": [STRIPE_JS, "https://hooks.stripe.com"]})  # type: ignore[arg-type]
 def order_pay(request: HttpRequest, token: str) -> HttpResponse:
     """Stripe's Payment Element for an order whose payment is pending (Stripe's script only here)."""
-    order = Order.objects.select_related("town").filter(token=token).first()
-    if order is None or (order.user_id is not None and order.user_id != request.user.pk):
-        raise Http404(_("Order not found."))
+    order = _customers_order(request, token)
     payment = Payment.objects.filter(order=order).first()
     if payment is None or not payment.client_secret or order.status != OrderStatus.UNPAID:
         return redirect("storefront:order_track", token=order.token)
