@@ -10,7 +10,7 @@ from marketplace.checkout.complete import checkout_complete
 from marketplace.checkout.lines import LineInput, checkout_create
 from payments.models import Refund
 from tests.checkout.helpers import shop, variant
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, OrderFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,3 +54,27 @@ def test_staff_find_an_order_and_refund_part_of_it(web, rennes, rennes_moderator
     web.screenshots("association-order-refunded")
     refund = Refund.objects.get()
     assert (refund.amount, refund.requested_by_id) == (Decimal("1.50"), rennes_moderator.pk)
+
+    # then cancels the rest of it, saying why: cancelled, refunded in full, the form gone
+    web.click("section.shop-order details:last-of-type summary")
+    web.fill("textarea[name$=-reason]", "Commerce fermé pour travaux")
+    assert web.axe() == []
+    web.click("section.shop-order details:last-of-type button[type=submit]")
+    assert "La partie de La Fournée est annulée" in web.wait_for(".messages").text
+    assert "Annulée" in web.find("section.shop-order h2").text
+    assert "Commerce fermé pour travaux" in web.find("section.shop-order").text
+    assert web.axe() == []
+    order.refresh_from_db()
+    assert order.shop_orders.get().refunded_amount == Decimal("6.00")
+
+
+def test_staff_cancel_an_unpaid_order_from_its_page(web, rennes, rennes_moderator):
+    order = OrderFactory(town=rennes)
+    web.login(rennes_moderator.email, PASSWORD)
+    web.open(f"/association/rennes/commandes/{order.number}/")
+    assert web.axe() == []
+    web.click("main form button.btn-danger")
+    assert "La commande non payée est annulée" in web.wait_for(".messages").text
+    assert web.axe() == []
+    order.refresh_from_db()
+    assert order.status == "cancelled"
