@@ -17,7 +17,9 @@ from marketplace.orders.models import Order, OrderLine
 from tests.checkout.helpers import COMPLETE, CREATE, LINES_ADD, gid, line, shop, town, variant
 from vendors.models import Stock
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Each race holds 50 connections: two at once on the two test processes would pass
+# PostgreSQL's 100 (a FATAL "remaining connection slots"); one process runs both (loadgroup).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("fifty_connections")]
 
 BUYERS = 50
 STOCK = 10
