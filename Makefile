@@ -91,12 +91,11 @@ test: install services-up ## Everything: lint, checks, then pytest on the real s
 	source deploy/services-env.sh && $(MAKE) --no-print-directory lint checks pytest
 
 # Two test processes (pytest-xdist), one per core; PYTEST_WORKERS=0 runs them in this process.
-# loadgroup: the tests of one xdist_group run on one process (tests/checkout/test_concurrency.py).
 PYTEST_WORKERS ?= 2
 
 .PHONY: pytest
 pytest: install ## pytest alone (expects the services' environment: source deploy/services-env.sh)
-	$(TEST_ENV) $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 .PHONY: format
 format: install ## Format and fix what ruff can
