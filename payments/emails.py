@@ -19,8 +19,15 @@ def _refund_with_its_order(refund_id: int) -> Refund | None:
     )
 
 
-def refund_notify(*, refund_id: int) -> int:
-    """Tells the customer and the shop about a refund; returns how many emails went out."""
+# Who hears of a refund, each in an email of their own, each queued as its own outbox message:
+# a retry after one email failed never sends the others again.
+REFUND_AUDIENCES = ("customer", "shop")
+REFUND_FAILED_AUDIENCES = ("customer", "shop_and_staff")
+
+
+def refund_notify(*, refund_id: int, audience: str | None = None) -> int:
+    """Tells the customer or the shop (`audience`; None, for messages queued before each had
+    their own: both) about a refund; returns how many emails went out."""
     refund = _refund_with_its_order(refund_id)
     if refund is None:
         return 0
@@ -36,20 +43,21 @@ def refund_notify(*, refund_id: int) -> int:
             "shop": shop_order.vendor.name,
         }
         subject = _("Refund of %(amount)s %(currency)s on order %(number)s") % values
-        customer_body = (
-            _(
-                "%(shop)s refunded %(amount)s %(currency)s on your order %(number)s. "
-                "The money is returned to your card within a few days."
-            )
-            % values
-        )
         reason = _("Reason: %(reason)s") % {"reason": refund.reason} if refund.reason else ""
-        if reason:
-            customer_body += "\n" + reason
-        sent += EmailMessage(
-            subject, customer_body + "\n", settings.DEFAULT_FROM_EMAIL, [order.email]
-        ).send()
-        if shop_order.vendor.email:
+        if audience in (None, "customer"):
+            customer_body = (
+                _(
+                    "%(shop)s refunded %(amount)s %(currency)s on your order %(number)s. "
+                    "The money is returned to your card within a few days."
+                )
+                % values
+            )
+            if reason:
+                customer_body += "\n" + reason
+            sent += EmailMessage(
+                subject, customer_body + "\n", settings.DEFAULT_FROM_EMAIL, [order.email]
+            ).send()
+        if audience in (None, "shop") and shop_order.vendor.email:
             shop_body = _(
                 "A refund of %(amount)s %(currency)s was made on order %(number)s; "
                 "your share is %(share)s %(currency)s."
@@ -73,19 +81,29 @@ def town_staff_emails(*, town_id: int) -> list[str]:
     )
 
 
-def refund_failed_notify(*, refund_id: int) -> int:
-    """Tells the shop and the town's staff that a refund failed at the provider: the customer
-    was not repaid and the shop order can be refunded again. The customer too, when they had
-    been told of the refund (it had succeeded: `refund_notify`). Returns how many emails went."""
+def refund_failed_notify(*, refund_id: int, audience: str | None = None) -> int:
+    """Tells the shop and the town's staff (`audience` "shop_and_staff") that a refund failed at
+    the provider: the customer was not repaid and the shop order can be refunded again. Tells
+    the customer ("customer") only when they had been told of the refund (it had succeeded:
+    `refund_notify`). None (messages queued before each had their own): both. Returns how many
+    emails went out."""
     refund = _refund_with_its_order(refund_id)
     if refund is None:
         return 0
+    sent = 0
+    if audience in (None, "customer") and refund.refund_id:
+        sent += _refund_failed_tell_customer(refund)
+    if audience in (None, "shop_and_staff"):
+        sent += _refund_failed_tell_shop_and_staff(refund)
+    return sent
+
+
+def _refund_failed_tell_shop_and_staff(refund: Refund) -> int:
     shop_order = refund.shop_order
-    sent = _refund_failed_tell_customer(refund) if refund.refund_id else 0
     recipients = [shop_order.vendor.email] if shop_order.vendor.email else []
     recipients += town_staff_emails(town_id=shop_order.order.town_id)
     if not recipients:
-        return sent
+        return 0
     with translation.override("fr"):
         values = {
             "amount": refund.amount,
@@ -104,7 +122,7 @@ def refund_failed_notify(*, refund_id: int) -> int:
             )
             % values
         )
-    return sent + EmailMessage(subject, body + "\n", settings.DEFAULT_FROM_EMAIL, recipients).send()
+    return EmailMessage(subject, body + "\n", settings.DEFAULT_FROM_EMAIL, recipients).send()
 
 
 def _refund_failed_tell_customer(refund: Refund) -> int:

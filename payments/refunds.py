@@ -31,6 +31,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from celery import Task
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum
@@ -53,6 +54,7 @@ from marketplace.orders.transitions import (
     REFUNDABLE_STATES,
     shop_order_transition_allowed,
 )
+from payments.emails import REFUND_AUDIENCES, REFUND_FAILED_AUDIENCES
 from payments.error_codes import PaymentErrorCode
 from payments.gateways import GatewayError, get_gateway
 from payments.idempotency_keys import idempotency_key, key_window_check
@@ -268,11 +270,7 @@ def refund_send(*, refund_id: int) -> Refund:
                 _record_refund(refund, locked_order)
                 shop_order_fee_adjust(shop_order=locked_order, payment=payment)
                 # The customer and the shop hear of it once the money is on its way back.
-                queue_task_on_commit(
-                    send_refund_emails,
-                    cause=Cause("refund", refund_id, "succeeded"),
-                    refund_id=refund_id,
-                )
+                _queue_emails(send_refund_emails, REFUND_AUDIENCES, refund_id, "succeeded")
     if refund.status == RefundStatus.SUCCEEDED and refund.reversal_due and not refund.reversal_id:
         refund = _reverse(refund, shop_order, gateway, f"{base_key}-reversal", metadata)
     if refund.status == RefundStatus.FAILED and refund.restore_due and not refund.restore_id:
@@ -335,12 +333,18 @@ def _fail(refund_id: int, error: GatewayError) -> None:
                 updated_at=timezone.now(),
             )
             shop_order_move_refund_failed(shop_order=shop_order)
-            queue_task_on_commit(
-                send_refund_failed_emails,
-                cause=Cause("refund", refund_id, "refused"),
-                refund_id=refund_id,
-            )
+            _queue_emails(send_refund_failed_emails, REFUND_FAILED_AUDIENCES, refund_id, "refused")
         refund.save(update_fields=fields)
+
+
+def _queue_emails(
+    task: Task[..., object], audiences: tuple[str, ...], refund_id: int, why: str
+) -> None:
+    """One outbox message per audience: a retry after one email failed sends only that one."""
+    for audience in audiences:
+        queue_task_on_commit(
+            task, cause=Cause("refund", refund_id, why), refund_id=refund_id, audience=audience
+        )
 
 
 def _common(refund: Refund, shop_order: ShopOrder, reference: str) -> dict[str, Any]:
@@ -568,9 +572,9 @@ def refund_undo(*, refund_id: int, reason: str) -> bool:
             refunded_amount=shop_order.refunded_amount - refund.amount, updated_at=timezone.now()
         )
         shop_order_move_refund_failed(shop_order=shop_order)
-        cause = Cause("refund", refund.pk, "failed")
-        queue_task_on_commit(send_refund_failed_emails, cause=cause, refund_id=refund.pk)
+        _queue_emails(send_refund_failed_emails, REFUND_FAILED_AUDIENCES, refund.pk, "failed")
         if refund.restore_due:
+            cause = Cause("refund", refund.pk, "failed")
             queue_task_on_commit(send_refund, cause=cause, refund_id=refund.pk)
     return True
 

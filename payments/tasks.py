@@ -81,10 +81,10 @@ def refund_cancelled_shop_order(shop_order_id: int) -> int | None:
 
 
 @shared_task(name="payments.tasks.send_refund_emails")
-def send_refund_emails(refund_id: int) -> int:
+def send_refund_emails(refund_id: int, audience: str | None = None) -> int:
     from payments.emails import refund_notify  # cycle: see the module's docstring
 
-    return refund_notify(refund_id=refund_id)
+    return refund_notify(refund_id=refund_id, audience=audience)
 
 
 @shared_task(name="payments.tasks.record_payment_fee")
@@ -138,10 +138,10 @@ def retry_pending_transfers() -> dict[str, int]:
 
 
 @shared_task(name="payments.tasks.send_refund_failed_emails")
-def send_refund_failed_emails(refund_id: int) -> int:
+def send_refund_failed_emails(refund_id: int, audience: str | None = None) -> int:
     from payments.emails import refund_failed_notify  # cycle: see the module's docstring
 
-    return refund_failed_notify(refund_id=refund_id)
+    return refund_failed_notify(refund_id=refund_id, audience=audience)
 
 
 @shared_task(name="payments.tasks.refund_mismatched_payment")

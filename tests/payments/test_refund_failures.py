@@ -5,14 +5,20 @@ the shop is paid: the customer, the shop and the association end as if the refun
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
+from smtplib import SMTPServerDisconnected
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.test import Client
+from django.utils import timezone
 
+from marketplace.core.models import OutboxMessage
+from marketplace.core.outbox import outbox_relay
 from marketplace.governance.models import TownSettings
 from marketplace.orders.lifecycle import shop_order_accept, shop_order_fulfil, shop_order_mark_ready
 from marketplace.orders.models import OrderLine, ShopOrder
@@ -20,7 +26,12 @@ from payments.gateways import GatewayError
 from payments.ledger import ledger_balances, ledger_totals_for_shop_order
 from payments.models import LedgerEntry, Payment, Refund, Transfer, WebhookEvent
 from payments.refunds import refund_apply_provider_status, refund_send, shop_order_refund
-from payments.tasks import process_deferred_webhook_events, retry_pending_transfers
+from payments.tasks import (
+    process_deferred_webhook_events,
+    retry_pending_transfers,
+    send_refund_emails,
+    send_refund_failed_emails,
+)
 from tests.factories import OrderFactory, TownFactory, TownStaffFactory, VendorFactory
 from tests.payments.factories import payable, start_payment
 from tests.payments.helpers import STRIPE_MOCK, event, intent_object, post_event, run_on_commit
@@ -148,6 +159,71 @@ def test_a_full_refund_failing_after_the_transfer_is_undone_and_can_be_made_agai
     shop_order.refresh_from_db()
     assert (shop_order.refunded_amount, shop_order.status) == (Decimal("34.00"), "refunded")
     assert_ledger_invariants()
+
+
+def test_an_email_that_fails_is_sent_again_alone_and_the_others_only_once(
+    stripe: Any, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a fulfilled shop order refunded in full, the customer and the shop told once each
+    shop_order = _paid(client)
+    _fulfil(shop_order)
+    mail.outbox.clear()
+    refund = _refund(shop_order, "34.00")
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+        [shop_order.order.email, "shop@example.org"]
+    )
+    mail.outbox.clear()
+    # and the mail server refusing the first email to the shop and the staff
+    refused = {"left": 1}
+    send_messages = locmem.EmailBackend.send_messages
+
+    def refuse_once(backend: Any, messages: Any) -> int:
+        if refused["left"] and any("shop@example.org" in message.to for message in messages):
+            refused["left"] -= 1
+            raise SMTPServerDisconnected("the mail server went away")
+        return send_messages(backend, messages)
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", refuse_once)
+
+    # when Stripe says the refund failed, then the outbox tries its undelivered messages again
+    with run_on_commit():
+        post_event(client, event("refund.failed", _refund_object(refund)))
+    assert [message.to for message in mail.outbox] == [[shop_order.order.email]]
+    outbox_relay(now=timezone.now() + timedelta(hours=1))
+
+    # then the customer was told once, and the shop and the staff once, on the second try
+    assert sorted(message.subject for message in mail.outbox) == [
+        f"Le remboursement de 34.00 EUR a échoué sur la commande {shop_order.order.number}",
+        f"Remboursement de 34.00 EUR non effectué sur la commande {shop_order.order.number}",
+    ]
+    failed = OutboxMessage.objects.filter(
+        task_name="payments.tasks.send_refund_failed_emails", cause_id=str(refund.pk)
+    )
+    assert sorted(failed.values_list("kwargs__audience", "attempts")) == [
+        ("customer", 1),
+        ("shop_and_staff", 2),
+    ]
+    assert not failed.filter(delivered_at__isnull=True).exists()
+
+
+def test_a_message_queued_before_each_audience_had_its_own_still_tells_everyone(
+    stripe: Any, client: Client
+) -> None:
+    # given a refund made, then undone by Stripe
+    shop_order = _paid(client)
+    _fulfil(shop_order)
+    refund = _refund(shop_order, "34.00")
+    with run_on_commit():
+        post_event(client, event("refund.failed", _refund_object(refund)))
+    mail.outbox.clear()
+
+    # when the outbox runs messages written by the previous version (no audience)
+    told = send_refund_emails(refund_id=refund.pk) + send_refund_failed_emails(refund_id=refund.pk)
+
+    # then each tells the customer and the shop (and its staff), as they used to
+    assert told == 4
+    assert sum(shop_order.order.email in message.to for message in mail.outbox) == 2
+    assert sum("shop@example.org" in message.to for message in mail.outbox) == 2
 
 
 def test_a_partial_refund_failing_before_the_transfer_leaves_the_shop_its_full_payout(
