@@ -9,7 +9,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from marketplace.accounts.models import User
+from marketplace.accounts.models import User, normalize_email
 from marketplace.accounts.throttle import login_failure_record, login_throttled
 
 
@@ -41,6 +41,8 @@ class ThrottledModelBackend(ModelBackend):
         email = username if username is not None else kwargs.get(User.USERNAME_FIELD)
         if not email or password is None:
             return None
+        # Emails are kept as `normalize_email` writes them: "Client@Example.org" logs in too.
+        email = normalize_email(email)
         address = client_address(request)
         if login_throttled(email=email, address=address):
             raise PermissionDenied("Too many login attempts.")  # authenticate() stops here

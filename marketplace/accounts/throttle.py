@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from marketplace.accounts.models import normalize_email
 from marketplace.ratelimits import counter_key, parse_rate, rate_limit_reached, rate_limit_record
 
 
 def _limits(*, email: str, address: str | None) -> list[tuple[str, str, str]]:
-    limits = [("login-account", email, settings.LOGIN_RATE_LIMIT)]
+    # One count per account, however its email is written ("Client@…" is client@…).
+    limits = [("login-account", normalize_email(email), settings.LOGIN_RATE_LIMIT)]
     if address:
         limits.append(("login-address", address, settings.LOGIN_ADDRESS_RATE_LIMIT))
     return limits

@@ -71,6 +71,11 @@ class ContactForm(forms.Form):
 
 
 class EmailAuthenticationForm(AuthenticationForm):
+    # Django's message says both fields are case-sensitive; the email is not.
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Wrong email or password."),
+    }
     username = forms.EmailField(
         label=_("Email"),
         max_length=320,

@@ -69,6 +69,44 @@ def test_login_joins_the_guest_cart_to_the_accounts_cart(client, shops):
     assert "Baguette de tradition" in html and "Miel de châtaignier" in html
 
 
+def test_login_takes_the_email_as_written_at_registration(client):
+    client.post(
+        "/compte/inscription/",
+        {"email": "Marie.Test@Exemple.fr", "password": "une-phrase-assez-longue"},
+    )
+    client.logout()
+
+    response = client.post(
+        "/compte/connexion/",
+        {"username": " Marie.Test@Exemple.fr ", "password": "une-phrase-assez-longue"},
+    )
+
+    assert response.status_code == 302
+    assert "marie.test@exemple.fr" in page(client.get("/compte/"))
+    client.logout()
+    wrong = client.post(
+        "/compte/connexion/", {"username": "marie.test@exemple.fr", "password": "pas-celui-la"}
+    )
+    assert "Adresse e-mail ou mot de passe incorrect." in page(wrong)
+    assert "sensible à la casse" not in page(wrong)
+
+
+def test_failed_logins_are_limited_however_the_email_is_written(client, settings):
+    settings.LOGIN_RATE_LIMIT = "2/m"
+    UserFactory(email="client@example.org")
+    for written in ("Client@example.org", "CLIENT@example.org"):
+        assert (
+            client.post("/compte/connexion/", {"username": written, "password": "faux"}).status_code
+            == 200
+        )
+
+    response = client.post(
+        "/compte/connexion/", {"username": "client@Example.org", "password": PASSWORD}
+    )
+
+    assert response.status_code == 429
+
+
 def test_failed_logins_are_limited(client, settings):
     settings.LOGIN_RATE_LIMIT = "2/m"
     UserFactory(email="client@example.org")
