@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
-from babel.numbers import format_currency
 from django import template
-from django.utils.translation import get_language, to_locale
+
+from marketplace.core.money import money_text
 
 register = template.Library()
 
@@ -17,12 +15,4 @@ register = template.Library()
 def money(amount: Any, currency: str = "EUR") -> str:
     if amount is None or amount == "":
         return ""
-    return _formatted(Decimal(amount), currency or "EUR", to_locale(get_language() or "fr"))
-
-
-@lru_cache(maxsize=4096)
-def _formatted(amount: Decimal, currency: str, locale: str) -> str:
-    """Babel's formatting (about 40 µs) once per amount, currency and locale in a process: a
-    page of prices shows the same few amounts again and again."""
-    # Babel writes French amounts with a narrow no-break space before the symbol, as typography wants.
-    return format_currency(amount, currency, locale=locale)
+    return money_text(amount, currency)
