@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from marketplace.core.compiled import Slot, compiled_query
+from marketplace.core.money import money_text
 from marketplace.orders.models import Order, ShopOrder
 from vendors.models import FulfilmentMethodName
 
@@ -87,11 +88,17 @@ def _messages(
     delivery = ""
     if shop_order is not None and shop_order.delivery_method in FulfilmentMethodName.values:
         delivery = str(FulfilmentMethodName(shop_order.delivery_method).label)
+    # Amounts as the reader's language writes them ("50,40 €"), in the language activated above.
+    amounts = {"order_total": money_text(order.total, order.currency)}
+    if shop_order is not None:
+        amounts["subtotal"] = money_text(shop_order.subtotal, shop_order.currency)
+        amounts["delivery_fee"] = money_text(shop_order.delivery_fee, shop_order.currency)
     context = {
         "event": event,
         "order": order,
         "shop_order": shop_order,
         "delivery": delivery,
+        "amounts": amounts,
         "audience": "",
         "tracking_url": tracking_url,
     }

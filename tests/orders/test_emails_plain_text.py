@@ -111,3 +111,44 @@ def test_a_cancellations_reason_is_told_in_words_and_a_persons_as_written(
     # then each email gives the reason in words (the code never shows)
     assert mail.outbox and all(told in email.body for email in mail.outbox)
     assert all("cancelled_by_staff" not in email.body for email in mail.outbox)
+
+
+@pytest.mark.parametrize(
+    ("language", "told"),
+    [
+        ("fr", "ne peut pas honorer votre commande {number}. Vous serez remboursé(e).\n"),
+        ("en", "cannot fulfil your order {number}. You will be refunded.\n"),
+    ],
+)
+def test_a_refusal_and_a_paid_order_read_as_sentences_with_amounts_in_the_orders_language(
+    settings, language, told
+):
+    # given a paid order of one shop, in the customer's language
+    settings.PAYMENT_GATEWAY = "dummy"
+    city = town()
+    checkout = checkout_create(
+        town_slug=city.slug,
+        email="a@example.org",
+        lines=[LineInput(variant(shop(city, "bakery"), stock=5).pk, 1)],
+        user=AnonymousUser(),
+    )
+    order = checkout_complete(checkout_id=checkout.pk, user=AnonymousUser()).order
+    order.language = language
+    order.save(update_fields=["language"])
+    mail.outbox.clear()
+
+    # when it was paid, then the shop refused it with its own words
+    order_notification_send(order_id=order.pk, event="order_paid")
+    shop_order = ShopOrder.objects.get(order=order)
+    ShopOrder.objects.filter(pk=shop_order.pk).update(
+        status="refused", status_reason="Rupture de stock"
+    )
+    order_notification_send(order_id=order.pk, event="refused", shop_order_id=shop_order.pk)
+
+    # then the total is written as the language writes money, and the refusal's sentences end
+    # before its reason, on a line of its own
+    paid, new_order, refused = mail.outbox
+    total = {"fr": f"{order.total:.2f}".replace(".", ",") + "\xa0€", "en": f"€{order.total:.2f}"}
+    assert total[language] in paid.body and "EUR" not in paid.body + new_order.body
+    assert told.format(number=order.number) in refused.body
+    assert "Rupture de stock\n" in refused.body

@@ -237,4 +237,4 @@ def test_notification_task_renders_french_by_default(gql, market, mailoutbox):
         ([market["bakery"].email], f"Nouvelle commande {order.number}"),
         ([market["cheese"].email], f"Nouvelle commande {order.number}"),
     ]
-    assert "16,00 EUR (livraison 3,00 EUR, mode : Livraison locale)" in mailoutbox[2].body
+    assert "16,00\xa0€ (livraison 3,00\xa0€, mode : Livraison locale)" in mailoutbox[2].body
