@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -187,6 +187,18 @@ class RefundForm(forms.Form):
         localize=True, label=_("Amount to refund"), min_value=CENT, decimal_places=2
     )
     reason = forms.CharField(label=_("Reason"), max_length=REFUND_REASON_MAX_LENGTH)
+    # The amount whose share the confirm step showed (its hidden field, written unlocalised).
+    previewed_amount = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
+
+    def confirms_the_preview(self, data: Any) -> bool:
+        """Whether the shopkeeper confirmed the very amount whose preview they saw: an amount
+        changed on the confirm step (or no preview at all) is previewed again, never refunded."""
+        try:
+            return "confirm" in data and (
+                Decimal(self.cleaned_data["previewed_amount"]) == self.cleaned_data["amount"]
+            )
+        except InvalidOperation:  # no preview, or a value no preview wrote (sNaN included)
+            return False
 
 
 class ProductForm(forms.Form):

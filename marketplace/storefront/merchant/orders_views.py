@@ -207,15 +207,17 @@ def order_cancel(request: HttpRequest, access: ShopAccess, pk: int) -> HttpRespo
 @shop_view()
 def order_refund(request: HttpRequest, access: ShopAccess, pk: int) -> HttpResponse:
     """Step 1: amount and reason; step 2: what the shop bears (the refund service's split),
-    confirmed; then the refund."""
+    confirmed; then the refund. A confirmation for another amount than the one previewed shows
+    that amount's preview instead."""
     shop_order = _shop_order(access, pk)
     remaining = shop_order_refundable_amount(shop_order=shop_order)
     form = RefundForm(request.POST or None, initial={"amount": remaining})
     preview = None
+    amount_changed = False
     if request.method == "POST" and form.is_valid():
         amount: Decimal = form.cleaned_data["amount"]
         try:
-            if "confirm" in request.POST:
+            if form.confirms_the_preview(request.POST):
                 refund = shop_order_refund(
                     shop_order_id=shop_order.pk,
                     amount=amount,
@@ -229,6 +231,7 @@ def order_refund(request: HttpRequest, access: ShopAccess, pk: int) -> HttpRespo
                 )
                 return redirect(shop_url(access.vendor, "merchant:order", pk=shop_order.pk))
             preview = shop_order_refund_preview(shop_order_id=shop_order.pk, amount=amount)
+            amount_changed = "confirm" in request.POST
         except ValidationError as error:
             add_service_errors(form, error, {"id": "amount"})
     context = {
@@ -239,6 +242,7 @@ def order_refund(request: HttpRequest, access: ShopAccess, pk: int) -> HttpRespo
         "remaining": remaining,
         "form": form,
         "preview": preview,
+        "amount_changed": amount_changed,
     }
     return render(request, "merchant/refund.html", context, status=400 if form.errors else 200)
 

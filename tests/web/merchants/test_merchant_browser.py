@@ -150,11 +150,22 @@ def test_a_day_of_orders_accept_ready_hand_over_and_a_partial_refund(
         "\u00a0", " "
     )
     _no_axe_violation(web, "refund-preview")
+    # an amount changed on the confirm step is previewed again, not refunded unseen
+    web.fill("#id_amount", "11,00")
     web.click("button[name=confirm]")
-    _wait_message(web, "Remboursement de 10,00")
+    web.wait_until(
+        lambda driver: "Le montant a changé" in driver.find_element(By.ID, "refund-preview").text
+    )
+    assert "Votre commerce prend en charge 10,45" in web.text.replace("\u202f", " ").replace(
+        "\u00a0", " "
+    )
+    assert not Refund.objects.filter(shop_order=second).exists()
+    _no_axe_violation(web, "refund-preview-again")
+    web.click("button[name=confirm]")
+    _wait_message(web, "Remboursement de 11,00")
     refund = Refund.objects.get(shop_order=second)
-    assert (refund.amount, refund.shop_share) == (Decimal("10.00"), Decimal("9.50"))
-    assert ShopOrder.objects.get(pk=second.pk).refunded_amount == Decimal("10.00")
+    assert (refund.amount, refund.shop_share) == (Decimal("11.00"), Decimal("10.45"))
+    assert ShopOrder.objects.get(pk=second.pk).refunded_amount == Decimal("11.00")
 
 
 def test_a_member_of_shop_a_cannot_open_shop_b(web, town, shop, owner, other_shop):

@@ -210,10 +210,13 @@ def test_a_partial_refund_shows_the_shops_share_then_refunds(client, login, town
     with TestCase.captureOnCommitCallbacks(execute=True):
         done = client.post(
             url(shop, f"commandes/{shop_order.pk}/rembourser/"),
-            {"amount": "10.00", "reason": "Abîmé", "confirm": "1"},
+            {"amount": "10.00", "reason": "Abîmé", "previewed_amount": "10.00", "confirm": "1"},
         )
 
-    assert "9,50" in preview.content.decode()  # the shop bears 10.00 less 0.50 of commission
+    assert "9,50" in preview.content.decode()
+    assert (
+        'name="previewed_amount" value="10.00"' in preview.content.decode()
+    )  # the shop bears 10.00 less 0.50 of commission
     assert done.status_code == 302
     refund = Refund.objects.get()
     assert (refund.amount, refund.shop_share, refund.commission_refunded) == (
@@ -224,6 +227,36 @@ def test_a_partial_refund_shows_the_shops_share_then_refunds(client, login, town
     assert refund.reason == "Abîmé"
     order_page = client.get(url(shop, f"commandes/{shop_order.pk}/")).content.decode()
     assert "Remboursements" in order_page and "Abîmé" in order_page and "10,00" in order_page
+
+
+def test_an_amount_changed_on_the_confirm_step_is_previewed_again_not_refunded(
+    client, login, town, shop, owner
+):
+    shop_order = paid_order(town, shop, goods="40.00", commission="2.00")
+    login(owner)
+    refund_url = url(shop, f"commandes/{shop_order.pk}/rembourser/")
+    client.post(refund_url, {"amount": "5,00", "reason": "Abîmé", "preview": "1"})
+
+    changed = client.post(
+        refund_url,
+        {"amount": "6", "reason": "Abîmé", "previewed_amount": "5.00", "confirm": "1"},
+    )
+    unseen = client.post(refund_url, {"amount": "6", "reason": "Abîmé", "confirm": "1"})
+
+    assert Refund.objects.count() == 0
+    page = changed.content.decode()
+    assert changed.status_code == 200
+    assert "Le montant a changé" in page
+    assert "5,70" in page  # the share of 6,00 (less 0,30 of commission), not of 5,00
+    assert 'name="previewed_amount" value="6"' in page
+    assert unseen.status_code == 200 and "Le montant a changé" in unseen.content.decode()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        done = client.post(
+            refund_url,
+            {"amount": "6,00", "reason": "Abîmé", "previewed_amount": "6.00", "confirm": "1"},
+        )
+    assert done.status_code == 302
+    assert Refund.objects.get().amount == Decimal("6.00")
 
 
 def test_a_refund_above_what_remains_is_a_form_error(client, login, town, shop, owner):
