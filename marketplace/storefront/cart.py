@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Sum
 from django.http import HttpRequest
 
 from marketplace.accounts.models import User
@@ -18,7 +19,7 @@ from marketplace.checkout.ownership import checkout_claim
 from marketplace.towns.models import Town
 
 CARTS = "carts"  # {town slug: checkout id}
-COUNTS = "cart_counts"  # {town slug: number of lines}, for the header
+COUNTS = "cart_counts"  # {town slug: number of units (sum of the quantities)}, for the header
 PRICES = "cart_prices"  # {variant id: price when it was put in the cart}, to tell a change
 
 
@@ -72,8 +73,10 @@ def cart_forget(request: HttpRequest, town: Town) -> None:
 
 
 def cart_count_update(request: HttpRequest, checkout: Checkout) -> None:
+    """The header's count: the units in the cart (2 baguettes and 3 jars are 5 items)."""
     counts = dict(request.session.get(COUNTS, {}))
-    counts[checkout.town.slug] = CheckoutLine.objects.filter(checkout_id=checkout.pk).count()
+    units = CheckoutLine.objects.filter(checkout_id=checkout.pk).aggregate(units=Sum("quantity"))
+    counts[checkout.town.slug] = units["units"] or 0
     request.session[COUNTS] = counts
 
 

@@ -29,6 +29,11 @@ def page(response):
     return response.content.decode()
 
 
+def header_cart(response):
+    """The header's cart link, as text."""
+    return page(response).split('id="cart-link"')[1].split("</a>")[0]
+
+
 def test_one_cart_holds_two_shops_with_subtotals_delivery_vat_and_total(client, shops):
     add(client, shops.baguette, 2)
     add(client, shops.honey_small, 1)
@@ -123,6 +128,37 @@ def test_changing_a_quantity_and_removing_a_line(client, shops):
 
     client.post(f"/villes/bourg/panier/lignes/{line.pk}/supprimer/")
     assert list(CheckoutLine.objects.values_list("variant_id", flat=True)) == [shops.honey_small.pk]
+
+
+def test_the_headers_cart_count_tells_the_units_in_french_after_each_change(client, shops):
+    # given 2 baguettes and 3 jars of honey in the cart: 5 items, not 2 lines
+    add(client, shops.baguette, 2)
+    add(client, shops.honey_small, 3)
+    assert "5 articles" in header_cart(client.get("/villes/bourg/panier/"))
+    honey = CheckoutLine.objects.get(variant=shops.honey_small)
+    baguette = CheckoutLine.objects.get(variant=shops.baguette)
+
+    # when the honey goes to 0, then a baguette less (the cart's htmx forms)
+    emptied = client.post(
+        f"/villes/bourg/panier/lignes/{honey.pk}/",
+        {"quantity": "0"},
+        follow=True,
+        HTTP_HX_REQUEST="true",
+    )
+    one = client.post(
+        f"/villes/bourg/panier/lignes/{baguette.pk}/",
+        {"quantity": "1"},
+        follow=True,
+        HTTP_HX_REQUEST="true",
+    )
+    removed = client.post(
+        f"/villes/bourg/panier/lignes/{baguette.pk}/supprimer/", follow=True, HTTP_HX_REQUEST="true"
+    )
+
+    # then the page each answers with says so in the header (singular for one), nothing when empty
+    assert "2 articles" in header_cart(emptied)
+    assert "1 article<" in header_cart(one)
+    assert "article" not in header_cart(removed)
 
 
 def test_a_line_that_ran_out_or_changed_price_says_so(client, shops):

@@ -35,7 +35,7 @@ def test_a_guest_buys_from_two_shops_one_pickup_one_delivery(web, shops):
     wait_text(web, "est dans votre panier")
     # htmx: the message and the header's cart count change in place, the page is not reloaded
     assert web.driver.execute_script("return window.notReloaded === true;")
-    assert "2 articles" in web.find("#cart-link").text
+    assert "3 articles" in web.find("#cart-link").text  # 2 baguettes and a jar
     assert web.axe() == []  # the product page
     web.screenshots("customers-product")
     web.open("/villes/bourg/commerces/epicerie/")
