@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from marketplace.orders.models import ShopOrder
 from marketplace.storefront.merchant.access import ShopAccess, is_htmx, shop_view
 from marketplace.storefront.merchant.errors import add_service_errors
 from marketplace.storefront.merchant.forms import (
@@ -263,10 +264,30 @@ def product_edit(request: HttpRequest, access: ShopAccess, pk: int) -> HttpRespo
     return _edit(request, access, product, form=form, formset=formset, status=400)
 
 
-@require_POST
 @shop_view()
 def product_remove(request: HttpRequest, access: ShopAccess, pk: int) -> HttpResponse:
+    """First a page saying what deleting does (how many orders had the product, unpublishing as
+    the gentler way); only its confirming POST (`confirm`) deletes. Works without JavaScript."""
     product = get_object_or_404(Product, pk=pk, vendor_id=access.vendor.pk)
+    if request.method != "POST" or "confirm" not in request.POST:
+        sold_in = (
+            ShopOrder.objects.filter(
+                vendor_id=access.vendor.pk, lines__variant__product_id=product.pk
+            )
+            .distinct()
+            .count()
+        )
+        return render(
+            request,
+            "merchant/product_delete.html",
+            {
+                "access": access,
+                "vendor": access.vendor,
+                "product": product,
+                "variant_count": Variant.objects.filter(product_id=product.pk).count(),
+                "sold_in": sold_in,
+            },
+        )
     try:
         product_delete(product_id=product.pk)
     except ValidationError as error:

@@ -17,7 +17,7 @@ from marketplace.orders.models import ShopOrder
 from payments.models import Refund
 from tests.factories import PASSWORD, TownStaffFactory, VariantFactory
 from tests.web.merchants.helpers import paid_order
-from vendors.models import Product, StockMovement, Vendor
+from vendors.models import Product, Stock, StockMovement, Vendor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -166,6 +166,24 @@ def test_a_day_of_orders_accept_ready_hand_over_and_a_partial_refund(
     refund = Refund.objects.get(shop_order=second)
     assert (refund.amount, refund.shop_share) == (Decimal("11.00"), Decimal("10.45"))
     assert ShopOrder.objects.get(pk=second.pk).refunded_amount == Decimal("11.00")
+
+
+def test_deleting_a_sold_product_goes_through_its_confirmation_page(web, town, shop, owner):
+    shop_order = paid_order(town, shop, email="claire@example.org")
+    line = shop_order.lines.get()
+    product = line.variant.product
+    Stock.objects.filter(variant=line.variant).update(quantity_allocated=0)  # handed over
+    web.login(owner.email, PASSWORD)
+
+    web.open(f"/commercant/{town.slug}/{shop.slug}/produits/{product.pk}/")
+    web.click("#product-delete")
+    web.wait_for("#delete-consequences")
+    assert "Il a été vendu dans 1 commande" in web.text
+    assert Product.objects.filter(pk=product.pk).exists()
+    _no_axe_violation(web, "product-delete")
+    web.click("main form.danger-zone button[name=confirm]")
+    _wait_message(web, f"Produit {product.name} supprimé")
+    assert not Product.objects.filter(pk=product.pk).exists()
 
 
 def test_a_member_of_shop_a_cannot_open_shop_b(web, town, shop, owner, other_shop):

@@ -20,7 +20,15 @@ from marketplace.storefront.merchant.tasks import run_catalog_import_job
 from payments.models import Refund
 from tests.factories import ProductFactory, UserFactory, VariantFactory, VendorMemberFactory
 from tests.web.merchants.helpers import paid_order
-from vendors.models import Product, StockMovement, Vendor, VendorMember, VendorRole, VendorStatus
+from vendors.models import (
+    Product,
+    Stock,
+    StockMovement,
+    Vendor,
+    VendorMember,
+    VendorRole,
+    VendorStatus,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -328,6 +336,50 @@ def test_a_duplicate_sku_is_shown_on_its_variant_row(client, login, shop, owner,
         in response.content.decode()
     )
     assert Product.objects.filter(vendor=shop, name="Tomates anciennes").count() == 0
+
+
+def test_deleting_a_product_asks_first_saying_what_it_does_then_deletes(
+    client, login, town, shop, owner
+):
+    shop_order = paid_order(town, shop)
+    line = shop_order.lines.get()
+    product = line.variant.product
+    Stock.objects.filter(variant=line.variant).update(quantity_allocated=0)  # handed over
+    login(owner)
+    delete_url = url(shop, f"produits/{product.pk}/supprimer/")
+
+    product_page = client.get(url(shop, f"produits/{product.pk}/")).content.decode()
+    asked = client.get(delete_url)
+    old_button = client.post(delete_url)  # the former one-click form, without its confirmation
+
+    assert f'href="/commercant/sete/la-criee/produits/{product.pk}/supprimer/"' in product_page
+    assert Product.objects.filter(pk=product.pk).exists()
+    for response in (asked, old_button):
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert f"Supprimer {product.name} ?" in page
+        assert "ses 1 déclinaisons" not in page and "sa déclinaison, son stock" in page
+        assert "Il a été vendu dans 1 commande" in page
+        assert "Retirer de la vente" in page
+        assert 'name="confirm"' in page
+    done = client.post(delete_url, {"confirm": "1"}, follow=True)
+    assert f"Produit {product.name} supprimé" in done.content.decode()
+    assert not Product.objects.filter(pk=product.pk).exists()
+    line.refresh_from_db()
+    assert (line.variant_id, line.product_name) == (None, product.name)
+
+
+def test_a_product_never_sold_is_deleted_after_its_confirmation_too(client, login, shop, owner):
+    product = ProductFactory(vendor=shop, name="Poivre")
+    VariantFactory(product=product, vendor=shop)
+    VariantFactory(product=product, vendor=shop)
+    login(owner)
+
+    page = client.get(url(shop, f"produits/{product.pk}/supprimer/")).content.decode()
+
+    assert "ses 2 déclinaisons" in page and "vendu" not in page
+    client.post(url(shop, f"produits/{product.pk}/supprimer/"), {"confirm": "1"})
+    assert not Product.objects.filter(pk=product.pk).exists()
 
 
 def test_stock_adjust_inline_with_htmx_returns_the_row_and_records_the_movement(
