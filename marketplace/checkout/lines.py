@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from marketplace.governance.town_settings import governance_settings_for
 from marketplace.ratelimits import rate_limit_hit
 from marketplace.towns.models import Town
 from vendors.models import Variant, VendorStatus
+from vendors.stock import available_quantities
 
 MAX_LINE_QUANTITY = 10_000
 
@@ -30,6 +32,14 @@ MAX_LINE_QUANTITY = 10_000
 class LineInput:
     variant_id: int
     quantity: int
+
+
+def buyable_quantities(*, variant_ids: Iterable[int]) -> dict[int, int]:
+    """{variant id: the units a customer can put in a cart now}, 0 when none (sold out: no "add"
+    is offered). The free stock `checkout_reserve` holds a new line to (quantity - allocated -
+    others' unexpired reservations), for variants of a published product of an approved shop
+    (what `_check_variants` checks; the pages list no others). One query."""
+    return available_quantities(variant_ids)
 
 
 def _error(field: str, message: str, code: CheckoutErrorCode, **params: Any) -> ValidationError:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from marketplace.checkout.lines import MAX_LINE_QUANTITY
 
@@ -26,15 +28,48 @@ def add_service_errors(
         form.add_error(None, error)
 
 
+SOLD_OUT_CHOICE = pgettext_lazy("a product's choice", "%(choice)s (out of stock)")
+
+
+class VariantSelect(forms.Select):
+    """The product's choices; those sold out are shown but cannot be chosen."""
+
+    def __init__(self, *, sold_out: Collection[int]) -> None:
+        super().__init__()
+        self.sold_out = {str(variant_id) for variant_id in sold_out}
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(*args, **kwargs)
+        if str(option["value"]) in self.sold_out:
+            option["attrs"]["disabled"] = True
+        return option
+
+
 class AddToCartForm(forms.Form):
     variant = forms.TypedChoiceField(label=_("Choice"), coerce=int)
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_LINE_QUANTITY)
 
-    def __init__(self, *args: Any, variants: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, variants: list[Any], sold_out: Collection[int] = (), **kwargs: Any
+    ) -> None:
+        """`sold_out`: the variants nobody can buy now (checkout.lines.buyable_quantities)."""
         super().__init__(*args, **kwargs)
         choice = self.fields["variant"]
         assert isinstance(choice, forms.ChoiceField)
-        choice.choices = [(v.pk, v.name or v.sku) for v in variants]
+        choice.choices = [
+            (
+                v.pk,
+                SOLD_OUT_CHOICE % {"choice": v.name or v.sku}
+                if v.pk in sold_out
+                else v.name or v.sku,
+            )
+            for v in variants
+        ]
+        choice.widget = VariantSelect(sold_out=sold_out)
+        choice.widget.choices = choice.choices
+        on_sale = [v.pk for v in variants if v.pk not in sold_out]
+        if on_sale:
+            choice.initial = on_sale[0]
         if len(variants) == 1:
             self.fields["variant"].widget = forms.HiddenInput()
             self.fields["variant"].initial = variants[0].pk

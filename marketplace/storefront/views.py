@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.catalog.models import Category
+from marketplace.checkout.lines import buyable_quantities
 from marketplace.core.compiled import Slot, Slots, compiled_query
 from marketplace.core.page_cache import shop_version_key, town_version_key
 from marketplace.storefront.cart import cart_count
@@ -574,10 +575,16 @@ def product_detail(request: HttpRequest, town: str, vendor: str, product: str) -
         is_published=True,
     )
     variants = list(item.variants.all())
-    available = available_quantities(v.pk for v in variants)
+    buyable = buyable_quantities(variant_ids=[v.pk for v in variants])
     for variant in variants:
-        variant.available = available[variant.pk]  # type: ignore[attr-defined]
-    form = AddToCartForm(variants=variants, initial={"quantity": 1})
+        variant.available = buyable[variant.pk]  # type: ignore[attr-defined]
+    sold_out = {variant_id for variant_id, units in buyable.items() if not units}
+    # No form when nothing can be bought: the page says "sold out" instead of an add button.
+    form = (
+        AddToCartForm(variants=variants, sold_out=sold_out, initial={"quantity": 1})
+        if len(sold_out) < len(variants)
+        else None
+    )
     return render(
         request,
         "storefront/product.html",

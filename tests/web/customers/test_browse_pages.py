@@ -2,6 +2,7 @@
 
 import pytest
 
+from vendors.models import Stock
 from vendors.products import product_publish
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +80,25 @@ def test_a_product_page_shows_variants_with_price_and_stock_and_the_add_form(cli
     assert "250 g" in html and "1 kg" in html
     assert "19,00\u00a0€" in html and "2 en stock" in html
     assert 'action="/villes/bourg/panier/ajouter/"' in html
+
+
+def test_a_sold_out_product_says_so_and_offers_no_add_button(client, shops):
+    Stock.objects.filter(variant=shops.baguette).update(quantity=3, quantity_allocated=3)
+
+    html = page(client.get("/villes/bourg/commerces/boulangerie/baguette/"))
+
+    assert "add-to-cart" not in html and "Ajouter au panier" not in html
+    assert "<strong>Épuisé</strong> · Ce produit ne peut pas être commandé pour le moment." in html
+
+
+def test_a_sold_out_choice_cannot_be_chosen_while_the_others_can(client, shops):
+    Stock.objects.filter(variant=shops.honey_small).update(quantity=0)
+
+    html = page(client.get("/villes/bourg/commerces/epicerie/miel/"))
+
+    assert f'<option value="{shops.honey_small.pk}" disabled>250 g (épuisé)</option>' in html
+    assert f'<option value="{shops.honey_big.pk}" selected>1 kg</option>' in html
+    assert "Ajouter au panier" in html
 
 
 def test_unknown_town_shop_or_product_is_a_404(client, shops):

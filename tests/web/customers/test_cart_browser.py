@@ -4,6 +4,7 @@ errors are told next to their line and heard, the page keeps the shopper's place
 import pytest
 
 from tests.web.customers.test_purchase_browser import add_to_cart, wait_text
+from vendors.models import Stock
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,3 +31,22 @@ def test_the_headers_cart_count_follows_a_quantity_set_to_zero_without_a_reload(
     web.click("form[action$='/supprimer/'] button")
     wait_text(web, "Votre panier est vide")
     web.wait_until(lambda d: "article" not in web.find("#cart-link").text)
+
+
+def test_a_sold_out_product_shows_no_add_button_and_a_sold_out_choice_cannot_be_picked(web, shops):
+    Stock.objects.filter(variant=shops.baguette).update(quantity=0)
+    Stock.objects.filter(variant=shops.honey_small).update(quantity=0)
+
+    web.open("/villes/bourg/commerces/boulangerie/baguette/")
+    assert web.find_all("form.add-to-cart") == []
+    assert "Épuisé · Ce produit ne peut pas être commandé pour le moment." in web.text
+    assert web.axe() == []
+    web.screenshots("customers-product-sold-out")
+
+    web.open("/villes/bourg/commerces/epicerie/miel/")
+    small = web.find(f"select[name=variant] option[value='{shops.honey_small.pk}']")
+    assert small.get_attribute("disabled") == "true" and small.text == "250 g (épuisé)"
+    assert web.find("select[name=variant]").get_attribute("value") == str(shops.honey_big.pk)
+    assert web.axe() == []
+    web.click("form.add-to-cart button[type=submit]")
+    wait_text(web, "est dans votre panier")
