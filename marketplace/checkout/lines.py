@@ -34,6 +34,14 @@ class LineInput:
     quantity: int
 
 
+def line_quantity_max(*, town_id: int) -> int:
+    """The most units of one product a cart line may hold in this town: the town's cap
+    (governance `checkout_max_units_per_variant`, which `_check_holding` enforces), never above
+    MAX_LINE_QUANTITY. The pages' quantity inputs and their messages say this one number."""
+    caps = governance_settings_for(town_id)
+    return min(MAX_LINE_QUANTITY, caps.checkout_max_units_per_variant)
+
+
 def buyable_quantities(*, variant_ids: Iterable[int]) -> dict[int, int]:
     """{variant id: the units a customer can put in a cart now}, 0 when none (sold out: no "add"
     is offered). The free stock `checkout_reserve` holds a new line to (quantity - allocated -

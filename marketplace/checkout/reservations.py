@@ -24,6 +24,15 @@ def reservation_expiry(now: datetime | None = None) -> datetime:
     return (now or timezone.now()) + timedelta(minutes=minutes)
 
 
+def _short_message(short: list[int], available: dict[int, int]) -> str:
+    """What the customer can do: how many are left of the one variant short of stock."""
+    if len(short) > 1:
+        return _("Not enough stock for %(count)s of the requested items.")
+    if available.get(short[0], 0) == 0:
+        return _("Not enough stock: none left.")
+    return _("Not enough stock: only %(left)s left.")
+
+
 def checkout_reserve(*, checkout: Checkout, strict_variant_ids: set[int]) -> None:
     """Renews the reservations of all the checkout's lines, inside the caller's transaction.
 
@@ -47,9 +56,13 @@ def checkout_reserve(*, checkout: Checkout, strict_variant_ids: set[int]) -> Non
         raise ValidationError(
             {
                 "lines": ValidationError(
-                    _("Not enough stock for %(count)s of the requested items."),
+                    _short_message(short, available),
                     code=CheckoutErrorCode.INSUFFICIENT_STOCK.value,
-                    params={"count": len(short), "variants": short},
+                    params={
+                        "count": len(short),
+                        "variants": short,
+                        "left": available.get(short[0], 0),
+                    },
                 )
             }
         )

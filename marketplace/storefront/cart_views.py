@@ -30,6 +30,7 @@ from marketplace.checkout.lines import (
     checkout_line_delete,
     checkout_lines_add,
     checkout_lines_update,
+    line_quantity_max,
 )
 from marketplace.checkout.models import Checkout
 from marketplace.checkout.pricing import CheckoutSummary, LineSummary, ShopGroup, checkout_summary
@@ -77,7 +78,9 @@ def cart_add(request: HttpRequest, town: str) -> HttpResponse:
     if variant is None:
         messages.error(request, _("This product does not exist (any more)."))
         return redirect(_cart_url(current.slug))
-    form = AddToCartForm(request.POST, variants=[variant])
+    form = AddToCartForm(
+        request.POST, variants=[variant], max_quantity=line_quantity_max(town_id=current.pk)
+    )
     product_url = reverse(
         "storefront:product",
         kwargs={
@@ -196,6 +199,7 @@ def cart(request: HttpRequest, town: str) -> HttpResponse:
         summary = checkout_summary(checkout=checkout)
         groups, until, vat_lines = _explain(request, summary)
         context.update(
+            line_max=line_quantity_max(town_id=current.pk),
             summary=summary,
             groups=groups,
             held_until=until,
@@ -224,9 +228,10 @@ def cart_line_update(request: HttpRequest, town: str, line: int) -> HttpResponse
     if variant_id is None:
         messages.error(request, _("This line is no longer in your cart."))
         return redirect(_cart_url(town))
-    form = QuantityForm(request.POST)
+    form = QuantityForm(request.POST, max_quantity=line_quantity_max(town_id=checkout.town_id))
     if not form.is_valid():
-        messages.error(request, _("Enter a quantity between 0 and 10000."))
+        for error in form.errors["quantity"]:
+            messages.error(request, str(error))
         return redirect(_cart_url(town))
     try:
         checkout_lines_update(

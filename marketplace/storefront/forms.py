@@ -11,8 +11,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from marketplace.checkout.lines import MAX_LINE_QUANTITY
-
 
 def add_service_errors(
     form: forms.Form, error: ValidationError, fields: dict[str, str] | None = None
@@ -28,6 +26,7 @@ def add_service_errors(
         form.add_error(None, error)
 
 
+QUANTITY_RANGE = _("Enter a quantity between %(low)s and %(high)s.")
 SOLD_OUT_CHOICE = pgettext_lazy("a product's choice", "%(choice)s (out of stock)")
 
 
@@ -45,15 +44,39 @@ class VariantSelect(forms.Select):
         return option
 
 
+def quantity_field(*, low: int, high: int) -> forms.IntegerField:
+    """A quantity from `low` to `high` (checkout.lines.line_quantity_max): the input's max and
+    every message say the same numbers."""
+    message = QUANTITY_RANGE % {"low": low, "high": high}
+    return forms.IntegerField(
+        label=_("Quantity"),
+        min_value=low,
+        max_value=high,
+        error_messages={
+            "required": message,
+            "invalid": message,
+            "min_value": message,
+            "max_value": message,
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
 class AddToCartForm(forms.Form):
     variant = forms.TypedChoiceField(label=_("Choice"), coerce=int)
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_LINE_QUANTITY)
 
     def __init__(
-        self, *args: Any, variants: list[Any], sold_out: Collection[int] = (), **kwargs: Any
+        self,
+        *args: Any,
+        variants: list[Any],
+        max_quantity: int,
+        sold_out: Collection[int] = (),
+        **kwargs: Any,
     ) -> None:
-        """`sold_out`: the variants nobody can buy now (checkout.lines.buyable_quantities)."""
+        """`sold_out`: the variants nobody can buy now (checkout.lines.buyable_quantities);
+        `max_quantity`: the most of one product per line (checkout.lines.line_quantity_max)."""
         super().__init__(*args, **kwargs)
+        self.fields["quantity"] = quantity_field(low=1, high=max_quantity)
         choice = self.fields["variant"]
         assert isinstance(choice, forms.ChoiceField)
         choice.choices = [
@@ -73,11 +96,15 @@ class AddToCartForm(forms.Form):
         if len(variants) == 1:
             self.fields["variant"].widget = forms.HiddenInput()
             self.fields["variant"].initial = variants[0].pk
-        self.fields["quantity"].widget.attrs.update({"inputmode": "numeric", "size": 4})
+        self.fields["quantity"].widget.attrs.update({"size": 4})
 
 
 class QuantityForm(forms.Form):
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=0, max_value=MAX_LINE_QUANTITY)
+    """A cart line's new quantity: 0 removes it."""
+
+    def __init__(self, *args: Any, max_quantity: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["quantity"] = quantity_field(low=0, high=max_quantity)
 
 
 class DeliveryForm(forms.Form):

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.catalog.models import Category
-from marketplace.checkout.lines import buyable_quantities
+from marketplace.checkout.lines import buyable_quantities, line_quantity_max
 from marketplace.core.compiled import Slot, Slots, compiled_query
 from marketplace.core.page_cache import shop_version_key, town_version_key
 from marketplace.storefront.cart import cart_count
@@ -581,7 +581,12 @@ def product_detail(request: HttpRequest, town: str, vendor: str, product: str) -
     sold_out = {variant_id for variant_id, units in buyable.items() if not units}
     # No form when nothing can be bought: the page says "sold out" instead of an add button.
     form = (
-        AddToCartForm(variants=variants, sold_out=sold_out, initial={"quantity": 1})
+        AddToCartForm(
+            variants=variants,
+            sold_out=sold_out,
+            max_quantity=line_quantity_max(town_id=current.pk),
+            initial={"quantity": 1},
+        )
         if len(sold_out) < len(variants)
         else None
     )

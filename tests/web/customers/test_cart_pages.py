@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from marketplace.checkout.models import Checkout, CheckoutLine, Reservation
+from marketplace.governance.models import TownSettings
 from marketplace.orders.lifecycle import shop_order_accept
 from marketplace.orders.models import Order, OrderStatus, ShopOrder
 from payments.refunds import refund_undo, shop_order_refund
@@ -86,7 +87,39 @@ def test_more_than_the_stock_is_refused_with_the_services_message(client, shops)
     assert response.status_code == 302
     assert CheckoutLine.objects.count() == 0
     html = page(client.get(response["Location"]))
-    assert "Stock insuffisant" in html
+    assert "Stock insuffisant\u00a0: il n’en reste que 2." in html
+
+
+def test_the_quantity_inputs_and_their_messages_say_the_towns_one_limit(client, shops):
+    # given the town's cap of one product per order: 50 by default, 20 here
+    TownSettings.objects.create(town=shops.town, checkout_max_units_per_variant=20)
+
+    # when a shopper asks 21 on the product page, then 21 in the cart
+    product = page(client.get("/villes/bourg/commerces/boulangerie/baguette/"))
+    refused = page(client.get(add(client, shops.baguette, 21)["Location"]))
+    add(client, shops.baguette, 1)
+    line = CheckoutLine.objects.get()
+    cart = page(client.get("/villes/bourg/panier/"))
+    too_many = page(
+        client.post(f"/villes/bourg/panier/lignes/{line.pk}/", {"quantity": "21"}, follow=True)
+    )
+
+    # then both inputs stop at 20 and both messages say 20
+    assert 'name="quantity" value="1" inputmode="numeric" min="1" max="20"' in product
+    assert "Saisissez une quantité entre 1 et 20." in refused
+    assert f'id="qty-{line.pk}" type="number" name="quantity" value="1" min="0" max="20"' in cart
+    assert "Saisissez une quantité entre 0 et 20." in too_many
+    assert CheckoutLine.objects.get().quantity == 1
+
+
+def test_asking_more_than_the_stock_says_how_many_are_left(client, shops):
+    Stock.objects.filter(variant=shops.baguette).update(quantity=21)
+
+    response = add(client, shops.baguette, 30)
+
+    html = page(client.get(response["Location"]))
+    assert "Stock insuffisant\u00a0: il n’en reste que 21." in html
+    assert CheckoutLine.objects.count() == 0
 
 
 def test_a_product_of_another_town_cannot_go_in_this_towns_cart(client, shops):
@@ -424,7 +457,7 @@ def test_raising_a_quantity_above_the_stock_is_refused_and_the_line_stays(client
         f"/villes/bourg/panier/lignes/{line.pk}/", {"quantity": "5"}, follow=True
     )
 
-    assert "Stock insuffisant" in page(response)
+    assert "Stock insuffisant\u00a0: il n’en reste que 2." in page(response)
     assert CheckoutLine.objects.get().quantity == 1
 
 
@@ -464,16 +497,14 @@ def test_a_payment_provider_outage_is_told_and_nothing_is_lost(client, shops, st
         assert order.status == OrderStatus.UNPAID
 
 
-def test_the_cart_page_of_two_shops_takes_five_queries(
-    client, shops, django_assert_max_num_queries
-):
+def test_the_cart_page_of_two_shops_takes_six_queries(client, shops, django_assert_max_num_queries):
     add(client, shops.baguette, 2)
     add(client, shops.honey_small, 1)
     client.get("/villes/bourg/panier/")
 
     # the session, the checkout with its town, its lines, the shops' methods, free stock with
-    # the hold
-    with django_assert_max_num_queries(5):
+    # the hold, the town's most units of one product (the quantity inputs' max)
+    with django_assert_max_num_queries(6):
         html = page(client.get("/villes/bourg/panier/"))
 
     assert "9,10\u00a0€" in html and "réservés pour vous jusqu’à" in html
