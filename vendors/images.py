@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import uuid
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -79,11 +80,20 @@ def _thumbnail(data: bytes, image_format: str) -> bytes:
     return out.getvalue()
 
 
-def product_image_upload(*, product_id: int, upload: Any) -> Product:
-    """Replace the product's image (and its 400 px thumbnail), for an approved shop's product.
+@dataclass(frozen=True)
+class CheckedImage:
+    """An upload found to be a real JPEG, PNG or WebP image within the limits, with its
+    thumbnail: what `product_image_store` writes."""
 
-    The pixel dimensions are checked from the header before anything is decoded."""
-    require_approved(Product.objects.select_related("vendor").get(pk=product_id).vendor)
+    data: bytes
+    image_format: str
+    thumbnail: bytes
+
+
+def product_image_check(*, upload: Any) -> CheckedImage:
+    """Check an upload (size, pixels, a real image of an accepted format) and make its thumbnail,
+    writing nothing: errors on `file`. The pixel dimensions are checked from the header before
+    anything is decoded."""
     data, image_format = _read_image(upload)
     try:
         thumbnail = _thumbnail(data, image_format)
@@ -91,21 +101,34 @@ def product_image_upload(*, product_id: int, upload: Any) -> Product:
         raise field_error(
             "file", _("The file is not a readable image."), VendorErrorCode.INVALID_IMAGE
         ) from error
-    extension = FORMATS[image_format]
+    return CheckedImage(data=data, image_format=image_format, thumbnail=thumbnail)
+
+
+def product_image_store(*, product: Product, image: CheckedImage) -> None:
+    """Write a checked image and its thumbnail as the product's (a row the caller's transaction
+    holds locked); the former files are removed once that transaction commits."""
+    extension = FORMATS[image.image_format]
     stem = uuid.uuid4().hex
+    old = [product.image.name, product.thumbnail.name]
+    product.image.save(f"{stem}.{extension}", ContentFile(image.data), save=False)
+    product.thumbnail.save(f"{stem}.{extension}", ContentFile(image.thumbnail), save=False)
+    product.save(update_fields=["image", "thumbnail", "updated_at"])
+    mark_products_dirty(product_ids=[product.pk])
+    new = [product.image.name, product.thumbnail.name]
+
+    def remove_old() -> None:
+        for name in old:
+            if name and name not in new:
+                default_storage.delete(name)
+
+    transaction.on_commit(remove_old)
+
+
+def product_image_upload(*, product_id: int, upload: Any) -> Product:
+    """Replace the product's image (and its 400 px thumbnail), for an approved shop's product."""
+    require_approved(Product.objects.select_related("vendor").get(pk=product_id).vendor)
+    image = product_image_check(upload=upload)
     with transaction.atomic():
         product = Product.objects.select_for_update().get(pk=product_id)
-        old = [product.image.name, product.thumbnail.name]
-        product.image.save(f"{stem}.{extension}", ContentFile(data), save=False)
-        product.thumbnail.save(f"{stem}.{extension}", ContentFile(thumbnail), save=False)
-        product.save(update_fields=["image", "thumbnail", "updated_at"])
-        mark_products_dirty(product_ids=[product.pk])
-        new = [product.image.name, product.thumbnail.name]
-
-        def remove_old() -> None:
-            for name in old:
-                if name and name not in new:
-                    default_storage.delete(name)
-
-        transaction.on_commit(remove_old)
+        product_image_store(product=product, image=image)
     return product

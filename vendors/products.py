@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from marketplace.accounts.requester import Requester
 from search.indexing import mark_products_dirty
 from vendors.error_codes import VendorErrorCode
+from vendors.images import CheckedImage, product_image_check, product_image_store
 from vendors.models import Product, StockMovementReason, Variant, Vendor
 from vendors.stock import stock_lock, stock_set, stocks_create, stocks_lock
 from vendors.stock_updates import apply_low_stock_rules
@@ -21,6 +22,7 @@ from vendors.validation import (
     check_quantity,
     check_text,
     field_error,
+    require_approved,
     resolve_category,
 )
 
@@ -113,7 +115,20 @@ def _sku_taken(vendor_id: int, skus: list[str], *, exclude: set[int]) -> None:
             )
 
 
-def product_create(*, vendor_id: int, data: dict[str, Any], user: Requester | None) -> Product:
+def _checked_image(vendor: Vendor, upload: Any) -> CheckedImage | None:
+    """A photo sent with a product's fields, checked before anything is written (errors on
+    `file`; a shop not approved yet may not upload)."""
+    if upload is None:
+        return None
+    require_approved(vendor)
+    return product_image_check(upload=upload)
+
+
+def product_create(
+    *, vendor_id: int, data: dict[str, Any], user: Requester | None, image: Any = None
+) -> Product:
+    """A product with its variants and, when `image` (an upload) is given, its photo: all
+    checked first, then written in one transaction, or nothing is."""
     vendor = Vendor.objects.select_related("town").get(pk=vendor_id)
     currency = vendor.town.currency
     name = check_text("name", data.get("name"), max_length=200)
@@ -130,6 +145,7 @@ def product_create(*, vendor_id: int, data: dict[str, Any], user: Requester | No
     ]
     skus = [item["sku"] for item in variants]
     _duplicate_skus(skus)
+    photo = _checked_image(vendor, image)
     try:
         with transaction.atomic():
             Vendor.objects.select_for_update().filter(pk=vendor_id).first()
@@ -143,6 +159,8 @@ def product_create(*, vendor_id: int, data: dict[str, Any], user: Requester | No
             )
             for position, values in enumerate(variants):
                 _create_variant(product=product, values=values, position=position, user=user)
+            if photo is not None:
+                product_image_store(product=product, image=photo)
             mark_products_dirty(product_ids=[product.pk])
     except IntegrityError as error:
         raise field_error(
@@ -176,8 +194,10 @@ def product_update(
     variant_ids: list[int | None],
     remove_variant_ids: list[int],
     user: Requester | None,
+    image: Any = None,
 ) -> Product:
-    """`data["variants"][i]` updates variant `variant_ids[i]` or, when None, adds a variant."""
+    """`data["variants"][i]` updates variant `variant_ids[i]` or, when None, adds a variant;
+    `image` (an upload), when given, replaces the photo in the same transaction."""
     product = Product.objects.select_related("vendor__town").get(pk=product_id)
     currency = product.vendor.town.currency
     changes: dict[str, Any] = {}
@@ -196,9 +216,14 @@ def product_update(
         )
         for index, item in enumerate(raw)
     ]
+    photo = _checked_image(product.vendor, image)
     try:
         with transaction.atomic():
             Vendor.objects.select_for_update().filter(pk=product.vendor_id).first()
+            if photo is not None:  # its files are replaced: the row locked (before its variants)
+                product.refresh_from_db(
+                    from_queryset=Product.objects.select_for_update(), fields=["image", "thumbnail"]
+                )
             existing = {
                 v.pk: v
                 for v in Variant.objects.select_for_update().filter(product=product).order_by("pk")
@@ -265,6 +290,8 @@ def product_update(
                         user=user,
                         field=f"variants.{index}",
                     )
+            if photo is not None:
+                product_image_store(product=product, image=photo)
             mark_products_dirty(product_ids=[product.pk])
     except IntegrityError as error:
         raise field_error(

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from tests.factories import ProductFactory
 from tests.vendors.helpers import gid, upload
+from vendors.error_codes import VendorErrorCode
+from vendors.models import Product, Variant, Vendor, VendorStatus
+from vendors.products import product_create
 
 UPLOAD = """
 mutation($product: ID!, $file: Upload!) {
@@ -87,3 +93,66 @@ def test_bad_files_are_refused(gql, world, product, content, code):
     assert data == {"product": None, "errors": [{"field": "file", "code": code}]}
     product.refresh_from_db()
     assert not product.image
+
+
+def test_a_product_created_with_a_file_that_is_no_image_is_not_created(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    data = {
+        "name": "Tomme",
+        "category": "fromages",
+        "variants": [{"sku": "TOMME-1", "price": Decimal("8.00"), "stock": 3}],
+    }
+
+    with pytest.raises(ValidationError) as caught:
+        product_create(
+            vendor_id=world.shop_a.pk,
+            data=data,
+            user=world.owner_a,
+            image=SimpleUploadedFile("tomme.pdf", b"%PDF-1.4\n%%EOF\n"),
+        )
+
+    assert caught.value.error_dict["file"][0].code == VendorErrorCode.INVALID_IMAGE.value
+    assert not Product.objects.filter(vendor=world.shop_a).exists()
+    assert not Variant.objects.filter(vendor=world.shop_a).exists()
+    assert not list(tmp_path.rglob("*.*"))
+
+
+def test_a_product_created_with_its_photo_has_it_and_its_thumbnail(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    data = {
+        "name": "Tomme",
+        "category": "fromages",
+        "variants": [{"sku": "TOMME-1", "price": Decimal("8.00"), "stock": 3}],
+    }
+
+    product = product_create(
+        vendor_id=world.shop_a.pk,
+        data=data,
+        user=world.owner_a,
+        image=SimpleUploadedFile("tomme.jpg", _image("JPEG")),
+    )
+
+    product.refresh_from_db()
+    with Image.open(product.thumbnail.path) as thumb:
+        assert (thumb.format, thumb.size) == ("JPEG", (400, 267))
+    assert product.variants.get().sku == "TOMME-1"
+
+
+def test_a_shop_not_approved_yet_cannot_create_a_product_with_a_photo(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    Vendor.objects.filter(pk=world.shop_a.pk).update(status=VendorStatus.PENDING)
+
+    with pytest.raises(ValidationError) as caught:
+        product_create(
+            vendor_id=world.shop_a.pk,
+            data={
+                "name": "Tomme",
+                "category": "fromages",
+                "variants": [{"sku": "TOMME-1", "price": Decimal("8.00")}],
+            },
+            user=world.owner_a,
+            image=SimpleUploadedFile("tomme.jpg", _image("JPEG")),
+        )
+
+    assert caught.value.error_dict["vendor"][0].code == VendorErrorCode.VENDOR_NOT_ACTIVE.value
+    assert not Product.objects.filter(vendor=world.shop_a).exists()

@@ -25,7 +25,6 @@ from marketplace.storefront.merchant.forms import (
     VariantFormSet,
 )
 from marketplace.storefront.merchant.views import shop_url
-from vendors.images import product_image_upload
 from vendors.models import Product, StockMovement, Variant
 from vendors.products import product_create, product_delete, product_publish, product_update
 from vendors.stock_updates import stock_adjust
@@ -129,18 +128,6 @@ def _rows(formset: Any) -> tuple[list[dict[str, Any]], list[int | None], list[in
     return data, ids, remove, index_map
 
 
-def _upload(request: HttpRequest, form: Any, product_id: int) -> bool:
-    image = request.FILES.get("image")
-    if not image:
-        return True
-    try:
-        product_image_upload(product_id=product_id, upload=image)
-    except ValidationError as error:
-        add_service_errors(form, error, {"file": "image"})
-        return False
-    return True
-
-
 @shop_view()
 def product_new(request: HttpRequest, access: ShopAccess) -> HttpResponse:
     form = ProductForm(request.POST or None, request.FILES or None)
@@ -157,15 +144,13 @@ def product_new(request: HttpRequest, access: ShopAccess) -> HttpResponse:
                     "variants": variants,
                 },
                 user=request.user,
+                image=form.cleaned_data["image"],
             )
         except ValidationError as error:
             _variant_errors(formset, error, index_map, form)
         else:
-            if _upload(request, form, product.pk):
-                messages.success(request, _("Product %(name)s added.") % {"name": product.name})
-                return redirect(shop_url(access.vendor, "merchant:products"))
-            messages.warning(request, _("The product was added, but not its photo."))
-            return _edit(request, access, product, form=form, status=400)
+            messages.success(request, _("Product %(name)s added.") % {"name": product.name})
+            return redirect(shop_url(access.vendor, "merchant:products"))
     return render(
         request,
         "merchant/product_form.html",
@@ -252,15 +237,15 @@ def product_edit(request: HttpRequest, access: ShopAccess, pk: int) -> HttpRespo
                 variant_ids=ids,
                 remove_variant_ids=remove,
                 user=request.user,
+                image=form.cleaned_data["image"],
             )
         except ValidationError as error:
             _variant_errors(formset, error, index_map, form)
         else:
-            if _upload(request, form, product.pk):
-                messages.success(
-                    request, _("Product %(name)s saved.") % {"name": form.cleaned_data["name"]}
-                )
-                return redirect(shop_url(access.vendor, "merchant:product", pk=product.pk))
+            messages.success(
+                request, _("Product %(name)s saved.") % {"name": form.cleaned_data["name"]}
+            )
+            return redirect(shop_url(access.vendor, "merchant:product", pk=product.pk))
     return _edit(request, access, product, form=form, formset=formset, status=400)
 
 

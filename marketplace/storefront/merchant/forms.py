@@ -213,7 +213,8 @@ class ProductForm(forms.Form):
         super().__init__(*args, **kwargs)
         field: Any = self.fields["category"]
         field.label_from_instance = lambda c: f"{c.name} ({number_format(c.vat_rate, 2)} %)"
-        # The service checks the image (format, size): Django's own check would do it twice.
+        # The product's service checks the image (a real JPEG, PNG or WebP, 5 MB, pixels) before
+        # it writes anything: Django's own check would do it twice.
         self.fields["image"] = forms.FileField(label=self.fields["image"].label, required=False)
 
 

@@ -277,7 +277,8 @@ def test_a_refund_above_what_remains_is_a_form_error(client, login, town, shop, 
     )
 
     assert response.status_code == 400
-    assert "40.00" in response.content.decode()
+    [error] = response.context["form"].errors["amount"]
+    assert error.startswith("Il reste au plus 40") and error.endswith("à rembourser.")
     assert Refund.objects.count() == 0
 
 
@@ -322,6 +323,99 @@ def test_a_product_with_its_photo_is_created(
     assert product.thumbnail.name and product.image.name
     variant = product.variants.get()
     assert (variant.sku, variant.price, variant.stock.quantity) == ("TOM-1KG", Decimal("4.20"), 12)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("tomates.txt", b"pas une image"),
+        ("tomates.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"),
+    ],
+)
+def test_a_new_product_with_a_file_that_is_no_image_is_a_photo_error_and_nothing_is_created(
+    client, login, shop, owner, category, settings, tmp_path, name, content
+):
+    settings.MEDIA_ROOT = tmp_path
+    login(owner)
+    upload = io.BytesIO(content)
+    upload.name = name
+
+    response = client.post(
+        url(shop, "produits/nouveau/"), {**_product_post(category), "image": upload}
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"image": ["Le fichier n'est pas une image lisible."]}
+    page = response.content.decode()
+    assert "pas sa photo" not in page and "Tomates anciennes" in page  # the form, kept
+    assert not Product.objects.filter(vendor=shop).exists()
+    assert not list(tmp_path.rglob("*.*"))
+
+
+def test_a_photo_too_large_is_refused_before_anything_is_written(
+    client, login, shop, owner, category, settings, tmp_path, monkeypatch
+):
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr("vendors.images.MAX_IMAGE_BYTES", 1000)
+    login(owner)
+
+    response = client.post(
+        url(shop, "produits/nouveau/"), {**_product_post(category), "image": _png()}
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"image": ["L'image dépasse 5 Mo."]}
+    assert not Product.objects.filter(vendor=shop).exists()
+
+
+def test_a_bad_photo_on_the_edit_page_changes_nothing_of_the_product(
+    client, login, shop, owner, category, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    variant = VariantFactory(
+        product__vendor=shop, vendor=shop, sku="TOM-1KG", product__name="Tomates"
+    )
+    product = variant.product
+    login(owner)
+    upload = io.BytesIO(b"pas une image")
+    upload.name = "photo.jpg"
+    data = {
+        **_product_post(category, name="Tomates cerises"),
+        "variants-TOTAL_FORMS": "1",
+        "variants-INITIAL_FORMS": "1",
+        "variants-0-id": str(variant.pk),
+        "image": upload,
+    }
+
+    response = client.post(url(shop, f"produits/{product.pk}/"), data)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"image": ["Le fichier n'est pas une image lisible."]}
+    product.refresh_from_db()
+    assert product.name == "Tomates" and not product.image.name
+
+
+def test_a_photo_replaced_on_the_edit_page_is_saved_with_the_product(
+    client, login, shop, owner, category, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    variant = VariantFactory(product__vendor=shop, vendor=shop, sku="TOM-1KG")
+    product = variant.product
+    login(owner)
+    data = {
+        **_product_post(category, name="Tomates cerises"),
+        "variants-TOTAL_FORMS": "1",
+        "variants-INITIAL_FORMS": "1",
+        "variants-0-id": str(variant.pk),
+        "image": _png(),
+    }
+
+    response = client.post(url(shop, f"produits/{product.pk}/"), data)
+
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert product.name == "Tomates cerises"
+    assert (tmp_path / product.image.name).exists() and (tmp_path / product.thumbnail.name).exists()
 
 
 def test_a_duplicate_sku_is_shown_on_its_variant_row(client, login, shop, owner, category):
