@@ -7,7 +7,7 @@ amount shown to the merchant is the amount `shop_order_refund` books.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from marketplace.orders.models import ShopOrder
 from marketplace.orders.transitions import REFUNDABLE_STATES
 from payments.error_codes import PaymentErrorCode
 from payments.models import Refund, RefundStatus
-from payments.refunds import refund_split
+from payments.refunds import refund_amount_too_large, refund_reason_clean, refund_split
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,22 @@ def shop_order_may_be_refunded(*, shop_order: ShopOrder) -> bool:
     )
 
 
-def shop_order_refund_preview(*, shop_order_id: int, amount: Decimal) -> RefundPreview:
-    """The shop's and the association's parts of a refund of `amount`; nothing is written."""
+def refund_preview_confirmed(*, previewed_amount: str, amount: Decimal) -> bool:
+    """Whether a confirmation is for the very amount whose preview was shown (`previewed_amount`,
+    as the preview's hidden field wrote it): an amount changed on the confirm step, or no preview
+    at all, is previewed again, never refunded."""
+    try:
+        return Decimal(previewed_amount) == amount
+    except InvalidOperation:  # no preview, or a value no preview wrote (sNaN included)
+        return False
+
+
+def shop_order_refund_preview(
+    *, shop_order_id: int, amount: Decimal, reason: str = ""
+) -> RefundPreview:
+    """The shop's and the association's parts of a refund of `amount`; nothing is written.
+    Refuses what `shop_order_refund` would refuse of the amount and the `reason`."""
+    refund_reason_clean(reason)
     shop_order = ShopOrder.objects.select_related("order").filter(pk=shop_order_id).first()
     if shop_order is None:
         raise ValidationError(
@@ -65,14 +79,7 @@ def shop_order_refund_preview(*, shop_order_id: int, amount: Decimal) -> RefundP
             }
         )
     if amount > remaining:
-        raise ValidationError(
-            {
-                "amount": ValidationError(
-                    _("At most %(remaining)s can still be refunded.") % {"remaining": remaining},
-                    code=PaymentErrorCode.AMOUNT_TOO_LARGE.value,
-                )
-            }
-        )
+        raise refund_amount_too_large(remaining=remaining, currency=shop_order.currency)
     previous = list(
         Refund.objects.filter(shop_order_id=shop_order.pk)
         .exclude(status=RefundStatus.FAILED)

@@ -40,9 +40,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.accounts.requester import Requester
-from marketplace.core.money import ZERO, is_whole_cents, money_round
+from marketplace.core.money import ZERO, is_whole_cents, money_round, money_text
 from marketplace.core.outbox import Cause, queue_task_on_commit
-from marketplace.governance.audit import audit_record
+from marketplace.governance.audit import audit_latest, audit_record
 from marketplace.governance.models import AuditAction
 from marketplace.governance.town_settings import governance_settings_for
 from marketplace.orders.allocation import lines_release
@@ -60,7 +60,6 @@ from payments.gateways import GatewayError, get_gateway
 from payments.idempotency_keys import idempotency_key, key_window_check
 from payments.ledger import ledger_balances, ledger_record, ledger_record_many
 from payments.models import (
-    REFUND_REASON_MAX_LENGTH,
     LedgerEntryKind,
     Payment,
     PaymentStatus,
@@ -72,9 +71,37 @@ from payments.models import (
 from payments.tasks import send_refund, send_refund_emails, send_refund_failed_emails
 from payments.transfers import shop_order_fee_adjust, transfer_destination
 
+# A refund's reason is told to the customer and the shop, and shown in the back offices' tables:
+# a sentence or two. The rule for every path (API, shop, association); the column holds more
+# (`payments.models.REFUND_REASON_MAX_LENGTH`), for the refunds recorded before it.
+REFUND_REASON_MAX_CHARACTERS = 500
+
 
 def _error(field: str, message: str, code: PaymentErrorCode) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code.value)})
+
+
+def refund_reason_clean(reason: str) -> str:
+    """`reason` without surrounding spaces; a `reason` error when it is too long."""
+    reason = (reason or "").strip()
+    if len(reason) > REFUND_REASON_MAX_CHARACTERS:
+        raise _error(
+            "reason",
+            _("The reason may have at most %(max)s characters (it has %(length)s).")
+            % {"max": REFUND_REASON_MAX_CHARACTERS, "length": len(reason)},
+            PaymentErrorCode.INVALID,
+        )
+    return reason
+
+
+def refund_amount_too_large(*, remaining: Decimal, currency: str) -> ValidationError:
+    """The `amount` error of a refund above what remains, the amount written the language's way."""
+    return _error(
+        "amount",
+        _("At most %(remaining)s can still be refunded.")
+        % {"remaining": money_text(remaining, currency)},
+        PaymentErrorCode.AMOUNT_TOO_LARGE,
+    )
 
 
 def refund_commission_policy(*, town_id: int) -> bool:
@@ -126,14 +153,7 @@ def shop_order_refund(
             _("The amount must be positive, with at most two decimals."),
             PaymentErrorCode.INVALID_AMOUNT,
         )
-    reason = (reason or "").strip()
-    if len(reason) > REFUND_REASON_MAX_LENGTH:
-        raise _error(
-            "reason",
-            _("The reason may have at most %(max)s characters.")
-            % {"max": REFUND_REASON_MAX_LENGTH},
-            PaymentErrorCode.INVALID,
-        )
+    reason = refund_reason_clean(reason)
     with transaction.atomic():
         shop_order = (
             ShopOrder.objects.select_for_update(of=("self",))
@@ -159,11 +179,7 @@ def shop_order_refund(
         total = shop_order.subtotal + shop_order.delivery_fee
         remaining = total - shop_order.refunded_amount
         if amount > remaining:
-            raise _error(
-                "amount",
-                _("At most %(remaining)s can still be refunded.") % {"remaining": remaining},
-                PaymentErrorCode.AMOUNT_TOO_LARGE,
-            )
+            raise refund_amount_too_large(remaining=remaining, currency=shop_order.currency)
         shop_share, commission = refund_split(
             shop_order=shop_order, amount=amount, previous=previous
         )
@@ -212,16 +228,38 @@ def shop_order_refund(
 
 
 def shop_order_refund_remaining(*, shop_order_id: int) -> Refund | None:
-    """A paid shop order was cancelled or refused: refunds what remains of it (once)."""
+    """A paid shop order was cancelled or refused: refunds what remains of it (once).
+
+    Cancelled by the town's staff: the refund records who asked it and why (their reason, as the
+    town's audit log keeps it with the cancellation, in the same transaction)."""
     shop_order = ShopOrder.objects.get(pk=shop_order_id)
     remaining = shop_order.subtotal + shop_order.delivery_fee - shop_order.refunded_amount
     payment = Payment.objects.filter(order_id=shop_order.order_id).first()
     if remaining <= 0 or payment is None or payment.status != PaymentStatus.SUCCEEDED:
         return None
+    staff_cancel = (
+        audit_latest(action=AuditAction.SHOP_ORDER_CANCEL, obj=shop_order)
+        if shop_order.status == ShopOrderStatus.CANCELLED
+        else None
+    )
     try:
-        return shop_order_refund(shop_order_id=shop_order_id, amount=remaining, automatic=True)
+        return shop_order_refund(
+            shop_order_id=shop_order_id,
+            amount=remaining,
+            automatic=True,
+            user=staff_cancel.actor if staff_cancel else None,
+            reason=_shortened(staff_cancel.reason) if staff_cancel else "",
+        )
     except ValidationError:
         return None
+
+
+def _shortened(reason: str) -> str:
+    """A reason written under a longer limit (a cancellation's), within a refund's."""
+    reason = reason.strip()
+    if len(reason) <= REFUND_REASON_MAX_CHARACTERS:
+        return reason
+    return reason[: REFUND_REASON_MAX_CHARACTERS - 1].rstrip() + "…"
 
 
 def _has_work(refund: Refund) -> bool:

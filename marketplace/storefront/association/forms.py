@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.catalog.models import Category
 from marketplace.governance.models import AuditAction, StripeFeesPayer
 from marketplace.towns.models import Town, TownStaffRole
-from payments.models import REFUND_REASON_MAX_LENGTH
+from payments.refund_preview import refund_preview_confirmed
 from vendors.models import Vendor, VendorStatus
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -72,9 +72,28 @@ class OrderRefundForm(forms.Form):
     amount = forms.DecimalField(
         localize=True, widget=DECIMAL_INPUT, label=_("Amount to refund"), decimal_places=2
     )
+    # How long it may be is the refund service's rule (`refund_reason_clean`), said by its error.
     reason = forms.CharField(
         label=_("Reason (told to the customer and the shop)"),
-        max_length=REFUND_REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    # The amount whose preview the confirm step showed (its hidden field, written unlocalised).
+    previewed_amount = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
+
+    def confirms_the_preview(self, data: Any) -> bool:
+        """Whether the staff member confirmed the very amount whose preview they saw."""
+        return "confirm" in data and refund_preview_confirmed(
+            previewed_amount=self.cleaned_data["previewed_amount"],
+            amount=self.cleaned_data["amount"],
+        )
+
+
+class ShopOrderCancelForm(forms.Form):
+    # Required, and how long, are the service's rules (`shop_order_cancel_by_staff`).
+    reason = forms.CharField(
+        label=_("Reason (told to the customer and the shop)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
     )
 
 

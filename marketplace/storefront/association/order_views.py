@@ -1,7 +1,8 @@
 """A town's orders, for its staff: find one (by its number or the customer's email), see it whole
 (each shop's part, the payment, the refunds and what failed), and do what the API lets staff do:
 cancel a shop's part or the whole unpaid order, refund a shop's part. The services decide
-(`shop_order_cancel`, `order_cancel_before_payment`, `shop_order_refund`)."""
+(`shop_order_cancel_by_staff`, `order_cancel_before_payment`, `shop_order_refund`), each
+refund and cancellation of a shop's part after a step that says what the customer gets back."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from marketplace.orders.lifecycle import shop_order_cancel
 from marketplace.orders.models import Order, OrderStatus, ShopOrder
 from marketplace.orders.transitions import shop_order_may_be_cancelled
 from marketplace.storefront.association import queries
@@ -23,7 +23,7 @@ from marketplace.storefront.association.access import town_page
 from marketplace.storefront.association.forms import (
     OrderRefundForm,
     OrderSearchForm,
-    ReasonForm,
+    ShopOrderCancelForm,
     add_service_errors,
 )
 from marketplace.storefront.association.views import office_context
@@ -31,8 +31,13 @@ from marketplace.storefront.templatetags.money import money
 from marketplace.towns.models import Town
 from payments.charges import order_cancel_before_payment
 from payments.models import Payment, Refund
-from payments.refund_preview import shop_order_may_be_refunded, shop_order_refundable_amount
+from payments.refund_preview import (
+    shop_order_may_be_refunded,
+    shop_order_refund_preview,
+    shop_order_refundable_amount,
+)
 from payments.refunds import shop_order_refund
+from payments.staff_cancel import shop_order_cancel_by_staff, shop_order_cancel_by_staff_preview
 
 LIST_SIZE = 50
 
@@ -93,7 +98,8 @@ def _detail(
                     prefix=f"refund-{shop_order.pk}",
                     initial={"amount": shop_order_refundable_amount(shop_order=shop_order)},
                 ),
-                "cancel_form": forms.get("cancel") or ReasonForm(prefix=f"cancel-{shop_order.pk}"),
+                "cancel_form": forms.get("cancel")
+                or ShopOrderCancelForm(prefix=f"cancel-{shop_order.pk}"),
             }
         )
     context = office_context(request, town, "orders") | {
@@ -124,26 +130,46 @@ def _town_shop_order(town: Town, number: str, shop_order_id: int) -> tuple[Order
 def shop_order_refund_view(
     request: HttpRequest, town: Town, number: str, shop_order_id: int
 ) -> HttpResponse:
+    """Step 1 (the order's page): amount and reason; step 2: what the customer gets back and who
+    bears it (the refund service's split), confirmed; then the refund. A confirmation for another
+    amount than the one previewed shows that amount's preview instead."""
     order, shop_order = _town_shop_order(town, number, shop_order_id)
     form = OrderRefundForm(request.POST, prefix=f"refund-{shop_order.pk}")
     if form.is_valid():
         try:
-            refund = shop_order_refund(
+            if form.confirms_the_preview(request.POST):
+                refund = shop_order_refund(
+                    shop_order_id=shop_order.pk,
+                    amount=form.cleaned_data["amount"],
+                    user=request.user,
+                    reason=form.cleaned_data["reason"],
+                    by_staff=True,
+                )
+                messages.success(
+                    request,
+                    _("Refund of %(amount)s to the customer requested (%(shop)s).")
+                    % {
+                        "amount": money(refund.amount, refund.currency),
+                        "shop": shop_order.vendor.name,
+                    },
+                )
+                return redirect("association:order", town=town.slug, number=order.number)
+            preview = shop_order_refund_preview(
                 shop_order_id=shop_order.pk,
                 amount=form.cleaned_data["amount"],
-                user=request.user,
                 reason=form.cleaned_data["reason"],
-                by_staff=True,
             )
         except ValidationError as error:
             add_service_errors(form, error, {"id": "amount"})
         else:
-            messages.success(
-                request,
-                _("Refund of %(amount)s to the customer requested (%(shop)s).")
-                % {"amount": money(refund.amount, refund.currency), "shop": shop_order.vendor.name},
-            )
-            return redirect("association:order", town=town.slug, number=order.number)
+            context = office_context(request, town, "orders") | {
+                "order": order,
+                "shop_order": shop_order,
+                "form": form,
+                "preview": preview,
+                "amount_changed": "confirm" in request.POST,
+            }
+            return render(request, "association/shop_order_refund.html", context)
     return _detail(request, town, order, failed={shop_order.pk: {"refund": form}})
 
 
@@ -152,26 +178,39 @@ def shop_order_refund_view(
 def shop_order_cancel_view(
     request: HttpRequest, town: Town, number: str, shop_order_id: int
 ) -> HttpResponse:
+    """Step 1 (the order's page): the reason; step 2: what the customer gets back, confirmed;
+    then the cancellation (and its refund, asked by the staff member, for the reason)."""
     order, shop_order = _town_shop_order(town, number, shop_order_id)
-    form = ReasonForm(request.POST, prefix=f"cancel-{shop_order.pk}")
+    form = ShopOrderCancelForm(request.POST, prefix=f"cancel-{shop_order.pk}")
     if form.is_valid():
         try:
-            shop_order_cancel(
-                shop_order_id=shop_order.pk,
-                reason=form.cleaned_data["reason"],
-                staff=request.user,
+            if "confirm" in request.POST:
+                shop_order_cancel_by_staff(
+                    shop_order_id=shop_order.pk,
+                    reason=form.cleaned_data["reason"],
+                    staff=request.user,
+                )
+                messages.success(
+                    request,
+                    _(
+                        "The part of %(shop)s is cancelled: its stock is back, and it is refunded if it was paid."
+                    )
+                    % {"shop": shop_order.vendor.name},
+                )
+                return redirect("association:order", town=town.slug, number=order.number)
+            refund_amount = shop_order_cancel_by_staff_preview(
+                shop_order_id=shop_order.pk, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(
-                request,
-                _(
-                    "The part of %(shop)s is cancelled: its stock is back, and it is refunded if it was paid."
-                )
-                % {"shop": shop_order.vendor.name},
-            )
-            return redirect("association:order", town=town.slug, number=order.number)
+            context = office_context(request, town, "orders") | {
+                "order": order,
+                "shop_order": shop_order,
+                "form": form,
+                "refund_amount": refund_amount,
+            }
+            return render(request, "association/shop_order_cancel.html", context)
     return _detail(request, town, order, failed={shop_order.pk: {"cancel": form}})
 
 

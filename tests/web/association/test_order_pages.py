@@ -99,12 +99,24 @@ def test_staff_refund_part_of_a_shop_order_with_a_reason(as_moderator, rennes, r
     bakery = ShopOrder.objects.get(order=order, vendor__name="Boulangerie Dupain")
     prefix = f"refund-{bakery.pk}"
 
-    # when the moderator refunds 1,50 (French decimal comma) with a reason
+    url = f"/association/rennes/commandes/{order.number}/{bakery.pk}/rembourser/"
+    asked = {f"{prefix}-amount": "1,50", f"{prefix}-reason": "Baguettes trop cuites"}
+
+    # when the moderator asks to refund 1,50 (French decimal comma) with a reason
+    preview = as_moderator.post(url, asked)
+
+    # then they see what it means before anything is done
+    assert preview.status_code == 200
+    html = page(preview)
+    assert "Le client récupère 1,50\u00a0€." in html
+    assert "Le commerce prend en charge " in html and "Confirmer le remboursement" in html
+    assert f'name="{prefix}-previewed_amount" value="1.50"' in html
+    assert not Refund.objects.exists()
+
+    # when they confirm it
     with run_on_commit():
         response = as_moderator.post(
-            f"/association/rennes/commandes/{order.number}/{bakery.pk}/rembourser/",
-            {f"{prefix}-amount": "1,50", f"{prefix}-reason": "Baguettes trop cuites"},
-            follow=True,
+            url, asked | {f"{prefix}-previewed_amount": "1.50", "confirm": "1"}, follow=True
         )
 
     # then it is refunded, asked by them, for that reason, and the page lists it
@@ -151,27 +163,38 @@ def test_a_refund_refused_says_why_and_changes_nothing(as_moderator, rennes):
 
     assert mixed.status_code == 404
     assert too_much.status_code == no_reason.status_code == 400
-    assert "Il reste au plus 4.00 à rembourser." in page(too_much)
+    assert "Il reste au plus 4,00\u00a0€ à rembourser." in page(too_much)
     assert "Ce champ est obligatoire." in page(no_reason)
     assert not Refund.objects.exists()
     bakery.refresh_from_db()
     assert bakery.refunded_amount == Decimal("0.00")
 
 
-def test_staff_cancel_a_shops_part_its_stock_goes_back_and_it_is_refunded(as_moderator, rennes):
+def test_staff_cancel_a_shops_part_its_stock_goes_back_and_it_is_refunded(
+    as_moderator, rennes, rennes_moderator
+):
     # given a paid order; the cheese shop's part holds 1 unit
     order = _paid_order(rennes)
     cheese = ShopOrder.objects.get(order=order, vendor__name="Fromagerie Lait")
     stock = Stock.objects.get(variant_id=cheese.lines.get().variant_id)
     assert stock.quantity_allocated == 1
 
-    # when the moderator cancels it, with a reason
+    url = f"/association/rennes/commandes/{order.number}/{cheese.pk}/annuler/"
+    asked = {f"cancel-{cheese.pk}-reason": "Commerce fermé pour travaux"}
+
+    # when the moderator asks to cancel it, with a reason
+    confirmation = as_moderator.post(url, asked)
+
+    # then they are asked to confirm, told what the customer gets back; nothing is done yet
+    assert confirmation.status_code == 200
+    assert "Annuler la partie de Fromagerie Lait ?" in page(confirmation)
+    assert "Le client récupère 12,00\u00a0€." in page(confirmation)
+    cheese.refresh_from_db()
+    assert cheese.status == "paid" and not Refund.objects.exists()
+
+    # when they confirm
     with run_on_commit():
-        response = as_moderator.post(
-            f"/association/rennes/commandes/{order.number}/{cheese.pk}/annuler/",
-            {f"cancel-{cheese.pk}-reason": "Commerce fermé pour travaux"},
-            follow=True,
-        )
+        response = as_moderator.post(url, asked | {"confirm": "1"}, follow=True)
 
     # then it is cancelled with the reason, its unit back on sale, refunded in full
     assert "La partie de Fromagerie Lait est annulée" in page(response)
@@ -187,11 +210,93 @@ def test_staff_cancel_a_shops_part_its_stock_goes_back_and_it_is_refunded(as_mod
         {"status": "paid"},
         {"order": order.number, "status": "cancelled"},
     )
-    # and the page no longer offers to cancel or refund it
+    # and the refund says who asked it and why, on the order's page and in the journal
+    refund = Refund.objects.get()
+    assert (refund.amount, refund.requested_by, refund.reason) == (
+        Decimal("12.00"),
+        rennes_moderator,
+        "Commerce fermé pour travaux",
+    )
     html = page(as_moderator.get(f"/association/rennes/commandes/{order.number}/"))
+    refunds_table = html.split('<table class="data refunds">')[1].split("</table>")[0]
+    assert "Commerce fermé pour travaux" in refunds_table
+    assert "moderation@rennes.demo" in refunds_table
+    log = page(as_moderator.get("/association/rennes/journal/"))
+    assert "Commerce fermé pour travaux" in log
+    # and the page no longer offers to cancel or refund it
     cheese_part = html.split("Fromagerie Lait")[1]
     assert "Annuler la partie de ce commerce" not in cheese_part
     assert "Rembourser le client" not in cheese_part
+
+
+def test_a_refund_confirmed_for_another_amount_than_previewed_is_previewed_again(
+    as_moderator, rennes
+):
+    order = _paid_order(rennes)
+    bakery = ShopOrder.objects.get(order=order, vendor__name="Boulangerie Dupain")
+    prefix = f"refund-{bakery.pk}"
+    url = f"/association/rennes/commandes/{order.number}/{bakery.pk}/rembourser/"
+
+    # the moderator previewed 1,50, then changed the amount to 3 and confirmed; or forged no preview
+    changed = as_moderator.post(
+        url,
+        {
+            f"{prefix}-amount": "3",
+            f"{prefix}-reason": "Erreur",
+            f"{prefix}-previewed_amount": "1.50",
+            "confirm": "1",
+        },
+    )
+    unpreviewed = as_moderator.post(
+        url, {f"{prefix}-amount": "3", f"{prefix}-reason": "Erreur", "confirm": "1"}
+    )
+
+    # then each shows the preview of 3,00 to confirm, and nothing is refunded
+    assert changed.status_code == unpreviewed.status_code == 200
+    assert "Le montant a changé : vérifiez ce qu’il implique, puis confirmez à nouveau." in page(
+        changed
+    )
+    assert "Le client récupère 3,00\u00a0€." in page(changed)
+    assert f'name="{prefix}-previewed_amount" value="3"' in page(unpreviewed)
+    assert not Refund.objects.exists()
+
+
+def test_a_refunds_reason_is_required_and_keeps_to_500_characters(as_moderator, rennes):
+    order = _paid_order(rennes)
+    bakery = ShopOrder.objects.get(order=order, vendor__name="Boulangerie Dupain")
+    prefix = f"refund-{bakery.pk}"
+    url = f"/association/rennes/commandes/{order.number}/{bakery.pk}/rembourser/"
+
+    too_long = {f"{prefix}-amount": "1", f"{prefix}-reason": "a" * 600}
+    preview = as_moderator.post(url, too_long)
+    confirm = as_moderator.post(
+        url, too_long | {f"{prefix}-previewed_amount": "1.00", "confirm": "1"}
+    )
+
+    assert preview.status_code == confirm.status_code == 400
+    for response in (preview, confirm):
+        assert "Le motif peut compter au plus 500 caractères (il en compte 600)." in page(response)
+    assert not Refund.objects.exists()
+
+
+def test_a_shops_part_is_not_cancelled_without_a_reason_nor_confirmation(as_moderator, rennes):
+    order = _paid_order(rennes)
+    cheese = ShopOrder.objects.get(order=order, vendor__name="Fromagerie Lait")
+    prefix = f"cancel-{cheese.pk}"
+    url = f"/association/rennes/commandes/{order.number}/{cheese.pk}/annuler/"
+
+    # no reason (asked, then forced past the confirmation), a too long one
+    empty = as_moderator.post(url, {f"{prefix}-reason": " "})
+    forced = as_moderator.post(url, {f"{prefix}-reason": "", "confirm": "1"})
+    too_long = as_moderator.post(url, {f"{prefix}-reason": "b" * 501, "confirm": "1"})
+
+    assert empty.status_code == forced.status_code == too_long.status_code == 400
+    required = "Indiquez pourquoi la partie de ce commerce est annulée"
+    assert required in page(empty) and required in page(forced)
+    assert "Le motif peut compter au plus 500 caractères (il en compte 501)." in page(too_long)
+    cheese.refresh_from_db()
+    assert cheese.status == "paid"
+    assert not Refund.objects.exists() and not AuditEntry.objects.exists()
 
 
 def test_staff_cancel_an_unpaid_order(as_moderator, rennes):
