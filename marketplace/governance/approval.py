@@ -45,7 +45,7 @@ def vendor_suspend(*, vendor_id: int, reason: str, actor: Requester) -> Vendor:
     return _vendor_decide(
         vendor_id=vendor_id,
         action=AuditAction.VENDOR_SUSPEND,
-        reason=_required_reason(reason),
+        reason=_required_reason(reason, missing=_("Give the reason for the suspension.")),
         actor=actor,
     )
 
@@ -59,19 +59,20 @@ def vendor_refuse(*, vendor_id: int, reason: str, actor: Requester) -> Vendor:
     return _vendor_decide(
         vendor_id=vendor_id,
         action=AuditAction.VENDOR_SUSPEND,
-        reason=_required_reason(reason),
+        reason=_required_reason(reason, missing=_("Give the reason for the refusal.")),
         actor=actor,
         allowed=frozenset({VendorStatus.PENDING}),
     )
 
 
-def _required_reason(reason: str) -> str:
+def _required_reason(reason: str, *, missing: str) -> str:
+    """`reason` trimmed; `missing` (what the decision is: a suspension, a refusal) when empty."""
     reason = reason.strip()
     if not reason:
         raise ValidationError(
             {
                 "reason": ValidationError(
-                    _("Give the reason for the suspension."),
+                    missing,
                     code=GovernanceErrorCode.REASON_REQUIRED.value,
                 )
             }
@@ -120,7 +121,10 @@ def _vendor_decide(
                 {
                     "id": ValidationError(
                         _("A shop that is %(status)s cannot be %(target)s.")
-                        % {"status": vendor.status, "target": target},
+                        % {
+                            "status": VendorStatus(vendor.status).label,
+                            "target": VendorStatus(target).label,
+                        },
                         code=GovernanceErrorCode.INVALID_STATUS_TRANSITION.value,
                     )
                 }

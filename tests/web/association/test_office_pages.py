@@ -133,7 +133,8 @@ def test_refusing_without_a_reason_shows_the_services_error_on_the_field(as_renn
     assert response.status_code == 400
     form = response.context["refuse_form"]
     assert form.has_error("reason", "REASON_REQUIRED")
-    assert "Indiquez le motif" in response.content.decode()
+    html = response.content.decode()
+    assert "Indiquez le motif du refus." in html and "suspension" not in html.lower()
     shop.refresh_from_db()
     assert shop.status == VendorStatus.PENDING
 
