@@ -13,7 +13,7 @@ from marketplace.catalog.models import Category
 from marketplace.core.money import money_round
 from vendors.error_codes import VendorErrorCode
 from vendors.models import FulfilmentMethodName, Vendor, VendorStatus
-from vendors.opening_hours import normalize_opening_hours, opening_hours_problems
+from vendors.opening_hours import normalize_opening_hours, opening_hours_day_problems
 
 MAX_PRICE = Decimal("99999999.99")
 
@@ -95,16 +95,16 @@ def check_text(field: str, value: Any, *, max_length: int, required: bool = True
 
 
 def check_opening_hours(field: str, value: Any) -> dict[str, str | None]:
-    problems = opening_hours_problems(value)
+    """The normalised hours, or every problem: a day's under `<field>.<day>` (`opening_hours.tue`),
+    the whole value's under `field`."""
+    problems = opening_hours_day_problems(value)
     if problems:
-        raise ValidationError(
-            {
-                field: [
-                    ValidationError(problem, code=VendorErrorCode.INVALID_OPENING_HOURS.value)
-                    for problem in problems
-                ]
-            }
-        )
+        errors: dict[str, list[ValidationError]] = {}
+        for day, problem in problems:
+            errors.setdefault(f"{field}.{day}" if day else field, []).append(
+                ValidationError(problem, code=VendorErrorCode.INVALID_OPENING_HOURS.value)
+            )
+        raise ValidationError(errors)
     return normalize_opening_hours(value)
 
 

@@ -178,8 +178,8 @@ def test_bad_profile_input_gets_coded_errors_and_changes_nothing(gql, world):
         ({"slug": "Pas Un Slug"}, ("slug", "INVALID")),
         ({"name": "  "}, ("name", "REQUIRED")),
         ({"openingHours": '{"lundi": "09:00-12:00"}'}, ("openingHours", "INVALID_OPENING_HOURS")),
-        ({"openingHours": '{"mon": "9h-12h"}'}, ("openingHours", "INVALID_OPENING_HOURS")),
-        ({"openingHours": '{"mon": "12:00-09:00"}'}, ("openingHours", "INVALID_OPENING_HOURS")),
+        ({"openingHours": '{"mon": "9h-12h"}'}, ("openingHours.mon", "INVALID_OPENING_HOURS")),
+        ({"openingHours": '{"tue": "12:00-09:00"}'}, ("openingHours.tue", "INVALID_OPENING_HOURS")),
         (
             {"fulfilmentMethods": [{"method": "PICKUP", "fee": "1.005"}]},
             ("fulfilmentMethods.0.fee", "INVALID_PRICE"),

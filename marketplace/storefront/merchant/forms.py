@@ -14,18 +14,9 @@ from marketplace.core.money import CENT
 from marketplace.towns.models import Town
 from payments.models import REFUND_REASON_MAX_LENGTH
 from vendors.models import FulfilmentMethodName, StockMovementReason, VendorRole
-from vendors.opening_hours import DAYS
+from vendors.opening_hours import DAY_NAMES, DAYS
 from vendors.stock_updates import ADJUST_REASONS
 
-DAY_LABELS = {
-    "mon": _("Monday"),
-    "tue": _("Tuesday"),
-    "wed": _("Wednesday"),
-    "thu": _("Thursday"),
-    "fri": _("Friday"),
-    "sat": _("Saturday"),
-    "sun": _("Sunday"),
-}
 METHODS = list(FulfilmentMethodName)
 
 
@@ -120,8 +111,8 @@ SHOP_ERROR_FIELDS = {
     "location": "latitude",
     "fulfilmentMethods": "offer_pickup",
     "fulfilment_methods": "offer_pickup",
-    "openingHours": "hours_mon",
-    "opening_hours": "hours_mon",
+    # Each day's problems under its day (a problem of the hours as a whole: above the form).
+    **{f"opening_hours.{day}": f"hours_{day}" for day in DAYS},
     "name": "name",
 }
 
@@ -142,7 +133,7 @@ class ProfileForm(FulfilmentFieldsMixin):
         super().__init__(*args, **kwargs)
         for day in DAYS:
             self.fields[f"hours_{day}"] = forms.CharField(
-                label=DAY_LABELS[day],
+                label=DAY_NAMES[day],
                 required=False,
                 max_length=100,
                 help_text=_("e.g. 09:00-12:00,14:00-19:00; empty: closed"),

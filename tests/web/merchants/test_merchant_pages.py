@@ -633,6 +633,39 @@ def test_the_profile_saves_hours_and_methods_and_shows_service_errors(client, lo
     assert wrong.status_code == 400 and "19:00-08:00" in wrong.content.decode()
 
 
+def _profile_post(**extra):
+    return {
+        "name": "La Criée",
+        "email": "criee@example.org",
+        "country": "FR",
+        "hours_mon": "08:00-12:00",
+        "offer_pickup": "on",
+        "fee_pickup": "0",
+        **extra,
+    }
+
+
+def test_each_opening_hours_error_is_under_its_own_day_in_french(client, login, shop, owner):
+    hours_before = shop.opening_hours
+    login(owner)
+
+    response = client.post(
+        url(shop, "boutique/"),
+        _profile_post(hours_tue="25:00-26:00", hours_thu="09:00-12:00,11:00-18:00"),
+    )
+
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert errors == {
+        "hours_tue": ["Mardi : '25:00-26:00' n'est pas au format HH:MM-HH:MM."],
+        "hours_thu": ["Jeudi : '11:00-18:00' chevauche la plage précédente."],
+    }
+    page = response.content.decode()
+    assert "tue :" not in page and "thu :" not in page
+    shop.refresh_from_db()
+    assert shop.opening_hours == hours_before
+
+
 def test_staff_read_but_cannot_change_the_profile_nor_invite(client, login, shop):
     staff = UserFactory(email="vendeur@example.org")
     VendorMemberFactory(vendor=shop, user=staff, role=VendorRole.STAFF)
