@@ -79,6 +79,15 @@ def test_staff_find_their_towns_orders_by_number_or_email_and_no_other_towns(
     assert as_moderator.get(f"/association/nancy/commandes/{elsewhere.number}/").status_code == 404
 
 
+def test_the_orders_list_heads_its_columns_with_nouns(as_moderator, rennes):
+    _paid_order(rennes)
+
+    html = page(as_moderator.get("/association/rennes/commandes/"))
+
+    head = html.split("<thead>")[1].split("</thead>")[0]
+    assert '<th scope="col">Commande</th>' in head and "Commander" not in head
+
+
 def test_someone_not_on_the_towns_staff_cannot_see_or_touch_its_orders(client, rennes, nancy_admin):
     order = _paid_order(rennes)
     shop_order = order.shop_orders.first()
