@@ -57,6 +57,10 @@ from marketplace.storefront.templatetags.money import money
 from marketplace.storefront.views import town_context, town_of
 from vendors.models import FulfilmentMethodName, Variant
 
+# The tag of a message the page shows beside the form it answers (the product page's add button),
+# in a live region there, not in the layout's messages at the top.
+BESIDE = "beside"
+
 
 def _cart_url(town_slug: str) -> str:
     return reverse("storefront:cart", kwargs={"town": town_slug})
@@ -92,7 +96,7 @@ def cart_add(request: HttpRequest, town: str) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, str(error))
+                messages.error(request, str(error), extra_tags=BESIDE)
         return redirect(product_url)
     lines = [LineInput(variant_id=variant.pk, quantity=form.cleaned_data["quantity"])]
     checkout = cart_checkout(request, current)
@@ -110,7 +114,7 @@ def cart_add(request: HttpRequest, town: str) -> HttpResponse:
             checkout = checkout_lines_add(checkout_id=checkout.pk, user=request.user, lines=lines)
     except ValidationError as error:
         for message in error.messages:
-            messages.error(request, message)
+            messages.error(request, message, extra_tags=BESIDE)
         return redirect(product_url)
     checkout.town = current
     cart_remember(request, checkout)
@@ -118,6 +122,7 @@ def cart_add(request: HttpRequest, town: str) -> HttpResponse:
     messages.success(
         request,
         _("%(product)s is in your cart.") % {"product": variant.product.name},
+        extra_tags=BESIDE,
     )
     return redirect(product_url)
 
@@ -128,6 +133,17 @@ class LineView:
     available: int
     held_until: Any
     changes: list[str]
+    errors: list[str]  # why the quantity just asked was refused
+    asked: str | None  # that quantity, as typed
+
+
+@dataclass
+class LineRefused:
+    """A line change the form or the service refused: shown on its line, nothing changed."""
+
+    line_id: int
+    asked: str
+    errors: list[str]
 
 
 @dataclass
@@ -138,7 +154,7 @@ class GroupView:
 
 
 def _explain(
-    request: HttpRequest, summary: CheckoutSummary
+    request: HttpRequest, summary: CheckoutSummary, refused: LineRefused | None
 ) -> tuple[list[GroupView], Any, list[tuple[str, Decimal, Decimal]]]:
     """Each line with what changed since it was put in the cart (stock, price), in words."""
     available, held = cart_stock(
@@ -170,7 +186,17 @@ def _explain(
                         "after": money(line.unit_price, currency),
                     }
                 )
-            lines.append(LineView(line, free, held.get(line.variant.pk), changes))
+            mine = refused if refused and refused.line_id == line.line.pk else None
+            lines.append(
+                LineView(
+                    line,
+                    free,
+                    held.get(line.variant.pk),
+                    changes,
+                    errors=mine.errors if mine else [],
+                    asked=mine.asked if mine else None,
+                )
+            )
         labels = dict(FulfilmentMethodName.choices)
         methods = [
             (m, str(labels.get(m, m)), fee)
@@ -188,6 +214,13 @@ def _explain(
 
 
 def cart(request: HttpRequest, town: str) -> HttpResponse:
+    return _cart_page(request, town, refused=None)
+
+
+def _cart_page(request: HttpRequest, town: str, *, refused: LineRefused | None) -> HttpResponse:
+    """The cart; `refused`: a line change refused, told on its line (and to screen readers by
+    the page's live region), the page answering the form's post (no redirect: what was typed
+    stays)."""
     checkout = cart_checkout_of_slug(request, town)
     if checkout is not None:
         current = checkout.town
@@ -197,7 +230,7 @@ def cart(request: HttpRequest, town: str) -> HttpResponse:
     context = town_context(request, current, checkout=checkout)
     if checkout is not None:
         summary = checkout_summary(checkout=checkout)
-        groups, until, vat_lines = _explain(request, summary)
+        groups, until, vat_lines = _explain(request, summary, refused)
         context.update(
             line_max=line_quantity_max(town_id=current.pk),
             summary=summary,
@@ -229,10 +262,10 @@ def cart_line_update(request: HttpRequest, town: str, line: int) -> HttpResponse
         messages.error(request, _("This line is no longer in your cart."))
         return redirect(_cart_url(town))
     form = QuantityForm(request.POST, max_quantity=line_quantity_max(town_id=checkout.town_id))
+    asked = str(request.POST.get("quantity", ""))[:12]
     if not form.is_valid():
-        for error in form.errors["quantity"]:
-            messages.error(request, str(error))
-        return redirect(_cart_url(town))
+        errors = [str(error) for error in form.errors["quantity"]]
+        return _cart_page(request, town, refused=LineRefused(line, asked, errors))
     try:
         checkout_lines_update(
             checkout_id=checkout.pk,
@@ -240,8 +273,7 @@ def cart_line_update(request: HttpRequest, town: str, line: int) -> HttpResponse
             lines=[LineInput(variant_id=variant_id, quantity=form.cleaned_data["quantity"])],
         )
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        return _cart_page(request, town, refused=LineRefused(line, asked, error.messages))
     else:
         price = Variant.objects.filter(pk=variant_id).values_list("price", flat=True).first()
         if price is not None:

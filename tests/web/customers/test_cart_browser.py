@@ -2,6 +2,7 @@
 errors are told next to their line and heard, the page keeps the shopper's place; axe-clean."""
 
 import pytest
+from selenium.webdriver.common.keys import Keys
 
 from tests.web.customers.test_purchase_browser import add_to_cart, wait_text
 from vendors.models import Stock
@@ -50,3 +51,45 @@ def test_a_sold_out_product_shows_no_add_button_and_a_sold_out_choice_cannot_be_
     assert web.axe() == []
     web.click("form.add-to-cart button[type=submit]")
     wait_text(web, "est dans votre panier")
+
+
+def test_a_refused_quantity_is_told_on_its_line_heard_and_the_shopper_keeps_their_place(web, shops):
+    add_to_cart(web, "/villes/bourg/commerces/boulangerie/baguette/", 1)
+    # the add button's news is beside it, in a live region (not at the top, off-screen)
+    web.open("/villes/bourg/commerces/epicerie/miel/")
+    web.find(f"select[name=variant] option[value='{shops.honey_big.pk}']").click()
+    web.fill("input[name=quantity]", "3")
+    web.click("form.add-to-cart button[type=submit]")
+    web.wait_until(lambda d: "il n’en reste que 2" in web.find("#add-status").text)
+    assert web.find("#add-status").get_attribute("role") == "status"
+    assert web.find("#messages").text == ""
+    assert web.axe() == []
+    add_to_cart(web, "/villes/bourg/commerces/epicerie/miel/", 1, variant=shops.honey_small)
+
+    web.driver.set_window_size(390, 844)  # a phone: the honey's line is further down
+    web.open("/villes/bourg/panier/")
+    web.driver.execute_script("window.notReloaded = true;")
+    honey = web.find_all("form.qty input[name=quantity]")[1]
+    line_id = honey.get_attribute("id").removeprefix("qty-")
+    web.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", honey)
+    scrolled = web.driver.execute_script("return window.scrollY;")
+    honey.clear()
+    honey.send_keys("30", Keys.ENTER)
+
+    error = web.wait_for(f"#qty-error-{line_id}")
+    assert error.text == "Stock insuffisant : il n’en reste que 5."
+    assert web.driver.execute_script("return window.notReloaded === true;")
+    # heard: the page's live region (outside the swapped cart) names the line
+    status = web.find("#cart-status")
+    assert status.get_attribute("role") == "status"
+    assert status.get_attribute("textContent") == (
+        "Miel de châtaignier\u00a0: Stock insuffisant\u00a0: il n’en reste que 5."
+    )
+    # the place kept: focus still in the honey's quantity (what was typed), the page not moved
+    focused = web.driver.switch_to.active_element
+    assert focused.get_attribute("id") == f"qty-{line_id}"
+    assert focused.get_attribute("value") == "30"
+    assert focused.get_attribute("aria-describedby") == f"qty-error-{line_id}"
+    assert abs(web.driver.execute_script("return window.scrollY;") - scrolled) < 5
+    assert web.axe() == []
+    web.screenshots("customers-cart-line-error")

@@ -30,6 +30,13 @@ def page(response):
     return response.content.decode()
 
 
+def beside_add_button(response):
+    """The product page's live region by its add button; the top's messages are not there."""
+    html = page(response)
+    assert '<ul class="messages"></ul>' in html
+    return html.split('id="add-status"')[1].split("</div>")[0]
+
+
 def header_cart(response):
     """The header's cart link, as text."""
     return page(response).split('id="cart-link"')[1].split("</a>")[0]
@@ -77,7 +84,7 @@ def test_a_bad_quantity_is_refused_and_changes_nothing(client, shops, quantity):
     )
 
     assert response.status_code == 200
-    assert 'class="messages"' in page(response)
+    assert "Saisissez une quantité entre 1 et 50." in beside_add_button(response)
     assert CheckoutLine.objects.count() == 0
 
 
@@ -120,6 +127,42 @@ def test_asking_more_than_the_stock_says_how_many_are_left(client, shops):
     html = page(client.get(response["Location"]))
     assert "Stock insuffisant\u00a0: il n’en reste que 21." in html
     assert CheckoutLine.objects.count() == 0
+
+
+def test_add_to_cart_news_is_told_beside_the_add_button(client, shops):
+    added = client.get(add(client, shops.baguette, 2)["Location"])
+    refused = client.get(add(client, shops.honey_big, 3)["Location"])
+
+    assert "Baguette de tradition est dans votre panier." in beside_add_button(added)
+    assert "Voir le panier" in beside_add_button(added)
+    assert "Stock insuffisant\u00a0: il n’en reste que 2." in beside_add_button(refused)
+
+
+def test_a_refused_quantity_is_told_on_its_line_and_to_screen_readers(client, shops):
+    add(client, shops.baguette, 1)
+    add(client, shops.honey_small, 1)
+    honey = CheckoutLine.objects.get(variant=shops.honey_small)
+
+    response = client.post(
+        f"/villes/bourg/panier/lignes/{honey.pk}/", {"quantity": "30"}, HTTP_HX_REQUEST="true"
+    )
+
+    # the page answers the post (what was typed stays), the error on the honey's line
+    assert response.status_code == 200
+    html = page(response)
+    honey_line = html.split(f'id="qty-{honey.pk}"')[1].split("</li>")[0]
+    assert 'value="30"' in honey_line and 'aria-invalid="true"' in honey_line
+    assert f'aria-describedby="qty-error-{honey.pk}"' in honey_line
+    assert (
+        f'<p class="line-error" id="qty-error-{honey.pk}">'
+        "Stock insuffisant\u00a0: il n’en reste que 5.</p>" in honey_line
+    )
+    assert "Stock insuffisant" not in html.split(f'id="qty-{honey.pk}"')[0].split('id="cart"')[1]
+    # the live region outside the swapped cart says which line
+    status = html.split('id="cart-status"')[1].split("</div>")[0]
+    assert "Miel de châtaignier\u00a0: Stock insuffisant\u00a0: il n’en reste que 5." in status
+    assert '<ul class="messages"></ul>' in html or 'class="messages"' not in html
+    assert CheckoutLine.objects.get(pk=honey.pk).quantity == 1
 
 
 def test_a_product_of_another_town_cannot_go_in_this_towns_cart(client, shops):
