@@ -17,6 +17,8 @@ from marketplace.governance.audit import audit_record
 from marketplace.governance.error_codes import GovernanceErrorCode
 from marketplace.governance.models import AuditAction
 from marketplace.governance.tasks import send_vendor_decision_email
+from marketplace.orders.models import ShopOrder
+from marketplace.orders.transitions import OPEN_STATES, PAID_STATES
 from search.indexing import mark_town_opened, mark_vendor_dirty
 from vendors.models import Vendor, VendorStatus
 
@@ -48,6 +50,25 @@ def vendor_suspend(*, vendor_id: int, reason: str, actor: Requester) -> Vendor:
         reason=_required_reason(reason, missing=_("Give the reason for the suspension.")),
         actor=actor,
     )
+
+
+# A suspended shop's orders already placed go on: those paid and not handed over yet (to accept,
+# to prepare, ready) are still its to serve.
+UNHANDLED_PAID_STATES: frozenset[str] = PAID_STATES & OPEN_STATES
+
+
+def vendor_suspend_preview(*, vendor_id: int, reason: str) -> int:
+    """How many paid orders the shop has not handed over yet (a suspension does not stop them),
+    before anyone confirms its suspension for `reason`. Refuses what `vendor_suspend` would
+    refuse (no reason, a shop that cannot be suspended); nothing is written."""
+    _required_reason(reason, missing=_("Give the reason for the suspension."))
+    vendor = Vendor.objects.filter(pk=vendor_id).first()
+    if vendor is None:
+        raise _not_found()
+    allowed, target = _TRANSITIONS[AuditAction.VENDOR_SUSPEND]
+    if vendor.status not in allowed:
+        raise _not_allowed(vendor.status, target)
+    return ShopOrder.objects.filter(vendor_id=vendor.pk, status__in=UNHANDLED_PAID_STATES).count()
 
 
 def vendor_refuse(*, vendor_id: int, reason: str, actor: Requester) -> Vendor:
@@ -96,6 +117,24 @@ def vendor_reinstate(*, vendor_id: int, actor: Requester) -> Vendor:
     )
 
 
+def _not_found() -> ValidationError:
+    return ValidationError(
+        {"id": ValidationError(_("No such shop."), code=GovernanceErrorCode.NOT_FOUND.value)}
+    )
+
+
+def _not_allowed(status: str, target: str) -> ValidationError:
+    return ValidationError(
+        {
+            "id": ValidationError(
+                _("A shop that is %(status)s cannot be %(target)s.")
+                % {"status": VendorStatus(status).label, "target": VendorStatus(target).label},
+                code=GovernanceErrorCode.INVALID_STATUS_TRANSITION.value,
+            )
+        }
+    )
+
+
 def _vendor_decide(
     *,
     vendor_id: int,
@@ -109,26 +148,9 @@ def _vendor_decide(
     with transaction.atomic():
         vendor = Vendor.objects.select_for_update().filter(pk=vendor_id).first()
         if vendor is None:
-            raise ValidationError(
-                {
-                    "id": ValidationError(
-                        _("No such shop."), code=GovernanceErrorCode.NOT_FOUND.value
-                    )
-                }
-            )
+            raise _not_found()
         if vendor.status not in allowed:
-            raise ValidationError(
-                {
-                    "id": ValidationError(
-                        _("A shop that is %(status)s cannot be %(target)s.")
-                        % {
-                            "status": VendorStatus(vendor.status).label,
-                            "target": VendorStatus(target).label,
-                        },
-                        code=GovernanceErrorCode.INVALID_STATUS_TRANSITION.value,
-                    )
-                }
-            )
+            raise _not_allowed(vendor.status, target)
         before = {"status": vendor.status, "status_reason": vendor.status_reason}
         vendor.status = target
         vendor.status_reason = reason

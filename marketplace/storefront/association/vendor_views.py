@@ -1,4 +1,5 @@
-"""Shop applications and decisions: approve, refuse (with a reason), suspend, reinstate."""
+"""Shop applications and decisions: approve, refuse (with a reason), suspend (with a reason, after a
+step saying how many paid orders the shop has still to serve), reinstate."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from marketplace.governance.approval import (
     vendor_refuse,
     vendor_reinstate,
     vendor_suspend,
+    vendor_suspend_preview,
 )
 from marketplace.governance.audit import audit_entries
 from marketplace.storefront.association.access import town_page
@@ -88,6 +90,25 @@ _DONE = {
 }
 
 
+def _suspend_confirmation(
+    request: HttpRequest, town: Town, vendor: Vendor, form: ReasonForm
+) -> HttpResponse:
+    """A suspension's step before it is done: how many paid orders the shop has still to serve."""
+    try:
+        open_orders = vendor_suspend_preview(
+            vendor_id=vendor.pk, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _detail(request, town, vendor, {"suspend": form}, status=400)
+    context = office_context(request, town, "vendors") | {
+        "vendor": vendor,
+        "form": form,
+        "open_orders": open_orders,
+    }
+    return render(request, "association/vendor_suspend.html", context)
+
+
 @require_POST
 @town_page
 def vendor_decide(request: HttpRequest, town: Town, vendor_id: int, action: str) -> HttpResponse:
@@ -100,6 +121,8 @@ def vendor_decide(request: HttpRequest, town: Town, vendor_id: int, action: str)
         if not form.is_valid():
             return _detail(request, town, vendor, {action: form}, status=400)
         reason = form.cleaned_data["reason"]
+        if action == "suspend" and "confirm" not in request.POST:
+            return _suspend_confirmation(request, town, vendor, form)
         service = vendor_refuse if action == "refuse" else vendor_suspend
         call = lambda: service(vendor_id=vendor.pk, reason=reason, actor=request.user)  # noqa: E731
     elif action == "approve":

@@ -144,3 +144,25 @@ def test_the_rule_settings_staff_and_audit_pages_are_accessible(web, rennes, ren
     assert "Commerce approuvé" in web.text
     assert web.axe() == []
     web.screenshots("association-audit")
+
+
+def test_staff_suspend_a_shop_after_a_step_that_counts_its_paid_orders(web, rennes, rennes_admin):
+    # given an approved shop with two paid orders it has not handed over
+    shop = VendorFactory(town=rennes, status=VendorStatus.APPROVED, name="Épicerie Lune")
+    for status in ("paid", "accepted"):
+        ShopOrderFactory(order__town=rennes, vendor=shop, status=status)
+
+    web.login(rennes_admin.email, PASSWORD)
+    web.open(f"/association/rennes/boutiques/{shop.pk}/")
+    web.fill("textarea[name=suspend-reason]", "Impayés")
+    web.click("form[action$='/suspend/'] button[type=submit]")
+
+    # a step says the orders go on, before anything is done
+    preview = web.wait_for("#suspend-preview").text
+    assert "Il a 2 commandes payées qu’il n’a pas encore remises." in preview
+    assert Vendor.objects.get(pk=shop.pk).status == VendorStatus.APPROVED
+    assert web.axe() == []
+    web.screenshots("association-suspend-confirm")
+    web.click("button[name=confirm]")
+    assert "Épicerie Lune est suspendue" in web.wait_for(".messages").text
+    assert Vendor.objects.get(pk=shop.pk).status == VendorStatus.SUSPENDED

@@ -154,11 +154,57 @@ def test_suspend_then_reinstate(as_rennes_admin, rennes):
     shop = VendorFactory(town=rennes, status=VendorStatus.APPROVED)
 
     as_rennes_admin.post(
-        f"/association/rennes/boutiques/{shop.pk}/suspend/", {"suspend-reason": "Impayés"}
+        f"/association/rennes/boutiques/{shop.pk}/suspend/",
+        {"suspend-reason": "Impayés", "confirm": "1"},
     )
     shop.refresh_from_db()
     assert shop.status == VendorStatus.SUSPENDED
     as_rennes_admin.post(f"/association/rennes/boutiques/{shop.pk}/reinstate/")
+    shop.refresh_from_db()
+    assert shop.status == VendorStatus.APPROVED
+
+
+def test_a_suspension_is_confirmed_after_saying_how_many_paid_orders_the_shop_still_has(
+    as_rennes_admin, rennes
+):
+    # given an approved shop with orders paid and not handed over (3), and others (not counted)
+    shop = VendorFactory(town=rennes, status=VendorStatus.APPROVED, name="Épicerie Lune")
+    for status in ("paid", "accepted", "ready", "fulfilled", "cancelled", "unconfirmed"):
+        ShopOrderFactory(order__town=rennes, vendor=shop, status=status)
+    ShopOrderFactory(order__town=rennes, status="paid")  # another shop's
+    url = f"/association/rennes/boutiques/{shop.pk}/suspend/"
+
+    # when the admin asks to suspend it with a reason
+    step = as_rennes_admin.post(url, {"suspend-reason": "Impayés"})
+
+    # then a step says what it means, and nothing is done yet
+    assert step.status_code == 200
+    html = step.content.decode()
+    assert "Suspendre Épicerie Lune ?" in html
+    assert "Il a 3 commandes payées qu’il n’a pas encore remises." in html
+    assert "Confirmer la suspension" in html
+    shop.refresh_from_db()
+    assert shop.status == VendorStatus.APPROVED and not AuditEntry.objects.exists()
+
+    # when they confirm, it is suspended for that reason
+    done = as_rennes_admin.post(url, {"suspend-reason": "Impayés", "confirm": "1"}, follow=True)
+    assert "Épicerie Lune est suspendu" in done.content.decode()
+    shop.refresh_from_db()
+    assert (shop.status, shop.status_reason) == (VendorStatus.SUSPENDED, "Impayés")
+
+
+def test_a_suspension_without_a_reason_is_refused_before_the_confirmation_step(
+    as_rennes_admin, rennes
+):
+    shop = VendorFactory(town=rennes, status=VendorStatus.APPROVED)
+
+    response = as_rennes_admin.post(
+        f"/association/rennes/boutiques/{shop.pk}/suspend/", {"suspend-reason": " "}
+    )
+
+    assert response.status_code == 400
+    assert "Indiquez le motif de la suspension." in response.content.decode()
+    assert "Confirmer la suspension" not in response.content.decode()
     shop.refresh_from_db()
     assert shop.status == VendorStatus.APPROVED
 
