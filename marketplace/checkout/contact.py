@@ -23,8 +23,8 @@ PHONE = re.compile(r"^\+?[0-9][0-9 .\-()]{5,30}$")
 MAX_ADDRESS_LENGTH = 500
 
 
-def _field_error(field: str, message: str, code: CheckoutErrorCode) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code.value)})
+def _field_error(message: str, code: CheckoutErrorCode) -> ValidationError:
+    return ValidationError(message, code=code.value)
 
 
 def checkout_contact_update(
@@ -33,25 +33,24 @@ def checkout_contact_update(
     """Sets the checkout's email, phone (optional) and delivery address.
 
     The address is required when a shop's chosen (or default) method delivers, and dropped when
-    none does. Refused with a code on the field: INVALID (email, phone, too long an address),
-    REQUIRED (address). A refused call changes nothing.
+    none does. Refused with a code on each field at fault, all of them at once (one answer
+    tells every correction): INVALID (email, phone, too long an address), REQUIRED (address).
+    A refused call changes nothing.
     """
     email = (email or "").strip()
     phone = " ".join((phone or "").split())
     address = "\n".join(line.strip() for line in (delivery_address or "").strip().splitlines())
+    errors: dict[str, ValidationError] = {}
     try:
         validate_email(email)
-    except ValidationError as error:
-        raise _field_error(
-            "email", _("Enter a valid email address."), CheckoutErrorCode.INVALID
-        ) from error
+    except ValidationError:
+        errors["email"] = _field_error(_("Enter a valid email address."), CheckoutErrorCode.INVALID)
     if phone and not PHONE.match(phone):
-        raise _field_error(
-            "phone", _("Enter a phone number (digits, spaces, +)."), CheckoutErrorCode.INVALID
+        errors["phone"] = _field_error(
+            _("Enter a phone number (digits, spaces, +)."), CheckoutErrorCode.INVALID
         )
     if len(address) > MAX_ADDRESS_LENGTH:
-        raise _field_error(
-            "delivery_address",
+        errors["delivery_address"] = _field_error(
             _("The address is longer than %(max)s characters.") % {"max": MAX_ADDRESS_LENGTH},
             CheckoutErrorCode.INVALID,
         )
@@ -62,14 +61,15 @@ def checkout_contact_update(
             queryset=Checkout.objects.select_related("town").select_for_update(of=("self",)),
         )
         if checkout_delivers(checkout=checkout):
-            if not address:
-                raise _field_error(
-                    "delivery_address",
+            if not address and "delivery_address" not in errors:
+                errors["delivery_address"] = _field_error(
                     _("A shop delivers your order: give the delivery address."),
                     CheckoutErrorCode.REQUIRED,
                 )
         else:
             address = ""
+        if errors:
+            raise ValidationError(errors)
         checkout.email = email
         checkout.phone = phone
         checkout.delivery_address = address

@@ -327,7 +327,7 @@ def checkout_page(request: HttpRequest, town: str) -> HttpResponse:
     summary = checkout_summary(checkout=checkout)
     initial_email = checkout.email or (request.user.email if request.user.is_authenticated else "")
     form = ContactForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={
             "email": initial_email,
             "phone": checkout.phone,

@@ -112,23 +112,27 @@ class DeliveryForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    email = forms.EmailField(
-        label=_("Email"), max_length=320, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    """Parses only: checkout_contact_update checks every field at once (a form that refused the
+    email first would tell the address's error only on the next try). The inputs' maxlength are
+    hints; the service says what is wrong."""
+
+    email = forms.CharField(
+        label=_("Email"),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "maxlength": 320}),
     )
     phone = forms.CharField(
         label=_("Phone (optional)"),
-        max_length=32,
         required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel", "maxlength": 32}
+        ),
     )
     delivery_address = forms.CharField(
         label=_("Delivery address"),
-        max_length=500,
         required=False,
         help_text=_("Street and number, postcode and town, floor or door code."),
-        widget=forms.Textarea(
-            attrs={"rows": 3, "autocomplete": "street-address", "aria-describedby": "address-help"}
-        ),
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
     )
 
 

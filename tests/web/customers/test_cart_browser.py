@@ -2,6 +2,7 @@
 errors are told next to their line and heard, the page keeps the shopper's place; axe-clean."""
 
 import pytest
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.web.customers.test_purchase_browser import add_to_cart, wait_text
@@ -93,3 +94,29 @@ def test_a_refused_quantity_is_told_on_its_line_heard_and_the_shopper_keeps_thei
     assert abs(web.driver.execute_script("return window.scrollY;") - scrolled) < 5
     assert web.axe() == []
     web.screenshots("customers-cart-line-error")
+
+
+def test_a_failed_checkout_shows_every_error_in_a_summary_that_takes_the_focus(web, shops):
+    add_to_cart(web, "/villes/bourg/commerces/epicerie/miel/", 1, variant=shops.honey_small)
+    web.open("/villes/bourg/panier/")
+    web.click("input[name=method][value=local_delivery]")
+    wait_text(web, "11,40 €")
+    web.open("/villes/bourg/commande/")
+    web.fill("input[name=email]", "pas-un-email")
+    web.fill("input[name=phone]", "abc")
+
+    web.click("main form button[type=submit]")
+
+    summary = web.wait_for("#error-summary")
+    assert web.driver.switch_to.active_element == summary
+    links = [a.text for a in summary.find_elements(By.TAG_NAME, "a")]
+    assert links == [
+        "Adresse e-mail : Saisissez une adresse e-mail valide.",
+        "Téléphone (facultatif) : Saisissez un numéro de téléphone (chiffres, espaces, +).",
+        "Adresse de livraison : Un commerce vous livre : indiquez l’adresse de livraison.",
+    ]
+    assert web.axe() == []
+    web.screenshots("customers-checkout-errors")
+    summary.find_element(By.CSS_SELECTOR, "a[href='#id_phone']").click()
+    assert web.driver.switch_to.active_element.get_attribute("id") == "id_phone"
+    assert web.find("#id_phone").get_attribute("value") == "abc"

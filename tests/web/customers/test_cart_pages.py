@@ -466,6 +466,36 @@ def test_a_delivering_shop_needs_an_address_and_a_bad_phone_is_refused(client, s
     assert Order.objects.count() == 0
 
 
+def test_the_checkout_tells_every_error_at_once_with_a_summary_linking_to_each_field(client, shops):
+    # given a cart whose grocer delivers
+    add(client, shops.honey_small, 1)
+    client.post(f"/villes/bourg/panier/livraison/{shops.grocer.pk}/", {"method": "local_delivery"})
+
+    # when the form is sent empty, then with a bad email and phone "abc"
+    empty = page(client.post("/villes/bourg/commande/", {}))
+    bad = page(client.post("/villes/bourg/commande/", {"email": "pas-un-email", "phone": "abc"}))
+
+    # then each answer lists all its errors, in a summary at the top of the form, with links
+    summary = empty.split('id="error-summary"')[1].split("</div>")[0]
+    assert (
+        '<a href="#id_email">Adresse e-mail\u00a0: Saisissez une adresse e-mail valide.</a>'
+        in summary
+    )
+    assert (
+        '<a href="#id_delivery_address">Adresse de livraison\u00a0: '
+        "Un commerce vous livre : indiquez l’adresse de livraison.</a>" in summary
+    )
+    assert 'aria-describedby="id_delivery_address_helptext id_delivery_address_error"' in empty
+    bad_summary = bad.split('id="error-summary"')[1].split("</div>")[0]
+    assert "Saisissez une adresse e-mail valide." in bad_summary
+    assert "Saisissez un numéro de téléphone (chiffres, espaces, +)." in bad_summary
+    assert "indiquez l’adresse de livraison" in bad_summary
+    assert 'id="id_phone_error"' in bad and 'id="id_email_error"' in bad
+    # and nothing is kept nor ordered
+    assert Order.objects.count() == 0
+    assert Checkout.objects.get().email == ""
+
+
 def test_with_pickup_only_no_address_is_asked_nor_kept(client, shops):
     add(client, shops.baguette, 1)
     assert 'name="delivery_address"' not in page(client.get("/villes/bourg/commande/"))
