@@ -7,6 +7,7 @@ from django.core.mail import EmailMessage
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from marketplace.core.money import money_text
 from marketplace.towns.models import TownStaff
 from payments.models import Payment, Refund
 
@@ -37,17 +38,16 @@ def refund_notify(*, refund_id: int, audience: str | None = None) -> int:
     sent = 0
     with translation.override(language):
         values = {
-            "amount": refund.amount,
-            "currency": refund.currency,
+            "amount": money_text(refund.amount, refund.currency),
             "number": order.number,
             "shop": shop_order.vendor.name,
         }
-        subject = _("Refund of %(amount)s %(currency)s on order %(number)s") % values
+        subject = _("Refund of %(amount)s on order %(number)s") % values
         reason = _("Reason: %(reason)s") % {"reason": refund.reason} if refund.reason else ""
         if audience in (None, "customer"):
             customer_body = (
                 _(
-                    "%(shop)s refunded %(amount)s %(currency)s on your order %(number)s. "
+                    "%(shop)s refunded %(amount)s on your order %(number)s. "
                     "The money is returned to your card within a few days."
                 )
                 % values
@@ -59,9 +59,8 @@ def refund_notify(*, refund_id: int, audience: str | None = None) -> int:
             ).send()
         if audience in (None, "shop") and shop_order.vendor.email:
             shop_body = _(
-                "A refund of %(amount)s %(currency)s was made on order %(number)s; "
-                "your share is %(share)s %(currency)s."
-            ) % {**values, "share": refund.shop_share}
+                "A refund of %(amount)s was made on order %(number)s; your share is %(share)s."
+            ) % {**values, "share": money_text(refund.shop_share, refund.currency)}
             if reason:
                 shop_body += "\n" + reason
             sent += EmailMessage(
@@ -106,16 +105,15 @@ def _refund_failed_tell_shop_and_staff(refund: Refund) -> int:
         return 0
     with translation.override("fr"):
         values = {
-            "amount": refund.amount,
-            "currency": refund.currency,
+            "amount": money_text(refund.amount, refund.currency),
             "number": shop_order.order.number,
             "shop": shop_order.vendor.name,
             "error": refund.last_error or "-",
         }
-        subject = _("Refund of %(amount)s %(currency)s failed on order %(number)s") % values
+        subject = _("Refund of %(amount)s failed on order %(number)s") % values
         body = (
             _(
-                "The refund of %(amount)s %(currency)s on order %(number)s (%(shop)s) failed "
+                "The refund of %(amount)s on order %(number)s (%(shop)s) failed "
                 "at the payment provider (%(error)s). The customer has not been repaid; what "
                 "the refund had taken from the shop is given back. The order can be refunded "
                 "again."
@@ -130,15 +128,14 @@ def _refund_failed_tell_customer(refund: Refund) -> int:
     language = order.language if order.language in ("fr", "en") else "fr"
     with translation.override(language):
         values = {
-            "amount": refund.amount,
-            "currency": refund.currency,
+            "amount": money_text(refund.amount, refund.currency),
             "number": order.number,
             "shop": refund.shop_order.vendor.name,
         }
-        subject = _("Refund of %(amount)s %(currency)s not made on order %(number)s") % values
+        subject = _("Refund of %(amount)s not made on order %(number)s") % values
         body = (
             _(
-                "The refund of %(amount)s %(currency)s from %(shop)s on your order %(number)s "
+                "The refund of %(amount)s from %(shop)s on your order %(number)s "
                 "did not reach your card: your bank or the payment provider turned it down. "
                 "The shop and the town's association have been told; they will refund you "
                 "again or contact you."
@@ -159,15 +156,14 @@ def payment_review_notify(*, payment_id: int) -> int:
     with translation.override("fr"):
         values = {
             "number": payment.order.number,
-            "received": payment.mismatch_amount,
-            "amount": payment.amount,
-            "currency": payment.currency,
+            "received": money_text(payment.mismatch_amount or 0, payment.currency),
+            "amount": money_text(payment.amount, payment.currency),
         }
         subject = _("Payment to check on order %(number)s") % values
         body = (
             _(
-                "%(received)s %(currency)s were received for order %(number)s, which costs "
-                "%(amount)s %(currency)s. The order was not marked paid and the money received "
+                "%(received)s were received for order %(number)s, which costs "
+                "%(amount)s. The order was not marked paid and the money received "
                 "is refunded. Please check with the customer."
             )
             % values

@@ -245,6 +245,7 @@ def test_money_received_that_does_not_match_the_order_is_refunded_and_flagged(
     assert payment.mismatch_refund_id.startswith("re_")
     assert [m.to for m in mail.outbox] == [staff]
     assert mail.outbox[0].subject == f"Paiement à vérifier sur la commande {order.number}"
+    assert "15,00\xa0€ ont été reçus" in mail.outbox[0].body
     assert LedgerEntry.objects.count() == 0
 
     # when the same event comes again: flagged once

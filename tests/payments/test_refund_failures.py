@@ -126,11 +126,11 @@ def test_a_full_refund_failing_after_the_transfer_is_undone_and_can_be_made_agai
     number = shop_order.order.number
     to_customer, to_shop = mail.outbox
     assert (to_customer.subject, to_customer.to) == (
-        f"Remboursement de 34.00 EUR non effectué sur la commande {number}",
+        f"Remboursement de 34,00\xa0€ non effectué sur la commande {number}",
         [shop_order.order.email],
     )
     assert "n'a pas atteint votre carte" in to_customer.body
-    assert to_shop.subject == f"Le remboursement de 34.00 EUR a échoué sur la commande {number}"
+    assert to_shop.subject == f"Le remboursement de 34,00\xa0€ a échoué sur la commande {number}"
     assert sorted(to_shop.to) == sorted(
         ["shop@example.org", *shop_order.order.town.staff.values_list("user__email", flat=True)]
     )
@@ -193,8 +193,8 @@ def test_an_email_that_fails_is_sent_again_alone_and_the_others_only_once(
 
     # then the customer was told once, and the shop and the staff once, on the second try
     assert sorted(message.subject for message in mail.outbox) == [
-        f"Le remboursement de 34.00 EUR a échoué sur la commande {shop_order.order.number}",
-        f"Remboursement de 34.00 EUR non effectué sur la commande {shop_order.order.number}",
+        f"Le remboursement de 34,00\xa0€ a échoué sur la commande {shop_order.order.number}",
+        f"Remboursement de 34,00\xa0€ non effectué sur la commande {shop_order.order.number}",
     ]
     failed = OutboxMessage.objects.filter(
         task_name="payments.tasks.send_refund_failed_emails", cause_id=str(refund.pk)

@@ -251,11 +251,11 @@ def test_a_refunds_reason_is_kept_and_told_to_the_customer(
         amount: [
             m.body for m in mailoutbox if m.to == [shop_order.order.email] and amount in m.subject
         ]
-        for amount in ("5.00", "1.00")
+        for amount in ("5,00\xa0€", "1,00\xa0€")
     }
-    assert [len(to_customer["5.00"]), len(to_customer["1.00"])] == [1, 1]
-    assert "Fraises abîmées." in to_customer["5.00"][0]
-    assert "Fraises" not in to_customer["1.00"][0]
+    assert [len(to_customer["5,00\xa0€"]), len(to_customer["1,00\xa0€"])] == [1, 1]
+    assert "Fraises abîmées." in to_customer["5,00\xa0€"][0]
+    assert "Fraises" not in to_customer["1,00\xa0€"][0]
 
 
 def test_a_full_refund_of_a_shop_order_not_yet_handed_over_gives_its_stock_back(

@@ -154,7 +154,7 @@ def test_a_three_shop_order_paid_with_stripe_pays_three_shops_and_refunds_one(
             "vendor__slug", flat=True
         )
     ) == {"boulanger"}
-    refund_mails = [mail for mail in mailoutbox if "10.00 EUR" in mail.subject]
+    refund_mails = [mail for mail in mailoutbox if "10,00\xa0€" in mail.subject]
     assert sorted(mail.to[0] for mail in refund_mails) == sorted([customer.email, shops[1].email])
     assert_ledger_invariants()
 
