@@ -3,6 +3,7 @@ looked up in the town's own shop addresses (no external geocoder is reachable)."
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Avg
@@ -47,3 +48,17 @@ def place_lookup(*, town: Town, text: str) -> Place | None:
     if fold(text) == fold(town.name):
         return Place(town.center_latitude, town.center_longitude)
     return None
+
+
+def town_postcode(*, town: Town) -> str | None:
+    """The town's own postcode, from its shops' addresses: the most common one (the lowest of
+    a tie) of the approved shops whose city is the town; None when no shop is in the town."""
+    wanted = fold(town.name)
+    codes = Counter(
+        code.strip()
+        for code, city in Vendor.objects.filter(town=town, status=VendorStatus.APPROVED)
+        .values_list("postal_code", "city")
+        .order_by()
+        if code and code.strip() and fold(city) == wanted
+    )
+    return min(codes, key=lambda code: (-codes[code], code)) if codes else None

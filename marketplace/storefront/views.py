@@ -31,7 +31,7 @@ from marketplace.core.page_cache import shop_version_key, town_version_key
 from marketplace.storefront.cart import cart_count
 from marketplace.storefront.forms import AddToCartForm
 from marketplace.storefront.fragments import cached_fragment, cached_value, digest
-from marketplace.storefront.places import place_lookup
+from marketplace.storefront.places import place_lookup, town_postcode
 from marketplace.storefront.templatetags.money import money
 from marketplace.towns.models import Town
 from search.query import Near, SearchUnavailable, SortBy
@@ -102,7 +102,9 @@ def town_detail(request: HttpRequest, town: str) -> HttpResponse:
         render=lambda: _town_shops(current, now),
     )
     return render(
-        request, "storefront/town.html", town_context(request, current, shops_html=shops_html)
+        request,
+        "storefront/town.html",
+        town_context(request, current, shops_html=shops_html, **_near_form(request, current)),
     )
 
 
@@ -168,6 +170,24 @@ def _price_range(value: str) -> tuple[Decimal | None, Decimal | None]:
 
 
 NEAR = "near"  # session: {town slug: [latitude, longitude]}, kept out of URLs and logs
+NEAR_WHERE = "near_where"  # session: {town slug: the place last typed}, shown again in the form
+
+
+def _near_form(request: HttpRequest, town: Town) -> dict[str, Any]:
+    """The "near me" form's context: the place the visitor last typed, and an example of the
+    town's own (its postcode from its shops' addresses, kept with the town's version; else
+    its name, which place_lookup knows too)."""
+    postcode = cached_value(
+        name="town-postcode",
+        version_key=town_version_key(town_id=town.pk),
+        parts=(town.pk,),
+        timeout=TOWN_FRAGMENT_SECONDS,
+        compute=lambda: town_postcode(town=town),
+    )
+    return {
+        "near_where": dict(request.session.get(NEAR_WHERE, {})).get(town.slug, ""),
+        "near_example": postcode or town.name,
+    }
 
 
 def _near(request: HttpRequest, town: Town) -> Near | None:
@@ -186,12 +206,15 @@ def near_me(request: HttpRequest, town: str) -> HttpResponse:
     query = str(request.POST.get("q", ""))[:200]
     target = reverse("storefront:search", kwargs={"town": current.slug})
     point: tuple[float, float] | None = None
+    where = str(request.POST.get("where", "")).strip()[:100]  # (emptied when the browser locates)
+    typed = dict(request.session.get(NEAR_WHERE, {}))
+    typed[current.slug] = where
+    request.session[NEAR_WHERE] = typed
     try:
         lat, lon = float(request.POST["lat"]), float(request.POST["lon"])
         if -90 <= lat <= 90 and -180 <= lon <= 180:
             point = (round(lat, 4), round(lon, 4))
     except (KeyError, ValueError):
-        where = str(request.POST.get("where", "")).strip()[:100]
         place = place_lookup(town=current, text=where) if where else None
         if place is not None:
             point = (place.latitude, place.longitude)
@@ -273,6 +296,7 @@ def search(request: HttpRequest, town: str) -> HttpResponse:
             errors=results.errors,
             facets_html=mark_safe(results.facets_html),  # noqa: S308 (our templates escaped it)
             results_html=mark_safe(results.results_html),  # noqa: S308 (our templates escaped it)
+            **_near_form(request, current),
         ),
     )
     # RFC 9211: whether the results came from the cache (the benchmark counts them).

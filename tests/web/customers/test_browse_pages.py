@@ -65,6 +65,28 @@ def test_an_unknown_place_is_told_in_words(client, shops):
     assert "near" not in client.session
 
 
+def near_field(html):
+    return html.split('id="near-where"')[1].split(">")[0]
+
+
+def test_near_me_gives_the_towns_own_postcode_as_an_example(client, shops):
+    # the bakery is in Bourg (01000); the grocer, in Montmerle (01090), is not the town's
+    assert 'placeholder="p. ex. 01000"' in near_field(page(client.get("/villes/bourg/")))
+    assert 'placeholder="p. ex. 01000"' in near_field(page(client.get("/villes/bourg/recherche/")))
+    # a town none of whose shops is in the town itself: its name (a place near me knows)
+    assert 'placeholder="p. ex. Ailleurs"' in near_field(page(client.get("/villes/ailleurs/")))
+
+
+def test_near_me_keeps_the_place_typed_found_or_not(client, shops):
+    found = client.post("/villes/bourg/pres-de-moi/", {"where": "01090"}, follow=True)
+    unknown = client.post("/villes/bourg/pres-de-moi/", {"where": "Atlantide"}, follow=True)
+
+    assert 'value="01090"' in near_field(page(found))
+    assert 'value="Atlantide"' in near_field(page(unknown))
+    assert "Nous ne connaissons pas le lieu" in page(unknown)
+    assert 'value="Atlantide"' in near_field(page(client.get("/villes/bourg/")))
+
+
 def test_a_shop_page_has_hours_address_map_link_delivery_and_products_by_category(client, shops):
     html = page(client.get("/villes/bourg/commerces/epicerie/"))
 

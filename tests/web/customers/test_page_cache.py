@@ -53,7 +53,9 @@ def test_a_second_visit_reads_the_fragments_from_the_cache(client, shops):
     with CaptureQueriesContext(connection) as queries:
         page(client, HOME)
         page(client, HOME)
-    assert len(queries) == 3  # town, shops, categories; then none (the process keeps the town)
+    # town, shops, categories, the town's postcode ("near me"'s example); then none (the process
+    # keeps the town)
+    assert len(queries) == 4
 
 
 def test_a_new_price_shows_on_the_shop_page_at_once(
