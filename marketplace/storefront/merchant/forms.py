@@ -39,12 +39,30 @@ class FulfilmentFieldsMixin(forms.Form):
     def fulfilment_rows(self) -> list[tuple[Any, Any]]:
         return [(self[f"offer_{m.value}"], self[f"fee_{m.value}"]) for m in METHODS]
 
+    def clean(self) -> dict[str, Any]:
+        """A ticked method needs its fee written (0 for free): an empty one is not taken for free."""
+        cleaned = super().clean() or {}
+        for method in METHODS:
+            fee = f"fee_{method.value}"
+            ticked = cleaned.get(f"offer_{method.value}")
+            if ticked and fee not in self.errors and cleaned.get(fee) is None:
+                self.add_error(fee, _("Enter the fee, 0 if it is free."))
+        return cleaned
+
     def fulfilment_methods(self) -> list[dict[str, Any]]:
         return [
-            {"method": m.value, "fee": self.cleaned_data.get(f"fee_{m.value}") or Decimal("0")}
+            {"method": m.value, "fee": self.cleaned_data[f"fee_{m.value}"]}
             for m in METHODS
             if self.cleaned_data.get(f"offer_{m.value}")
         ]
+
+    def fulfilment_error_fields(self) -> dict[str, str]:
+        """The service's `fulfilment_methods.<i>.fee` → the fee field of the i-th ticked method."""
+        ticked = [m for m in METHODS if self.cleaned_data.get(f"offer_{m.value}")]
+        return {
+            f"fulfilment_methods.{index}.fee": f"fee_{method.value}"
+            for index, method in enumerate(ticked)
+        }
 
 
 class ApplyForm(FulfilmentFieldsMixin):
@@ -81,6 +99,7 @@ class ApplyForm(FulfilmentFieldsMixin):
                 del self.fields[name]
         if not self.is_bound:
             self.initial.setdefault("offer_pickup", True)
+            self.initial.setdefault("fee_pickup", Decimal("0"))
 
     def service_data(self) -> dict[str, Any]:
         data = self.cleaned_data

@@ -57,7 +57,9 @@ def profile(request: HttpRequest, access: ShopAccess) -> HttpResponse:
             try:
                 vendor_update(vendor_id=access.vendor.pk, data=form.service_data())
             except ValidationError as error:
-                add_service_errors(form, error, SHOP_ERROR_FIELDS)
+                add_service_errors(
+                    form, error, {**SHOP_ERROR_FIELDS, **form.fulfilment_error_fields()}
+                )
             else:
                 messages.success(request, _("The shop's profile is saved."))
                 return redirect(shop_url(access.vendor, "merchant:profile"))

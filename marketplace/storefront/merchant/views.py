@@ -71,13 +71,10 @@ def apply(request: HttpRequest) -> HttpResponse:
             else:
                 vendor = vendor_apply(user=request.user, town_id=town_id, data=data)
         except ValidationError as error:
-            add_service_errors(
-                form,
-                error,
-                {**APPLY_ERROR_FIELDS, "password": "password"}
-                if with_account
-                else APPLY_ERROR_FIELDS,
-            )
+            fields = {**APPLY_ERROR_FIELDS, **form.fulfilment_error_fields()}
+            if with_account:
+                fields["password"] = "password"
+            add_service_errors(form, error, fields)
             if with_account and "email" in getattr(error, "error_dict", {}):
                 # account_register's `email` is the login address, not the shop's.
                 form.errors.pop("email", None)

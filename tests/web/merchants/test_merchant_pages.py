@@ -142,6 +142,7 @@ def test_an_application_with_a_taken_slug_shows_the_error_and_creates_nothing(cl
             "name": "La Criée",
             "slug": "la-criee",
             "offer_pickup": "on",
+            "fee_pickup": "0",
         },
     )
 
@@ -664,6 +665,54 @@ def test_each_opening_hours_error_is_under_its_own_day_in_french(client, login, 
     assert "tue :" not in page and "thu :" not in page
     shop.refresh_from_db()
     assert shop.opening_hours == hours_before
+
+
+def test_a_ticked_delivery_without_its_fee_is_an_error_on_the_fee_and_saves_nothing(
+    client, login, shop, owner
+):
+    methods_before = sorted(shop.fulfilment_methods.values_list("method", "fee"))
+    login(owner)
+
+    response = client.post(
+        url(shop, "boutique/"),
+        _profile_post(name="Nouveau nom", offer_local_delivery="on", fee_local_delivery=""),
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "fee_local_delivery": ["Indiquez les frais, 0 s’ils sont gratuits."]
+    }
+    shop.refresh_from_db()
+    assert shop.name == "La Criée"
+    assert sorted(shop.fulfilment_methods.values_list("method", "fee")) == methods_before
+
+
+def test_a_delivery_fee_of_0_is_saved_as_free_and_a_fee_error_goes_to_its_method(
+    client, login, shop, owner
+):
+    login(owner)
+
+    free = client.post(
+        url(shop, "boutique/"), _profile_post(offer_local_delivery="on", fee_local_delivery="0")
+    )
+    too_large = client.post(
+        url(shop, "boutique/"),
+        _profile_post(offer_shipping="on", fee_shipping="100000000"),
+    )
+
+    assert free.status_code == 302
+    assert sorted(shop.fulfilment_methods.values_list("method", "fee")) == [
+        ("local_delivery", Decimal("0.00")),
+        ("pickup", Decimal("0.00")),
+    ]
+    assert too_large.status_code == 400
+    assert too_large.context["form"].errors == {"fee_shipping": ["Le montant est trop élevé."]}
+
+
+def test_the_application_form_offers_pickup_free_by_default(client):
+    form = client.get("/commercant/ouvrir-une-boutique/").context["form"]
+
+    assert (form["offer_pickup"].value(), form["fee_pickup"].value()) == (True, Decimal("0"))
 
 
 def test_staff_read_but_cannot_change_the_profile_nor_invite(client, login, shop):
