@@ -26,6 +26,7 @@ from vendors.validation import (
     check_fulfilment_methods,
     check_location,
     check_opening_hours,
+    check_phone,
     check_text,
     field_error,
 )
@@ -78,7 +79,7 @@ def _profile_changes(vendor: Vendor, data: dict[str, Any], currency: str) -> dic
     if data.get("email") is not None:
         changes["email"] = _check_email(data["email"])
     if data.get("phone") is not None:
-        changes["phone"] = check_text("phone", data["phone"], max_length=32, required=False)
+        changes["phone"] = check_phone("phone", data["phone"])
     address = data.get("address")
     if address is not None:
         changes["street"] = check_text(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -89,6 +90,28 @@ def check_text(field: str, value: Any, *, max_length: int, required: bool = True
         raise field_error(
             field,
             _("At most %(max)d characters.") % {"max": max_length},
+            VendorErrorCode.INVALID,
+        )
+    return text
+
+
+# Digits, spaces, dots and dashes between them, one "+" in front for an international number.
+_PHONE = re.compile(r"^\+?[0-9](?:[0-9 .\-]*[0-9])?$")
+PHONE_DIGITS = (6, 15)  # 15: the longest international number (E.164)
+
+
+def check_phone(field: str, value: Any) -> str:
+    """A phone number as written ("04 67 12 34 56", "+33 4.67.12.34.56"), or "" for none."""
+    text = check_text(field, value, max_length=32, required=False)
+    digits = sum(character.isdigit() for character in text)
+    if text and not (_PHONE.match(text) and PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]):
+        raise field_error(
+            field,
+            _(
+                "Enter a phone number: %(min)d to %(max)d digits, with spaces, dots or dashes "
+                "between them, and + in front for an international number."
+            )
+            % {"min": PHONE_DIGITS[0], "max": PHONE_DIGITS[1]},
             VendorErrorCode.INVALID,
         )
     return text

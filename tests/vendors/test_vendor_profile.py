@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from tests.vendors.helpers import gid
 from vendors.models import FulfilmentMethod, Vendor, VendorMember, VendorRole, VendorStatus
 
@@ -222,3 +224,36 @@ def test_a_fee_in_a_zero_decimal_currency_refuses_cents(gql, world):
     assert list(
         FulfilmentMethod.objects.filter(vendor=world.shop_a).values_list("fee", flat=True)
     ) == [Decimal("0.00")]
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "abc",
+        "04 67 12 34 5a",
+        "++33 4 67 12 34 56",
+        "33+467123456",
+        "12345",
+        "-0467123456",
+        "0".zfill(16),
+    ],
+)
+def test_a_phone_that_is_not_a_phone_number_is_refused_and_not_saved(gql, world, phone):
+    Vendor.objects.filter(pk=world.shop_a.pk).update(phone="04 67 00 00 00")
+
+    data = _update(gql, world, {"phone": phone, "name": "Autre nom"})
+
+    assert [(e["field"], e["code"]) for e in data["errors"]] == [("phone", "INVALID")]
+    vendor = Vendor.objects.get(pk=world.shop_a.pk)
+    assert (vendor.phone, vendor.name) == ("04 67 00 00 00", "Fromagerie")
+
+
+@pytest.mark.parametrize(
+    "phone",
+    ["04 67 12 34 56", "+33 4 67 12 34 56", "04.67.12.34.56", "04-67-12-34-56", "0467123456", ""],
+)
+def test_a_phone_number_as_people_write_it_is_saved(gql, world, phone):
+    data = _update(gql, world, {"phone": f" {phone} "})
+
+    assert data["errors"] == []
+    assert Vendor.objects.get(pk=world.shop_a.pk).phone == phone

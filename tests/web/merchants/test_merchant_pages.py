@@ -715,6 +715,24 @@ def test_the_application_form_offers_pickup_free_by_default(client):
     assert (form["offer_pickup"].value(), form["fee_pickup"].value()) == (True, Decimal("0"))
 
 
+def test_a_phone_that_is_not_a_number_is_an_error_under_the_phone_field(client, login, shop, owner):
+    login(owner)
+
+    wrong = client.post(url(shop, "boutique/"), _profile_post(phone="abc"))
+    right = client.post(url(shop, "boutique/"), _profile_post(phone="+33 4 67 12 34 56"))
+
+    assert wrong.status_code == 400
+    assert wrong.context["form"].errors == {
+        "phone": [
+            "Saisissez un numéro de téléphone : de 6 à 15 chiffres, avec des espaces, points ou "
+            "tirets entre eux, et + devant pour un numéro international."
+        ]
+    }
+    assert right.status_code == 302
+    shop.refresh_from_db()
+    assert shop.phone == "+33 4 67 12 34 56"
+
+
 def test_staff_read_but_cannot_change_the_profile_nor_invite(client, login, shop):
     staff = UserFactory(email="vendeur@example.org")
     VendorMemberFactory(vendor=shop, user=staff, role=VendorRole.STAFF)
