@@ -18,6 +18,7 @@ from marketplace.governance.audit import audit_entries
 from marketplace.governance.models import StripeFeesPayer
 from marketplace.governance.town_settings import governance_settings_for, town_settings_update
 from marketplace.storefront.association.access import require_admin, town_page
+from marketplace.storefront.association.audit_rows import audit_rows
 from marketplace.storefront.association.forms import (
     AuditFilterForm,
     StaffGrantForm,
@@ -166,6 +167,7 @@ def audit_log(request: HttpRequest, town: Town) -> HttpResponse:
     context = office_context(request, town, "audit") | {
         "form": form,
         "page": page,
+        "rows": audit_rows(entries=page, town=town),
         "query": query.urlencode(),
     }
     return render(request, "association/audit.html", context, status=status)

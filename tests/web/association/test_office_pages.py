@@ -1,5 +1,6 @@
 """The association's back office with Django's test client: scoping, decisions, rules, roles."""
 
+import datetime as dt
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,6 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from marketplace.governance.models import AuditEntry, CommissionRule, TownSettings
+from marketplace.governance.rules import commission_rule_create, commission_rule_update
+from marketplace.orders.lifecycle import shop_order_cancel
 from marketplace.towns.models import TownStaff
 from payments.models import Refund, RefundStatus, Transfer, TransferStatus
 from tests.factories import (
@@ -627,15 +630,78 @@ def test_the_dashboard_and_the_rules_page_cost_the_same_queries_for_2_or_12_orde
 
 
 def test_the_audit_log_reads_as_words_what_changed_on_what_and_by_which_role(
-    as_rennes_admin, rennes
+    as_rennes_admin, rennes, rennes_admin
 ):
-    shop = VendorFactory(town=rennes, status=VendorStatus.PENDING)
+    # given a shop approved, a rule for it changed, the settings changed, and a shop's part of an
+    # order cancelled by the staff
+    shop = VendorFactory(town=rennes, status=VendorStatus.PENDING, name="Pains du Coin")
     as_rennes_admin.post(f"/association/rennes/boutiques/{shop.pk}/approve/")
+    start = timezone.now() + timedelta(days=1)
+    rule = commission_rule_create(
+        town_id=rennes.pk,
+        vendor_id=shop.pk,
+        percentage=D("4.5"),
+        fixed_amount=D("0.30"),
+        valid_from=start,
+        actor=rennes_admin,
+    )
+    commission_rule_update(
+        rule_id=rule.pk,
+        percentage=D("4.5"),
+        fixed_amount=D("0.50"),
+        valid_until=dt.datetime(2030, 7, 1, 10, 0, tzinfo=dt.UTC),
+        actor=rennes_admin,
+    )
+    as_rennes_admin.post("/association/rennes/reglages/", {"stripe_fees_payer": "vendor"})
+    shop_order = ShopOrderFactory(
+        order__town=rennes, order__number="RN-2026-7", vendor=shop, status="paid"
+    )
+    shop_order_cancel(shop_order_id=shop_order.pk, reason="Fermé", staff=rennes_admin)
 
     page = as_rennes_admin.get("/association/rennes/journal/").content.decode()
 
-    assert f"Commerce n° {shop.pk}" in page
+    # then objects by their names, fields by their labels, values in words, dates in Rennes' time
+    assert "Partie de Pains du Coin dans la commande RN-2026-7" in page
+    assert '<dt>État</dt><dd class="reason">Payée → Annulée</dd>' in page
+    assert "<td>Pains du Coin</td>" in page and "Commerce n° " not in page
+    assert '<dt>État</dt><dd class="reason">En attente → Approuvée</dd>' in page
+    assert '<dt>S’applique à</dt><dd class="reason">— → Commerce</dd>' in page
+    assert '<dt>Commerce</dt><dd class="reason">— → Pains du Coin</dd>' in page
+    assert (
+        '<dt>Montant fixe par commande du commerce</dt><dd class="reason">0,30\u00a0€ → 0,50\u00a0€</dd>'
+        in page
+    )
+    assert '<dt>Pourcentage des marchandises</dt><dd class="reason">— → 4,5 %</dd>' in page
+    assert "— → 01/07/2030 12:00" in page  # 10:00 UTC, summer time in Rennes
+    assert (
+        '<dt>Qui paie les frais Stripe</dt><dd class="reason">L&#x27;association → Le commerce'
+        in page
+    )
+    assert "Rendre la commission quand une commande du commerce est remboursée" in page
+    assert '<dd class="reason">oui → non</dd>' in page
     assert "(administrateur)" in page
-    assert "1 modification" in page
-    assert "pending → approved" in page
+    for raw in (
+        "valid_until",
+        "fixed_amount",
+        "<dt>scope",
+        "town_id",
+        "vendor_id",
+        "paid →",
+        "2030-07-01T",
+    ):
+        assert raw not in page
     assert "{&#x27;status&#x27;" not in page and "{'status'" not in page
+
+
+def test_the_audit_log_reads_its_names_in_a_few_queries(as_rennes_admin, rennes, rennes_admin):
+    def add(count):
+        for _ in range(count):
+            shop_order = ShopOrderFactory(order__town=rennes, status="paid")
+            shop_order_cancel(shop_order_id=shop_order.pk, reason="x", staff=rennes_admin)
+
+    add(2)
+    few = _queries(as_rennes_admin, "/association/rennes/journal/")
+    add(10)
+    many = _queries(as_rennes_admin, "/association/rennes/journal/")
+
+    assert many == few
