@@ -21,6 +21,7 @@ from marketplace.accounts.data_rights import account_data_export, account_delete
 from marketplace.accounts.models import User
 from marketplace.accounts.registration import account_register
 from marketplace.orders.models import Order
+from marketplace.orders.outcome import order_outcome
 from marketplace.storefront.cart import carts_claim
 from marketplace.storefront.forms import DeleteAccountForm, RegisterForm, add_service_errors
 
@@ -66,7 +67,9 @@ def account(request: HttpRequest) -> HttpResponse:
         .prefetch_related("shop_orders__vendor")
         .order_by("-created_at")
     )
-    return render(request, "storefront/account.html", {"orders": orders})
+    # (the shop orders prefetched: each order's outcome takes no query)
+    rows = [(order, order_outcome(order=order)) for order in orders]
+    return render(request, "storefront/account.html", {"orders": rows})
 
 
 @login_required

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from marketplace.orders.lifecycle import shop_order_cancel as shop_order_cancel_service
 from marketplace.orders.models import Order, OrderStatus, ShopOrder
+from marketplace.orders.outcome import order_outcome
 from marketplace.orders.transitions import shop_order_may_be_cancelled
 from payments.charges import order_cancel_before_payment
 from payments.models import Payment, Refund
@@ -45,6 +46,7 @@ def _render_order(request: HttpRequest, order: Order, *, by_token: bool) -> Http
         "storefront/order.html",
         {
             "order": order,
+            "outcome": order_outcome(order=order),
             "town": order.town,
             "by_token": by_token,
             "can_cancel": order.status == OrderStatus.UNPAID,

@@ -4,10 +4,13 @@ import json
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from marketplace.checkout.models import Checkout, CheckoutLine
-from marketplace.orders.models import Order
+from marketplace.orders.models import Order, ShopOrder
 from tests.factories import PASSWORD, UserFactory
+from tests.payments.helpers import run_on_commit
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +187,68 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(client):
 
 def test_account_pages_need_a_login(client):
     assert client.get("/compte/")["Location"].startswith("/compte/connexion/?next=")
+
+
+def test_a_part_cancelled_and_refunded_shows_what_was_paid_in_the_end(client, shops):
+    # given Léa's paid order from two shops (2,60 € + 6,50 €), and one paid from the bakery alone
+    user = UserFactory(email="lea@example.org")
+    client.force_login(user)
+    for variant in (shops.baguette, shops.honey_small):
+        client.post("/villes/bourg/panier/ajouter/", {"variant": variant.pk, "quantity": 1})
+    CheckoutLine.objects.filter(variant=shops.baguette).update(quantity=2)
+    client.post("/villes/bourg/commande/", {"email": user.email})
+    client.post("/villes/bourg/panier/ajouter/", {"variant": shops.baguette.pk, "quantity": 1})
+    client.post("/villes/bourg/commande/", {"email": user.email})
+    two_shops, bakery_only = Order.objects.order_by("pk")
+    grocer = ShopOrder.objects.get(order=two_shops, vendor=shops.grocer)
+
+    # when she cancels the grocer's part (refunded in full)
+    with run_on_commit():
+        client.post(f"/commandes/{two_shops.token}/commerces/{grocer.pk}/annuler/")
+
+    # then the order's page and her list say what she paid in the end, and that a part is
+    # cancelled; the other order is paid, whole
+    order_page = page(client.get(f"/compte/commandes/{two_shops.number}/"))
+    status = order_page.split('class="order-status"')[1].split("</span>")[0]
+    assert "Payée, une partie annulée" in status
+    assert "Payé 2,60\u00a0€, remboursé 6,50\u00a0€" in order_page
+    assert "commande de 9,10\u00a0€" in order_page
+    rows = page(client.get("/compte/")).split("<tbody>")[1].split("</tr>")
+    two_row = next(row for row in rows if two_shops.number in row)
+    bakery_row = next(row for row in rows if bakery_only.number in row)
+    assert "Payée, une partie annulée" in two_row
+    assert "Payé 2,60\u00a0€, remboursé 6,50\u00a0€" in two_row
+    assert "Payée</td>" in bakery_row and "Payé 1,30\u00a0€" in bakery_row
+
+
+def test_a_guests_order_wholly_cancelled_after_payment_says_so(client, shops):
+    client.post("/villes/bourg/panier/ajouter/", {"variant": shops.baguette.pk, "quantity": 1})
+    client.post("/villes/bourg/commande/", {"email": "camille@example.org"})
+    order = Order.objects.get()
+    part = ShopOrder.objects.get(order=order)
+    with run_on_commit():
+        client.post(f"/commandes/{order.token}/commerces/{part.pk}/annuler/")
+
+    html = page(client.get(f"/commandes/{order.token}/"))
+
+    assert "Annulée après paiement" in html.split('class="order-status"')[1].split("</span>")[0]
+    assert "Payé 0,00\u00a0€, remboursé 1,30\u00a0€" in html
+
+
+def test_the_account_list_takes_no_query_per_order(client, shops, django_assert_max_num_queries):
+    user = UserFactory(email="lea@example.org")
+    client.force_login(user)
+    client.post("/villes/bourg/panier/ajouter/", {"variant": shops.baguette.pk, "quantity": 1})
+    client.post("/villes/bourg/commande/", {"email": user.email})
+    client.get("/compte/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/compte/")
+    with_one_order = len(one)  # (read now: each request empties the connection's log)
+    for variant in (shops.honey_small, shops.baguette):
+        client.post("/villes/bourg/panier/ajouter/", {"variant": variant.pk, "quantity": 1})
+        client.post("/villes/bourg/commande/", {"email": user.email})
+
+    with django_assert_max_num_queries(with_one_order):
+        html = page(client.get("/compte/"))
+
+    assert html.count("Payé 1,30\u00a0€") == 2 and "Payé 6,50\u00a0€" in html

@@ -80,6 +80,9 @@ def test_a_guest_buys_from_two_shops_one_pickup_one_delivery(web, shops):
     cards = web.find_all("li.shop-order")
     assert "1,00 €, effectué : de retour sur votre carte" in cards[0].text
     assert "non effectué : le commerce" in cards[1].text and "Annulée" in cards[1].text
+    # what was paid in the end (the refund that failed is not counted), a part cancelled
+    assert web.find(".order-amounts").text == "Payé 13,00 €, remboursé 1,00 € (commande de 14,00 €)"
+    assert web.find(".order-status .badge").text == "Payée, une partie annulée"
     assert web.axe() == []
     web.screenshots("customers-order-refunds")
 
