@@ -19,6 +19,7 @@ from payments.models import Payment, Refund
 from payments.refund_preview import shop_order_refund_preview
 from payments.refunds import shop_order_refund
 from payments.staff_cancel import shop_order_cancel_by_staff, shop_order_cancel_by_staff_preview
+from tests.checkout.helpers import gid
 from tests.factories import OrderFactory, TownFactory, TownStaffFactory, UserFactory, VendorFactory
 from tests.payments.factories import payable, start_payment
 from tests.payments.helpers import event, intent_object, post_event, run_on_commit
@@ -161,3 +162,29 @@ def test_amounts_in_the_refund_services_messages_are_written_the_french_way(
         == _errors(preview.value)
         == {"amount": [("AMOUNT_TOO_LARGE", message)]}
     )
+
+
+STAFF_CANCEL = """
+mutation($id: ID!, $reason: String!) {
+  shopOrderCancel(id: $id, reason: $reason) {
+    shopOrder { status } errors { field code message }
+  }
+}"""
+
+
+def test_through_the_api_too_the_staff_must_say_why(stripe: Any, client: Client, gql: Any) -> None:
+    shop_order = _paid(client)
+    moderator = _staff(shop_order)
+    shop_order_id = gid("ShopOrder", shop_order.pk)
+    gql.login(moderator)
+
+    empty = gql.execute(STAFF_CANCEL, {"id": shop_order_id, "reason": "  "})["shopOrderCancel"]
+    with run_on_commit():
+        told = gql.execute(STAFF_CANCEL, {"id": shop_order_id, "reason": "Fraude"})[
+            "shopOrderCancel"
+        ]
+
+    assert [(e["field"], e["code"]) for e in empty["errors"]] == [("reason", "INVALID")]
+    assert told == {"shopOrder": {"status": "CANCELLED"}, "errors": []}
+    refund = Refund.objects.get()
+    assert (refund.requested_by, refund.reason) == (moderator, "Fraude")

@@ -10,6 +10,7 @@ from marketplace.graphql.orders.access import is_order_customer
 from marketplace.graphql.orders.mutations._base import ShopOrderMutation
 from marketplace.orders.lifecycle import shop_order_cancel
 from marketplace.towns.access import is_town_staff
+from payments.staff_cancel import shop_order_cancel_by_staff
 from vendors.access import is_vendor_member
 
 
@@ -40,8 +41,14 @@ class ShopOrderCancel(ShopOrderMutation):
             by_customer = True
         else:
             raise PermissionDenied(_("You may not cancel this order."))
+        if staff is not None:  # a reason required, kept on the refund with who asked
+            return {
+                "shop_order": shop_order_cancel_by_staff(
+                    shop_order_id=shop_order.pk, reason=reason, staff=staff
+                )
+            }
         return {
             "shop_order": shop_order_cancel(
-                shop_order_id=shop_order.pk, reason=reason, by_customer=by_customer, staff=staff
+                shop_order_id=shop_order.pk, reason=reason, by_customer=by_customer
             )
         }
