@@ -11,6 +11,8 @@ statement adds up to the cent with the ledger:
 - earned = Σ shop_share − refunds_shop − fees (what the shop is owed for the month);
 - transfers = Σ transfer − Σ reversal (what was sent to the shop's account);
 - earned − transfers is the change of the shop's payable balance in the ledger over the month.
+Each line (one entry) is signed and counts in one column (`LINE_COLUMNS`): the earned lines add
+up to `earned`, the transfer lines to `transfers`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from decimal import Decimal
+from enum import StrEnum
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -32,13 +35,47 @@ from payments.models import LedgerEntry, LedgerEntryKind
 K = LedgerEntryKind
 
 
+class StatementColumn(StrEnum):
+    """What a line of the statement counts in: what the shop earned (its lines add up to
+    `earned`), what was sent to its account (they add up to `transfers`), or neither (the
+    customer's payment and refunds, the commission: shown for information)."""
+
+    EARNED = "earned"
+    TRANSFERS = "transfers"
+    INFORMATION = "information"
+
+
+C = StatementColumn
+# Each kind of the shop's entries: its column and its sign there (money for the shop +, money
+# going out of it −), so that each column adds up to its figure of the statement.
+LINE_COLUMNS: dict[str, tuple[StatementColumn, int]] = {
+    K.SHOP_SHARE: (C.EARNED, 1),
+    K.REFUND_SHOP: (C.EARNED, -1),
+    K.REFUND_SHOP_FAILED: (C.EARNED, 1),
+    K.FEE_RECHARGE: (C.EARNED, -1),
+    K.FEE_RECHARGE_BACK: (C.EARNED, 1),
+    K.TRANSFER: (C.TRANSFERS, 1),
+    K.REVERSAL: (C.TRANSFERS, -1),
+    K.CHARGE: (C.INFORMATION, 1),
+    K.COMMISSION: (C.INFORMATION, -1),
+    K.REFUND: (C.INFORMATION, -1),
+    K.REFUND_FAILED: (C.INFORMATION, 1),
+    K.COMMISSION_REFUND: (C.INFORMATION, -1),
+    K.COMMISSION_REFUND_FAILED: (C.INFORMATION, 1),
+    K.DISPUTE: (C.INFORMATION, -1),
+    K.DISPUTE_WON: (C.INFORMATION, 1),
+    K.STRIPE_FEE: (C.INFORMATION, -1),
+}
+
+
 @dataclass(frozen=True)
 class StatementLine:
     occurred_at: datetime
     kind: str
     label: str
     order_number: str
-    amount: Decimal
+    amount: Decimal  # signed: money going out of the shop's side is negative
+    column: StatementColumn = StatementColumn.INFORMATION
 
 
 @dataclass(frozen=True)
@@ -114,12 +151,14 @@ def shop_statement_lines(
 
 
 def _line(entry: LedgerEntry) -> StatementLine:
+    column, sign = LINE_COLUMNS.get(entry.kind, (C.INFORMATION, 1))
     return StatementLine(
         occurred_at=entry.occurred_at,
         kind=entry.kind,
         label=str(LedgerEntryKind(entry.kind).label),
         order_number=entry.order.number if entry.order_id and entry.order else "",
-        amount=entry.amount,
+        amount=entry.amount * sign,
+        column=column,
     )
 
 

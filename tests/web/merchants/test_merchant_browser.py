@@ -167,6 +167,15 @@ def test_a_day_of_orders_accept_ready_hand_over_and_a_partial_refund(
     assert (refund.amount, refund.shop_share) == (Decimal("11.00"), Decimal("10.45"))
     assert ShopOrder.objects.get(pk=second.pk).refunded_amount == Decimal("11.00")
 
+    # the money page: each movement signed in its column, the columns' totals under them
+    web.open(f"/commercant/{town.slug}/{shop.slug}/argent/")
+    web.click("section.statement details summary")
+    web.wait_for("table.movements tfoot [data-total='earned']")
+    refund_cells = web.find_all("tr[data-kind='refund'] [data-column='information']")
+    assert refund_cells and refund_cells[0].text.startswith("-11,00")
+    assert "Virement enregistré, non envoyé" in web.text  # the demo shop has no payment account
+    _no_axe_violation(web, "money-movements")
+
 
 def test_deleting_a_sold_product_goes_through_its_confirmation_page(web, town, shop, owner):
     shop_order = paid_order(town, shop, email="claire@example.org")

@@ -17,7 +17,7 @@ from marketplace.orders.models import ShopOrder
 from marketplace.storefront.merchant.jobs import import_job_progress_key
 from marketplace.storefront.merchant.models import CatalogImportJob
 from marketplace.storefront.merchant.tasks import run_catalog_import_job
-from payments.models import Refund
+from payments.models import ConnectedAccount, Refund
 from tests.factories import ProductFactory, UserFactory, VariantFactory, VendorMemberFactory
 from tests.web.merchants.helpers import paid_order
 from vendors.models import (
@@ -784,6 +784,48 @@ def test_money_page_and_statement_csv(client, login, town, shop, owner):
     assert f";{shop_order.order.number};" in csv_body
     assert ";;Ventes (marchandises et livraison);30,00;EUR" in csv_body
     assert onboard.status_code == 302 and "onboarded=" in onboard["Location"]
+
+
+def test_the_money_page_signs_each_movement_and_its_columns_add_up(
+    client, login, town, shop, owner
+):
+    shop_order = paid_order(town, shop, goods="40.00", commission="2.00")
+    login(owner)
+    order_url = url(shop, f"commandes/{shop_order.pk}/")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        for step in ("accepter", "prete", "remise"):  # handed over: transferred (dummy gateway)
+            client.post(order_url + f"{step}/")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(
+            order_url + "rembourser/",
+            {"amount": "10,00", "reason": "Abîmé", "previewed_amount": "10.00", "confirm": "1"},
+        )
+
+    response = client.get(url(shop, "argent/"))
+
+    statement, lines = response.context["statement"], response.context["lines"]
+    signed = {(line.kind, line.column, line.amount) for line in lines}
+    assert ("refund", "information", Decimal("-10.00")) in signed
+    assert ("refund_shop", "earned", Decimal("-9.50")) in signed
+    assert ("shop_share", "earned", Decimal("38.00")) in signed
+    assert ("transfer", "transfers", Decimal("38.00")) in signed
+    assert ("reversal", "transfers", Decimal("-9.50")) in signed
+    for column, figure in (("earned", statement.earned), ("transfers", statement.transfers)):
+        assert sum(line.amount for line in lines if line.column == column) == figure
+    assert (statement.earned, statement.transfers) == (Decimal("28.50"), Decimal("28.50"))
+    page = response.content.decode().replace("\u00a0", " ").replace("\u202f", " ")
+    assert 'data-column="information">-10,00 €' in page
+    assert 'data-column="transfers">-9,50 €' in page
+    assert 'data-total="earned"><strong>28,50 €' in page
+    # no payment account yet: nothing says the money was sent
+    assert "Viré au commerce" not in page and "Virement au commerce" not in page
+    assert "Virement enregistré, non envoyé : pas encore de compte de paiement" in page
+    assert "Enregistré comme viré, mais non envoyé" in page
+    # once the shop has its payment account, a transfer is one
+    ConnectedAccount.objects.create(vendor=shop, gateway="dummy", account_id="acct_criee")
+    with_account = client.get(url(shop, "argent/")).content.decode()
+    assert "Virement au commerce" in with_account and "Viré au commerce" in with_account
+    assert "non envoyé" not in with_account
 
 
 def test_pages_are_in_english_on_request(client, login, shop, owner):
