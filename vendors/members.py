@@ -11,7 +11,9 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from marketplace.accounts.models import User
@@ -81,6 +83,52 @@ def vendor_member_invite(
     return InviteResult(member=None, invitation=invitation)
 
 
+def invitation_accept_link(invitation: VendorInvitation) -> str:
+    """The back office's page that accepts the invitation, its code in the link."""
+    base = getattr(settings, "PUBLIC_BASE_URL", "").rstrip("/")
+    # By its URL name: the back office's pages are above this layer (nothing imported).
+    path = reverse("merchant:invitation")
+    return f"{base}{path}?{urlencode({'code': invitation.token})}"
+
+
+def _pending_invitation(*, vendor_id: int, invitation_id: int) -> VendorInvitation:
+    """A pending invitation of the shop, locked (after the shop's row, like membership changes)."""
+    _lock_members(vendor_id)
+    invitation = (
+        VendorInvitation.objects.select_for_update()
+        .filter(pk=invitation_id, vendor_id=vendor_id, accepted_at__isnull=True)
+        .first()
+    )
+    if invitation is None:
+        raise field_error(
+            "id", _("This invitation is no longer pending."), VendorErrorCode.NOT_FOUND
+        )
+    return invitation
+
+
+def vendor_invitation_cancel(*, vendor_id: int, invitation_id: int) -> VendorInvitation:
+    """Withdraw a pending invitation of the shop: its link stops working."""
+    with transaction.atomic():
+        invitation = _pending_invitation(vendor_id=vendor_id, invitation_id=invitation_id)
+        invitation.delete()
+    invitation.pk = invitation_id
+    return invitation
+
+
+def vendor_invitation_resend(*, vendor_id: int, invitation_id: int) -> VendorInvitation:
+    """Email a pending invitation of the shop again (same link), once the transaction commits."""
+    with transaction.atomic():
+        invitation = _pending_invitation(vendor_id=vendor_id, invitation_id=invitation_id)
+        invitation.sent_at = None
+        invitation.save(update_fields=["sent_at"])
+        queue_task_on_commit(
+            send_vendor_invitation,
+            cause=Cause("vendor_invitation", invitation.pk, "resent"),
+            invitation_id=invitation.pk,
+        )
+    return invitation
+
+
 def vendor_invitation_send(*, invitation_id: int) -> bool:
     """Email the invitation once (idempotent); True when an email went out."""
     with transaction.atomic():
@@ -92,19 +140,17 @@ def vendor_invitation_send(*, invitation_id: int) -> bool:
         )
         if invitation is None:
             return False
-        base = getattr(settings, "PUBLIC_BASE_URL", "").rstrip("/")
         send_mail(
             subject=_("You are invited to join %(shop)s") % {"shop": invitation.vendor.name},
             message=_(
                 "You are invited to help run %(shop)s on the town's marketplace.\n"
-                "Create an account with this email address (%(email)s), or log in, "
-                "then accept with this code: %(token)s\n%(base)s/"
+                "To accept, open this link, then log in or create an account with this email "
+                "address (%(email)s):\n%(link)s"
             )
             % {
                 "shop": invitation.vendor.name,
                 "email": invitation.email,
-                "token": invitation.token,
-                "base": base,
+                "link": invitation_accept_link(invitation),
             },
             from_email=None,
             recipient_list=[invitation.email],

@@ -16,7 +16,13 @@ from marketplace.storefront.merchant.access import ShopAccess, shop_view
 from marketplace.storefront.merchant.errors import add_service_errors
 from marketplace.storefront.merchant.forms import SHOP_ERROR_FIELDS, InviteForm, ProfileForm
 from marketplace.storefront.merchant.views import shop_url
-from vendors.members import vendor_member_invite, vendor_member_remove, vendor_ownership_transfer
+from vendors.members import (
+    vendor_invitation_cancel,
+    vendor_invitation_resend,
+    vendor_member_invite,
+    vendor_member_remove,
+    vendor_ownership_transfer,
+)
 from vendors.models import FulfilmentMethod, VendorInvitation, VendorMember, VendorRole
 from vendors.opening_hours import DAYS
 from vendors.profile import vendor_update
@@ -165,3 +171,41 @@ def team_transfer(request: AuthenticatedHttpRequest, access: ShopAccess, pk: int
     else:
         messages.success(request, _("%(email)s now owns the shop.") % {"email": member.user.email})
     return redirect(shop_url(access.vendor, "merchant:team"))
+
+
+def _invitation_action(
+    request: HttpRequest, access: ShopAccess, pk: int, service: Any, done: str
+) -> HttpResponse:
+    """Withdraw or re-send a pending invitation of the shop, then back to the team."""
+    try:
+        invitation = service(vendor_id=access.vendor.pk, invitation_id=pk)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done % {"email": invitation.email})
+    return redirect(shop_url(access.vendor, "merchant:team"))
+
+
+@require_POST
+@shop_view(owner_only=True)
+def invitation_cancel(request: HttpRequest, access: ShopAccess, pk: int) -> HttpResponse:
+    return _invitation_action(
+        request,
+        access,
+        pk,
+        vendor_invitation_cancel,
+        _("The invitation of %(email)s is withdrawn: its link no longer works."),
+    )
+
+
+@require_POST
+@shop_view(owner_only=True)
+def invitation_resend(request: HttpRequest, access: ShopAccess, pk: int) -> HttpResponse:
+    return _invitation_action(
+        request,
+        access,
+        pk,
+        vendor_invitation_resend,
+        _("The invitation is sent again to %(email)s."),
+    )

@@ -42,6 +42,16 @@ shop_patterns = [
     path("equipe/", shop_views.team, name="team"),
     path("equipe/inviter/", shop_views.team_invite, name="team_invite"),
     path("equipe/<int:pk>/retirer/", shop_views.team_remove, name="team_remove"),
+    path(
+        "equipe/invitations/<int:pk>/annuler/",
+        shop_views.invitation_cancel,
+        name="invitation_cancel",
+    ),
+    path(
+        "equipe/invitations/<int:pk>/renvoyer/",
+        shop_views.invitation_resend,
+        name="invitation_resend",
+    ),
     path("equipe/<int:pk>/proprietaire/", shop_views.team_transfer, name="team_transfer"),
     path("argent/", money_views.money, name="money"),
     path("argent/releve.csv", money_views.statement_csv, name="statement_csv"),

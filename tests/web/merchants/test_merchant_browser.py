@@ -17,7 +17,7 @@ from marketplace.orders.models import ShopOrder
 from payments.models import Refund
 from tests.factories import PASSWORD, TownStaffFactory, VariantFactory
 from tests.web.merchants.helpers import paid_order
-from vendors.models import Product, Stock, StockMovement, Vendor
+from vendors.models import Product, Stock, StockMovement, Vendor, VendorInvitation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -193,6 +193,24 @@ def test_deleting_a_sold_product_goes_through_its_confirmation_page(web, town, s
     web.click("main form.danger-zone button[name=confirm]")
     _wait_message(web, f"Produit {product.name} supprimé")
     assert not Product.objects.filter(pk=product.pk).exists()
+
+
+def test_an_owner_sends_an_invitation_again_then_withdraws_it(web, shop, owner, mailoutbox):
+    invitation = VendorInvitation.objects.create(
+        vendor=shop, email="future@example.org", role="staff", token="jeton-de-test-42"
+    )
+    web.login(owner.email, PASSWORD)
+
+    web.open(f"/commercant/{shop.town.slug}/{shop.slug}/equipe/")
+    _no_axe_violation(web, "team-invitations")
+    web.click(f"#invitation-{invitation.pk} form[action$='/renvoyer/'] button")
+    _wait_message(web, "L’invitation est renvoyée à future@example.org")
+    web.wait_until(lambda driver: len(mailoutbox) == 1)
+    assert "/commercant/invitation/?code=jeton-de-test-42" in mailoutbox[0].body
+    web.click(f"#invitation-{invitation.pk} form[action$='/annuler/'] button")
+    _wait_message(web, "est retirée")
+    assert not web.find_all(f"#invitation-{invitation.pk}")
+    assert not VendorInvitation.objects.filter(pk=invitation.pk).exists()
 
 
 def test_a_member_of_shop_a_cannot_open_shop_b(web, town, shop, owner, other_shop):

@@ -856,6 +856,83 @@ def test_an_invited_person_joins_with_the_code_of_their_email(client, login, sho
     assert not shop.members.filter(user=wrong).exists()
 
 
+def test_the_invitation_email_links_to_the_accept_page_with_its_code(
+    client, login, shop, owner, settings, mailoutbox
+):
+    settings.PUBLIC_BASE_URL = "https://sete.example.org"
+    login(owner)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(url(shop, "equipe/inviter/"), {"email": "future@example.org", "role": "staff"})
+    invitation = shop.invitations.get(email="future@example.org")
+    [email] = mailoutbox
+    link = f"https://sete.example.org/commercant/invitation/?code={invitation.token}"
+    client.logout()
+    login(UserFactory(email="future@example.org"))
+
+    page = client.get(link.removeprefix("https://sete.example.org"))
+    accepted = client.post(
+        "/commercant/invitation/", {"code": page.context["form"]["code"].value()}
+    )
+
+    assert link in email.body and "ce code" not in email.body
+    assert email.body.rstrip().endswith(link)
+    assert accepted.status_code == 302
+    assert shop.members.filter(user__email="future@example.org", role="staff").exists()
+
+
+def test_an_owner_sends_a_pending_invitation_again_or_withdraws_it(
+    client, login, shop, owner, mailoutbox
+):
+    login(owner)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(url(shop, "equipe/inviter/"), {"email": "future@example.org", "role": "staff"})
+    invitation = shop.invitations.get(email="future@example.org")
+    team = client.get(url(shop, "equipe/")).content.decode()
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        resent = client.post(
+            url(shop, f"equipe/invitations/{invitation.pk}/renvoyer/"), follow=True
+        )
+    withdrawn = client.post(url(shop, f"equipe/invitations/{invitation.pk}/annuler/"), follow=True)
+    again = client.post(url(shop, f"equipe/invitations/{invitation.pk}/renvoyer/"), follow=True)
+
+    assert f"/equipe/invitations/{invitation.pk}/renvoyer/" in team
+    assert f"/equipe/invitations/{invitation.pk}/annuler/" in team
+    assert "L’invitation est renvoyée à future@example.org." in resent.content.decode()
+    assert [m.to for m in mailoutbox] == [["future@example.org"], ["future@example.org"]]
+    assert mailoutbox[0].body == mailoutbox[1].body  # the same link
+    assert "est retirée" in withdrawn.content.decode()
+    assert not shop.invitations.exists()
+    assert "n’est plus en attente" in again.content.decode() and len(mailoutbox) == 2
+    login(UserFactory(email="future@example.org"))
+    refused = client.post("/commercant/invitation/", {"code": invitation.token})
+    assert (
+        refused.status_code == 200
+        and not shop.members.filter(user__email="future@example.org").exists()
+    )
+
+
+def test_staff_and_other_shops_cannot_touch_an_invitation(
+    client, login, shop, owner, other_shop, other_owner
+):
+    staff = UserFactory(email="vendeur@example.org")
+    VendorMemberFactory(vendor=shop, user=staff, role=VendorRole.STAFF)
+    login(owner)
+    client.post(url(shop, "equipe/inviter/"), {"email": "future@example.org", "role": "staff"})
+    invitation = shop.invitations.get(email="future@example.org")
+    client.logout()
+
+    login(staff)
+    by_staff = client.post(url(shop, f"equipe/invitations/{invitation.pk}/annuler/"))
+    client.logout()
+    login(other_owner)
+    by_other = client.post(url(other_shop, f"equipe/invitations/{invitation.pk}/annuler/"))
+
+    assert by_staff.status_code == 403
+    assert by_other.status_code == 302  # their own shop has no such invitation: nothing happens
+    assert shop.invitations.filter(pk=invitation.pk).exists()
+
+
 def test_an_accepted_order_is_cancelled_with_its_reason(client, login, town, shop, owner):
     shop_order = paid_order(town, shop)
     login(owner)
