@@ -9,6 +9,7 @@ from typing import Concatenate, ParamSpec, TypeAlias, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
@@ -20,6 +21,8 @@ from vendors.models import Vendor, VendorMember, VendorRole
 class ShopAccess:
     vendor: Vendor
     role: str
+    # How many shops the user is a member of (the nav offers switching only when more than one).
+    shop_count: int = 1
 
     @property
     def is_owner(self) -> bool:
@@ -35,18 +38,28 @@ class ShopAccess:
 
 def member_shop(request: HttpRequest, town: str, shop: str) -> ShopAccess:
     """The shop `town/shop` when the logged-in user is one of its members; 404 otherwise (one
-    query: the membership with its shop and town)."""
+    query: the membership with its shop and town, and how many shops the user belongs to)."""
     user = request.user
     if not user.is_authenticated:
         raise Http404
+    user_shops = (
+        VendorMember.objects.filter(user_id=user.pk)
+        .order_by()
+        .values("user_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
     membership = (
         VendorMember.objects.select_related("vendor__town")
         .filter(user_id=user.pk, vendor__town__slug=town, vendor__slug=shop)
+        .annotate(shop_count=Subquery(user_shops))
         .first()
     )
     if membership is None:
         raise Http404
-    return ShopAccess(vendor=membership.vendor, role=membership.role)
+    return ShopAccess(
+        vendor=membership.vendor, role=membership.role, shop_count=membership.shop_count
+    )
 
 
 def is_htmx(request: HttpRequest) -> bool:

@@ -152,6 +152,19 @@ def test_an_application_with_a_taken_slug_shows_the_error_and_creates_nothing(cl
     assert not UserFactory._meta.model.objects.filter(email="autre@example.org").exists()
 
 
+def test_switching_shop_is_offered_only_to_a_member_of_several(
+    client, login, owner, shop, other_shop
+):
+    login(owner)
+    alone = client.get(url(shop, "commandes/")).content.decode()
+    VendorMemberFactory(vendor=other_shop, user=owner, role=VendorRole.STAFF)
+
+    several = client.get(url(shop, "commandes/")).content.decode()
+
+    assert "Changer de commerce" not in alone and "?choisir=1" not in alone
+    assert "Changer de commerce" in several and "/commercant/?choisir=1" in several
+
+
 def test_a_member_of_several_shops_chooses_one(client, login, owner, shop, other_shop):
     VendorMemberFactory(vendor=other_shop, user=owner, role=VendorRole.STAFF)
     login(owner)
