@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -13,6 +13,7 @@ from marketplace.catalog.models import Category
 from marketplace.core.money import CENT
 from marketplace.towns.models import Town
 from payments.models import REFUND_REASON_MAX_LENGTH
+from payments.refund_preview import refund_preview_confirmed
 from vendors.models import FulfilmentMethodName, StockMovementReason, VendorRole
 from vendors.opening_hours import DAY_NAMES, DAYS
 from vendors.stock_updates import ADJUST_REASONS
@@ -201,14 +202,12 @@ class RefundForm(forms.Form):
     previewed_amount = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
 
     def confirms_the_preview(self, data: Any) -> bool:
-        """Whether the shopkeeper confirmed the very amount whose preview they saw: an amount
-        changed on the confirm step (or no preview at all) is previewed again, never refunded."""
-        try:
-            return "confirm" in data and (
-                Decimal(self.cleaned_data["previewed_amount"]) == self.cleaned_data["amount"]
-            )
-        except InvalidOperation:  # no preview, or a value no preview wrote (sNaN included)
-            return False
+        """Whether the shopkeeper confirmed the very amount whose preview they saw (the rule:
+        `payments.refund_preview.refund_preview_confirmed`)."""
+        return "confirm" in data and refund_preview_confirmed(
+            previewed_amount=self.cleaned_data["previewed_amount"],
+            amount=self.cleaned_data["amount"],
+        )
 
 
 class ProductForm(forms.Form):

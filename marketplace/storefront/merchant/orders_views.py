@@ -230,7 +230,9 @@ def order_refund(request: HttpRequest, access: ShopAccess, pk: int) -> HttpRespo
                     % {"amount": money(refund.amount, refund.currency), "reason": refund.reason},
                 )
                 return redirect(shop_url(access.vendor, "merchant:order", pk=shop_order.pk))
-            preview = shop_order_refund_preview(shop_order_id=shop_order.pk, amount=amount)
+            preview = shop_order_refund_preview(
+                shop_order_id=shop_order.pk, amount=amount, reason=form.cleaned_data["reason"]
+            )
             amount_changed = "confirm" in request.POST
         except ValidationError as error:
             add_service_errors(form, error, {"id": "amount"})
