@@ -322,8 +322,7 @@ def checkout_page(request: HttpRequest, town: str) -> HttpResponse:
     current = town_of(town)
     checkout = cart_checkout(request, current)
     if checkout is None or not checkout.lines.exists():
-        messages.info(request, _("Your cart is empty."))
-        return redirect(_cart_url(current.slug))
+        return redirect(_cart_url(current.slug))  # which says the cart is empty
     summary = checkout_summary(checkout=checkout)
     initial_email = checkout.email or (request.user.email if request.user.is_authenticated else "")
     form = ContactForm(

@@ -165,6 +165,13 @@ def test_a_refused_quantity_is_told_on_its_line_and_to_screen_readers(client, sh
     assert CheckoutLine.objects.get(pk=honey.pk).quantity == 1
 
 
+def test_the_checkout_of_an_empty_cart_leads_to_the_cart_which_says_once_it_is_empty(client, shops):
+    response = client.get("/villes/bourg/commande/", follow=True)
+
+    assert response.redirect_chain[-1][0] == "/villes/bourg/panier/"
+    assert page(response).count("Votre panier est vide.") == 1
+
+
 def test_a_product_of_another_town_cannot_go_in_this_towns_cart(client, shops):
     add(client, shops.other_town_variant, 1)
 
@@ -260,7 +267,7 @@ def test_a_product_unpublished_since_it_was_put_in_the_cart_says_so_and_cannot_b
     html = page(client.get("/villes/bourg/panier/"))
     again = add(client, shops.honey_small, 1)
 
-    assert "Plus en vente : retirez-le pour commander." in html
+    assert "Plus en vente\u00a0: retirez-le pour commander." in html
     assert "Certains articles ne sont plus disponibles" in html
     assert CheckoutLine.objects.get(variant=shops.honey_small).quantity == 1
     assert again.status_code in (302, 400)
@@ -289,7 +296,7 @@ def test_a_guest_orders_from_two_shops_and_follows_the_order_with_its_token(clie
     html = page(client.get(response["Location"]))
     assert order.number in html
     assert "Boulangerie Dupain" in html and "Épicerie Miel" in html
-    assert "Livraison locale" in html and "Retrait sur place" in html
+    assert "Livraison locale" in html and "Retrait sur place\u00a0: " in html
     assert "3 rue des Abeilles<br>01090 Montmerle" in html
     assert "Votre panier est vide" in page(client.get("/villes/bourg/panier/"))
 
@@ -314,9 +321,9 @@ def test_the_order_page_tells_the_guest_of_each_refund_and_of_one_that_failed(cl
     # then each part says what was refunded: the bakery's 1.00 made, with its reason; the
     # grocer's not made, its part cancelled (not "refunded")
     bakery_card, grocer_card = html.split('<li class="card shop-order">')[1:]
-    assert "1,00\u00a0€</span>, effectué : de retour sur votre carte" in bakery_card
+    assert "1,00\u00a0€</span>, effectué\u00a0: de retour sur votre carte" in bakery_card
     assert "Pain rassis" in bakery_card
-    assert "6,50\u00a0€</span>, <strong>non effectué</strong> : le commerce ou" in grocer_card
+    assert "6,50\u00a0€</span>, <strong>non effectué</strong>\u00a0: le commerce ou" in grocer_card
     assert "Annulée" in grocer_card and "Remboursée" not in grocer_card
 
 
@@ -348,7 +355,7 @@ def test_a_guest_cancels_one_shops_order_until_that_shop_accepts_it_and_is_refun
     assert "Votre commande chez Épicerie Miel est annulée" in page(response)
     grocer.refresh_from_db()
     assert (grocer.status, grocer.status_reason) == ("cancelled", "Commandé par erreur")
-    assert "Motif : Commandé par erreur" in page(response)
+    assert "Motif\u00a0: Commandé par erreur" in page(response)
     assert grocer.refunded_amount == grocer.total
     assert Stock.objects.get(variant=shops.honey_small).quantity_allocated == 0
     html = page(client.get(f"/commandes/{order.token}/"))
@@ -445,7 +452,7 @@ def test_a_guest_cancels_an_unpaid_order_with_its_token(client, shops, stripe):
     assert order.status == OrderStatus.CANCELLED
     assert "est annulée" in page(response)
     # (the reason the system kept, in words)
-    assert "Motif : annulée par le client" in page(response)
+    assert "Motif\u00a0: annulée par le client" in page(response)
 
 
 def test_a_delivering_shop_needs_an_address_and_a_bad_phone_is_refused(client, shops):
@@ -461,7 +468,7 @@ def test_a_delivering_shop_needs_an_address_and_a_bad_phone_is_refused(client, s
         )
     )
 
-    assert "Un commerce vous livre : indiquez l’adresse de livraison." in no_address
+    assert "Un commerce vous livre\u00a0: indiquez l’adresse de livraison." in no_address
     assert "Saisissez un numéro de téléphone" in bad_phone
     assert Order.objects.count() == 0
 
@@ -483,7 +490,7 @@ def test_the_checkout_tells_every_error_at_once_with_a_summary_linking_to_each_f
     )
     assert (
         '<a href="#id_delivery_address">Adresse de livraison\u00a0: '
-        "Un commerce vous livre : indiquez l’adresse de livraison.</a>" in summary
+        "Un commerce vous livre\u00a0: indiquez l’adresse de livraison.</a>" in summary
     )
     assert 'aria-describedby="id_delivery_address_helptext id_delivery_address_error"' in empty
     bad_summary = bad.split('id="error-summary"')[1].split("</div>")[0]
