@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    "marketplace.storefront.middleware.MethodNotAllowedPageMiddleware",
     # Last: the first to see a view's exception.
     "marketplace.storefront.middleware.ConflictPageMiddleware",
 ]

@@ -228,6 +228,9 @@ def _cart_page(request: HttpRequest, town: str, *, refused: LineRefused | None) 
         current = town_of(town)
         checkout = cart_checkout(request, current)
     context = town_context(request, current, checkout=checkout)
+    # Shown at a form's address after a refused change: logging in or switching the language
+    # comes back to the cart, not to that address.
+    context["page_path"] = _cart_url(current.slug)
     if checkout is not None:
         summary = checkout_summary(checkout=checkout)
         groups, until, vat_lines = _explain(request, summary, refused)

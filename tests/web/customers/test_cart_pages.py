@@ -165,6 +165,24 @@ def test_a_refused_quantity_is_told_on_its_line_and_to_screen_readers(client, sh
     assert CheckoutLine.objects.get(pk=honey.pk).quantity == 1
 
 
+def test_after_a_refused_quantity_without_javascript_the_language_and_login_come_back_to_the_cart(
+    client, shops
+):
+    add(client, shops.honey_small, 1)
+    honey = CheckoutLine.objects.get(variant=shops.honey_small)
+
+    # a browser without JavaScript shows the answer at the form's address
+    response = client.post(f"/villes/bourg/panier/lignes/{honey.pk}/", {"quantity": "30"})
+    html = page(response)
+
+    # the language switch and the login link lead back to the cart, which opens as a page
+    assert '<input type="hidden" name="next" value="/villes/bourg/panier/">' in html
+    assert "/compte/connexion/?next=/villes/bourg/panier/" in html
+    switched = client.post("/i18n/setlang/", {"language": "en", "next": "/villes/bourg/panier/"})
+    assert switched["Location"] == "/villes/bourg/panier/"
+    assert client.get(switched["Location"]).status_code == 200
+
+
 def test_the_checkout_of_an_empty_cart_leads_to_the_cart_which_says_once_it_is_empty(client, shops):
     response = client.get("/villes/bourg/commande/", follow=True)
 

@@ -25,6 +25,25 @@ def test_an_unknown_address_answers_the_french_not_found_page_in_the_layout(clie
     assert 'class="site-header"' in html and 'class="site-footer"' in html
 
 
+def test_a_forms_address_opened_as_a_page_says_so_in_the_layout_and_changes_nothing(client, shops):
+    # a cart line's address, from the browser's history or a reload
+    response = client.get("/villes/bourg/panier/lignes/99999/")
+
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    html = response.content.decode()
+    assert "<h1>Cette adresse est celle d’un formulaire</h1>" in html
+    assert "rien n’a été modifié" in html
+    assert '<a href="/">Retour aux commerces des villes</a>' in html
+    assert Checkout.objects.count() == 0
+
+
+def test_the_payment_providers_address_keeps_its_bare_answer(client):
+    response = client.get("/payments/stripe/webhook/")
+    assert response.status_code == 405
+    assert response.content == b""
+
+
 def test_a_missing_town_shop_or_product_answers_the_same_page(client, shops):
     for path in ("/villes/atlantis/", "/villes/bourg/commerces/boulangerie/miel/"):
         response = client.get(path)
