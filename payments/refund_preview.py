@@ -12,12 +12,16 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from marketplace.core.money import is_whole_cents
 from marketplace.orders.models import ShopOrder
 from marketplace.orders.transitions import REFUNDABLE_STATES
 from payments.error_codes import PaymentErrorCode
 from payments.models import Refund, RefundStatus
-from payments.refunds import refund_amount_too_large, refund_reason_clean, refund_split
+from payments.refunds import (
+    refund_amount_check,
+    refund_amount_too_large,
+    refund_reason_clean,
+    refund_split,
+)
 
 
 @dataclass(frozen=True)
@@ -69,15 +73,7 @@ def shop_order_refund_preview(
             }
         )
     remaining = shop_order_refundable_amount(shop_order=shop_order)
-    if not amount.is_finite() or amount <= 0 or not is_whole_cents(amount):
-        raise ValidationError(
-            {
-                "amount": ValidationError(
-                    _("The amount must be positive, with at most two decimals."),
-                    code=PaymentErrorCode.INVALID_AMOUNT.value,
-                )
-            }
-        )
+    refund_amount_check(amount)
     if amount > remaining:
         raise refund_amount_too_large(remaining=remaining, currency=shop_order.currency)
     previous = list(

@@ -94,6 +94,16 @@ def refund_reason_clean(reason: str) -> str:
     return reason
 
 
+def refund_amount_check(amount: Decimal) -> None:
+    """An `amount` error unless it is a positive amount in whole cents."""
+    if not amount.is_finite() or amount <= 0 or not is_whole_cents(amount):
+        raise _error(
+            "amount",
+            _("The amount must be positive, with at most two decimals."),
+            PaymentErrorCode.INVALID_AMOUNT,
+        )
+
+
 def refund_amount_too_large(*, remaining: Decimal, currency: str) -> ValidationError:
     """The `amount` error of a refund above what remains, the amount written the language's way."""
     return _error(
@@ -147,12 +157,7 @@ def shop_order_refund(
     """Refunds `amount` of a paid shop order, for `reason` (kept, and told to the customer);
     the provider calls happen on commit. `by_staff`: `user` acts as the town's staff, and the
     town's audit log records it."""
-    if not amount.is_finite() or amount <= 0 or not is_whole_cents(amount):
-        raise _error(
-            "amount",
-            _("The amount must be positive, with at most two decimals."),
-            PaymentErrorCode.INVALID_AMOUNT,
-        )
+    refund_amount_check(amount)
     reason = refund_reason_clean(reason)
     with transaction.atomic():
         shop_order = (

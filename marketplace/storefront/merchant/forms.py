@@ -10,9 +10,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.catalog.models import Category
-from marketplace.core.money import CENT
 from marketplace.towns.models import Town
-from payments.models import REFUND_REASON_MAX_LENGTH
 from payments.refund_preview import refund_preview_confirmed
 from vendors.models import FulfilmentMethodName, StockMovementReason, VendorRole
 from vendors.opening_hours import DAY_NAMES, DAYS
@@ -194,10 +192,10 @@ class ReasonForm(forms.Form):
 
 
 class RefundForm(forms.Form):
-    amount = forms.DecimalField(
-        localize=True, label=_("Amount to refund"), min_value=CENT, decimal_places=2
-    )
-    reason = forms.CharField(label=_("Reason"), max_length=REFUND_REASON_MAX_LENGTH)
+    # Which amounts and reasons a refund takes is the refund service's rule (`shop_order_refund`:
+    # positive, whole cents; `refund_reason_clean`), said by its errors in French amounts.
+    amount = forms.DecimalField(localize=True, label=_("Amount to refund"))
+    reason = forms.CharField(label=_("Reason"))
     # The amount whose share the confirm step showed (its hidden field, written unlocalised).
     previewed_amount = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
 

@@ -296,6 +296,35 @@ def test_a_refund_above_what_remains_is_a_form_error(client, login, town, shop, 
     assert Refund.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("amount", "reason", "field", "told"),
+    [
+        ("0", "x", "amount", "Le montant doit être positif, avec au plus deux décimales."),
+        ("0,001", "x", "amount", "Le montant doit être positif, avec au plus deux décimales."),
+        (
+            "5",
+            "x" * 501,
+            "reason",
+            "Le motif peut compter au plus 500 caractères (il en compte 501).",
+        ),
+    ],
+)
+def test_a_refund_the_service_refuses_is_told_in_its_words(
+    client, login, town, shop, owner, amount, reason, field, told
+):
+    shop_order = paid_order(town, shop, goods="40.00")
+    login(owner)
+
+    response = client.post(
+        url(shop, f"commandes/{shop_order.pk}/rembourser/"),
+        {"amount": amount, "reason": reason, "preview": "1"},
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors[field] == [told]
+    assert Refund.objects.count() == 0
+
+
 def _png() -> io.BytesIO:
     buffer = io.BytesIO()
     Image.new("RGB", (800, 600), "#c33").save(buffer, format="PNG")
