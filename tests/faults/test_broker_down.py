@@ -130,7 +130,7 @@ def test_a_paid_shop_order_cancelled_or_refused_while_redis_is_down_is_refunded_
         True,
     )
     assert LedgerEntry.objects.filter(kind="refund").count() == 1
-    assert any("34.00" in message.subject for message in mail.outbox)
+    assert any("34,00\xa0€" in message.subject for message in mail.outbox)
     assert_ledger_invariants()
 
 
