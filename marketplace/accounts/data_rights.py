@@ -61,6 +61,7 @@ def account_data_export(*, user: User) -> dict[str, Any]:
                 {
                     "number": order.number,
                     "town": order.town.slug,
+                    "customer_name": order.customer_name,
                     "email": order.email,
                     "phone": order.phone,
                     "delivery_address": order.delivery_address,
@@ -174,6 +175,7 @@ def account_delete(*, user: User, password: str) -> int:
         anonymised = Order.objects.filter(pk__in=order_ids).update(
             user=None,
             email=ANONYMISED_EMAIL,
+            customer_name="",
             phone="",
             delivery_address="",
             updated_at=timezone.now(),

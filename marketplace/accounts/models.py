@@ -56,6 +56,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    def get_full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
     def set_password(self, raw_password: str | None) -> None:
         super().set_password(raw_password)
         self.token_version += 1

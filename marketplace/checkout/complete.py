@@ -228,6 +228,7 @@ def _create_order(
         checkout_token=checkout.pk,
         town=checkout.town,
         user_id=checkout.user_id,
+        customer_name=checkout.customer_name,
         email=checkout.email,
         phone=checkout.phone,
         delivery_address=checkout.delivery_address,

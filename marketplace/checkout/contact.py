@@ -1,4 +1,5 @@
-"""How the shops reach the customer of a checkout: email, phone, and the delivery address, which is
+"""How the shops reach the customer of a checkout: who the order is for (their name, which the shop
+asks at the counter or writes on the parcel), email, phone, and the delivery address, which is
 required when a shop of the checkout delivers (local delivery or shipping) and only then."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from marketplace.checkout.access import checkout_get
 from marketplace.checkout.error_codes import CheckoutErrorCode
 from marketplace.checkout.models import Checkout
 from marketplace.checkout.pricing import checkout_summary
+from marketplace.orders.models import CUSTOMER_NAME_MAX_LENGTH
 from vendors.models import FulfilmentMethodName
 
 DELIVERING = frozenset({FulfilmentMethodName.LOCAL_DELIVERY, FulfilmentMethodName.SHIPPING})
@@ -28,19 +30,36 @@ def _field_error(message: str, code: CheckoutErrorCode) -> ValidationError:
 
 
 def checkout_contact_update(
-    *, checkout_id: Any, user: Requester, email: str, phone: str = "", delivery_address: str = ""
+    *,
+    checkout_id: Any,
+    user: Requester,
+    email: str,
+    customer_name: str,
+    phone: str = "",
+    delivery_address: str = "",
 ) -> Checkout:
-    """Sets the checkout's email, phone (optional) and delivery address.
+    """Sets the checkout's customer's name, email, phone (optional) and delivery address.
 
     The address is required when a shop's chosen (or default) method delivers, and dropped when
     none does. Refused with a code on each field at fault, all of them at once (one answer
-    tells every correction): INVALID (email, phone, too long an address), REQUIRED (address).
-    A refused call changes nothing.
+    tells every correction): INVALID (email, phone, too long a name or address), REQUIRED (name,
+    address). A refused call changes nothing.
     """
+    customer_name = " ".join((customer_name or "").split())
     email = (email or "").strip()
     phone = " ".join((phone or "").split())
     address = "\n".join(line.strip() for line in (delivery_address or "").strip().splitlines())
     errors: dict[str, ValidationError] = {}
+    if not customer_name:
+        errors["customer_name"] = _field_error(
+            _("Give your name: the shops hand the order over to you under it."),
+            CheckoutErrorCode.REQUIRED,
+        )
+    elif len(customer_name) > CUSTOMER_NAME_MAX_LENGTH:
+        errors["customer_name"] = _field_error(
+            _("The name is longer than %(max)s characters.") % {"max": CUSTOMER_NAME_MAX_LENGTH},
+            CheckoutErrorCode.INVALID,
+        )
     try:
         validate_email(email)
     except ValidationError:
@@ -70,10 +89,13 @@ def checkout_contact_update(
             address = ""
         if errors:
             raise ValidationError(errors)
+        checkout.customer_name = customer_name
         checkout.email = email
         checkout.phone = phone
         checkout.delivery_address = address
-        checkout.save(update_fields=["email", "phone", "delivery_address", "updated_at"])
+        checkout.save(
+            update_fields=["customer_name", "email", "phone", "delivery_address", "updated_at"]
+        )
     return checkout
 
 

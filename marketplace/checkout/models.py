@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from marketplace.accounts.models import EMAIL_MAX_LENGTH
+from marketplace.orders.models import CUSTOMER_NAME_MAX_LENGTH
 
 
 class Checkout(models.Model):
@@ -24,7 +25,9 @@ class Checkout(models.Model):
         related_name="checkouts",
     )
     email = models.EmailField(max_length=EMAIL_MAX_LENGTH, blank=True)
-    # Contact for the shops (web checkout): a phone, and an address when a shop delivers.
+    # Contact for the shops (web checkout): who the order is for, a phone, and an address when a
+    # shop delivers.
+    customer_name = models.CharField(max_length=CUSTOMER_NAME_MAX_LENGTH, blank=True)
     phone = models.CharField(max_length=32, blank=True)
     delivery_address = models.TextField(max_length=500, blank=True)
     language = models.CharField(max_length=8, default="fr")

@@ -14,6 +14,9 @@ from marketplace.accounts.models import EMAIL_MAX_LENGTH
 from marketplace.core.money import ZERO, equal_to_the_cent
 from marketplace.orders.reasons import status_reason_text
 
+# A person's name as they write it for the shops ("Camille Martin"): one line.
+CUSTOMER_NAME_MAX_LENGTH = 150
+
 
 class OrderStatus(models.TextChoices):
     UNPAID = "unpaid", _("Awaiting payment")
@@ -48,7 +51,9 @@ class Order(models.Model):
         related_name="orders",
     )
     email = models.EmailField(max_length=EMAIL_MAX_LENGTH)
-    # Copied from the checkout: how the shops reach the customer, where the delivering ones go.
+    # Copied from the checkout: who the order is for (blank: placed through the API without one),
+    # how the shops reach the customer, where the delivering ones go.
+    customer_name = models.CharField(max_length=CUSTOMER_NAME_MAX_LENGTH, blank=True)
     phone = models.CharField(max_length=32, blank=True)
     delivery_address = models.TextField(max_length=500, blank=True)
     status = models.CharField(

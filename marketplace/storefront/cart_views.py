@@ -328,9 +328,13 @@ def checkout_page(request: HttpRequest, town: str) -> HttpResponse:
         return redirect(_cart_url(current.slug))  # which says the cart is empty
     summary = checkout_summary(checkout=checkout)
     initial_email = checkout.email or (request.user.email if request.user.is_authenticated else "")
+    initial_name = checkout.customer_name or (
+        request.user.get_full_name() if request.user.is_authenticated else ""
+    )
     form = ContactForm(
         request.POST if request.method == "POST" else None,
         initial={
+            "customer_name": initial_name,
             "email": initial_email,
             "phone": checkout.phone,
             "delivery_address": checkout.delivery_address,
@@ -341,6 +345,7 @@ def checkout_page(request: HttpRequest, town: str) -> HttpResponse:
             checkout_contact_update(
                 checkout_id=checkout.pk,
                 user=request.user,
+                customer_name=form.cleaned_data["customer_name"],
                 email=form.cleaned_data["email"],
                 phone=form.cleaned_data["phone"],
                 delivery_address=form.cleaned_data["delivery_address"],

@@ -116,6 +116,12 @@ class ContactForm(forms.Form):
     email first would tell the address's error only on the next try). The inputs' maxlength are
     hints; the service says what is wrong."""
 
+    customer_name = forms.CharField(
+        label=_("Your name"),
+        required=False,
+        help_text=_("The shops hand the order over to you under this name."),
+        widget=forms.TextInput(attrs={"autocomplete": "name", "maxlength": 150}),
+    )
     email = forms.CharField(
         label=_("Email"),
         required=False,

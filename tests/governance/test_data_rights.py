@@ -38,6 +38,7 @@ def buyer(town):
         order__town=town,
         order__user=user,
         order__email=user.email,
+        order__customer_name="Camille Petit",
         order__number="MP-0001",
         vendor=shop,
         subtotal=Decimal("6.40"),
@@ -79,6 +80,7 @@ def test_a_customer_exports_all_their_data(gql, buyer):
     assert data["profile"]["last_name"] == "Petit"
     assert [order["number"] for order in data["orders"]] == ["MP-0001"]
     mine = next(order for order in data["orders"] if order["number"] == "MP-0001")
+    assert mine["customer_name"] == "Camille Petit"
     assert mine["shop_orders"][0]["shop"] == "Le Fournil"
     assert mine["shop_orders"][0]["lines"] == [
         {
@@ -119,9 +121,9 @@ def test_deleting_an_account_anonymises_its_orders_and_keeps_the_ledger(gql, buy
     assert result == {"deleted": True, "anonymisedOrders": 1, "errors": []}
     assert not User.objects.filter(pk=buyer_id).exists()
     orders = Order.objects.order_by("number")
-    assert [(o.number, o.email, o.user_id) for o in orders] == [
-        ("MP-0000", "Camille@Example.org", None),
-        ("MP-0001", ANONYMISED_EMAIL, None),
+    assert [(o.number, o.email, o.customer_name, o.user_id) for o in orders] == [
+        ("MP-0000", "Camille@Example.org", "", None),
+        ("MP-0001", ANONYMISED_EMAIL, "", None),
     ]
     assert OrderLine.objects.get().total == Decimal("6.40")
     assert LedgerEntry.objects.get(key="mp1:charge").amount == Decimal("6.40")

@@ -134,7 +134,8 @@ def test_a_refusal_and_a_paid_order_read_as_sentences_with_amounts_in_the_orders
     )
     order = checkout_complete(checkout_id=checkout.pk, user=AnonymousUser()).order
     order.language = language
-    order.save(update_fields=["language"])
+    order.customer_name = "Camille Martin"
+    order.save(update_fields=["language", "customer_name"])
     mail.outbox.clear()
 
     # when it was paid, then the shop refused it with its own words
@@ -150,5 +151,8 @@ def test_a_refusal_and_a_paid_order_read_as_sentences_with_amounts_in_the_orders
     paid, new_order, refused = mail.outbox
     total = {"fr": f"{order.total:.2f}".replace(".", ",") + "\xa0€", "en": f"€{order.total:.2f}"}
     assert total[language] in paid.body and "EUR" not in paid.body + new_order.body
+    # and the shop is told who the order is for
+    named = {"fr": "Au nom de : Camille Martin\n", "en": "In the name of: Camille Martin\n"}
+    assert named[language] in new_order.body
     assert told.format(number=order.number) in refused.body
     assert "Rupture de stock\n" in refused.body

@@ -34,7 +34,7 @@ CANCEL = """mutation($id: ID!, $reason: String!, $token: UUID) {
 SHOP_ORDERS = """query($vendor: ID!, $status: ShopOrderStatus, $first: Int, $after: String) {
   shopOrders(vendor: $vendor, status: $status, first: $first, after: $after) {
     totalCount pageInfo { hasNextPage endCursor }
-    edges { node { id number status customerEmail subtotal { amount } lines { sku quantity } } }
+    edges { node { id number status customerEmail customerName subtotal { amount } lines { sku quantity } } }
   }
 }"""
 
@@ -193,6 +193,7 @@ def test_a_shop_or_a_customer_cancelling_is_not_in_the_towns_audit_log(gql, mark
 
 
 def test_shop_sees_its_orders_filtered_and_paginated(gql, market):
+    Order.objects.update(customer_name="Camille Martin")
     vendor = gid("Vendor", market["bakery"].pk)
     mine = gql.login(market["baker"]).execute(SHOP_ORDERS, {"vendor": vendor, "first": 10})
     paid = gql.execute(SHOP_ORDERS, {"vendor": vendor, "status": "ACCEPTED"})
@@ -201,6 +202,7 @@ def test_shop_sees_its_orders_filtered_and_paginated(gql, market):
     node = page["edges"][0]["node"]
     assert node["number"] == market["order"]["number"]
     assert node["customerEmail"] == "guest@example.org"
+    assert node["customerName"] == "Camille Martin"
     assert node["lines"] == [{"sku": market["bread"].sku, "quantity": 3}]
     assert paid["shopOrders"]["totalCount"] == 0
     other = gql.login(market["cheesemonger"]).execute(

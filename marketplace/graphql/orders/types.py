@@ -61,6 +61,9 @@ class ShopOrderType(graphene.ObjectType):
     status = graphene.Field(ShopOrderStatusEnum, required=True)
     status_reason = graphene.String(required=True)
     customer_email = graphene.String(required=True)
+    customer_name = graphene.String(
+        required=True, description="Who the order is for (empty when it was placed without one)."
+    )
     subtotal = money_field("subtotal", required=True, description="Goods, tax included.")
     delivery_method = graphene.Field(FulfilmentMethodEnum)
     delivery_fee = money_field("delivery_fee", required=True)
@@ -92,6 +95,12 @@ class ShopOrderType(graphene.ObjectType):
     @staticmethod
     def resolve_customer_email(root: ShopOrder, info: Any) -> Any:
         return then(loaders.OrderByIdLoader(info.context).load(root.order_id), lambda o: o.email)
+
+    @staticmethod
+    def resolve_customer_name(root: ShopOrder, info: Any) -> Any:
+        return then(
+            loaders.OrderByIdLoader(info.context).load(root.order_id), lambda o: o.customer_name
+        )
 
     @staticmethod
     def resolve_vendor(root: ShopOrder, info: Any) -> Any:
@@ -139,6 +148,9 @@ class OrderType(graphene.ObjectType):
     number = graphene.String(required=True)
     status = graphene.Field(OrderStatusEnum, required=True)
     email = graphene.String(required=True)
+    customer_name = graphene.String(
+        required=True, description="Who the order is for (empty when it was placed without one)."
+    )
     token = graphene.UUID(description="A guest's key to follow the order (owner only).")
     subtotal = money_field("subtotal", required=True)
     delivery_total = money_field("delivery_total", required=True)

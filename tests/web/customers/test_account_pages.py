@@ -133,7 +133,9 @@ def test_an_account_finds_its_orders_and_another_accounts_order_is_a_404(client,
     user = UserFactory(email="client@example.org")
     client.force_login(user)
     client.post("/villes/bourg/panier/ajouter/", {"variant": shops.baguette.pk, "quantity": 1})
-    response = client.post("/villes/bourg/commande/", {"email": user.email})
+    response = client.post(
+        "/villes/bourg/commande/", {"customer_name": "Camille Martin", "email": user.email}
+    )
     order = Order.objects.get()
 
     assert response["Location"] == f"/commandes/{order.token}/"
@@ -196,9 +198,9 @@ def test_a_part_cancelled_and_refunded_shows_what_was_paid_in_the_end(client, sh
     for variant in (shops.baguette, shops.honey_small):
         client.post("/villes/bourg/panier/ajouter/", {"variant": variant.pk, "quantity": 1})
     CheckoutLine.objects.filter(variant=shops.baguette).update(quantity=2)
-    client.post("/villes/bourg/commande/", {"email": user.email})
+    client.post("/villes/bourg/commande/", {"customer_name": "Camille Martin", "email": user.email})
     client.post("/villes/bourg/panier/ajouter/", {"variant": shops.baguette.pk, "quantity": 1})
-    client.post("/villes/bourg/commande/", {"email": user.email})
+    client.post("/villes/bourg/commande/", {"customer_name": "Camille Martin", "email": user.email})
     two_shops, bakery_only = Order.objects.order_by("pk")
     grocer = ShopOrder.objects.get(order=two_shops, vendor=shops.grocer)
 
@@ -223,7 +225,10 @@ def test_a_part_cancelled_and_refunded_shows_what_was_paid_in_the_end(client, sh
 
 def test_a_guests_order_wholly_cancelled_after_payment_says_so(client, shops):
     client.post("/villes/bourg/panier/ajouter/", {"variant": shops.baguette.pk, "quantity": 1})
-    client.post("/villes/bourg/commande/", {"email": "camille@example.org"})
+    client.post(
+        "/villes/bourg/commande/",
+        {"customer_name": "Camille Martin", "email": "camille@example.org"},
+    )
     order = Order.objects.get()
     part = ShopOrder.objects.get(order=order)
     with run_on_commit():
@@ -239,14 +244,16 @@ def test_the_account_list_takes_no_query_per_order(client, shops, django_assert_
     user = UserFactory(email="lea@example.org")
     client.force_login(user)
     client.post("/villes/bourg/panier/ajouter/", {"variant": shops.baguette.pk, "quantity": 1})
-    client.post("/villes/bourg/commande/", {"email": user.email})
+    client.post("/villes/bourg/commande/", {"customer_name": "Camille Martin", "email": user.email})
     client.get("/compte/")
     with CaptureQueriesContext(connection) as one:
         client.get("/compte/")
     with_one_order = len(one)  # (read now: each request empties the connection's log)
     for variant in (shops.honey_small, shops.baguette):
         client.post("/villes/bourg/panier/ajouter/", {"variant": variant.pk, "quantity": 1})
-        client.post("/villes/bourg/commande/", {"email": user.email})
+        client.post(
+            "/villes/bourg/commande/", {"customer_name": "Camille Martin", "email": user.email}
+        )
 
     with django_assert_max_num_queries(with_one_order):
         html = page(client.get("/compte/"))

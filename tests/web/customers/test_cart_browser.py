@@ -111,6 +111,7 @@ def test_a_failed_checkout_shows_every_error_in_a_summary_that_takes_the_focus(w
     assert web.driver.switch_to.active_element == summary
     links = [a.text for a in summary.find_elements(By.TAG_NAME, "a")]
     assert links == [
+        "Votre nom : Indiquez votre nom : les commerces vous remettent la commande à ce nom.",
         "Adresse e-mail : Saisissez une adresse e-mail valide.",
         "Téléphone (facultatif) : Saisissez un numéro de téléphone (chiffres, espaces, +).",
         "Adresse de livraison : Un commerce vous livre : indiquez l’adresse de livraison.",

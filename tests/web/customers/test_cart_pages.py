@@ -299,6 +299,7 @@ def test_a_guest_orders_from_two_shops_and_follows_the_order_with_its_token(clie
     response = client.post(
         "/villes/bourg/commande/",
         {
+            "customer_name": "Camille Martin",
             "email": "camille@example.org",
             "phone": "06 12 34 56 78",
             "delivery_address": "3 rue des Abeilles\n01090 Montmerle",
@@ -311,6 +312,7 @@ def test_a_guest_orders_from_two_shops_and_follows_the_order_with_its_token(clie
     assert order.status == OrderStatus.PAID and order.total == Decimal("14.00")
     assert order.phone == "06 12 34 56 78"
     assert order.delivery_address == "3 rue des Abeilles\n01090 Montmerle"
+    assert order.customer_name == "Camille Martin"
     html = page(client.get(response["Location"]))
     assert order.number in html
     assert "Boulangerie Dupain" in html and "Épicerie Miel" in html
@@ -319,12 +321,47 @@ def test_a_guest_orders_from_two_shops_and_follows_the_order_with_its_token(clie
     assert "Votre panier est vide" in page(client.get("/villes/bourg/panier/"))
 
 
+@pytest.mark.parametrize(
+    ("name", "told"),
+    [
+        ("   ", "Indiquez votre nom\u00a0: les commerces vous remettent la commande à ce nom."),
+        ("C" * 151, "Le nom dépasse 150 caractères."),
+    ],
+)
+def test_an_order_needs_the_name_it_is_handed_over_under(client, shops, name, told):
+    add(client, shops.baguette, 1)
+
+    response = client.post(
+        "/villes/bourg/commande/", {"customer_name": name, "email": "camille@example.org"}
+    )
+
+    assert response.context["form"].errors["customer_name"] == [told]
+    assert Order.objects.count() == 0
+
+
+def test_an_account_holders_name_is_offered_and_spaces_are_tidied(client, shops):
+    client.force_login(UserFactory(email="lea@example.org", first_name="Léa", last_name="Roux"))
+    add(client, shops.baguette, 1)
+
+    offered = page(client.get("/villes/bourg/commande/"))
+    client.post(
+        "/villes/bourg/commande/",
+        {"customer_name": "  Léa   Roux ", "email": "lea@example.org"},
+    )
+
+    assert 'name="customer_name" value="Léa Roux"' in offered
+    assert Order.objects.get().customer_name == "Léa Roux"
+
+
 def test_the_order_page_tells_the_guest_of_each_refund_and_of_one_that_failed(client, shops):
     # given a guest's order from two shops: 1.00 refunded on the bakery's part; the grocer's
     # part refunded in full, then the refund failing at the provider (the card expired)
     add(client, shops.baguette, 2)
     add(client, shops.honey_small, 1)
-    client.post("/villes/bourg/commande/", {"email": "camille@example.org"})
+    client.post(
+        "/villes/bourg/commande/",
+        {"customer_name": "Camille Martin", "email": "camille@example.org"},
+    )
     order = Order.objects.get()
     bakery, grocer = ShopOrder.objects.filter(order=order).order_by("pk")
     with run_on_commit():
@@ -349,7 +386,10 @@ def test_a_guest_cancels_one_shops_order_until_that_shop_accepts_it_and_is_refun
     # given a guest's paid order from two shops, the bakery having accepted its part
     add(client, shops.baguette, 2)
     add(client, shops.honey_small, 1)
-    client.post("/villes/bourg/commande/", {"email": "camille@example.org"})
+    client.post(
+        "/villes/bourg/commande/",
+        {"customer_name": "Camille Martin", "email": "camille@example.org"},
+    )
     order = Order.objects.get()
     bakery, grocer = ShopOrder.objects.filter(order=order).order_by("pk")
     shop_order_accept(shop_order_id=bakery.pk)
@@ -389,13 +429,15 @@ def test_a_guest_cancels_one_shops_order_until_that_shop_accepts_it_and_is_refun
 def test_only_the_orders_guest_or_account_may_cancel_one_of_its_shop_orders(client, shops):
     # given a customer's order, and a guest's order
     add(client, shops.baguette, 1)
-    client.post("/villes/bourg/commande/", {"email": "guest@example.org"})
+    client.post(
+        "/villes/bourg/commande/", {"customer_name": "Camille Martin", "email": "guest@example.org"}
+    )
     guests = Order.objects.get()
     owner = UserFactory(email="lea@example.org")
     other = Client()
     other.force_login(owner)
     add(other, shops.baguette, 1)
-    other.post("/villes/bourg/commande/", {"email": owner.email})
+    other.post("/villes/bourg/commande/", {"customer_name": "Camille Martin", "email": owner.email})
     leas = Order.objects.exclude(pk=guests.pk).get()
     leas_part = ShopOrder.objects.get(order=leas)
     guests_part = ShopOrder.objects.get(order=guests)
@@ -420,7 +462,11 @@ def test_only_the_orders_guest_or_account_may_cancel_one_of_its_shop_orders(clie
 def test_a_guest_without_email_is_told_and_nothing_is_ordered(client, shops):
     add(client, shops.baguette, 1)
 
-    html = page(client.post("/villes/bourg/commande/", {"email": "pas-un-email"}))
+    html = page(
+        client.post(
+            "/villes/bourg/commande/", {"customer_name": "Camille Martin", "email": "pas-un-email"}
+        )
+    )
 
     assert "Saisissez une adresse e-mail valide" in html
     assert Order.objects.count() == 0
@@ -430,7 +476,12 @@ def test_the_checkout_refuses_when_stock_ran_out_meanwhile(client, shops):
     add(client, shops.honey_big, 2)
     Stock.objects.filter(variant=shops.honey_big).update(quantity=1)
 
-    html = page(client.post("/villes/bourg/commande/", {"email": "camille@example.org"}))
+    html = page(
+        client.post(
+            "/villes/bourg/commande/",
+            {"customer_name": "Camille Martin", "email": "camille@example.org"},
+        )
+    )
 
     assert "Stock insuffisant" in html
     assert Order.objects.count() == 0
@@ -447,7 +498,10 @@ def test_with_stripe_the_guest_pays_on_a_page_that_alone_allows_stripes_script(
 ):
     add(client, shops.baguette, 1)
 
-    response = client.post("/villes/bourg/commande/", {"email": "camille@example.org"})
+    response = client.post(
+        "/villes/bourg/commande/",
+        {"customer_name": "Camille Martin", "email": "camille@example.org"},
+    )
 
     order = Order.objects.get()
     assert order.status == OrderStatus.UNPAID
@@ -460,7 +514,10 @@ def test_with_stripe_the_guest_pays_on_a_page_that_alone_allows_stripes_script(
 
 def test_a_guest_cancels_an_unpaid_order_with_its_token(client, shops, stripe):
     add(client, shops.baguette, 1)
-    client.post("/villes/bourg/commande/", {"email": "camille@example.org"})
+    client.post(
+        "/villes/bourg/commande/",
+        {"customer_name": "Camille Martin", "email": "camille@example.org"},
+    )
     order = Order.objects.get()
     assert order.status == OrderStatus.UNPAID
 
@@ -478,11 +535,21 @@ def test_a_delivering_shop_needs_an_address_and_a_bad_phone_is_refused(client, s
     client.post(f"/villes/bourg/panier/livraison/{shops.grocer.pk}/", {"method": "local_delivery"})
     assert 'name="delivery_address"' in page(client.get("/villes/bourg/commande/"))
 
-    no_address = page(client.post("/villes/bourg/commande/", {"email": "camille@example.org"}))
+    no_address = page(
+        client.post(
+            "/villes/bourg/commande/",
+            {"customer_name": "Camille Martin", "email": "camille@example.org"},
+        )
+    )
     bad_phone = page(
         client.post(
             "/villes/bourg/commande/",
-            {"email": "camille@example.org", "phone": "appelez-moi", "delivery_address": "Ici"},
+            {
+                "customer_name": "Camille Martin",
+                "email": "camille@example.org",
+                "phone": "appelez-moi",
+                "delivery_address": "Ici",
+            },
         )
     )
 
@@ -497,8 +564,20 @@ def test_the_checkout_tells_every_error_at_once_with_a_summary_linking_to_each_f
     client.post(f"/villes/bourg/panier/livraison/{shops.grocer.pk}/", {"method": "local_delivery"})
 
     # when the form is sent empty, then with a bad email and phone "abc"
-    empty = page(client.post("/villes/bourg/commande/", {}))
-    bad = page(client.post("/villes/bourg/commande/", {"email": "pas-un-email", "phone": "abc"}))
+    empty = page(
+        client.post(
+            "/villes/bourg/commande/",
+            {
+                "customer_name": "Camille Martin",
+            },
+        )
+    )
+    bad = page(
+        client.post(
+            "/villes/bourg/commande/",
+            {"customer_name": "Camille Martin", "email": "pas-un-email", "phone": "abc"},
+        )
+    )
 
     # then each answer lists all its errors, in a summary at the top of the form, with links
     summary = empty.split('id="error-summary"')[1].split("</div>")[0]
@@ -526,7 +605,12 @@ def test_with_pickup_only_no_address_is_asked_nor_kept(client, shops):
     assert 'name="delivery_address"' not in page(client.get("/villes/bourg/commande/"))
 
     client.post(
-        "/villes/bourg/commande/", {"email": "camille@example.org", "delivery_address": "Ici"}
+        "/villes/bourg/commande/",
+        {
+            "customer_name": "Camille Martin",
+            "email": "camille@example.org",
+            "delivery_address": "Ici",
+        },
     )
 
     assert Order.objects.get().delivery_address == ""
@@ -539,7 +623,10 @@ def test_the_order_email_links_to_the_tracking_page(
     add(client, shops.baguette, 1)
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/villes/bourg/commande/", {"email": "camille@example.org"})
+        client.post(
+            "/villes/bourg/commande/",
+            {"customer_name": "Camille Martin", "email": "camille@example.org"},
+        )
 
     order = Order.objects.get()
     to_customer = [m for m in mailoutbox if m.to == ["camille@example.org"]]
@@ -583,7 +670,11 @@ def test_a_payment_provider_outage_is_told_and_nothing_is_lost(client, shops, st
     stripe.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
     add(client, shops.baguette, 1)
 
-    response = client.post("/villes/bourg/commande/", {"email": "camille@example.org"}, follow=True)
+    response = client.post(
+        "/villes/bourg/commande/",
+        {"customer_name": "Camille Martin", "email": "camille@example.org"},
+        follow=True,
+    )
 
     html = page(response)
     assert "Le paiement n&#x27;a pas pu démarrer" in html

@@ -51,6 +51,7 @@ def test_a_guest_buys_from_two_shops_one_pickup_one_delivery(web, shops):
     web.screenshots("customers-cart-two-shops")
 
     web.click("a.btn-primary[href$='/commande/']")
+    web.fill("input[name=customer_name]", "Camille Martin")
     web.fill("input[name=email]", "camille@example.org")
     web.fill("input[name=phone]", "06 12 34 56 78")
     web.fill("textarea[name=delivery_address]", "3 rue des Abeilles, 01090 Montmerle")
@@ -185,6 +186,7 @@ def test_the_whole_purchase_works_with_javascript_off(web_nojs, shops):
     assert "15,30 €" in web.text
     web.screenshots("customers-nojs-cart")
     web.click("a.btn-primary[href$='/commande/']")
+    web.fill("input[name=customer_name]", "Sacha Sans-JS")
     web.fill("input[name=email]", "sans-js@example.org")
     web.fill("textarea[name=delivery_address]", "3 rue des Abeilles, 01090 Montmerle")
     web.click("main form button[type=submit]")

@@ -13,7 +13,7 @@ from django.test import TestCase
 from django.utils import timezone
 from PIL import Image
 
-from marketplace.orders.models import ShopOrder
+from marketplace.orders.models import Order, ShopOrder
 from marketplace.storefront.merchant.jobs import import_job_progress_key
 from marketplace.storefront.merchant.models import CatalogImportJob
 from marketplace.storefront.merchant.tasks import run_catalog_import_job
@@ -249,6 +249,16 @@ def test_a_partial_refund_shows_the_shops_share_then_refunds(client, login, town
     assert refund.reason == "Abîmé"
     order_page = client.get(url(shop, f"commandes/{shop_order.pk}/")).content.decode()
     assert "Remboursements" in order_page and "Abîmé" in order_page and "10,00" in order_page
+
+
+def test_the_shop_sees_who_the_order_is_for_on_its_page(client, login, town, shop, owner):
+    shop_order = paid_order(town, shop, goods="12.00")
+    Order.objects.filter(pk=shop_order.order_id).update(customer_name="Camille Martin")
+    login(owner)
+
+    order_page = client.get(url(shop, f"commandes/{shop_order.pk}/")).content.decode()
+
+    assert "Camille Martin<br>" in order_page
 
 
 def test_an_amount_changed_on_the_confirm_step_is_previewed_again_not_refunded(
