@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -144,7 +144,17 @@ class Web:
         ).until(condition)
 
     def wait_for_text(self, text: str, timeout: float = WAIT_SECONDS) -> None:
-        self.wait_until(lambda d: text in d.find_element(By.TAG_NAME, "body").text, timeout)
+        def shown(driver: WebDriver) -> bool:
+            try:
+                return text in driver.find_element(By.TAG_NAME, "body").text
+            except WebDriverException as error:
+                # The page was replaced while its body was read (Chromium's words for a stale
+                # node): read the new one.
+                if "does not belong to the document" in str(error):
+                    return False
+                raise
+
+        self.wait_until(shown, timeout)
 
     def login(self, email: str, password: str) -> Web:
         self.open("/compte/connexion/")
