@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.catalog.models import Category
@@ -37,7 +36,7 @@ from marketplace.towns.models import Town
 from search.query import Near, SearchUnavailable, SortBy
 from search.searching import products_search
 from vendors.models import FulfilmentMethod, Product, Variant, Vendor, VendorStatus
-from vendors.opening_hours import DAYS, opening_hours_open_at
+from vendors.opening_hours import DAY_NAMES, DAYS, opening_hours_open_at
 from vendors.stock import available_quantities, vendor_available_quantities
 
 PAGE_SIZE = 24
@@ -525,17 +524,6 @@ def _shop_query() -> QuerySet[Vendor]:
         slug=Slot("slug", Vendor._meta.get_field("slug")),
         status=VendorStatus.APPROVED,
     )
-
-
-DAY_NAMES = {
-    "mon": gettext_lazy("Monday"),
-    "tue": gettext_lazy("Tuesday"),
-    "wed": gettext_lazy("Wednesday"),
-    "thu": gettext_lazy("Thursday"),
-    "fri": gettext_lazy("Friday"),
-    "sat": gettext_lazy("Saturday"),
-    "sun": gettext_lazy("Sunday"),
-}
 
 
 def vendor_detail(request: HttpRequest, town: str, vendor: str) -> HttpResponse:
