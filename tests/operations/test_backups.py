@@ -18,7 +18,7 @@ from django.db import connection
 
 from payments.ledger import ledger_record
 from payments.models import LedgerEntryKind
-from tests.database import database_url
+from tests.database import database_drop, database_url
 from tests.factories import OrderFactory, TownFactory, VendorFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -71,8 +71,7 @@ def empty_database() -> Iterator[str]:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
         cursor.execute(f'CREATE DATABASE "{name}"')
     yield name
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    database_drop(name)
 
 
 def test_a_backup_restores_into_an_empty_database_with_every_row_and_the_ledger(
