@@ -9,7 +9,7 @@ from django.core import mail
 from marketplace.checkout.complete import checkout_complete
 from marketplace.checkout.lines import LineInput, checkout_create
 from marketplace.orders.emails import order_notification_send
-from marketplace.orders.models import ShopOrder
+from marketplace.orders.models import Order, ShopOrder
 from tests.checkout.helpers import shop, town, variant
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +77,22 @@ def test_an_order_that_is_gone_sends_nothing():
     assert mail.outbox == []
 
 
+def _one_shops_order(*, language: str, customer_name: str = "") -> Order:
+    """A paid order of one bakery's loaf (the dummy gateway), in `language`."""
+    city = town()
+    checkout = checkout_create(
+        town_slug=city.slug,
+        email="a@example.org",
+        lines=[LineInput(variant(shop(city, "bakery"), stock=5).pk, 1)],
+        user=AnonymousUser(),
+    )
+    order = checkout_complete(checkout_id=checkout.pk, user=AnonymousUser()).order
+    order.language = language
+    order.customer_name = customer_name
+    order.save(update_fields=["language", "customer_name"])
+    return order
+
+
 @pytest.mark.parametrize(
     ("language", "reason", "told"),
     [
@@ -90,16 +106,7 @@ def test_a_cancellations_reason_is_told_in_words_and_a_persons_as_written(
 ):
     # given a paid shop order cancelled with a reason: the system's code, or a person's words
     settings.PAYMENT_GATEWAY = "dummy"
-    city = town()
-    checkout = checkout_create(
-        town_slug=city.slug,
-        email="a@example.org",
-        lines=[LineInput(variant(shop(city, "bakery"), stock=5).pk, 1)],
-        user=AnonymousUser(),
-    )
-    order = checkout_complete(checkout_id=checkout.pk, user=AnonymousUser()).order
-    order.language = language
-    order.save(update_fields=["language"])
+    order = _one_shops_order(language=language)
     ShopOrder.objects.filter(order=order).update(status="cancelled", status_reason=reason)
     mail.outbox.clear()
 
@@ -125,17 +132,7 @@ def test_a_refusal_and_a_paid_order_read_as_sentences_with_amounts_in_the_orders
 ):
     # given a paid order of one shop, in the customer's language
     settings.PAYMENT_GATEWAY = "dummy"
-    city = town()
-    checkout = checkout_create(
-        town_slug=city.slug,
-        email="a@example.org",
-        lines=[LineInput(variant(shop(city, "bakery"), stock=5).pk, 1)],
-        user=AnonymousUser(),
-    )
-    order = checkout_complete(checkout_id=checkout.pk, user=AnonymousUser()).order
-    order.language = language
-    order.customer_name = "Camille Martin"
-    order.save(update_fields=["language", "customer_name"])
+    order = _one_shops_order(language=language, customer_name="Camille Martin")
     mail.outbox.clear()
 
     # when it was paid, then the shop refused it with its own words
