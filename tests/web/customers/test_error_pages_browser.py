@@ -57,3 +57,13 @@ def test_the_server_error_and_try_again_pages_are_accessible_and_in_french(web, 
     web.open("/villes/bourg/")
     assert web.find("h1").text == "Veuillez réessayer"
     assert web.axe() == []
+
+
+def test_a_forms_address_opened_as_a_page_is_accessible_and_leads_back_to_the_shops(web, shops):
+    web.open("/villes/bourg/panier/lignes/1/")
+
+    assert web.find("h1").text == "Cette adresse est celle d’un formulaire"
+    assert web.axe() == []
+    web.click("main a[href='/']")
+    web.wait_for("main h1")
+    assert web.path == "/"
