@@ -28,6 +28,10 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # What a task that does several things (an email to each recipient) has already done, by the
+    # keys it names them with: a failure in the middle records them (`outbox.DeliveredInPart`),
+    # and the next try is told them, so that it does only the rest.
+    progress = models.JSONField(default=list, blank=True)
 
     class Meta:
         indexes = [

@@ -8,6 +8,9 @@ the broker. Whatever happens next, the message stays until its task has run to i
 - the task fails (a provider's 5xx, a timeout): it is tried again, backing off up to 10 minutes;
 - the worker dies in the middle: the delivery's lease runs out and the sweep runs it again.
 So tasks scheduled here must be idempotent (they take ids and call idempotent services).
+A task that does several things that cannot be undone (an email to each of several recipients)
+raises `DeliveredInPart` with the keys of those it did when one fails: the message keeps them
+(`progress`), and the next try is called with `done=` them, so that nobody hears twice.
 
 Delivery in batches (the fast path): a commit does not publish its messages one by one; it asks
 for a drain (`marketplace.core.drains`: at most one queued at a time). The drain task
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from time import monotonic
@@ -60,6 +64,17 @@ FAILING_ATTEMPTS = 8
 DRAIN_BATCH = 50
 DRAIN_MAX_BATCHES = 10
 DRAIN = "outbox"
+
+
+class DeliveredInPart(Exception):
+    """Raised by a task when part of its work is done and the rest failed: `done` names the
+    parts done (keys of the task's choosing), `error` is what failed. The message is tried again
+    later, its task called with `done=` every part done so far."""
+
+    def __init__(self, *, done: Iterable[str], error: BaseException) -> None:
+        super().__init__(f"done {sorted(done)}, then {error!r}")
+        self.done = frozenset(done)
+        self.error = error
 
 
 @dataclass(frozen=True)
@@ -166,19 +181,40 @@ def outbox_message_deliver(
     if not claimed:
         return "skipped"
     message = OutboxMessage.objects.get(pk=message_id)
-    return _run(message.pk, message.task_name, message.kwargs, message.attempts, str(message))
+    return _run(
+        message.pk,
+        message.task_name,
+        message.kwargs,
+        message.attempts,
+        str(message),
+        progress=message.progress,
+    )
 
 
-def _run(pk: int, task_name: str, kwargs: dict[str, Any], attempts: int, label: str) -> str:
-    """Runs a claimed message's task; marks it delivered, or failed with its backoff."""
+def _run(
+    pk: int,
+    task_name: str,
+    kwargs: dict[str, Any],
+    attempts: int,
+    label: str,
+    progress: list[str] | None = None,
+) -> str:
+    """Runs a claimed message's task; marks it delivered, or failed with its backoff.
+
+    `progress`: what earlier tries did (`DeliveredInPart`), given to the task as `done`. A
+    message never tried (the fast path's) has none."""
     try:
-        _task(task_name)(**kwargs)
+        _task(task_name)(**({**kwargs, "done": progress} if progress else kwargs))
     except Exception as error:  # every failure is retried: the message stays until it runs
         log = logger.error if attempts >= FAILING_ATTEMPTS else logger.warning
         log("outbox message %s (%s) failed, attempt %s: %r", pk, label, attempts, error)
+        changes: dict[str, Any] = {}
+        if isinstance(error, DeliveredInPart):
+            changes["progress"] = sorted({*(progress or ()), *error.done})
         OutboxMessage.objects.filter(pk=pk).update(
             available_at=timezone.now() + _backoff(attempts),
             last_error=repr(error)[:2000],
+            **changes,
         )
         return "failed"
     OutboxMessage.objects.filter(pk=pk).update(delivered_at=timezone.now(), last_error="")
