@@ -17,6 +17,8 @@ from urllib.parse import urlparse, urlunparse
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.benchmarks.throwaway_db import database_drop, server_params  # noqa: E402
+
 
 def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
@@ -42,8 +44,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{bench_db}" WITH (FORCE)')
+        database_drop(server_params(url), bench_db)
 
 
 def make_csv(rows: int, *, price: str = "9.90", stock_offset: int = 0) -> bytes:

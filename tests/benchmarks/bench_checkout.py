@@ -81,7 +81,7 @@ _admin = DATABASE.admin
 
 
 def _setup_db() -> None:
-    _admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    DATABASE.drop()
     _admin(f'CREATE DATABASE "{BENCH_DB}"')
 
 
@@ -89,7 +89,7 @@ def _drop_db() -> None:
     from django.db import connections
 
     connections.close_all()
-    _admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    DATABASE.drop()
 
 
 COMPLETE = """mutation($id: ID!) { checkoutComplete(id: $id) {

@@ -179,7 +179,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=100_000)
     args = parser.parse_args()
 
-    _admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    DATABASE.drop()
     _admin(f'CREATE DATABASE "{BENCH_DB}"')
     try:
         import django
@@ -245,7 +245,7 @@ def main() -> None:
         _line("commission-rules CSV download", latencies, queries)
         connections.close_all()
     finally:
-        _admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        DATABASE.drop()
 
 
 if __name__ == "__main__":

@@ -124,7 +124,7 @@ def main() -> None:
     parser.add_argument("--spawn-rate", type=float, default=10)
     options = parser.parse_args()
     VAR.mkdir(parents=True, exist_ok=True)
-    DATABASE.admin(f'DROP DATABASE IF EXISTS "{DATABASE.name}" WITH (FORCE)')
+    DATABASE.drop()
     DATABASE.admin(f'CREATE DATABASE "{DATABASE.name}"')
     processes: list[subprocess.Popen[bytes]] = []
     code = 1
@@ -245,7 +245,7 @@ def main() -> None:
 
         connections.close_all()
         _cleanup_indices()
-        DATABASE.admin(f'DROP DATABASE IF EXISTS "{DATABASE.name}" WITH (FORCE)')
+        DATABASE.drop()
     sys.exit(code)
 
 

@@ -181,7 +181,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
-    DATABASE.admin(f'DROP DATABASE IF EXISTS "{DATABASE.name}" WITH (FORCE)')
+    DATABASE.drop()
     DATABASE.admin(f'CREATE DATABASE "{DATABASE.name}"')
     try:
         import django
@@ -215,7 +215,7 @@ def main() -> None:
         print(f"load after {_load()}")
         connections.close_all()
     finally:
-        DATABASE.admin(f'DROP DATABASE IF EXISTS "{DATABASE.name}" WITH (FORCE)')
+        DATABASE.drop()
 
 
 if __name__ == "__main__":

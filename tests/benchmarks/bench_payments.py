@@ -171,7 +171,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="Where the transfers' time goes.")
     args = parser.parse_args()
-    _admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    DATABASE.drop()
     _admin(f'CREATE DATABASE "{BENCH_DB}"')
     try:
         import django
@@ -251,7 +251,7 @@ def main() -> None:
         )
         connections.close_all()
     finally:
-        _admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        DATABASE.drop()
 
 
 if __name__ == "__main__":

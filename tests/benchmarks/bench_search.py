@@ -398,7 +398,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
-    _admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    DATABASE.drop()
     _admin(f'CREATE DATABASE "{BENCH_DB}"')
     import django
 
@@ -438,7 +438,7 @@ def main() -> None:
         except Exception as error:  # engine down: say what to clean
             print(f"could not delete the bench-products-* indices: {error}")
         connections.close_all()
-        _admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        DATABASE.drop()
 
 
 if __name__ == "__main__":

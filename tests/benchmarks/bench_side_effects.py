@@ -286,7 +286,7 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=20, help="idle window (s), --worker")
     parser.add_argument("--clients", type=int, default=1, help="threads completing, --worker")
     args = parser.parse_args()
-    DATABASE.admin(f'DROP DATABASE IF EXISTS "{DATABASE.name}" WITH (FORCE)')
+    DATABASE.drop()
     DATABASE.admin(f'CREATE DATABASE "{DATABASE.name}"')
     try:
         # Django is set up here, after the throwaway database is made and DATABASE_URL points
@@ -351,7 +351,7 @@ def main() -> None:
                 ignore_unavailable=True,
                 allow_no_indices=True,
             )
-        DATABASE.admin(f'DROP DATABASE IF EXISTS "{DATABASE.name}" WITH (FORCE)')
+        DATABASE.drop()
 
 
 if __name__ == "__main__":

@@ -401,7 +401,7 @@ def main() -> None:
     )
     options = parser.parse_args()
     VAR.mkdir(parents=True, exist_ok=True)
-    DATABASE.admin(f'DROP DATABASE IF EXISTS "{DATABASE.name}" WITH (FORCE)')
+    DATABASE.drop()
     DATABASE.admin(f'CREATE DATABASE "{DATABASE.name}"')
     server = None
     engine = bool(os.environ.get("SEARCH_URL"))
@@ -481,7 +481,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        DATABASE.admin(f'DROP DATABASE IF EXISTS "{DATABASE.name}" WITH (FORCE)')
+        DATABASE.drop()
 
 
 def _drop_indices() -> None:

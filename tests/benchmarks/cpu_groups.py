@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 import psycopg
 from psycopg import sql
 
-from tests.benchmarks.throwaway_db import server_params
+from tests.benchmarks.throwaway_db import database_drop, server_params
 from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -199,9 +199,9 @@ def ceiling(url: str, levels: list[int], seconds: int = 10) -> dict[int, Ceiling
     if not (CEILING / "checkout.sql").exists():
         print(f"  SQL ceiling: {CEILING} not found")
         return {}
+    database_drop(admin, name)
     with psycopg.connect(**admin, dbname="postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     results: dict[int, CeilingLevel] = {}
     try:
         with psycopg.connect(**admin, dbname=name, autocommit=True) as conn:
@@ -230,8 +230,7 @@ def ceiling(url: str, levels: list[int], seconds: int = 10) -> dict[int, Ceiling
     except FileNotFoundError:
         print("  SQL ceiling: pgbench not installed (Debian: postgresql-client)")
     finally:
-        with psycopg.connect(**admin, dbname="postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        database_drop(admin, name)
     return results
 
 
