@@ -39,10 +39,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.accounts.models import User
 from marketplace.accounts.requester import Requester
 from marketplace.core.money import ZERO, is_whole_cents, money_round, money_text
 from marketplace.core.outbox import Cause, queue_task_on_commit
-from marketplace.governance.audit import audit_latest, audit_record
+from marketplace.governance.audit import audit_record
 from marketplace.governance.models import AuditAction
 from marketplace.governance.town_settings import governance_settings_for
 from marketplace.orders.allocation import lines_release
@@ -232,28 +233,28 @@ def shop_order_refund(
     return refund
 
 
-def shop_order_refund_remaining(*, shop_order_id: int) -> Refund | None:
+def shop_order_refund_remaining(
+    *, shop_order_id: int, requested_by_id: int | None = None, reason: str = ""
+) -> Refund | None:
     """A paid shop order was cancelled or refused: refunds what remains of it (once).
 
-    Cancelled by the town's staff: the refund records who asked it and why (their reason, as the
-    town's audit log keeps it with the cancellation, in the same transaction)."""
+    Cancelled by the town's staff: the refund records who asked it and why (`requested_by_id`,
+    `reason`: what the cancellation queued with its refund, `orders.lifecycle`)."""
     shop_order = ShopOrder.objects.get(pk=shop_order_id)
     remaining = shop_order.subtotal + shop_order.delivery_fee - shop_order.refunded_amount
     payment = Payment.objects.filter(order_id=shop_order.order_id).first()
     if remaining <= 0 or payment is None or payment.status != PaymentStatus.SUCCEEDED:
         return None
-    staff_cancel = (
-        audit_latest(action=AuditAction.SHOP_ORDER_CANCEL, obj=shop_order)
-        if shop_order.status == ShopOrderStatus.CANCELLED
-        else None
+    requested_by = (
+        User.objects.filter(pk=requested_by_id).first() if requested_by_id is not None else None
     )
     try:
         return shop_order_refund(
             shop_order_id=shop_order_id,
             amount=remaining,
             automatic=True,
-            user=staff_cancel.actor if staff_cancel else None,
-            reason=_shortened(staff_cancel.reason) if staff_cancel else "",
+            user=requested_by,
+            reason=_shortened(reason),
         )
     except ValidationError:
         return None

@@ -73,10 +73,14 @@ def send_refund(refund_id: int) -> str:
 
 
 @shared_task(name="payments.tasks.refund_cancelled_shop_order")
-def refund_cancelled_shop_order(shop_order_id: int) -> int | None:
+def refund_cancelled_shop_order(
+    shop_order_id: int, requested_by_id: int | None = None, reason: str = ""
+) -> int | None:
     from payments.refunds import shop_order_refund_remaining  # cycle: see the module's docstring
 
-    refund = shop_order_refund_remaining(shop_order_id=shop_order_id)
+    refund = shop_order_refund_remaining(
+        shop_order_id=shop_order_id, requested_by_id=requested_by_id, reason=reason
+    )
     return refund.pk if refund else None
 
 

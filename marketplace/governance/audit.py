@@ -82,13 +82,3 @@ def audit_entries(*, town_id: int, include_private: bool) -> QuerySet[AuditEntry
     if not include_private:
         queryset = queryset.filter(is_public=True)
     return queryset.order_by("-created_at", "-id")
-
-
-def audit_latest(*, action: str, obj: Model) -> AuditEntry | None:
-    """The latest entry of `action` about `obj` (who did it last, and why), if any."""
-    return (
-        AuditEntry.objects.select_related("actor")
-        .filter(action=action, object_type=obj._meta.model_name or "", object_id=obj.pk)
-        .order_by("-id")
-        .first()
-    )

@@ -214,10 +214,13 @@ def _stop(
                 after={"order": shop_order.order.number, "status": to_status},
             )
         if from_status in PAID_STATES:
+            # Cancelled by the town's staff: the refund says who asked it, and why.
+            by_staff = {"requested_by_id": staff.pk, "reason": reason} if staff is not None else {}
             queue_task_on_commit(
                 refund_cancelled_shop_order,
                 cause=Cause("shop_order", shop_order.pk, SHOP_ORDER_EVENTS[to_status]),
                 shop_order_id=shop_order.pk,
+                **by_staff,
             )
     return shop_order
 

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import translation
 
+from marketplace.core.models import OutboxMessage
+from marketplace.core.outbox import outbox_message_deliver
 from marketplace.governance.models import AuditEntry
 from marketplace.orders.lifecycle import shop_order_cancel
 from marketplace.orders.models import ShopOrder
@@ -89,6 +91,28 @@ def test_a_cancellation_by_staff_through_the_api_service_records_them_on_the_ref
     with run_on_commit():
         shop_order_cancel(shop_order_id=shop_order.pk, reason="Rupture de stock", staff=moderator)
 
+    refund = Refund.objects.get()
+    assert (refund.requested_by, refund.reason) == (moderator, "Rupture de stock")
+
+
+def test_the_refund_queued_by_a_staff_cancellation_carries_who_asked_and_why(
+    stripe: Any, client: Client
+) -> None:
+    # given a paid shop order cancelled by a moderator, its refund not run yet
+    shop_order = _paid(client)
+    moderator = _staff(shop_order)
+    shop_order_cancel(shop_order_id=shop_order.pk, reason="Rupture de stock", staff=moderator)
+
+    # then the refund's outbox message says who asked it and why: the refund needs no other
+    # record (the audit log may be written to by anyone meanwhile)
+    message = OutboxMessage.objects.get(task_name="payments.tasks.refund_cancelled_shop_order")
+    assert message.kwargs == {
+        "shop_order_id": shop_order.pk,
+        "requested_by_id": moderator.pk,
+        "reason": "Rupture de stock",
+    }
+    AuditEntry.objects.all().delete()
+    assert outbox_message_deliver(message_id=message.pk) == "delivered"
     refund = Refund.objects.get()
     assert (refund.requested_by, refund.reason) == (moderator, "Rupture de stock")
 
