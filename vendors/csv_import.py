@@ -1,8 +1,8 @@
 """Catalogue import from CSV: all or nothing, idempotent, in bulk.
 
 File: UTF-8 (BOM or not), `,` or `;` separated, header
-`product,description,category,sku,variant_name,price,stock` (French names accepted), one row per
-variant. A row's variant is found by SKU within the shop; its product by the SKU's current product
+`product,description,category,sku,variant_name,price,stock` or the French names of COLUMNS (any
+order, case, accents or spacing), one row per variant. A row's variant is found by SKU within the shop; its product by the SKU's current product
 when the name matches, else by name, else created. Variants absent from the file are left as they
 are. A cell `'=…` (how catalogExport protects cells from spreadsheets' formulas) reads as `=…`.
 Counts are per variant: a variant whose product's description/category changed is "updated".
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -21,6 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from marketplace.accounts.requester import Requester
@@ -34,17 +37,20 @@ from vendors.stock import allocated_message, stocks_create, stocks_lock, stocks_
 from vendors.stock_updates import apply_low_stock_rules
 from vendors.validation import field_error, price_problem, require_approved
 
-HEADERS = ("product", "description", "category", "sku", "variant_name", "price", "stock")
-ALIASES = {
-    "produit": "product",
-    "catégorie": "category",
-    "categorie": "category",
-    "référence": "sku",
-    "reference": "sku",
-    "variante": "variant_name",
-    "nom_variante": "variant_name",
-    "prix": "price",
+# The one table of the columns the importer knows: each by its English name (the export's
+# header, the row errors' `field`) with the names a French spreadsheet may give it, the first
+# being the one French pages show. A header cell is read without case, accents or spacing
+# (`column_key`): "Catégorie", "CATEGORIE" and "categorie" are the same column.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "product": ("produit", "nom", "nom du produit"),
+    "description": ("description",),
+    "category": ("catégorie",),
+    "sku": ("référence", "réf", "sku"),
+    "variant_name": ("déclinaison", "variante", "nom de la variante", "nom variante"),
+    "price": ("prix",),
+    "stock": ("stock", "quantité", "qté"),
 }
+HEADERS = tuple(COLUMNS)
 MAX_FILE_BYTES: int = settings.CATALOG_IMPORT_MAX_BYTES
 MAX_ROWS: int = settings.CATALOG_IMPORT_MAX_ROWS
 # A file this wrong is not worth reading further (the report lists the first ones).
@@ -118,6 +124,75 @@ def _count_rows(content: bytes) -> int:
     return max(min(count, MAX_ROWS), 0)
 
 
+def column_key(name: str) -> str:
+    """A header cell as compared: no accents, case or surrounding spaces; spaces, dashes and
+    other separators inside it as one `_` ("Nom du produit" → "nom_du_produit")."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return re.sub(r"[\W_]+", "_", bare.casefold()).strip("_")
+
+
+_COLUMN_BY_KEY: dict[str, str] = {
+    column_key(name): column for column, names in COLUMNS.items() for name in (column, *names)
+}
+
+
+def column_names(*, language: str | None) -> list[str]:
+    """The header as a page in `language` shows it: French names for French, else English
+    (no language: the site's)."""
+    if (language or settings.LANGUAGE_CODE).split("-")[0] == "fr":
+        return [names[0] for names in COLUMNS.values()]
+    return list(HEADERS)
+
+
+def column_name(column: str, *, language: str | None) -> str:
+    """One known column (English name) as a page in `language` shows it; anything else as is."""
+    names = dict(zip(HEADERS, column_names(language=language), strict=True))
+    return names.get(column, column)
+
+
+def _header_columns(header: list[str]) -> list[str]:
+    """The known column of each header cell, or a coded error on `file` naming the unknown,
+    missing and repeated columns, then the expected header in the request's language."""
+    columns = [_COLUMN_BY_KEY.get(column_key(cell)) for cell in header]
+    language = get_language()
+    problems: list[str] = []
+    unknown = [
+        _("“%(name)s”") % {"name": cell.strip()}
+        if cell.strip()
+        else _("column %(number)d (no name)") % {"number": number}
+        for number, (cell, column) in enumerate(zip(header, columns, strict=True), start=1)
+        if column is None
+    ]
+    if unknown:
+        problems.append(
+            ngettext("Unknown column: %(names)s.", "Unknown columns: %(names)s.", len(unknown))
+            % {"names": ", ".join(unknown)}
+        )
+    missing = [column_name(c, language=language) for c in HEADERS if c not in columns]
+    if missing:
+        problems.append(
+            ngettext("Missing column: %(names)s.", "Missing columns: %(names)s.", len(missing))
+            % {"names": ", ".join(missing)}
+        )
+    repeated = [column_name(c, language=language) for c in HEADERS if columns.count(c) > 1]
+    if repeated:
+        problems.append(
+            ngettext(
+                "Column given more than once: %(names)s.",
+                "Columns given more than once: %(names)s.",
+                len(repeated),
+            )
+            % {"names": ", ".join(repeated)}
+        )
+    if problems:
+        expected = _("The columns are: %(names)s (in any order).") % {
+            "names": ", ".join(column_names(language=language))
+        }
+        raise field_error("file", " ".join([*problems, expected]), VendorErrorCode.INVALID_FILE)
+    return [column for column in columns if column is not None]
+
+
 @dataclass
 class Row:
     line: int
@@ -153,14 +228,7 @@ def decode_csv(content: bytes) -> tuple[list[str], Iterator[list[str]], Any]:
         raise field_error("file", _("The file is empty."), VendorErrorCode.INVALID_FILE) from error
     except csv.Error as error:
         raise field_error("file", str(error), VendorErrorCode.INVALID_FILE) from error
-    names = [ALIASES.get(name.strip().lower(), name.strip().lower()) for name in header]
-    if sorted(names) != sorted(HEADERS):
-        raise field_error(
-            "file",
-            _("The header must be: %(header)s.") % {"header": ",".join(HEADERS)},
-            VendorErrorCode.INVALID_FILE,
-        )
-    return names, reader, (reader, delimiter)
+    return _header_columns(header), reader, (reader, delimiter)
 
 
 def _parse_rows(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,7 +15,7 @@ from marketplace.storefront.merchant.jobs import import_job_create, import_job_p
 from marketplace.storefront.merchant.models import CatalogImportJob, ImportJobStatus
 from marketplace.storefront.merchant.views import shop_url
 from vendors.csv_export import catalog_export
-from vendors.csv_import import MAX_FILE_BYTES
+from vendors.csv_import import MAX_FILE_BYTES, column_names
 
 
 @shop_view()
@@ -37,7 +38,13 @@ def catalogue_import(request: HttpRequest, access: ShopAccess) -> HttpResponse:
     return render(
         request,
         "merchant/import.html",
-        {"access": access, "vendor": access.vendor, "form": form, "jobs": jobs},
+        {
+            "access": access,
+            "vendor": access.vendor,
+            "form": form,
+            "jobs": jobs,
+            "columns": column_names(language=get_language()),
+        },
         status=400 if form.errors else 200,
     )
 

@@ -592,7 +592,7 @@ def test_import_dry_run_shows_the_bad_row_then_a_clean_file_imports(
     imported = client.post(url(shop, f"import/{job.pk}/confirmer/"), follow=True)
 
     page = checked.content.decode()
-    assert "import-errors" in page and '<td class="num">3</td>' in page and "price" in page
+    assert "import-errors" in page and '<td class="num">3</td>' in page and "<td>prix</td>" in page
     assert clean.status_code == 302
     assert "1 créé" in imported.content.decode() or "1 created" in imported.content.decode()
     assert Product.objects.get(vendor=shop).name == "Pain"
