@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from marketplace.core.collation import FrenchOrder, french_sort_key
 from marketplace.governance.audit import audit_entries, jsonable
 from marketplace.governance.models import CommissionRule
 from marketplace.governance.rules import commission_rules_of_town
@@ -47,7 +48,14 @@ def catalogue_rows(*, town: Town) -> list[dict[str, Any]]:
     """
     variants = list(
         Variant.objects.filter(vendor__town=town, vendor__status=VendorStatus.APPROVED)
-        .order_by("vendor__name", "vendor_id", "product__name", "product_id", "position", "id")
+        .order_by(
+            FrenchOrder("vendor__name"),
+            "vendor_id",
+            FrenchOrder("product__name"),
+            "product_id",
+            "position",
+            "id",
+        )
         .values_list(
             "pk",
             "vendor__slug",
@@ -147,7 +155,9 @@ def catalogue_document(*, town: Town) -> dict[str, Any]:
         "generated_at": timezone.now().isoformat(),
         "shops": [
             {**shop, "products": list(shop["products"].values())}
-            for shop in sorted(shops.values(), key=lambda item: (item["name"], item["slug"]))
+            for shop in sorted(
+                shops.values(), key=lambda item: (french_sort_key(item["name"]), item["slug"])
+            )
         ],
     }
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace.accounts.models import User
+from marketplace.core.collation import FrenchOrder
 from marketplace.governance.models import CommissionRule
 from marketplace.towns.models import Town, TownStaff, TownStaffRole
 from vendors.models import Vendor, VendorMember, VendorRole
@@ -37,7 +38,7 @@ def demo_accounts_setup() -> list[tuple[str, str]]:
     with transaction.atomic():
         _user(DEMO_CUSTOMER, first_name="Camille")
         accounts.append((DEMO_CUSTOMER, "customer"))
-        for town in Town.objects.order_by("name"):
+        for town in Town.objects.order_by(FrenchOrder("name")):
             staff = _user(f"association@{town.slug}.demo", first_name="Association")
             TownStaff.objects.get_or_create(
                 town=town, user=staff, defaults={"role": TownStaffRole.ADMIN}
@@ -53,7 +54,7 @@ def demo_accounts_setup() -> list[tuple[str, str]]:
                 vendor=vendor, user=owner, defaults={"role": VendorRole.OWNER}
             )
             accounts.append((owner.email, f"owner of {vendor.name} ({vendor.town.name})"))
-        for town in Town.objects.order_by("name"):
+        for town in Town.objects.order_by(FrenchOrder("name")):
             if not Vendor.objects.filter(town=town, slug=DEMO_APPLICATION["slug"]).exists():
                 applicant = _user(f"candidat@{town.slug}.demo", first_name="Candidat")
                 vendor_apply(user=applicant, town_id=town.pk, data=dict(DEMO_APPLICATION))

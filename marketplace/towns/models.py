@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.core.collation import FrenchOrder
+
 
 class Town(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
@@ -19,7 +21,7 @@ class Town(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = [FrenchOrder("name")]
 
     def __str__(self) -> str:
         return self.name

@@ -5,6 +5,7 @@ from typing import Any
 import graphene
 
 from marketplace.catalog.models import Category
+from marketplace.core.collation import FrenchOrder
 from marketplace.graphql.towns.types import TownType
 from marketplace.graphql.vendors.types import CategoryType
 from marketplace.towns.models import Town
@@ -19,7 +20,7 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     def resolve_towns(_root: Any, _info: Any) -> Any:
-        return Town.objects.order_by("name")
+        return Town.objects.order_by(FrenchOrder("name"))
 
     @staticmethod
     def resolve_town(_root: Any, _info: Any, slug: str) -> Any:

@@ -7,6 +7,7 @@ from django.db.models import Q
 from graphene import relay
 
 from marketplace.catalog.models import Category
+from marketplace.core.collation import FrenchOrder
 from marketplace.graphql.core.pagination import paginate_queryset
 from marketplace.graphql.core.scalars import GeoPoint
 from marketplace.graphql.vendors.dataloaders import TownByIdLoader
@@ -68,7 +69,7 @@ class TownType(graphene.ObjectType):
                 .values("pk")
             )
         return paginate_queryset(
-            VendorConnection, queryset.order_by("name", "id"), first=first, after=after
+            VendorConnection, queryset.order_by(FrenchOrder("name"), "id"), first=first, after=after
         )
 
     @staticmethod

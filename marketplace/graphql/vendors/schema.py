@@ -4,6 +4,7 @@ from typing import Any
 
 import graphene
 
+from marketplace.core.collation import FrenchOrder
 from marketplace.graphql.core.dataloaders import then
 from marketplace.graphql.core.ids import decode_id_or_none
 from marketplace.graphql.vendors import dataloaders as loaders
@@ -74,7 +75,7 @@ class Query(graphene.ObjectType):
         user = info.context.user
         if not user.is_authenticated:
             return []
-        return Vendor.objects.filter(members__user_id=user.pk).order_by("name", "id")
+        return Vendor.objects.filter(members__user_id=user.pk).order_by(FrenchOrder("name"), "id")
 
     @staticmethod
     def resolve_catalog_export(_root: Any, info: Any, vendor: str) -> str | None:

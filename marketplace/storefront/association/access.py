@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
 from marketplace.accounts.requester import Requester
+from marketplace.core.collation import FrenchOrder
 from marketplace.towns.access import is_town_staff
 from marketplace.towns.models import Town, TownStaffRole
 
@@ -33,8 +34,8 @@ def staff_towns(user: Requester) -> QuerySet[Town]:
     if not user.is_authenticated:
         return Town.objects.none()
     if user.is_superuser:
-        return Town.objects.order_by("name")
-    return Town.objects.filter(staff__user_id=user.pk).distinct().order_by("name")
+        return Town.objects.order_by(FrenchOrder("name"))
+    return Town.objects.filter(staff__user_id=user.pk).distinct().order_by(FrenchOrder("name"))
 
 
 def is_admin(user: Requester, town: Town) -> bool:

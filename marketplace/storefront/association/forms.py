@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.catalog.models import Category
+from marketplace.core.collation import FrenchOrder
 from marketplace.governance.models import AuditAction, StripeFeesPayer
 from marketplace.towns.models import Town, TownStaffRole
 from payments.refund_preview import refund_preview_confirmed
@@ -125,7 +126,7 @@ class RuleCreateForm(RuleTermsForm):
     )
     category = forms.ModelChoiceField(
         label=_("Category"),
-        queryset=Category.objects.order_by("name"),
+        queryset=Category.objects.order_by(FrenchOrder("name")),
         required=False,
         empty_label=_("Every category"),
     )
@@ -141,7 +142,7 @@ class RuleCreateForm(RuleTermsForm):
         self.fields["percentage"].initial = "5"
         vendor_field = self.fields["vendor"]
         assert isinstance(vendor_field, forms.ModelChoiceField)
-        vendor_field.queryset = Vendor.objects.filter(town=town).order_by("name")
+        vendor_field.queryset = Vendor.objects.filter(town=town).order_by(FrenchOrder("name"))
 
 
 class RuleUpdateForm(RuleTermsForm):
@@ -175,7 +176,7 @@ class PreviewForm(forms.Form):
         assert isinstance(vendor_field, forms.ModelChoiceField)
         vendor_field.queryset = Vendor.objects.filter(
             town=town, status=VendorStatus.APPROVED
-        ).order_by("name")
+        ).order_by(FrenchOrder("name"))
 
 
 class TownSettingsForm(forms.Form):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.catalog.models import Category
+from marketplace.core.collation import FrenchOrder
 from marketplace.governance.transparency import TransparencyReport, transparency_report
 from marketplace.storefront.association import charts
 from marketplace.storefront.association.rule_views import rule_versions
@@ -49,7 +50,9 @@ class Month:
 
 def transparency_index(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "association/transparency_index.html", {"towns": Town.objects.order_by("name")}
+        request,
+        "association/transparency_index.html",
+        {"towns": Town.objects.order_by(FrenchOrder("name"))},
     )
 
 
