@@ -5,6 +5,7 @@ required when a shop of the checkout delivers (local delivery or shipping) and o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,7 +17,8 @@ from marketplace.accounts.requester import Requester
 from marketplace.checkout.access import checkout_get
 from marketplace.checkout.error_codes import CheckoutErrorCode
 from marketplace.checkout.models import Checkout
-from marketplace.checkout.pricing import checkout_summary
+from marketplace.checkout.pricing import ShopGroup, checkout_summary
+from marketplace.checkout.reservations import checkout_reserve
 from marketplace.orders.models import CUSTOMER_NAME_MAX_LENGTH
 from vendors.models import FulfilmentMethodName
 
@@ -43,7 +45,8 @@ def checkout_contact_update(
     The address is required when a shop's chosen (or default) method delivers, and dropped when
     none does. Refused with a code on each field at fault, all of them at once (one answer
     tells every correction): INVALID (email, phone, too long a name or address), REQUIRED (name,
-    address). A refused call changes nothing.
+    address). A refused call changes nothing; an accepted one renews the checkout's
+    reservations, as every change of a checkout does.
     """
     customer_name = " ".join((customer_name or "").split())
     email = (email or "").strip()
@@ -81,10 +84,7 @@ def checkout_contact_update(
         )
         if checkout_delivers(checkout=checkout):
             if not address and "delivery_address" not in errors:
-                errors["delivery_address"] = _field_error(
-                    _("A shop delivers your order: give the delivery address."),
-                    CheckoutErrorCode.REQUIRED,
-                )
+                errors["delivery_address"] = delivery_address_missing()
         else:
             address = ""
         if errors:
@@ -93,6 +93,8 @@ def checkout_contact_update(
         checkout.email = email
         checkout.phone = phone
         checkout.delivery_address = address
+        # Every change of a checkout renews its reservations (as far as the stock allows).
+        checkout_reserve(checkout=checkout, strict_variant_ids=set())
         checkout.save(
             update_fields=["customer_name", "email", "phone", "delivery_address", "updated_at"]
         )
@@ -101,6 +103,18 @@ def checkout_contact_update(
 
 def checkout_delivers(*, checkout: Checkout) -> bool:
     """Whether a shop of the checkout delivers it (its chosen or default method)."""
-    return any(
-        group.delivery_method in DELIVERING for group in checkout_summary(checkout=checkout).groups
+    return delivery_address_required(groups=checkout_summary(checkout=checkout).groups)
+
+
+def delivery_address_required(*, groups: Iterable[ShopGroup]) -> bool:
+    """The rule: a checkout needs a delivery address when a shop's chosen (or default) method
+    delivers (local delivery or shipping). Reads only the groups' methods: no query (the
+    completion checks it on the summary it has loaded)."""
+    return any(group.delivery_method in DELIVERING for group in groups)
+
+
+def delivery_address_missing() -> ValidationError:
+    """The error on `delivery_address` of a delivering checkout without an address (REQUIRED)."""
+    return _field_error(
+        _("A shop delivers your order: give the delivery address."), CheckoutErrorCode.REQUIRED
     )

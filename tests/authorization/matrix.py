@@ -81,6 +81,8 @@ checkoutLineDelete                    .    .    Y     .     .     .     .    .  
 checkoutDeliveryMethodUpdate          .    .    Y     .     .     .     .    .     .      .
 checkoutEmailUpdate                   .    .    Y     .     .     .     .    .     .      .
 checkoutEmailUpdate:guest             Y    Y    Y     Y     Y     Y     Y    Y     Y      Y
+checkoutContactUpdate                 .    .    Y     .     .     .     .    .     .      .
+checkoutContactUpdate:guest           Y    Y    Y     Y     Y     Y     Y    Y     Y      Y
 checkoutComplete                      .    .    Y     .     .     .     .    .     .      .
 # private queries (Y: sees it; .: null, empty or PERMISSION_DENIED)
 me                                    .    Y    Y     Y     Y     Y     Y    Y     Y      Y
@@ -161,6 +163,9 @@ STRIPE = {
     "STRIPE_MAX_NETWORK_RETRIES": 0,
 }
 
+
+# A contact for checkoutContactUpdate (the address is dropped when no shop of the checkout delivers).
+CONTACT = '{customerName: "Ana", email: "other@example.org", deliveryAddress: "1 rue Haute"}'
 CSV = b"product,description,category,sku,variant_name,price,stock\nBrie,,fromages,BRIE,,7,3\n"
 
 OPERATIONS: dict[str, Operation] = {
@@ -372,6 +377,14 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "checkoutEmailUpdate:guest": Operation(
         _m("checkoutEmailUpdate", '(id: $id, email: "other@example.org")', "$id: ID!"),
+        lambda w: {"id": w.ids["guest_checkout"]},
+    ),
+    "checkoutContactUpdate": Operation(
+        _m("checkoutContactUpdate", f"(id: $id, input: {CONTACT})", "$id: ID!"),
+        lambda w: {"id": w.ids["checkout"]},
+    ),
+    "checkoutContactUpdate:guest": Operation(
+        _m("checkoutContactUpdate", f"(id: $id, input: {CONTACT})", "$id: ID!"),
         lambda w: {"id": w.ids["guest_checkout"]},
     ),
     "checkoutComplete": Operation(

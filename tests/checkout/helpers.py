@@ -53,6 +53,14 @@ mutation($id: ID!, $email: String!) {
   checkoutEmailUpdate(id: $id, email: $email) { checkout { id email } errors { field code } }
 }"""
 
+CONTACT = """
+mutation($id: ID!, $input: CheckoutContactInput!) {
+  checkoutContactUpdate(id: $id, input: $input) {
+    checkout { id email customerName phone deliveryAddress }
+    errors { field code message }
+  }
+}"""
+
 QUERY = """
 query($id: ID!) { checkout(id: $id) { FIELDS } }""".replace("FIELDS", CHECKOUT_FIELDS)
 
@@ -115,3 +123,29 @@ def food() -> Any:
 
 def amounts(items: list[dict[str, Any]], key: str) -> list[str]:
     return [item[key]["amount"] for item in items]
+
+
+ADDRESS = "3 rue de la Loge\n34000 Montpellier"
+GOOD_CONTACT = {
+    "customerName": "Camille Martin",
+    "email": "camille@example.org",
+    "phone": "+33 6 12 34 56 78",
+    "deliveryAddress": ADDRESS,
+}
+
+
+def checkout_of(gql: Any, methods: dict[str, Decimal] | None = None) -> tuple[dict[str, Any], Any]:
+    """A guest's checkout of 2 loaves of a shop offering `methods` (pickup only by default)."""
+    city = town()
+    bread = variant(shop(city, "bakery", methods), stock=5)
+    created = gql.execute(
+        CREATE, {"input": {"town": city.slug, "email": "a@example.org", "lines": [line(bread, 2)]}}
+    )["checkoutCreate"]
+    assert created["errors"] == []
+    return created["checkout"], bread
+
+
+def contact(gql: Any, checkout: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """checkoutContactUpdate with GOOD_CONTACT, `fields` replacing some of it; its answer."""
+    result = gql.execute(CONTACT, {"id": checkout["id"], "input": {**GOOD_CONTACT, **fields}})
+    return dict(result["checkoutContactUpdate"])

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from marketplace.checkout.access import checkout_get
 from marketplace.checkout.pricing import checkout_summary
 from marketplace.graphql.checkout.mutations.checkout_complete import CheckoutComplete
+from marketplace.graphql.checkout.mutations.checkout_contact_update import CheckoutContactUpdate
 from marketplace.graphql.checkout.mutations.checkout_create import CheckoutCreate
 from marketplace.graphql.checkout.mutations.checkout_delivery_method_update import (
     CheckoutDeliveryMethodUpdate,
@@ -44,4 +45,5 @@ class Mutation(graphene.ObjectType):
     checkout_line_delete = CheckoutLineDelete.Field()
     checkout_delivery_method_update = CheckoutDeliveryMethodUpdate.Field()
     checkout_email_update = CheckoutEmailUpdate.Field()
+    checkout_contact_update = CheckoutContactUpdate.Field()
     checkout_complete = CheckoutComplete.Field()

@@ -142,6 +142,13 @@ class CheckoutType(graphene.ObjectType):
     id = graphene.ID(required=True, description="Global id; the guest's key to the checkout.")
     token = graphene.UUID(required=True, description="The checkout's UUID.")
     email = graphene.String(required=True)
+    customer_name = graphene.String(
+        required=True, description="Who the order is for (empty until given)."
+    )
+    phone = graphene.String(required=True, description="Empty when not given.")
+    delivery_address = graphene.String(
+        required=True, description="Empty when not given (or when no shop delivers)."
+    )
     town = graphene.Field("marketplace.graphql.towns.types.TownType", required=True)
     lines = graphene.List(graphene.NonNull(CheckoutLineType), required=True)
     shop_groups = graphene.List(graphene.NonNull(ShopGroupType), required=True)
@@ -166,6 +173,18 @@ class CheckoutType(graphene.ObjectType):
     @staticmethod
     def resolve_email(root: CheckoutSummary, _info: Any) -> str:
         return root.checkout.email
+
+    @staticmethod
+    def resolve_customer_name(root: CheckoutSummary, _info: Any) -> str:
+        return root.checkout.customer_name
+
+    @staticmethod
+    def resolve_phone(root: CheckoutSummary, _info: Any) -> str:
+        return root.checkout.phone
+
+    @staticmethod
+    def resolve_delivery_address(root: CheckoutSummary, _info: Any) -> str:
+        return root.checkout.delivery_address
 
     @staticmethod
     def resolve_town(root: CheckoutSummary, _info: Any) -> Any:
