@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.accounts.requester import Requester
 from marketplace.checkout.access import check_checkout_access, not_found, parse_checkout_id
+from marketplace.checkout.contact import delivery_address_missing, delivery_address_required
 from marketplace.checkout.error_codes import CheckoutErrorCode
 from marketplace.checkout.models import Checkout, CheckoutDelivery, CheckoutLine, Reservation
 from marketplace.checkout.pricing import CheckoutSummary, checkout_summary
@@ -150,6 +151,9 @@ def _complete(pk: uuid.UUID, user: Requester) -> CheckoutCompletion:
                 _("%(shop)s offers no delivery method.") % {"shop": group.vendor.name},
                 CheckoutErrorCode.DELIVERY_METHOD_NOT_OFFERED,
             )
+    # A shop that delivers needs the address (read from the row and the summary: no query).
+    if not checkout.delivery_address and delivery_address_required(groups=summary.groups):
+        raise ValidationError({"delivery_address": delivery_address_missing()})
     # The checkout has become the order: deleted in the statement that inserts the order.
     order, prepared, shop_orders, lines = _create_order(
         summary, also=_checkout_deletes(checkout.pk)

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from marketplace.accounts.backends import client_address
 from marketplace.checkout.complete import checkout_complete
-from marketplace.checkout.contact import DELIVERING, checkout_contact_update
+from marketplace.checkout.contact import checkout_contact_update, delivery_address_required
 from marketplace.checkout.delivery import checkout_delivery_method_update
 from marketplace.checkout.lines import (
     LineInput,
@@ -355,6 +355,9 @@ def checkout_page(request: HttpRequest, town: str) -> HttpResponse:
             placed = Order.objects.filter(checkout_token=checkout.pk).first()
             if placed is None:
                 add_service_errors(form, error)
+                # What the services judged (a delivery method changed meanwhile, in another
+                # tab, asks for the address): the page shows the checkout as it is now.
+                summary = checkout_summary(checkout=checkout)
             else:  # the order exists but its payment could not start: follow it from its page
                 cart_forget(request, current)
                 for message in error.messages:
@@ -372,7 +375,7 @@ def checkout_page(request: HttpRequest, town: str) -> HttpResponse:
                 request, _("Thank you! Your order %(number)s is placed.") % {"number": order.number}
             )
             return redirect("storefront:order_track", token=order.token)
-    delivering = any(group.delivery_method in DELIVERING for group in summary.groups)
+    delivering = delivery_address_required(groups=summary.groups)
     return render(
         request,
         "storefront/checkout.html",
