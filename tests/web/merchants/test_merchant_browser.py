@@ -107,7 +107,7 @@ def test_a_csv_with_one_bad_row_shows_that_rows_error(web, shop, owner, category
     web.wait_for("table.import-errors")
 
     rows = [row.text for row in web.find_all("table.import-errors tbody tr")]
-    assert len(rows) == 1 and rows[0].startswith("3 price")
+    assert len(rows) == 1 and rows[0].startswith("3 prix")
     assert "rien n’a été écrit" in web.text
     assert Product.objects.filter(vendor=shop).count() == 0
     _no_axe_violation(web, "import-errors")
