@@ -51,6 +51,17 @@ class Chart:
     plot_top: float = 0
     plot_bottom: float = 0
 
+    @property
+    def plot_width(self) -> float:
+        """The longest a horizontal bar can be (a bar chart's `Bar.width` is out of this)."""
+        return self.plot_right - self.plot_left
+
+    @property
+    def plot_height(self) -> float:
+        """The tallest a column can be (a column chart's `Bar.height` is out of this): the phone
+        layout draws columns as bars of that length."""
+        return self.plot_bottom - self.plot_top
+
 
 def nice_ceiling(value: Decimal, *, minimum: Decimal = ZERO) -> Decimal:
     """The smallest of 1, 2, 4, 8 × 10^k that is ≥ value and ≥ minimum (1 for nothing to show).
