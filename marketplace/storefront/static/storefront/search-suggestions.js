@@ -47,10 +47,11 @@
       activate(all[index]);
     }
 
-    // htmx replaced the suggestions: show them, none active yet, and say how many there are.
+    // htmx replaced the suggestions: show them (unless the focus has left the box meanwhile),
+    // none active yet, and say how many there are.
     new MutationObserver(function () {
       var list = popup.querySelector("[role=listbox]");
-      setOpen(true);
+      setOpen(box.contains(document.activeElement));
       activate(null);
       if (status) status.textContent = list ? list.dataset.status || "" : popup.textContent.trim();
     }).observe(popup, { childList: true });
