@@ -78,6 +78,15 @@ def on_a_phone(web):
     assert web.driver.execute_script("return document.documentElement.clientWidth") == PHONE[0]
 
 
+def whole_page_screenshot(web, name):
+    """The whole page at the window's width, under var/screenshots/ (to look at; not committed)."""
+    width = web.driver.get_window_size()["width"]
+    height = web.driver.execute_script("return document.documentElement.scrollHeight")
+    web.driver.set_window_size(width, height + 200)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    web.driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+
+
 def bar_lengths(web, chart_id):
     """The length of each bar of the chart shown, in screen pixels (a stacked bar is a meter: its
     filled part of its width)."""
@@ -120,11 +129,8 @@ def test_on_a_phone_the_charts_fit_the_width_and_their_text_is_readable(web, ren
     trend = bar_lengths(web, "trend")
     assert len(trend) == 24 and trend[:-2] == [0] * 22
     assert trend[-1] / trend[-2] == pytest.approx(2.13 / 42.50, abs=0.01)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    web.driver.set_window_size(PHONE[0] + 0, 4000)
-    web.driver.save_screenshot(str(SCREENSHOTS / "transparency-phone-360.png"))
-    on_a_phone(web)
     assert web.axe() == []
+    whole_page_screenshot(web, "transparency-phone-360")
 
 
 def test_on_a_wide_screen_the_drawings_are_shown_with_text_of_12_px_at_least(web, rennes_month):
