@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
+from functools import cached_property, wraps
 from typing import Concatenate, ParamSpec, TypeAlias, TypeVar
 
 from django.contrib.auth.decorators import login_required
@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
 from marketplace.accounts.requester import Requester
+from marketplace.governance.shop_standing import ShopStanding, vendor_standing
 from vendors.models import Vendor, VendorMember, VendorRole
 
 
@@ -27,6 +28,12 @@ class ShopAccess:
     @property
     def is_owner(self) -> bool:
         return self.role == VendorRole.OWNER
+
+    @cached_property
+    def standing(self) -> ShopStanding | None:
+        """Where the shop stands with the association, for the layout's notice (None once
+        approved, read without a query)."""
+        return vendor_standing(vendor=self.vendor)
 
     @property
     def base_url(self) -> str:
