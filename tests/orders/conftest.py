@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from marketplace.checkout.complete import checkout_complete
+from marketplace.checkout.contact import checkout_contact_update
 from marketplace.checkout.lines import LineInput, checkout_create
 from tests.checkout.helpers import shop, town, variant
 
@@ -29,5 +30,13 @@ def two_shop_order(dummy_gateway: None) -> tuple[Any, Any, Any]:
         email="a@example.org",
         lines=[LineInput(bread.pk, 2), LineInput(cheese.pk, 1)],
         user=AnonymousUser(),
+    )
+    # The cheese shop delivers: an address is required to order.
+    checkout_contact_update(
+        checkout_id=checkout.pk,
+        user=AnonymousUser(),
+        email="a@example.org",
+        customer_name="Camille Martin",
+        delivery_address="3 rue des Halles\n35000 Rennes",
     )
     return checkout_complete(checkout_id=checkout.pk, user=AnonymousUser()).order, bread, cheese

@@ -10,7 +10,7 @@ from django.core import mail
 from marketplace.governance.models import AuditEntry
 from marketplace.orders.models import Order, OrderLine, ShopOrder
 from marketplace.orders.tasks import send_order_notification
-from tests.checkout.helpers import COMPLETE, CREATE, gid, line, shop, town, variant
+from tests.checkout.helpers import COMPLETE, CREATE, contact, gid, line, shop, town, variant
 from tests.factories import TownStaffFactory, UserFactory, VendorMemberFactory
 from vendors.models import Stock, StockMovement, StockMovementReason
 
@@ -61,6 +61,8 @@ def market(gql):
             }
         },
     )["checkoutCreate"]["checkout"]
+    # The cheese shop delivers: the guest gives an address.
+    assert contact(gql, checkout, email="guest@example.org")["errors"] == []
     order = gql.execute(COMPLETE, {"id": checkout["id"]})["checkoutComplete"]["order"]
     return {
         "town": city,
