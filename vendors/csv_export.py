@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 
+from marketplace.core.collation import FrenchOrder
 from marketplace.spreadsheets import spreadsheet_safe
 from vendors.csv_import import HEADERS
 from vendors.models import Variant
@@ -19,7 +20,7 @@ def catalog_export(*, vendor_id: int) -> str:
     writer.writerow(HEADERS)
     rows = (
         Variant.objects.filter(vendor_id=vendor_id)
-        .order_by("product__name", "product_id", "position", "id")
+        .order_by(FrenchOrder("product__name"), "product_id", "position", "id")
         .values_list(
             "product__name",
             "product__description",

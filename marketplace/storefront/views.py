@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.catalog.models import Category
 from marketplace.checkout.lines import buyable_quantities, line_quantity_max
+from marketplace.core.collation import FrenchOrder
 from marketplace.core.compiled import Slot, Slots, compiled_query
 from marketplace.core.page_cache import shop_version_key, town_version_key
 from marketplace.storefront.cart import cart_count
@@ -53,7 +54,7 @@ SORTS = {
 def home(request: HttpRequest) -> HttpResponse:
     towns = Town.objects.annotate(
         shop_count=Count("vendors", filter=Q(vendors__status=VendorStatus.APPROVED))
-    ).order_by("name")
+    ).order_by(FrenchOrder("name"))
     return render(request, "storefront/home.html", {"towns": towns})
 
 
@@ -111,7 +112,7 @@ def _town_shops(current: Town, now: Any) -> str:
     shops = list(
         Vendor.objects.filter(town=current, status=VendorStatus.APPROVED)
         .select_related("category")
-        .order_by("name")
+        .order_by(FrenchOrder("name"))
     )
     for shop in shops:
         shop.open_now = opening_hours_open_at(opening_hours=shop.opening_hours, at=now)  # type: ignore[attr-defined]
@@ -122,7 +123,7 @@ def _town_shops(current: Town, now: Any) -> str:
             products__is_published=True,
         )
         .annotate(product_count=Count("products"))
-        .order_by("name")
+        .order_by(FrenchOrder("name"))
     )
     return render_to_string(
         "storefront/_town_shops.html", {"town": current, "shops": shops, "categories": categories}

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from marketplace.core.collation import FrenchOrder, french_sort_key
 from marketplace.towns.models import Town
-from tests.factories import TownFactory
+from tests.factories import TownFactory, VendorFactory
 
 NAMES = ["Zèbre-sur-Mer", "Épinal", "abbeville", "Brest", "Évreux", "eu"]
 FRENCH = ["abbeville", "Brest", "Épinal", "eu", "Évreux", "Zèbre-sur-Mer"]
@@ -32,3 +33,18 @@ def test_towns_are_listed_in_french_order_by_default() -> None:
 
 def test_a_python_list_is_sorted_the_same_way() -> None:
     assert sorted(NAMES, key=french_sort_key) == FRENCH
+
+
+@pytest.mark.django_db
+def test_a_towns_page_lists_its_shops_in_french_order(client) -> None:
+    place = TownFactory()
+    for name in ("Zèbre Café", "Épicerie du Marché", "boulangerie Martin", "Fromagerie"):
+        VendorFactory(town=place, name=name)
+
+    page = client.get(reverse("storefront:town", kwargs={"town": place.slug})).content.decode()
+
+    positions = [
+        page.index(name)
+        for name in ("boulangerie Martin", "Épicerie du Marché", "Fromagerie", "Zèbre Café")
+    ]
+    assert positions == sorted(positions)

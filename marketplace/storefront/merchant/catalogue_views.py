@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from marketplace.core.collation import FrenchOrder
 from marketplace.orders.models import ShopOrder
 from marketplace.storefront.merchant.access import ShopAccess, is_htmx, shop_view
 from marketplace.storefront.merchant.errors import add_service_errors
@@ -67,7 +68,11 @@ def products(request: HttpRequest, access: ShopAccess) -> HttpResponse:
             )
         if filters.cleaned_data["published"]:
             rows = rows.filter(is_published=filters.cleaned_data["published"] == "yes")
-    rows = rows.select_related("category").prefetch_related(_variants()).order_by("name", "pk")
+    rows = (
+        rows.select_related("category")
+        .prefetch_related(_variants())
+        .order_by(FrenchOrder("name"), "pk")
+    )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query_string = request.GET.copy()
     query_string.pop("page", None)
@@ -390,7 +395,7 @@ def stock_low(request: HttpRequest, access: ShopAccess) -> HttpResponse:
             | Q(stock__quantity__lte=F("stock__quantity_allocated"))
         )
         .select_related("product", "stock")
-        .order_by("product__name", "position", "pk")[:500]
+        .order_by(FrenchOrder("product__name"), "position", "pk")[:500]
     )
     return render(
         request,

@@ -10,6 +10,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.catalog.models import Category
+from marketplace.core.collation import FrenchOrder
 from marketplace.towns.models import Town
 from payments.refund_preview import refund_preview_confirmed
 from vendors.models import FulfilmentMethodName, StockMovementReason, VendorRole
@@ -65,7 +66,9 @@ class FulfilmentFieldsMixin(forms.Form):
 
 
 class ApplyForm(FulfilmentFieldsMixin):
-    town = forms.ModelChoiceField(label=_("Town"), queryset=Town.objects.order_by("name"))
+    town = forms.ModelChoiceField(
+        label=_("Town"), queryset=Town.objects.order_by(FrenchOrder("name"))
+    )
     name = forms.CharField(label=_("Shop name"), max_length=160)
     slug = forms.SlugField(
         label=_("Address of the shop's page"),
@@ -212,7 +215,8 @@ class ProductForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
     category = forms.ModelChoiceField(
-        label=_("Category (sets the VAT rate)"), queryset=Category.objects.order_by("name")
+        label=_("Category (sets the VAT rate)"),
+        queryset=Category.objects.order_by(FrenchOrder("name")),
     )
     image = forms.ImageField(label=_("Photo (JPEG, PNG or WebP, 5 MB at most)"), required=False)
 
@@ -266,7 +270,7 @@ class StockAdjustForm(forms.Form):
 class ProductFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     category = forms.ModelChoiceField(
-        label=_("Category"), queryset=Category.objects.order_by("name"), required=False
+        label=_("Category"), queryset=Category.objects.order_by(FrenchOrder("name")), required=False
     )
     stock = forms.ChoiceField(
         label=_("Stock"),
