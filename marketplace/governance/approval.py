@@ -16,6 +16,7 @@ from marketplace.core.outbox import Cause, queue_task_on_commit
 from marketplace.governance.audit import audit_record
 from marketplace.governance.error_codes import GovernanceErrorCode
 from marketplace.governance.models import AuditAction
+from marketplace.governance.notifications import VENDOR_REFUSAL
 from marketplace.governance.tasks import send_vendor_decision_email
 from marketplace.orders.models import ShopOrder
 from marketplace.orders.transitions import OPEN_STATES, PAID_STATES
@@ -84,6 +85,11 @@ def vendor_refuse(*, vendor_id: int, reason: str, actor: Requester) -> Vendor:
         actor=actor,
         allowed=frozenset({VendorStatus.PENDING}),
     )
+
+
+def vendor_suspension_is_refusal(*, status_before: str | None) -> bool:
+    """A suspension of a shop still pending is its application turned down (`vendor_refuse`)."""
+    return status_before == VendorStatus.PENDING
 
 
 def _required_reason(reason: str, *, missing: str) -> str:
@@ -167,10 +173,14 @@ def _vendor_decide(
         mark_vendor_dirty(vendor_id=vendor.pk)
         if target == VendorStatus.APPROVED:
             mark_town_opened(town_id=vendor.town_id)  # its first shop: the town's index is built
+        refused = action == AuditAction.VENDOR_SUSPEND and vendor_suspension_is_refusal(
+            status_before=before["status"]
+        )
+        told = VENDOR_REFUSAL if refused else action
         queue_task_on_commit(
             send_vendor_decision_email,
-            cause=Cause("vendor", vendor.pk, action),
+            cause=Cause("vendor", vendor.pk, told),
             vendor_id=vendor.pk,
-            action=action,
+            action=told,
         )
     return vendor

@@ -13,15 +13,21 @@ from django.utils.translation import gettext as _
 from marketplace.governance.models import AuditAction
 from vendors.models import Vendor, VendorRole
 
+# What a shop is told of: a decision (its audit action), or the refusal of its application (audited
+# as a suspension of a shop still pending: `approval.vendor_suspension_is_refusal`).
+VENDOR_REFUSAL = "vendor.refuse"
+
 SUBJECTS: dict[str, Callable[[], str]] = {
     AuditAction.VENDOR_APPROVE: lambda: _("Your shop is open on the town's marketplace"),
     AuditAction.VENDOR_SUSPEND: lambda: _("Your shop is suspended from the town's marketplace"),
+    VENDOR_REFUSAL: lambda: _("Your shop's application to the town's marketplace is turned down"),
     AuditAction.VENDOR_REINSTATE: lambda: _("Your shop is open again on the town's marketplace"),
 }
 
 
 def vendor_decision_email_send(*, vendor_id: int, action: str) -> bool:
-    """Emails the shop and its owners; False when the shop is gone or the action is unknown."""
+    """Emails the shop and its owners about `action` (a key of SUBJECTS); False when the shop is
+    gone or the action is unknown."""
     vendor = Vendor.objects.select_related("town").filter(pk=vendor_id).first()
     if vendor is None or action not in SUBJECTS:
         return False

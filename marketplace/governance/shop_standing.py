@@ -13,6 +13,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from marketplace.governance.approval import vendor_suspension_is_refusal
 from marketplace.governance.models import AuditAction, AuditEntry
 from vendors.models import Vendor, VendorStatus
 
@@ -51,7 +52,7 @@ def vendor_standing(*, vendor: Vendor) -> ShopStanding | None:
         .first()
     )
     before: dict[str, Any] = (decision["before"] if decision else None) or {}
-    refused = before.get("status") == VendorStatus.PENDING
+    refused = vendor_suspension_is_refusal(status_before=before.get("status"))
     return ShopStanding(
         kind=ShopStandingKind.REFUSED if refused else ShopStandingKind.SUSPENDED,
         since=decision["created_at"] if decision else None,

@@ -206,6 +206,29 @@ def test_the_shop_and_its_owner_are_told_of_each_decision(
     assert "Produits non conformes" in mailoutbox[1].body
 
 
+def test_a_turned_down_application_is_told_as_such_not_as_a_suspension(
+    gql, moderator, town, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    # given a shop waiting for the association's decision
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    vendor = VendorFactory(town=town, status=VendorStatus.PENDING, email="boutique@example.org")
+    gql.login(moderator)
+
+    # when the association turns its application down (a suspension of a pending shop)
+    with django_capture_on_commit_callbacks(execute=True):
+        gql.execute(SUSPEND, {"id": _id(vendor), "reason": "Hors du périmètre de la ville"})
+
+    # then the shop hears that its application is refused, and why; not that it is suspended
+    (email,) = mailoutbox
+    assert email.subject == (
+        "La demande d'ouverture de votre commerce sur la place de marché de la ville "
+        "n'est pas acceptée"
+    )
+    assert "n'a pas accepté la demande de votre commerce" in email.body
+    assert "Hors du périmètre de la ville" in email.body
+    assert "suspendu" not in email.body
+
+
 def test_a_refused_decision_sends_nothing(
     gql, moderator, town, settings, mailoutbox, django_capture_on_commit_callbacks
 ):
