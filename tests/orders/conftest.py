@@ -40,3 +40,19 @@ def two_shop_order(dummy_gateway: None) -> tuple[Any, Any, Any]:
         delivery_address="3 rue des Halles\n35000 Rennes",
     )
     return checkout_complete(checkout_id=checkout.pk, user=AnonymousUser()).order, bread, cheese
+
+
+@pytest.fixture
+def three_shop_order(dummy_gateway: None) -> tuple[Any, list[Any]]:
+    """A paid order of one item from each of three shops (pickup), for client@example.org:
+    (order, its shops in the order of their shop orders)."""
+    city = town()
+    shops = [shop(city, slug) for slug in ("bakery", "cheese", "greengrocer")]
+    checkout = checkout_create(
+        town_slug=city.slug,
+        email="client@example.org",
+        lines=[LineInput(variant(s, stock=5).pk, 1) for s in shops],
+        user=AnonymousUser(),
+    )
+    order = checkout_complete(checkout_id=checkout.pk, user=AnonymousUser()).order
+    return order, sorted(shops, key=lambda s: s.pk)

@@ -9,18 +9,14 @@ from datetime import timedelta
 from typing import ClassVar
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.core.mail import EmailMessage
 from django.core.mail.backends.locmem import EmailBackend
 from django.utils import timezone
 
-from marketplace.checkout.complete import checkout_complete
-from marketplace.checkout.lines import LineInput, checkout_create
 from marketplace.core.models import OutboxMessage
 from marketplace.core.outbox import LEASE, outbox_message_deliver
-from marketplace.orders.models import Order, ShopOrder
-from tests.checkout.helpers import shop, town, variant
+from marketplace.orders.models import Order
 
 pytestmark = pytest.mark.django_db
 
@@ -47,23 +43,12 @@ def refusing(settings) -> Iterator[set[str]]:
     RefusingSomeBackend.refused.clear()
 
 
-def _paid_order_of_three_shops(settings) -> tuple[Order, list[str]]:
-    settings.PAYMENT_GATEWAY = "dummy"
-    city = town()
-    shops = [shop(city, slug) for slug in ("bakery", "cheese", "greengrocer")]
-    checkout = checkout_create(
-        town_slug=city.slug,
-        email="client@example.org",
-        lines=[LineInput(variant(s, stock=5).pk, 1) for s in shops],
-        user=AnonymousUser(),
-    )
-    order = checkout_complete(checkout_id=checkout.pk, user=AnonymousUser()).order
-    shop_emails = [
-        so.vendor.email
-        for so in ShopOrder.objects.filter(order=order).select_related("vendor").order_by("pk")
-    ]
+@pytest.fixture
+def paid(three_shop_order) -> tuple[Order, list[str]]:
+    """A paid order of three shops, its emails not sent yet: (order, the shops' addresses)."""
+    order, shops = three_shop_order
     mail.outbox.clear()
-    return order, shop_emails
+    return order, [s.email for s in shops]
 
 
 def _paid_emails_message(order: Order) -> OutboxMessage:
@@ -78,11 +63,9 @@ def _recipients() -> list[str]:
     return [address for email in mail.outbox for address in email.to]
 
 
-def test_a_failure_in_the_middle_is_retried_for_the_recipients_not_yet_written_to(
-    settings, refusing
-):
+def test_a_failure_in_the_middle_is_retried_for_the_recipients_not_yet_written_to(paid, refusing):
     # given a paid order of three shops, and a mail server that refuses the second shop's email
-    order, shop_emails = _paid_order_of_three_shops(settings)
+    order, shop_emails = paid
     message = _paid_emails_message(order)
     refusing.add(shop_emails[1])
 
@@ -108,8 +91,8 @@ def test_a_failure_in_the_middle_is_retried_for_the_recipients_not_yet_written_t
     assert message.delivered_at is not None
 
 
-def test_a_second_failure_keeps_what_both_tries_sent(settings, refusing):
-    order, shop_emails = _paid_order_of_three_shops(settings)
+def test_a_second_failure_keeps_what_both_tries_sent(paid, refusing):
+    order, shop_emails = paid
     message = _paid_emails_message(order)
     later = timezone.now() + LEASE + timedelta(hours=1)
 
@@ -131,10 +114,8 @@ def test_a_second_failure_keeps_what_both_tries_sent(settings, refusing):
     assert _recipients() == ["client@example.org", *shop_emails]
 
 
-def test_a_server_down_from_the_first_email_records_nothing_and_the_retry_sends_all(
-    settings, refusing
-):
-    order, shop_emails = _paid_order_of_three_shops(settings)
+def test_a_server_down_from_the_first_email_records_nothing_and_the_retry_sends_all(paid, refusing):
+    order, shop_emails = paid
     message = _paid_emails_message(order)
     refusing.add("client@example.org")
 
