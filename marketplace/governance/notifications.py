@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -40,5 +40,7 @@ def vendor_decision_email_send(*, vendor_id: int, action: str) -> bool:
             "governance/email/vendor_decision.txt",
             {"vendor": vendor, "action": action, "site": settings.PUBLIC_BASE_URL},
         )
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    # An answer goes to the town's association, when it gave an address.
+    reply_to = [vendor.town.contact_email] if vendor.town.contact_email else None
+    EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, recipients, reply_to=reply_to).send()
     return True

@@ -12,6 +12,7 @@ from marketplace.accounts.requester import Requester
 from marketplace.governance.audit import audit_record
 from marketplace.governance.error_codes import GovernanceErrorCode
 from marketplace.governance.models import AuditAction, StripeFeesPayer, TownSettings
+from marketplace.towns.contact import town_contact_email_clean
 from marketplace.towns.models import Town
 
 
@@ -77,7 +78,15 @@ def town_settings_update(
     checkout_max_units_per_variant: int | None = None,
     checkout_max_units: int | None = None,
     audit_show_staff_names: bool | None = None,
+    contact_email: str | None = None,
 ) -> GovernanceSettings:
+    """Changes the settings given (None: kept), audited as one change. `contact_email` is the
+    association's address on the town ("" removes it)."""
+    if contact_email is not None:
+        try:
+            contact_email = town_contact_email_clean(contact_email)
+        except ValidationError as error:
+            raise ValidationError({"contact_email": error}) from error
     _check_units("checkout_max_units_per_variant", checkout_max_units_per_variant)
     _check_units("checkout_max_units", checkout_max_units)
     if stripe_fees_payer is not None and stripe_fees_payer not in StripeFeesPayer.values:
@@ -108,8 +117,14 @@ def town_settings_update(
         }
         given = [name for name, value in changes.items() if value is not None]
         before = {name: getattr(row, name) for name in given}
+        after = {name: changes[name] for name in given}
         for name in given:
             setattr(row, name, changes[name])
+        if contact_email is not None:
+            before["contact_email"] = town.contact_email
+            after["contact_email"] = contact_email
+            town.contact_email = contact_email
+            town.save(update_fields=["contact_email"])
         row.updated_by = actor if actor.is_authenticated else None
         row.save(update_fields=[*changes, "updated_by", "updated_at"])
         audit_record(
@@ -118,6 +133,6 @@ def town_settings_update(
             action=AuditAction.TOWN_SETTINGS_UPDATE,
             obj=row,
             before=before,
-            after={name: getattr(row, name) for name in given},
+            after=after,
         )
     return _of(town.pk, row)

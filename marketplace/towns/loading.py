@@ -5,6 +5,11 @@ reported with its path (`towns[1].vendors[3].products[0].variants[0].price`). Lo
 idempotent: records are matched by their natural keys (category slug, town slug, shop slug in its
 town, product slug in its shop, SKU in its shop) and only what differs is written. Stock is taken
 from the file when a variant is created; afterwards it belongs to the shop.
+
+A town's record: `slug`, `name`, `center` {lat, lon}, optional `region`, `country`, `currency` and
+`contact_email` (where people write to the town's association: `"association@ville.example"`, or
+`""` for none; a file without the key keeps the address the association's staff set), and its
+`vendors`.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from django.utils import translation
 
 from marketplace.catalog.models import Category
 from marketplace.core.money import ZERO, money_round
+from marketplace.towns.contact import town_contact_email_clean
 from marketplace.towns.models import Town
 from search.indexing import mark_products_dirty
 from vendors.models import (
@@ -185,6 +191,8 @@ def validate_towns_file(data: Any) -> None:
                 "change: its prices, fees, commission rules and ledger are in it",
             )
         check.point(town.get("center"), f"{path}.center")
+        if "contact_email" in town:
+            _validate_contact_email(check, town["contact_email"], f"{path}.contact_email")
         vendors = town.get("vendors", [])
         if not isinstance(vendors, list):
             check.fail(f"{path}.vendors", "must be a list")
@@ -196,6 +204,17 @@ def validate_towns_file(data: Any) -> None:
             )
     if check.problems:
         raise TownsFileError(check.problems)
+
+
+def _validate_contact_email(check: _Checker, value: Any, path: str) -> None:
+    """The association's address: optional; when given, a string that is an email or ""."""
+    if not isinstance(value, str):
+        check.fail(path, 'must be a string (an email address, or "" for none)')
+        return
+    try:
+        town_contact_email_clean(value)
+    except ValidationError:
+        check.fail(path, f"{value!r} is not a valid email address")
 
 
 def _validate_vendor(
@@ -367,19 +386,21 @@ def load_towns(data: dict[str, Any], *, vendor_status: str = VendorStatus.APPROV
                     category.parent = categories[record["parent"]]
                     category.save(update_fields=["parent"])
         for town_record in data["towns"]:
+            town_values = {
+                "name": town_record["name"],
+                "region": town_record.get("region", ""),
+                "country": town_record.get("country", "FR"),
+                "currency": town_record.get("currency", data.get("currency", "EUR")),
+                "center_latitude": float(town_record["center"]["lat"]),
+                "center_longitude": float(town_record["center"]["lon"]),
+            }
+            # A file without the association's address keeps the one its staff set.
+            if "contact_email" in town_record:
+                town_values["contact_email"] = town_contact_email_clean(
+                    town_record["contact_email"]
+                )
             town, _created, _changed = _upsert(
-                Town,
-                {"slug": town_record["slug"]},
-                {
-                    "name": town_record["name"],
-                    "region": town_record.get("region", ""),
-                    "country": town_record.get("country", "FR"),
-                    "currency": town_record.get("currency", data.get("currency", "EUR")),
-                    "center_latitude": float(town_record["center"]["lat"]),
-                    "center_longitude": float(town_record["center"]["lon"]),
-                },
-                report,
-                "towns",
+                Town, {"slug": town_record["slug"]}, town_values, report, "towns"
             )
             for vendor_record in town_record.get("vendors", []):
                 dirty_products += _load_vendor(

@@ -18,6 +18,9 @@ class Town(models.Model):
     timezone = models.CharField(max_length=64, default="Europe/Paris")
     center_latitude = models.FloatField()
     center_longitude = models.FloatField()
+    # Where people write to the town's governing association (shops, customers); "" when none.
+    # Set by the town's file (`load_towns`) or its administrators (`town_settings_update`).
+    contact_email = models.EmailField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

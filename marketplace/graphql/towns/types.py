@@ -29,6 +29,9 @@ class TownType(graphene.ObjectType):
     currency = graphene.String(required=True)
     timezone = graphene.String(required=True)
     center = graphene.Field(GeoPoint, required=True)
+    contact_email = graphene.String(
+        description="Where to write to the town's association; null when it gave none."
+    )
     vendors = graphene.Field(
         VendorConnection,
         required=True,
@@ -48,6 +51,10 @@ class TownType(graphene.ObjectType):
     @classmethod
     def get_node(cls, info: Any, pk: str) -> Any:
         return TownByIdLoader(info.context).load(int(pk))
+
+    @staticmethod
+    def resolve_contact_email(root: Town, _info: Any) -> str | None:
+        return root.contact_email or None
 
     @staticmethod
     def resolve_center(root: Town, _info: Any) -> dict[str, float]:
