@@ -62,6 +62,7 @@ FIELD_LABELS: dict[str, Promise] = {
     "checkout_max_units_per_variant": gettext_lazy("Most units of one product per order"),
     "checkout_max_units": gettext_lazy("Most units per order"),
     "audit_show_staff_names": gettext_lazy("Staff names shown in the public log"),
+    "contact_email": gettext_lazy("The association's contact email"),
     "email": gettext_lazy("Email"),
     "role": gettext_lazy("Role"),
 }

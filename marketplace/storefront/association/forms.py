@@ -186,6 +186,16 @@ class TownSettingsForm(forms.Form):
     stripe_fees_payer = forms.ChoiceField(
         label=_("Who bears Stripe's fees"), choices=StripeFeesPayer.choices
     )
+    # Checked by the settings service (town_contact_email_clean), as the town's file is.
+    contact_email = forms.CharField(
+        label=_("The association's contact email"),
+        help_text=_(
+            "Shown to shops and customers, and the address shops' decision emails answer to. "
+            "Leave empty for none."
+        ),
+        required=False,
+        widget=forms.EmailInput,
+    )
 
 
 class StaffGrantForm(forms.Form):

@@ -41,6 +41,7 @@ def _settings_page(
         initial={
             "refund_commission": current.refund_commission,
             "stripe_fees_payer": current.stripe_fees_payer,
+            "contact_email": town.contact_email,
         }
     )
     context = office_context(request, town, "settings") | {
@@ -65,6 +66,7 @@ def town_settings(request: HttpRequest, town: Town) -> HttpResponse:
             actor=request.user,
             refund_commission=form.cleaned_data["refund_commission"],
             stripe_fees_payer=form.cleaned_data["stripe_fees_payer"],
+            contact_email=form.cleaned_data["contact_email"],
         )
     except ValidationError as error:
         add_service_errors(form, error)
