@@ -60,6 +60,30 @@ def test_a_partial_update_keeps_the_other_setting(gql, admin, town):
     assert result["townSettings"] == {"refundCommission": False, "stripeFeesPayer": "VENDOR"}
 
 
+def test_an_admin_sets_the_associations_contact_address_which_the_town_shows(gql, admin, town):
+    result = gql.login(admin).execute(
+        UPDATE, {"input": {"contactEmail": " Contact@Asso-Montpellier.example "}}
+    )["townSettingsUpdate"]
+
+    assert result["errors"] == []
+    town.refresh_from_db()
+    assert town.contact_email == "contact@asso-montpellier.example"
+    shown = gql.logout().execute('{ town(slug: "montpellier") { contactEmail } }')
+    assert shown["town"] == {"contactEmail": "contact@asso-montpellier.example"}
+
+
+def test_a_wrong_contact_address_is_refused_on_its_field_and_changes_nothing(gql, admin, town):
+    result = gql.login(admin).execute(
+        UPDATE, {"input": {"contactEmail": "pas une adresse", "refundCommission": False}}
+    )["townSettingsUpdate"]
+
+    assert result["errors"] == [{"field": "contactEmail", "code": "INVALID"}]
+    town.refresh_from_db()
+    assert town.contact_email == ""
+    assert governance_settings_for(town.pk).refund_commission is True
+    assert AuditEntry.objects.count() == 0
+
+
 def test_a_moderator_cannot_change_the_settings(gql, moderator, town):
     result = gql.login(moderator).execute(UPDATE, {"input": {"refundCommission": False}})
 

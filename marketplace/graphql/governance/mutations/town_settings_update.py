@@ -26,6 +26,10 @@ class TownSettingsUpdateInput(graphene.InputObjectType):
     audit_show_staff_names = graphene.Boolean(
         description="Name the staff member in the public audit log (else only the role)."
     )
+    contact_email = graphene.String(
+        description='The association\'s address, shown to shops and customers ("" removes it); '
+        "read on Town.contactEmail."
+    )
 
 
 class TownSettingsUpdate(BaseMutation):
@@ -52,5 +56,6 @@ class TownSettingsUpdate(BaseMutation):
             checkout_max_units_per_variant=input.get("checkout_max_units_per_variant"),
             checkout_max_units=input.get("checkout_max_units"),
             audit_show_staff_names=input.get("audit_show_staff_names"),
+            contact_email=input.get("contact_email"),
         )
         return {"town_settings": result}
