@@ -53,7 +53,9 @@ SHOP_EMAIL = "commandes.boulangerie-patisserie-du-vieux-marche@saint-remy-de-pro
 SHOP_DESCRIPTION = (
     "Pains au levain naturel, viennoiseries pur beurre et gâteaux de fête, cuits chaque matin "
     "au feu de bois. Commandes : https://www.boulangerie-du-vieux-marche-saint-remy.example.org"
-    "/commandes-de-fetes-et-pieces-montees — ou écrivez à " + SHOP_EMAIL
+    "/commandes-de-fetes-et-pieces-montees — ou écrivez à " + SHOP_EMAIL + ". Nos photos : "
+    "https://www.instagram.com/boulangeriedelaplacesaintremydeprovence, notre ancienne adresse : "
+    "boulangeriedelaplace.saintremydeprovence@orange.fr"
 )
 PRODUCT_NAME = "Fougasse aux olives de la vallée des Baux-de-Provence et fleur de sel de Camargue"
 SKU = "FOUGASSE-OLIVES-BAUX-DE-PROVENCE-FLEUR-DE-SEL-500G"
