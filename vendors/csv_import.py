@@ -219,6 +219,13 @@ def decode_csv(content: bytes) -> tuple[list[str], Iterator[list[str]], Any]:
         raise field_error(
             "file", _("The file is not UTF-8 text."), VendorErrorCode.INVALID_FILE
         ) from error
+    if "\x00" in text:  # no text field can hold it (PostgreSQL refuses it): not a CSV text
+        raise field_error(
+            "file",
+            _("Line %(line)d holds a null character: save the file again as CSV UTF-8.")
+            % {"line": text.count("\n", 0, text.index("\x00")) + 1},
+            VendorErrorCode.INVALID_FILE,
+        )
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -316,14 +323,20 @@ def _parse_rows(
                 sku=sku,
                 variant_name=cells["variant_name"],
                 price=_decimal(cells["price"], delimiter) or Decimal("0"),
-                stock=int(cells["stock"]),
+                stock=int(_without_spaces(cells["stock"])),
             )
         )
     return parsed, errors
 
 
+def _without_spaces(value: str) -> str:
+    """A number as a spreadsheet may write it, without its digit groups' spaces: ordinary,
+    or no-break as French formats write them ("1\u202f234,50")."""
+    return "".join(value.split())
+
+
 def _decimal(value: str, delimiter: str) -> Decimal | None:
-    text = value.replace(" ", "")
+    text = _without_spaces(value)
     if delimiter == ";" and "," in text and "." not in text:
         text = text.replace(",", ".")
     try:
@@ -361,7 +374,7 @@ def _row_errors(
             add("price", VendorErrorCode.INVALID_PRICE, problem)
     if cells["stock"]:
         try:
-            stock = int(cells["stock"])
+            stock = int(_without_spaces(cells["stock"]))
         except ValueError:
             stock = -1
         if stock < 0 or stock > 10**9:
