@@ -118,7 +118,8 @@ def test_the_pages_of_a_town_with_an_address_link_to_it_in_their_footer(client, 
         assert MAILTO.findall(footer) == [("bureau@rennes.example", "Contacter l’association")], (
             path
         )
-        assert "Contacter l’association</a> : bureau@rennes.example" in footer, path
+        # French typography: a no-break space before the colon, as on every customer page.
+        assert "Contacter l’association</a>\xa0: bureau@rennes.example" in footer, path
 
 
 def test_the_footer_is_in_english_on_request(client, rennes):
