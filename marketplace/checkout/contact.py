@@ -44,9 +44,9 @@ def checkout_contact_update(
 
     The address is required when a shop's chosen (or default) method delivers, and dropped when
     none does. Refused with a code on each field at fault, all of them at once (one answer
-    tells every correction): INVALID (email, phone, too long a name or address), REQUIRED (name,
-    address). A refused call changes nothing; an accepted one renews the checkout's
-    reservations, as every change of a checkout does.
+    tells every correction): INVALID (email, phone, too long a name or address, a null
+    character in one), REQUIRED (name, address). A refused call changes nothing; an accepted one
+    renews the checkout's reservations, as every change of a checkout does.
     """
     customer_name = " ".join((customer_name or "").split())
     email = (email or "").strip()
@@ -76,6 +76,12 @@ def checkout_contact_update(
             _("The address is longer than %(max)s characters.") % {"max": MAX_ADDRESS_LENGTH},
             CheckoutErrorCode.INVALID,
         )
+    # A null character (an API client's, a pasted text's) is kept by no text field.
+    for field, value in (("customer_name", customer_name), ("delivery_address", address)):
+        if "\x00" in value and field not in errors:
+            errors[field] = _field_error(
+                _("Remove the null character from this text."), CheckoutErrorCode.INVALID
+            )
     with transaction.atomic():
         checkout = checkout_get(
             checkout_id=checkout_id,
