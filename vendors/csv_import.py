@@ -216,8 +216,11 @@ def decode_csv(content: bytes) -> tuple[list[str], Iterator[list[str]], Any]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        # What a spreadsheet writes unless told otherwise (French Excel: Windows-1252).
         raise field_error(
-            "file", _("The file is not UTF-8 text."), VendorErrorCode.INVALID_FILE
+            "file",
+            _("The file is not UTF-8 text: in the spreadsheet, save it as “CSV UTF-8”."),
+            VendorErrorCode.INVALID_FILE,
         ) from error
     if "\x00" in text:  # no text field can hold it (PostgreSQL refuses it): not a CSV text
         raise field_error(

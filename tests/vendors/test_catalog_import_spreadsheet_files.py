@@ -50,3 +50,20 @@ def test_a_null_character_refuses_the_file_in_french_and_writes_nothing(world, d
         ],
     )
     assert not Product.objects.filter(vendor=world.shop_a).exists()
+
+
+def test_a_file_saved_in_windows_1252_is_told_how_to_save_it_in_french(world):
+    # French Excel's "CSV (séparateur : point-virgule)" writes Windows-1252, not UTF-8
+    content = (HEADER + "Comté;Fruité;fromages;COMTE-250;250 g;6,90;12\n").encode("cp1252")
+
+    with translation.override("fr"), pytest.raises(ValidationError) as raised:
+        catalog_import(vendor_id=world.shop_a.pk, content=content, dry_run=True)
+
+    (error,) = raised.value.error_dict["file"]
+    assert (error.code, error.messages) == (
+        "INVALID_FILE",
+        [
+            "Le fichier n’est pas du texte UTF-8\u00a0: dans le tableur, enregistrez-le au format "
+            "«\u00a0CSV UTF-8\u00a0»."
+        ],
+    )
