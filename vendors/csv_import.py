@@ -237,8 +237,17 @@ def decode_csv(content: bytes) -> tuple[list[str], Iterator[list[str]], Any]:
     except StopIteration as error:
         raise field_error("file", _("The file is empty."), VendorErrorCode.INVALID_FILE) from error
     except csv.Error as error:
-        raise field_error("file", str(error), VendorErrorCode.INVALID_FILE) from error
+        raise field_error("file", _unreadable(1), VendorErrorCode.INVALID_FILE) from error
     return _header_columns(header), reader, (reader, delimiter)
+
+
+def _unreadable(line: int) -> str:
+    """What the csv module's error means, in the request's language: with the file's dialect,
+    only a cell beyond its size limit (131,072 characters), which a quote left open makes of the
+    rest of the file."""
+    return _(
+        'Line %(line)d cannot be read: one of its cells never ends (a quotation mark " left open?).'
+    ) % {"line": line}
 
 
 def _parse_rows(
@@ -254,13 +263,16 @@ def _parse_rows(
     seen_skus: dict[str, int] = {}
     read = 0
     while True:
+        starts_on = reader.line_num + 1  # a record may span lines (a quoted cell)
         try:
             raw = next(rows)
         except StopIteration:
             break
-        except csv.Error as error:
+        except csv.Error:
             errors.append(
-                RowError(reader.line_num, None, VendorErrorCode.INVALID_FILE.value, str(error))
+                RowError(
+                    starts_on, None, VendorErrorCode.INVALID_FILE.value, _unreadable(starts_on)
+                )
             )
             break
         line = reader.line_num

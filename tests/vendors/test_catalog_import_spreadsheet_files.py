@@ -67,3 +67,26 @@ def test_a_file_saved_in_windows_1252_is_told_how_to_save_it_in_french(world):
             "«\u00a0CSV UTF-8\u00a0»."
         ],
     )
+
+
+def test_a_quote_left_open_names_its_line_in_french(world):
+    # the open quote makes one cell of the rest of the file, beyond the csv module's limit
+    rows = 'Comté;"Fruité;fromages;COMTE-250;250 g;6,90;12\n' + (
+        "Tomme;Douce;fromages;TOMME-{};1 kg;9,90;4\n" * 8000
+    )
+
+    with translation.override("fr"):
+        report = catalog_import(
+            vendor_id=world.shop_a.pk, content=(HEADER + rows).encode(), user=world.owner_a
+        )
+
+    assert [(e.line, e.field, e.code, e.message) for e in report.errors] == [
+        (
+            2,
+            None,
+            "INVALID_FILE",
+            "La ligne 2 est illisible\u00a0: une de ses cellules ne se termine jamais "
+            '(un guillemet " resté ouvert\u00a0?).',
+        )
+    ]
+    assert not Product.objects.filter(vendor=world.shop_a).exists()
