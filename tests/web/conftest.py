@@ -4,6 +4,9 @@
 off. Both come with axe-core (`web.axe()`: serious and critical violations of the open page) and
 screenshots at 1280 px and 390 px under `var/screenshots/`. The browser asks for French first, as a
 resident's phone does; a test that wants English says so (`web.language("en")`).
+
+`phone` is that browser at a phone's width (tests/web/phone_data.py), `saint_remy` a town whose data
+is as long as a town's is (long names, emails, references, addresses).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.web.phone_data import PHONE_WIDTHS, PhoneCheck, PhoneTown, at_width, saint_remy_town
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"
@@ -244,3 +249,18 @@ def web(browser: WebDriver, live_server: Any, settings: Any) -> Iterator[Web]:
 @pytest.fixture
 def web_nojs(browser_nojs: WebDriver, live_server: Any, settings: Any) -> Iterator[Web]:
     yield from _web(browser_nojs, live_server, settings)
+
+
+@pytest.fixture
+def saint_remy(dummy: Any, settings: Any) -> PhoneTown:
+    """Saint-Rémy-de-Provence as a town has it (`phone_data.saint_remy_town`)."""
+    return saint_remy_town(settings)
+
+
+@pytest.fixture
+def phone(web: Web) -> Iterator[PhoneCheck]:
+    """The browser as a phone's: its scrollbars drawn over the page (they take no width)."""
+    web.driver.execute_cdp_cmd("Emulation.setScrollbarsHidden", {"hidden": True})
+    at_width(web, PHONE_WIDTHS[0])
+    yield PhoneCheck(web)
+    web.driver.execute_cdp_cmd("Emulation.setScrollbarsHidden", {"hidden": False})
